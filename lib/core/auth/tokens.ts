@@ -1,0 +1,75 @@
+import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose'
+import { ZodError } from 'zod'
+import { nowEpochSeconds, nowMs } from '../clock.js'
+import { config } from '../config.js'
+import { AppError } from '../errors.js'
+import { newId } from '../ids.js'
+import { type AccessClaims, AccessClaimsSchema, type Principal, principalFromClaims } from './principal.js'
+import { currentSigningKey, publicJwks, SIGNING_ALG } from './signing-keys.js'
+
+const AUDIENCE = 'atrium-api'
+
+export const issueAccessToken = async (
+  claims: AccessClaims,
+): Promise<{ token: string; expiresIn: number }> => {
+  const key = await currentSigningKey()
+  const ttl = config().ACCESS_TOKEN_TTL_SECONDS
+  const iat = nowEpochSeconds()
+  const token = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(config().TOKEN_ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(claims.sub)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttl)
+    .setJti(newId())
+    .sign(key.privateKey)
+  return { token, expiresIn: ttl }
+}
+
+/**
+ * Verification keys are cached per container. An unknown kid (a key rotated in by another
+ * container) refreshes the set, at most every 10 s so garbage tokens cannot drive reads.
+ */
+let keySet: { get: JWTVerifyGetKey; loadedAtMs: number } | undefined
+const REFRESH_AFTER_MS = 5 * 60_000
+const MIN_REFRESH_GAP_MS = 10_000
+
+const loadKeySet = async () => {
+  keySet = { get: createLocalJWKSet(await publicJwks()), loadedAtMs: nowMs() }
+  return keySet
+}
+
+const resolveKey: JWTVerifyGetKey = async (header, token) => {
+  let set = keySet && nowMs() - keySet.loadedAtMs < REFRESH_AFTER_MS ? keySet : await loadKeySet()
+  try {
+    return await set.get(header, token)
+  } catch (err) {
+    if (!(err instanceof errors.JWKSNoMatchingKey) || nowMs() - set.loadedAtMs < MIN_REFRESH_GAP_MS) throw err
+    set = await loadKeySet()
+    return set.get(header, token)
+  }
+}
+
+export const verifyAccessToken = async (token: string): Promise<Principal> => {
+  try {
+    const { payload } = await jwtVerify(token, resolveKey, {
+      issuer: config().TOKEN_ISSUER,
+      audience: AUDIENCE,
+      algorithms: [SIGNING_ALG],
+      typ: 'at+jwt',
+      currentDate: new Date(nowMs()),
+    })
+    return principalFromClaims(AccessClaimsSchema.parse(payload))
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new AppError('TOKEN_EXPIRED', 'access token expired')
+    if (err instanceof errors.JOSEError || err instanceof ZodError) {
+      throw new AppError('UNAUTHENTICATED', 'invalid access token')
+    }
+    throw err
+  }
+}
+
+export const forgetVerificationKeys = (): void => {
+  keySet = undefined
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod'
+
+const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+
+/** Every setting the functions read, validated once; a missing or malformed one fails the cold start. */
+const ConfigSchema = z
+  .object({
+    ATRIUM_TABLE_NAME: z.string().min(3),
+    AWS_REGION: z.string().default('us-east-1'),
+    /** Set only locally (DynamoDB Local); in AWS the SDK finds the regional endpoint. */
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    /** AWS: the KMS key wrapping data keys. Locally: a key file the local stack creates. */
+    PII_KMS_KEY_ID: z.string().min(1).optional(),
+    LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),
+    PLATFORM_DOMAIN: z.string().min(3).default('atrium.localhost'),
+    TOKEN_ISSUER: z.string().default('https://auth.atrium'),
+    ACCESS_TOKEN_TTL_SECONDS: intFrom(900).pipe(z.number().max(900)),
+    REFRESH_TOKEN_TTL_DAYS: intFrom(30),
+    SIGNING_KEY_ROTATION_DAYS: intFrom(30),
+    LOGIN_MAX_FAILURES: intFrom(5),
+    LOGIN_FAILURE_WINDOW_MINUTES: intFrom(15),
+    LOGIN_LOCK_MINUTES: intFrom(15),
+    LOGIN_LOG_RETENTION_DAYS: intFrom(180),
+    /** Days a frozen instance is kept before release, by marketplace customer level. */
+    RETENTION_DAYS_BY_LEVEL: z
+      .string()
+      .default('{"V0":15,"V1":15,"V2":30,"V3":60,"V4":90,"V5":90}')
+      .transform((raw, ctx) => {
+        try {
+          return z.record(z.string(), z.number().int().positive()).parse(JSON.parse(raw))
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object of level -> days' })
+          return z.NEVER
+        }
+      }),
+    DEFAULT_RETENTION_DAYS: intFrom(15),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .refine((c) => c.PII_KMS_KEY_ID !== undefined || c.LOCAL_MASTER_KEY_FILE !== undefined, {
+    message: 'set PII_KMS_KEY_ID (AWS) or LOCAL_MASTER_KEY_FILE (local)',
+    path: ['PII_KMS_KEY_ID'],
+  })
+
+export type Config = z.infer<typeof ConfigSchema>
+
+let cached: Config | undefined
+
+export class ConfigError extends Error {}
+
+export const config = (): Config => {
+  if (cached) return cached
+  const parsed = ConfigSchema.safeParse(process.env)
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    throw new ConfigError(`invalid configuration: ${fields}`)
+  }
+  cached = parsed.data
+  return cached
+}
+
+/** Tests change the environment between suites; production never calls this. */
+export const resetConfig = (): void => {
+  cached = undefined
+}

@@ -1,0 +1,27 @@
+import { randomBytes, randomInt } from 'node:crypto'
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz' // Crockford base32, lower case
+
+const randomString = (length: number, alphabet: string): string => {
+  let out = ''
+  for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)]
+  return out
+}
+
+/** Time-ordered id (48-bit ms timestamp + 80 random bits), so ids sort by creation. */
+export const newId = (): string => {
+  const ts = Date.now().toString(32).padStart(10, '0')
+  return `${ts}${randomString(16, ALPHABET)}`
+}
+
+/** A short code that forms a DNS label: starts with a letter, no ambiguous characters. */
+export const newCode = (length = 8): string =>
+  randomString(1, 'abcdefghjkmnpqrstvwxyz') + randomString(length - 1, ALPHABET)
+
+export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url')
+
+/** Password shown once to a new admin: letters, digits and a symbol so it passes any policy. */
+export const newInitialPassword = (): string => {
+  const chars = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789'
+  return `${randomString(6, chars)}-${randomString(6, chars)}-${randomInt(10, 99)}`
+}
