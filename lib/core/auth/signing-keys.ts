@@ -23,6 +23,7 @@ const PARTITION = 'PLATFORM#SIGNING'
 const SigningKeyEntity = new Entity({
   name: 'SigningKey',
   table,
+  timestamps: false,
   schema: item({
     kid: string().key(),
     publicJwk: string(),
@@ -39,6 +40,7 @@ const SigningKeyEntity = new Entity({
 const CurrentKeyEntity = new Entity({
   name: 'CurrentSigningKey',
   table,
+  timestamps: false,
   schema: item({ kid: string(), rotatesAtMs: number() }),
   computeKey: () => ({ PK: PARTITION, SK: 'CURRENT' }),
 })
@@ -144,7 +146,9 @@ export const currentSigningKey = async (): Promise<SigningKey> => {
 }
 
 /** The public keys that verify tokens now: the current key and any not yet retired. */
-export const publicJwks = async (): Promise<{ keys: JWK[] }> => {
+export type PublicJwk = JWK & { kty: string; kid: string; alg: string }
+
+export const publicJwks = async (): Promise<{ keys: PublicJwk[] }> => {
   const { Items = [] } = await table
     .build(QueryCommand)
     .entities(SigningKeyEntity)
@@ -153,7 +157,7 @@ export const publicJwks = async (): Promise<{ keys: JWK[] }> => {
     .send()
   const nowSec = nowEpochSeconds()
   const keys = Items.filter((k) => k.retiresAtMs === undefined || k.retiresAtMs / 1000 > nowSec).map(
-    (k) => JSON.parse(k.publicJwk) as JWK,
+    (k) => JSON.parse(k.publicJwk) as PublicJwk,
   )
   return { keys }
 }

@@ -16,6 +16,7 @@ import { keyWrapper } from './key-wrapper.js'
 export const DataKeyEntity = new Entity({
   name: 'DataKey',
   table,
+  timestamps: false,
   schema: item({
     scope: string().key(),
     wrapped: string(),

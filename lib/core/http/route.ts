@@ -55,7 +55,11 @@ export const defineRoute = <
   spec: RouteSpec<B, Q, P, R>,
 ): RouteSpec<B, Q, P, R> => spec
 
-type Out<S> = S extends Schema ? z.output<S> : undefined
+type Out<S> = [NonNullable<S>] extends [never]
+  ? undefined
+  : NonNullable<S> extends Schema
+    ? z.output<NonNullable<S>>
+    : undefined
 
 export interface RequestInfo {
   requestId: string

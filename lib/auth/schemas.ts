@@ -1,0 +1,86 @@
+import { z } from 'zod'
+import { PASSWORD_RULE } from '../core/crypto/passwords.js'
+import { PageQuery } from '../core/db/pagination.js'
+import { Identifier } from '../core/http/schemas.js'
+
+const Password = z.string().min(1).max(PASSWORD_RULE.maxLength)
+
+export const LoginBody = z
+  .object({
+    identifier: Identifier,
+    password: Password,
+    /** the tenant to log in to; `select` names the platform or an industry instead */
+    tenantCode: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9-]{3,40}$/)
+      .optional(),
+    select: z
+      .string()
+      .regex(/^(platform|industry:[a-z]+|tenant:[a-z0-9-]+)$/)
+      .optional(),
+  })
+  .strict()
+  .meta({ id: 'LoginRequest' })
+
+export const RealmChoice = z
+  .object({
+    realm: z.enum(['platform', 'industry', 'tenant']),
+    code: z.string(),
+    name: z.string(),
+    select: z.string(),
+  })
+  .meta({ id: 'RealmChoice' })
+
+export const TokensSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number(),
+    realm: z.enum(['platform', 'industry', 'tenant']),
+    tenant: z
+      .object({ tenantId: z.string(), code: z.string(), name: z.string(), status: z.string() })
+      .optional(),
+    industry: z.string().optional(),
+    mustChangePassword: z.boolean(),
+    readOnly: z.boolean(),
+  })
+  .meta({ id: 'Tokens' })
+
+export const LoginResponse = z
+  .union([TokensSchema, z.object({ chooseFrom: z.array(RealmChoice) })])
+  .meta({ id: 'LoginResponse' })
+
+export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(200) }).strict()
+
+export const ChangePasswordBody = z
+  .object({
+    currentPassword: Password,
+    newPassword: z
+      .string()
+      .min(PASSWORD_RULE.minLength, PASSWORD_RULE.message)
+      .max(PASSWORD_RULE.maxLength, PASSWORD_RULE.message)
+      .regex(/[A-Za-z]/, PASSWORD_RULE.message)
+      .regex(/\d/, PASSWORD_RULE.message),
+  })
+  .strict()
+  .refine((b) => b.currentPassword !== b.newPassword, {
+    message: 'must differ from the current password',
+    path: ['newPassword'],
+  })
+  .meta({ id: 'ChangePassword' })
+
+export const LoginLogEntrySchema = z
+  .object({
+    at: z.string(),
+    result: z.string(),
+    accountId: z.string(),
+    tenantId: z.string().optional(),
+    ip: z.string(),
+    userAgent: z.string(),
+  })
+  .meta({ id: 'LoginLogEntry' })
+
+export const LoginLogQuery = PageQuery

@@ -1,0 +1,22 @@
+/** Helpers to tell which condition of a write or transaction failed. */
+
+interface CancelledError extends Error {
+  CancellationReasons?: { Code?: string }[]
+}
+
+export const isConditionFailure = (err: unknown): boolean =>
+  (err as Error)?.name === 'ConditionalCheckFailedException' ||
+  ((err as Error)?.name === 'TransactionCanceledException' && failedConditions(err).length > 0)
+
+/** Indexes of the transaction items whose condition failed. */
+export const failedConditions = (err: unknown): number[] => {
+  if ((err as Error)?.name !== 'TransactionCanceledException') return []
+  return ((err as CancelledError).CancellationReasons ?? []).flatMap((r, i) =>
+    r.Code === 'ConditionalCheckFailed' ? [i] : [],
+  )
+}
+
+/** A transaction cancelled because another one touched the same items at the same time. */
+export const isTransactionConflict = (err: unknown): boolean =>
+  (err as Error)?.name === 'TransactionCanceledException' &&
+  ((err as CancelledError).CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')

@@ -1,0 +1,30 @@
+import { z } from 'zod'
+import { ERROR_STATUS } from '../errors.js'
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(
+        Object.keys(ERROR_STATUS) as [keyof typeof ERROR_STATUS, ...(keyof typeof ERROR_STATUS)[]],
+      ),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' })
+
+export const Empty = z.object({}).strict()
+export const NoContent = z.undefined()
+
+export const Iso = z.iso.datetime({ offset: true })
+export const Id = z.string().regex(/^[0-9a-z]{10,40}$/, 'not a valid id')
+
+/** A login identifier: an e-mail address or a mobile number in international form. */
+export const Identifier = z
+  .string()
+  .trim()
+  .min(3)
+  .max(254)
+  .refine((v) => z.email().safeParse(v).success || /^\+?[0-9][0-9 \-()]{5,20}$/.test(v), {
+    message: 'must be an e-mail address or a mobile number',
+  })

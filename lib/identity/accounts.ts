@@ -1,0 +1,108 @@
+import { GetItemCommand, PutTransaction, QueryCommand } from 'dynamodb-toolbox'
+import { nowIso } from '../core/clock.js'
+import { platformCipher } from '../core/crypto/data-keys.js'
+import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
+import { hashPassword } from '../core/crypto/passwords.js'
+import { table } from '../core/db/table.js'
+import { newId, newInitialPassword } from '../core/ids.js'
+import {
+  AccountEntity,
+  LoginIdEntity,
+  MembershipEntity,
+  membershipIndexKeys,
+  type Realm,
+} from './entities.js'
+
+export const identifierIndex = async (identifier: string): Promise<string> => {
+  const { kind, value } = normaliseIdentifier(identifier)
+  return (await platformCipher()).blindIndex(`login-${kind}`, value)
+}
+
+export const getAccount = async (accountId: string) => {
+  const { Item } = await AccountEntity.build(GetItemCommand)
+    .key({ accountId })
+    .options({ consistent: true })
+    .send()
+  return Item
+}
+export type Account = NonNullable<Awaited<ReturnType<typeof getAccount>>>
+
+/** The account behind a login identifier: the guard item, then the account (two reads). */
+export const findAccountByIdentifier = async (identifier: string): Promise<Account | undefined> => {
+  const blindIndex = await identifierIndex(identifier)
+  const { Item: guard } = await LoginIdEntity.build(GetItemCommand).key({ blindIndex }).send()
+  return guard ? getAccount(guard.accountId) : undefined
+}
+
+export const decryptIdentifier = async (account: Account): Promise<string> =>
+  (await platformCipher()).decrypt(account.identifierEnc, `account:${account.accountId}:identifier`)
+
+/**
+ * The writes that give an identifier an account: the existing one, or a new account with a
+ * password (a one-time one the person must change, unless the caller sets it). The guard's
+ * condition makes a concurrent creation for the same identifier fail the whole transaction.
+ */
+export const prepareAccount = async (identifier: string, options: { password?: string } = {}) => {
+  const existing = await findAccountByIdentifier(identifier)
+  if (existing) return { accountId: existing.accountId, created: false as const, writes: [] }
+  const accountId = newId()
+  const { kind, value } = normaliseIdentifier(identifier)
+  const cipher = await platformCipher()
+  const password = options.password ?? newInitialPassword()
+  const writes = [
+    LoginIdEntity.build(PutTransaction)
+      .item({ blindIndex: cipher.blindIndex(`login-${kind}`, value), accountId })
+      .options({ condition: { attr: 'blindIndex', exists: false } }),
+    AccountEntity.build(PutTransaction)
+      .item({
+        accountId,
+        identifierEnc: cipher.encrypt(value, `account:${accountId}:identifier`),
+        identifierKind: kind,
+        passwordHash: await hashPassword(password),
+        mustChangePassword: options.password === undefined,
+        status: 'active',
+        passwordChangedAt: nowIso(),
+      })
+      .options({ condition: { attr: 'accountId', exists: false } }),
+  ]
+  return {
+    accountId,
+    created: true as const,
+    initialPassword: options.password === undefined ? password : undefined,
+    writes,
+  }
+}
+
+export interface MembershipInput {
+  realm: Realm
+  ctx: string
+  ctxCode: string
+  accountId: string
+  nameEnc?: string
+  roles: string[]
+  permissions: string[]
+}
+
+export const putMembership = (m: MembershipInput) =>
+  MembershipEntity.build(PutTransaction)
+    .item({ ...m, status: 'active', ...membershipIndexKeys(m.realm, m.ctx, m.accountId) })
+    .options({ condition: { attr: 'accountId', exists: false } })
+
+/** Every realm an account belongs to (one Query on GSI1). */
+export const listMemberships = async (accountId: string) => {
+  const { Items = [] } = await table
+    .build(QueryCommand)
+    .entities(MembershipEntity)
+    .query({ index: 'GSI1', partition: `ACCT#${accountId}`, range: { beginsWith: 'MEMBERSHIP#' } })
+    .send()
+  return Items
+}
+export type Membership = Awaited<ReturnType<typeof listMemberships>>[number]
+
+export const getMembership = async (realm: Realm, ctx: string, accountId: string) => {
+  const { Item } = await MembershipEntity.build(GetItemCommand)
+    .key({ realm, ctx, accountId })
+    .options({ consistent: true })
+    .send()
+  return Item
+}

@@ -1,0 +1,69 @@
+import { boolean, Entity, item, list, number, string } from 'dynamodb-toolbox'
+import { table } from '../core/db/table.js'
+
+/** A person's login account, platform-wide. The identifier is stored encrypted only. */
+export const AccountEntity = new Entity({
+  name: 'Account',
+  table,
+  timestamps: false,
+  schema: item({
+    accountId: string().key(),
+    identifierEnc: string(),
+    identifierKind: string().enum('email', 'mobile'),
+    passwordHash: string(),
+    mustChangePassword: boolean(),
+    status: string().enum('active', 'disabled'),
+    failedCount: number().default(0),
+    failWindowStartMs: number().default(0),
+    lockedUntilMs: number().default(0),
+    passwordChangedAt: string(),
+  }),
+  computeKey: ({ accountId }: { accountId: string }) => ({ PK: `ACCT#${accountId}`, SK: 'ACCOUNT' }),
+})
+
+/** Guard item: one account per login identifier, held by the key's uniqueness. */
+export const LoginIdEntity = new Entity({
+  name: 'LoginId',
+  table,
+  timestamps: false,
+  schema: item({ blindIndex: string().key(), accountId: string() }),
+  computeKey: ({ blindIndex }: { blindIndex: string }) => ({ PK: `LOGINID#${blindIndex}`, SK: 'LOGINID' }),
+})
+
+export type Realm = 'platform' | 'industry' | 'tenant'
+
+export const realmPartition = (realm: Realm, ctx: string): string =>
+  realm === 'platform' ? 'PLATFORM' : realm === 'industry' ? `IND#${ctx}` : `T#${ctx}`
+
+/**
+ * An account's standing in a realm: the platform (system admins), an industry (its admins)
+ * or a tenant (members, the tenant admin among them). The member id is the account id, so
+ * the key itself keeps one membership per account per tenant.
+ */
+export const MembershipEntity = new Entity({
+  name: 'Membership',
+  table,
+  timestamps: false,
+  schema: item({
+    realm: string().enum('platform', 'industry', 'tenant').key(),
+    ctx: string().key(),
+    accountId: string().key(),
+    /** tenant code or industry code, for the login chooser without another read */
+    ctxCode: string(),
+    nameEnc: string().optional(),
+    status: string().enum('active', 'disabled'),
+    roles: list(string()),
+    permissions: list(string()),
+    GSI1PK: string(),
+    GSI1SK: string(),
+  }),
+  computeKey: ({ realm, ctx, accountId }: { realm: Realm; ctx: string; accountId: string }) => ({
+    PK: realmPartition(realm, ctx),
+    SK: realm === 'tenant' ? `MEMBER#${accountId}` : `ADMIN#${accountId}`,
+  }),
+})
+
+export const membershipIndexKeys = (realm: Realm, ctx: string, accountId: string) => ({
+  GSI1PK: `ACCT#${accountId}`,
+  GSI1SK: `MEMBERSHIP#${realmPartition(realm, ctx)}`,
+})

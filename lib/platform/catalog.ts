@@ -1,0 +1,69 @@
+import {
+  any,
+  BatchPutRequest,
+  BatchWriteCommand,
+  Entity,
+  executeBatchWrite,
+  GetItemCommand,
+  item,
+  QueryCommand,
+  string,
+} from 'dynamodb-toolbox'
+import type { z } from 'zod'
+import { table } from '../core/db/table.js'
+import {
+  type CatalogApp,
+  CatalogAppSchema,
+  type Industry,
+  IndustrySchema,
+  type Plan,
+  PlanSchema,
+} from './schemas.js'
+
+/**
+ * Platform reference data (plans, industries, the app catalog) as one entity: a partition per
+ * kind, an item per code, the document validated by its zod schema on the way in and out.
+ */
+const CatalogEntity = new Entity({
+  name: 'Catalog',
+  table,
+  timestamps: false,
+  schema: item({ kind: string().key(), code: string().key(), doc: any() }),
+  computeKey: ({ kind, code }: { kind: string; code: string }) => ({ PK: `CATALOG#${kind}`, SK: code }),
+})
+
+type Kind = 'PLAN' | 'INDUSTRY' | 'APP'
+const SCHEMAS = { PLAN: PlanSchema, INDUSTRY: IndustrySchema, APP: CatalogAppSchema } as const
+type Doc<K extends Kind> = z.infer<(typeof SCHEMAS)[K]>
+
+const listKind = async <K extends Kind>(kind: K): Promise<Doc<K>[]> => {
+  const { Items = [] } = await table
+    .build(QueryCommand)
+    .entities(CatalogEntity)
+    .query({ partition: `CATALOG#${kind}` })
+    .send()
+  return Items.map((i) => SCHEMAS[kind].parse(i.doc) as Doc<K>)
+}
+
+const getOne = async <K extends Kind>(kind: K, code: string): Promise<Doc<K> | undefined> => {
+  const { Item } = await CatalogEntity.build(GetItemCommand).key({ kind, code }).send()
+  return Item ? (SCHEMAS[kind].parse(Item.doc) as Doc<K>) : undefined
+}
+
+export const listPlans = (): Promise<Plan[]> => listKind('PLAN')
+export const getPlan = (code: string): Promise<Plan | undefined> => getOne('PLAN', code)
+export const listIndustries = (): Promise<Industry[]> => listKind('INDUSTRY')
+export const getIndustry = (code: string): Promise<Industry | undefined> => getOne('INDUSTRY', code)
+export const listCatalogApps = (): Promise<CatalogApp[]> => listKind('APP')
+
+/** Idempotent upsert of the reference data (the seed runs on every local start). */
+export const putCatalog = async (docs: { plans: Plan[]; industries: Industry[]; apps: CatalogApp[] }) => {
+  const requests = [
+    ...docs.plans.map((doc) => ({ kind: 'PLAN', code: doc.code, doc })),
+    ...docs.industries.map((doc) => ({ kind: 'INDUSTRY', code: doc.code, doc })),
+    ...docs.apps.map((doc) => ({ kind: 'APP', code: doc.code, doc })),
+  ].map((i) => CatalogEntity.build(BatchPutRequest).item(i))
+  for (let i = 0; i < requests.length; i += 25) {
+    await executeBatchWrite(table.build(BatchWriteCommand).requests(...requests.slice(i, i + 25)))
+  }
+}

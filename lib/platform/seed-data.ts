@@ -1,0 +1,145 @@
+import type { CatalogApp, Industry, Plan } from './schemas.js'
+
+const BASE = ['im', 'calendar', 'contacts', 'todos', 'news']
+const INDUSTRIAL_BASE = [...BASE, 'approvals', 'announcements']
+
+const limits = (maxMembers: number, customPortal: boolean, integrationFlows = 0, diagnosisTool = false) => ({
+  maxMembers,
+  customPortal,
+  integrationFlows,
+  diagnosisTool,
+})
+
+/** The seven editions of PRODUCT.md. Sku codes are ours; the marketplace catalog maps to them. */
+export const PLANS: Plan[] = [
+  {
+    code: 'general.basic',
+    product: 'general',
+    edition: 'basic',
+    name: 'General workbench — basic (free, 6 months)',
+    skuCode: 'atrium-general-basic',
+    priceModel: 'free-trial',
+    trialMonths: 6,
+    repeatable: false,
+    limits: limits(50, false),
+    baseApps: BASE,
+  },
+  {
+    code: 'general.professional',
+    product: 'general',
+    edition: 'professional',
+    name: 'General workbench — professional',
+    skuCode: 'atrium-general-professional',
+    priceModel: 'yearly',
+    trialMonths: 0,
+    repeatable: true,
+    limits: limits(100, true),
+    baseApps: BASE,
+  },
+  {
+    code: 'general.enterprise',
+    product: 'general',
+    edition: 'enterprise',
+    name: 'General workbench — enterprise',
+    skuCode: 'atrium-general-enterprise',
+    priceModel: 'yearly',
+    trialMonths: 0,
+    repeatable: true,
+    limits: limits(500, true),
+    baseApps: BASE,
+  },
+  {
+    code: 'industrial.basic',
+    product: 'industrial',
+    edition: 'basic',
+    name: 'Industrial workbench — basic (free, 6 months)',
+    skuCode: 'atrium-industrial-basic',
+    priceModel: 'free-trial',
+    trialMonths: 6,
+    repeatable: false,
+    limits: limits(50, false),
+    baseApps: INDUSTRIAL_BASE,
+  },
+  {
+    code: 'industrial.professional-basic',
+    product: 'industrial',
+    edition: 'professional-basic',
+    name: 'Industrial workbench — professional basic',
+    skuCode: 'atrium-industrial-professional-basic',
+    priceModel: 'yearly',
+    trialMonths: 0,
+    repeatable: true,
+    limits: limits(100, true, 20, true),
+    baseApps: INDUSTRIAL_BASE,
+  },
+  {
+    code: 'industrial.professional-standard',
+    product: 'industrial',
+    edition: 'professional-standard',
+    name: 'Industrial workbench — professional standard',
+    skuCode: 'atrium-industrial-professional-standard',
+    priceModel: 'yearly',
+    trialMonths: 0,
+    repeatable: true,
+    limits: limits(500, true, 80, true),
+    baseApps: INDUSTRIAL_BASE,
+  },
+  {
+    code: 'industrial.professional-enhanced',
+    product: 'industrial',
+    edition: 'professional-enhanced',
+    name: 'Industrial workbench — professional enhanced',
+    skuCode: 'atrium-industrial-professional-enhanced',
+    priceModel: 'yearly',
+    trialMonths: 0,
+    repeatable: true,
+    limits: limits(1000, true, 200, true),
+    baseApps: INDUSTRIAL_BASE,
+  },
+]
+
+export const INDUSTRIES: Industry[] = [
+  {
+    code: 'office',
+    name: 'Office',
+    preinstalledApps: ['drive', 'todo-centre'],
+    defaultPortal: 'office-default',
+  },
+  {
+    code: 'industrial',
+    name: 'Industrial',
+    preinstalledApps: ['drive', 'todo-centre', 'approvals'],
+    defaultPortal: 'industrial-default',
+  },
+  {
+    code: 'education',
+    name: 'Education',
+    preinstalledApps: ['drive', 'todo-centre'],
+    defaultPortal: 'education-default',
+  },
+  {
+    code: 'medical',
+    name: 'Medical',
+    preinstalledApps: ['drive', 'todo-centre'],
+    defaultPortal: 'medical-default',
+  },
+]
+
+const builtIn = (code: string, name: string): CatalogApp => ({
+  code,
+  name,
+  kind: 'built-in',
+  clientTypes: ['web', 'h5'],
+})
+
+export const BUILT_IN_APPS: CatalogApp[] = [
+  builtIn('drive', 'Drive'),
+  builtIn('todos', 'Todos'),
+  builtIn('calendar', 'Calendar'),
+  builtIn('todo-centre', 'Todo centre'),
+  builtIn('im', 'Messages'),
+  builtIn('contacts', 'Contacts'),
+  builtIn('news', 'News'),
+  builtIn('announcements', 'Announcements'),
+  builtIn('approvals', 'Approvals'),
+]

@@ -1,0 +1,113 @@
+import { executeTransactWrite } from 'dynamodb-toolbox'
+import { nowMs } from '../core/clock.js'
+import { AppError } from '../core/errors.js'
+import { getMembership, prepareAccount, putMembership } from '../identity/accounts.js'
+import type { Realm } from '../identity/entities.js'
+import { createTenant } from '../tenants/create-tenant.js'
+import { getTenantView, tenantIdByCustomer } from '../tenants/queries.js'
+import { putCatalog } from './catalog.js'
+import { BUILT_IN_APPS, INDUSTRIES, PLANS } from './seed-data.js'
+
+export interface SeedOptions {
+  adminIdentifier: string
+  adminPassword: string
+  demoPassword: string
+}
+
+export interface SeedSummary {
+  admin: { identifier: string; password: string }
+  industryAdmins: { industry: string; identifier: string; password: string }[]
+  demoTenant: {
+    code: string
+    name: string
+    adminIdentifier: string
+    adminPassword: string
+    loginUrl: string
+    adminUrl: string
+  }
+}
+
+const DEMO_CUSTOMER = 'demo-customer'
+const DEMO_ADMIN = 'admin@demo.atrium.localhost'
+
+/** An account with a known password and an admin membership in a realm; repeatable. */
+const ensureAdmin = async (
+  identifier: string,
+  password: string,
+  realm: Realm,
+  ctx: string,
+  ctxCode: string,
+) => {
+  const account = await prepareAccount(identifier, { password })
+  const member = await getMembership(realm, ctx, account.accountId)
+  const writes = [
+    ...account.writes,
+    ...(member
+      ? []
+      : [
+          putMembership({
+            realm,
+            ctx,
+            ctxCode,
+            accountId: account.accountId,
+            roles: [`${realm}_admin`],
+            permissions: [],
+          }),
+        ]),
+  ]
+  if (writes.length > 0) await executeTransactWrite(...writes)
+}
+
+/**
+ * The platform's starting data: plans, industries, the built-in app catalog, a system
+ * administrator, an administrator per industry and a demo tenant. Safe to run again.
+ */
+export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> => {
+  await putCatalog({ plans: PLANS, industries: INDUSTRIES, apps: BUILT_IN_APPS })
+  await ensureAdmin(options.adminIdentifier, options.adminPassword, 'platform', '', 'platform')
+  const industryAdmins = []
+  for (const industry of INDUSTRIES) {
+    const identifier = `${industry.code}-admin@atrium.localhost`
+    await ensureAdmin(identifier, options.demoPassword, 'industry', industry.code, industry.code)
+    industryAdmins.push({ industry: industry.code, identifier, password: options.demoPassword })
+  }
+
+  // The demo admin's account exists first, so the tenant links it instead of issuing a one-time password.
+  const demoAdmin = await prepareAccount(DEMO_ADMIN, { password: options.demoPassword })
+  if (demoAdmin.writes.length > 0) await executeTransactWrite(...demoAdmin.writes)
+  let tenantId = await tenantIdByCustomer(DEMO_CUSTOMER)
+  if (!tenantId) {
+    try {
+      const created = await createTenant(
+        {
+          customerId: DEMO_CUSTOMER,
+          name: 'Demo Manufacturing Co.',
+          industry: 'industrial',
+          planCode: 'industrial.professional-standard',
+          trial: false,
+          expiresAt: new Date(nowMs() + 365 * 86_400_000).toISOString(),
+          customerLevel: 'V3',
+          admin: { identifier: DEMO_ADMIN, name: 'Demo Administrator' },
+        },
+        { actor: 'seed' },
+      )
+      tenantId = created.tenant.tenantId
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'INSTANCE_EXISTS')) throw err
+      tenantId = (await tenantIdByCustomer(DEMO_CUSTOMER)) as string
+    }
+  }
+  const tenant = await getTenantView(tenantId)
+  return {
+    admin: { identifier: options.adminIdentifier, password: options.adminPassword },
+    industryAdmins,
+    demoTenant: {
+      code: tenant.code,
+      name: tenant.name,
+      adminIdentifier: DEMO_ADMIN,
+      adminPassword: options.demoPassword,
+      loginUrl: tenant.urls.userLogin,
+      adminUrl: tenant.urls.adminLogin,
+    },
+  }
+}

@@ -1,0 +1,147 @@
+import { executeTransactWrite, PutTransaction } from 'dynamodb-toolbox'
+import { bindInitialAppsWrites } from '../apps/tenant-apps.js'
+import { PERMISSIONS, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
+import { nowIso } from '../core/clock.js'
+import { newDataKey, tenantScope } from '../core/crypto/data-keys.js'
+import { failedConditions } from '../core/db/conditions.js'
+import { AppError } from '../core/errors.js'
+import { newCode, newId } from '../core/ids.js'
+import { prepareAccount, putMembership } from '../identity/accounts.js'
+import { getIndustry, getPlan } from '../platform/catalog.js'
+import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, tenantIndexKeys } from './entities.js'
+import { historyWrite } from './history.js'
+import type { CreateTenantInput } from './schemas.js'
+import { type TenantRecord, toTenantView } from './views.js'
+
+const addMonths = (iso: string, months: number): string => {
+  const d = new Date(iso)
+  d.setUTCMonth(d.getUTCMonth() + months)
+  return d.toISOString()
+}
+
+export interface CreateTenantOptions {
+  /** who opened it: a system admin's account id, or 'marketplace' */
+  actor: string
+  orderId?: string
+}
+
+/**
+ * Opens a tenant instance in one transaction: the tenant, its code, its data key, its apps,
+ * its administrator (account and membership) and the customer guards. The guards' conditions
+ * hold "one instance per customer" and "the free edition once per customer" in the database.
+ */
+export const createTenant = async (input: CreateTenantInput, options: CreateTenantOptions) => {
+  const [plan, industry] = await Promise.all([getPlan(input.planCode), getIndustry(input.industry)])
+  const invalid = (path: string, message: string) =>
+    new AppError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }])
+  if (!plan) throw invalid('body.planCode', 'unknown plan')
+  if (!industry) throw invalid('body.industry', 'unknown industry')
+  const createdAt = nowIso()
+  let expiresAt: string
+  if (plan.priceModel === 'free-trial') {
+    expiresAt = addMonths(createdAt, plan.trialMonths)
+  } else {
+    if (input.trial) throw invalid('body.trial', 'this edition has no free trial')
+    if (!input.expiresAt) throw invalid('body.expiresAt', 'required for a paid edition')
+    if (Date.parse(input.expiresAt) <= Date.parse(createdAt))
+      throw invalid('body.expiresAt', 'must be in the future')
+    expiresAt = new Date(input.expiresAt).toISOString()
+  }
+  const trial = plan.priceModel === 'free-trial'
+
+  // Two attempts: a fresh account or tenant code can lose a race; a customer guard cannot.
+  for (let attempt = 0; ; attempt++) {
+    const tenantId = newId()
+    const code = newCode()
+    const account = await prepareAccount(input.admin.identifier)
+    const dataKey = await newDataKey(tenantScope(tenantId))
+    const tenant: TenantRecord = {
+      tenantId,
+      code,
+      name: input.name,
+      industry: industry.code,
+      planCode: plan.code,
+      product: plan.product,
+      edition: plan.edition,
+      planName: plan.name,
+      limits: plan.limits,
+      memberCount: 1,
+      status: 'active',
+      trial,
+      customerId: input.customerId,
+      customerLevel: input.customerLevel,
+      expiresAt,
+      createdAt,
+      adminAccountId: account.accountId,
+      ...tenantIndexKeys({
+        tenantId,
+        industry: industry.code,
+        status: 'active',
+        createdAt,
+        dueAt: expiresAt,
+      }),
+    }
+    const guards = [
+      CustomerGuardEntity.build(PutTransaction)
+        .item({ customerId: input.customerId, guard: 'INSTANCE', tenantId })
+        .options({ condition: { attr: 'guard', exists: false } }),
+      ...(plan.repeatable
+        ? []
+        : [
+            CustomerGuardEntity.build(PutTransaction)
+              .item({ customerId: input.customerId, guard: `TRIAL#${plan.product}`, tenantId })
+              .options({ condition: { attr: 'guard', exists: false } }),
+          ]),
+    ]
+    const writes = [
+      ...guards,
+      TenantEntity.build(PutTransaction)
+        .item(tenant)
+        .options({ condition: { attr: 'tenantId', exists: false } }),
+      TenantCodeEntity.build(PutTransaction)
+        .item({ code, tenantId })
+        .options({ condition: { attr: 'code', exists: false } }),
+      dataKey.put,
+      ...account.writes,
+      putMembership({
+        realm: 'tenant',
+        ctx: tenantId,
+        ctxCode: code,
+        accountId: account.accountId,
+        nameEnc: dataKey.cipher.encrypt(input.admin.name, `member:${account.accountId}:name`),
+        roles: [TENANT_ADMIN_ROLE],
+        permissions: [...PERMISSIONS],
+      }),
+      ...bindInitialAppsWrites(tenantId, plan.baseApps, industry.preinstalledApps),
+      historyWrite(tenantId, {
+        action: 'opened',
+        toStatus: 'active',
+        actor: options.actor,
+        orderId: options.orderId,
+        note: `${plan.code}${trial ? ' (trial)' : ''}`,
+      }),
+    ]
+    try {
+      await executeTransactWrite(...writes)
+    } catch (err) {
+      const failed = failedConditions(err)
+      if (failed.includes(0)) {
+        throw new AppError('INSTANCE_EXISTS', 'this customer already has a workbench instance')
+      }
+      if (failed.includes(1) && !plan.repeatable) {
+        throw new AppError('FREE_TRIAL_USED', 'the free edition can be opened only once per customer')
+      }
+      if (failed.length > 0 && attempt === 0) continue
+      throw err
+    }
+    dataKey.commit()
+    return {
+      tenant: toTenantView(tenant),
+      admin: {
+        accountId: account.accountId,
+        initialPassword: account.created ? account.initialPassword : undefined,
+        existingAccount: !account.created,
+      },
+    }
+  }
+}

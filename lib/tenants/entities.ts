@@ -1,0 +1,108 @@
+import { boolean, Entity, item, map, number, string } from 'dynamodb-toolbox'
+import { table } from '../core/db/table.js'
+
+export const TENANT_STATUSES = ['active', 'frozen', 'released'] as const
+export type TenantStatus = (typeof TENANT_STATUSES)[number]
+
+/** The tenant ("instance"): its edition's limits are copied here so one read answers usage. */
+export const TenantEntity = new Entity({
+  name: 'Tenant',
+  table,
+  timestamps: false,
+  schema: item({
+    tenantId: string().key(),
+    code: string(),
+    name: string(),
+    industry: string(),
+    planCode: string(),
+    product: string(),
+    edition: string(),
+    planName: string(),
+    limits: map({
+      maxMembers: number(),
+      customPortal: boolean(),
+      integrationFlows: number(),
+      diagnosisTool: boolean(),
+    }),
+    /** seats in use; changed only in the transaction that adds or removes a member */
+    memberCount: number(),
+    status: string().enum(...TENANT_STATUSES),
+    frozenReason: string().enum('expired', 'manual').optional(),
+    trial: boolean(),
+    customerId: string(),
+    customerLevel: string(),
+    expiresAt: string(),
+    frozenAt: string().optional(),
+    retentionUntil: string().optional(),
+    createdAt: string(),
+    adminAccountId: string(),
+    GSI1PK: string(),
+    GSI1SK: string(),
+    GSI2PK: string(),
+    GSI2SK: string(),
+    DUEPK: string().optional(),
+    DUESK: string().optional(),
+  }),
+  computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: `T#${tenantId}`, SK: 'TENANT' }),
+})
+
+/** Index keys follow status and due date, so they are recomputed on every transition. */
+export const tenantIndexKeys = (t: {
+  tenantId: string
+  industry: string
+  status: TenantStatus
+  createdAt: string
+  dueAt?: string
+}) => ({
+  GSI1PK: `TENANTS#IND#${t.industry}`,
+  GSI1SK: `${t.status}#${t.createdAt}#${t.tenantId}`,
+  GSI2PK: 'TENANTS',
+  GSI2SK: `${t.status}#${t.createdAt}#${t.tenantId}`,
+  DUEPK: t.dueAt ? 'DUE' : undefined,
+  DUESK: t.dueAt ? `${t.dueAt}#TENANT#${t.tenantId}` : undefined,
+})
+
+/** Guard: tenant codes are unique, and resolve a code (login, public pages) to the tenant. */
+export const TenantCodeEntity = new Entity({
+  name: 'TenantCode',
+  table,
+  timestamps: false,
+  schema: item({ code: string().key(), tenantId: string() }),
+  computeKey: ({ code }: { code: string }) => ({ PK: `TCODE#${code}`, SK: 'TCODE' }),
+})
+
+/**
+ * Guards per marketplace customer: INSTANCE (one live workbench; removed on release) and
+ * TRIAL#<product> (the free edition was opened once; never removed).
+ */
+export const CustomerGuardEntity = new Entity({
+  name: 'CustomerGuard',
+  table,
+  timestamps: false,
+  schema: item({ customerId: string().key(), guard: string().key(), tenantId: string() }),
+  computeKey: ({ customerId, guard }: { customerId: string; guard: string }) => ({
+    PK: `CUST#${customerId}`,
+    SK: guard,
+  }),
+})
+
+export const TenantHistoryEntity = new Entity({
+  name: 'TenantHistory',
+  table,
+  timestamps: false,
+  schema: item({
+    tenantId: string().key(),
+    eventId: string().key(),
+    at: string(),
+    action: string(),
+    fromStatus: string().optional(),
+    toStatus: string(),
+    actor: string(),
+    orderId: string().optional(),
+    note: string().optional(),
+  }),
+  computeKey: ({ tenantId, eventId }: { tenantId: string; eventId: string }) => ({
+    PK: `T#${tenantId}`,
+    SK: `HIST#${eventId}`,
+  }),
+})

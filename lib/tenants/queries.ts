@@ -1,0 +1,56 @@
+import { GetItemCommand, QueryCommand } from 'dynamodb-toolbox'
+import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { table } from '../core/db/table.js'
+import { notFound } from '../core/errors.js'
+import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, type TenantStatus } from './entities.js'
+import { type TenantRecord, toTenantView } from './views.js'
+
+export const findTenant = async (tenantId: string): Promise<TenantRecord | undefined> => {
+  const { Item } = await TenantEntity.build(GetItemCommand)
+    .key({ tenantId })
+    .options({ consistent: true })
+    .send()
+  return Item
+}
+
+/** A released tenant is gone for everyone: it answers like one that never existed. */
+export const getTenantView = async (tenantId: string, industry?: string) => {
+  const t = await findTenant(tenantId)
+  if (!t || t.status === 'released' || (industry !== undefined && t.industry !== industry))
+    throw notFound('tenant')
+  return toTenantView(t)
+}
+
+export const tenantIdByCode = async (code: string): Promise<string | undefined> => {
+  const { Item } = await TenantCodeEntity.build(GetItemCommand).key({ code }).send()
+  return Item?.tenantId
+}
+
+export interface ListTenantsFilter {
+  industry?: string
+  status?: TenantStatus
+  limit: number
+  cursor?: string
+}
+
+/** By industry on GSI1, across industries on GSI2; status narrows the sort key; newest first. */
+export const listTenants = async ({ industry, status, limit, cursor }: ListTenantsFilter) => {
+  const index = industry ? 'GSI1' : 'GSI2'
+  const partition = industry ? `TENANTS#IND#${industry}` : 'TENANTS'
+  const pk = industry ? 'GSI1PK' : 'GSI2PK'
+  const { Items = [], LastEvaluatedKey } = await table
+    .build(QueryCommand)
+    .entities(TenantEntity)
+    .query({ index, partition, ...(status ? { range: { beginsWith: `${status}#` } } : {}) })
+    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { [pk]: partition }) })
+    .send()
+  return { items: Items.map(toTenantView), nextCursor: encodeCursor(LastEvaluatedKey) }
+}
+
+/** The live instance of a marketplace customer, through the customer's instance guard. */
+export const tenantIdByCustomer = async (customerId: string): Promise<string | undefined> => {
+  const { Item } = await CustomerGuardEntity.build(GetItemCommand)
+    .key({ customerId, guard: 'INSTANCE' })
+    .send()
+  return Item?.tenantId
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod'
+import { PageQuery } from '../core/db/pagination.js'
+import { Identifier, Iso } from '../core/http/schemas.js'
+import { IndustryCode } from '../platform/schemas.js'
+import { TENANT_STATUSES } from './entities.js'
+
+export const TenantStatusSchema = z.enum(TENANT_STATUSES)
+export const CustomerLevel = z.string().regex(/^V[0-9]$/, 'a customer level such as V0-V5')
+
+export const TenantSchema = z
+  .object({
+    tenantId: z.string(),
+    code: z.string(),
+    name: z.string(),
+    industry: z.string(),
+    plan: z.object({ code: z.string(), product: z.string(), edition: z.string(), name: z.string() }),
+    limits: z.object({
+      maxMembers: z.number(),
+      customPortal: z.boolean(),
+      integrationFlows: z.number(),
+      diagnosisTool: z.boolean(),
+    }),
+    usage: z.object({ members: z.number() }),
+    status: TenantStatusSchema,
+    frozenReason: z.enum(['expired', 'manual']).optional(),
+    trial: z.boolean(),
+    customerId: z.string(),
+    customerLevel: z.string(),
+    expiresAt: z.string(),
+    frozenAt: z.string().optional(),
+    retentionUntil: z.string().optional(),
+    createdAt: z.string(),
+    domain: z.string(),
+    urls: z.object({ userLogin: z.string(), adminLogin: z.string() }),
+  })
+  .meta({ id: 'Tenant' })
+export type TenantView = z.infer<typeof TenantSchema>
+
+export const CreateTenantBody = z
+  .object({
+    customerId: z.string().trim().min(1).max(128),
+    name: z.string().trim().min(1).max(200),
+    industry: IndustryCode,
+    planCode: z.string().min(1).max(64),
+    trial: z.boolean().default(false),
+    /** required for a paid edition; a trial's expiry follows from the plan */
+    expiresAt: Iso.optional(),
+    customerLevel: CustomerLevel.default('V0'),
+    admin: z.object({ identifier: Identifier, name: z.string().trim().min(1).max(100) }),
+  })
+  .strict()
+  .meta({ id: 'CreateTenant' })
+export type CreateTenantInput = z.infer<typeof CreateTenantBody>
+
+export const CreatedTenantSchema = z
+  .object({
+    tenant: TenantSchema,
+    admin: z.object({
+      accountId: z.string(),
+      /** shown once; absent when the identifier already had an account */
+      initialPassword: z.string().optional(),
+      existingAccount: z.boolean(),
+    }),
+  })
+  .meta({ id: 'CreatedTenant' })
+
+export const ListTenantsQuery = PageQuery.extend({
+  industry: IndustryCode.optional(),
+  status: TenantStatusSchema.optional(),
+})
+
+export const TenantIdParams = z.object({ tenantId: z.string().min(1).max(64) })
+
+export const RenewBody = z.object({ expiresAt: Iso }).strict()
+export const FreezeBody = z.object({ note: z.string().max(500).optional() }).strict()
+
+export const HistoryEventSchema = z
+  .object({
+    at: z.string(),
+    action: z.string(),
+    fromStatus: z.string().optional(),
+    toStatus: z.string(),
+    actor: z.string(),
+    orderId: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .meta({ id: 'TenantHistoryEvent' })

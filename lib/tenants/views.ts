@@ -1,0 +1,32 @@
+import type { FormattedItem } from 'dynamodb-toolbox'
+import { config } from '../core/config.js'
+import type { TenantEntity } from './entities.js'
+import type { TenantView } from './schemas.js'
+
+export type TenantRecord = FormattedItem<typeof TenantEntity>
+
+export const tenantDomain = (code: string): string => `${code}.${config().PLATFORM_DOMAIN}`
+
+export const toTenantView = (t: TenantRecord): TenantView => {
+  const domain = tenantDomain(t.code)
+  return {
+    tenantId: t.tenantId,
+    code: t.code,
+    name: t.name,
+    industry: t.industry,
+    plan: { code: t.planCode, product: t.product, edition: t.edition, name: t.planName },
+    limits: t.limits,
+    usage: { members: t.memberCount },
+    status: t.status,
+    frozenReason: t.frozenReason,
+    trial: t.trial,
+    customerId: t.customerId,
+    customerLevel: t.customerLevel,
+    expiresAt: t.expiresAt,
+    frozenAt: t.frozenAt,
+    retentionUntil: t.retentionUntil,
+    createdAt: t.createdAt,
+    domain,
+    urls: { userLogin: `https://${domain}/login`, adminLogin: `https://${domain}/admin/login` },
+  }
+}
