@@ -229,10 +229,12 @@ export const httpFunction = (routes: BoundRoute[]) => {
     const status = route.spec.status ?? 200
     return json(status, status === 204 ? undefined : route.spec.response.parse(result))
   }
-  return middy<Event, Result, Error, Context & { atrium: State }>(core)
+  const stack = middy<Event, Result, Error, Context & { atrium: State }>(core)
     .use(timing())
     .use(errors())
     .use(router(compiled))
     .use(authenticate())
     .use(validate())
+  // Lambda passes a plain context; `atrium` is filled in by the first middleware.
+  return stack as unknown as (event: Event, context: Context) => Promise<Result>
 }

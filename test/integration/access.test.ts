@@ -1,0 +1,137 @@
+import { z } from 'zod'
+import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as meta } from '../../functions/meta/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
+import { allRoutes } from '../../lib/api-document.js'
+import type { Scope } from '../../lib/core/auth/principal.js'
+import { httpFunction } from '../../lib/core/http/http-function.js'
+import { bind, defineRoute } from '../../lib/core/http/route.js'
+import { useTestTable } from '../support/dynamo.js'
+import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+useTestTable()
+
+const HANDLERS: Record<string, typeof auth> = { Auth: auth, Meta: meta, Tenants: tenants, Catalog: tenants }
+const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
+const concrete = (path: string, id = '01aaaaaaaaaaaaaaaaaaaaaaaa') => path.replace(/\{\w+\}/g, id)
+
+describe('access rules on every route', () => {
+  let tokens: Record<Scope, string>
+  let a: Awaited<ReturnType<typeof openTenant>>
+  let b: Awaited<ReturnType<typeof openTenant>>
+
+  beforeAll(async () => {
+    const { platformToken, officeToken } = await platformFixture()
+    a = await openTenant(platformToken, { industry: 'office' })
+    b = await openTenant(platformToken, { industry: 'industrial' })
+    tokens = { platform: platformToken, industry: officeToken, tenant: a.accessToken }
+  })
+
+  const protectedRoutes = () => allRoutes().filter((r) => !('public' in r.spec.access))
+
+  it('refuses every protected route without a token', async () => {
+    for (const { spec } of protectedRoutes()) {
+      const res = await call(handlerOf(spec.tag), spec.method, concrete(spec.path))
+      expect([spec.operationId, res.status]).toEqual([spec.operationId, 401])
+    }
+  })
+
+  it('refuses every protected route to the scopes it does not name', async () => {
+    for (const { spec } of protectedRoutes()) {
+      const access = spec.access as { scopes: readonly Scope[] }
+      for (const scope of (['platform', 'industry', 'tenant'] as const).filter(
+        (s) => !access.scopes.includes(s),
+      )) {
+        const res = await call(handlerOf(spec.tag), spec.method, concrete(spec.path), {
+          token: tokens[scope],
+          body: {},
+        })
+        expect([spec.operationId, scope, res.status]).toEqual([spec.operationId, scope, 403])
+      }
+    }
+  })
+
+  it('answers 400 naming the field for bad input on every route that takes input', async () => {
+    const scopeFor = (spec: (typeof allRoutes extends () => (infer R)[] ? R : never)['spec']) =>
+      'public' in spec.access ? undefined : tokens[(spec.access.scopes as Scope[])[0] as Scope]
+    for (const { spec } of allRoutes()) {
+      const token = scopeFor(spec)
+      const handler = handlerOf(spec.tag)
+      if (spec.body) {
+        const res = await call(handler, spec.method, concrete(spec.path), {
+          token,
+          body: ['not', 'an', 'object'],
+        })
+        expect([spec.operationId, res.status]).toEqual([spec.operationId, 400])
+        expect(res.body.error.details[0].path).toMatch(/^body/)
+      }
+      if (spec.query && 'limit' in (spec.query as z.ZodObject).shape) {
+        const res = await call(handler, spec.method, concrete(spec.path), { token, query: { limit: '0' } })
+        expect([spec.operationId, res.status]).toEqual([spec.operationId, 400])
+        expect(res.body.error.details[0].path).toBe('query.limit')
+      }
+      if (spec.params) {
+        const res = await call(handler, spec.method, concrete(spec.path, 'x'.repeat(100)), {
+          token,
+          body: {},
+        })
+        expect([spec.operationId, res.status]).toEqual([spec.operationId, 400])
+      }
+    }
+  })
+
+  it('never shows one tenant another tenant', async () => {
+    const mine = await call(tenants, 'GET', '/v1/tenant', { token: a.accessToken })
+    expect(mine.body.tenantId).toBe(a.tenant.tenantId)
+    expect(JSON.stringify(mine.body)).not.toContain(b.tenant.tenantId)
+    // b's login log has entries; a's admin reads only a's.
+    await login(b.identifier, b.password)
+    const log = await call(auth, 'GET', '/v1/tenant/login-log', {
+      token: a.accessToken,
+      query: { limit: '100' },
+    })
+    expect(log.body.items.length).toBeGreaterThan(0)
+    expect(log.body.items.every((e: { tenantId: string }) => e.tenantId === a.tenant.tenantId)).toBe(true)
+    // a cursor from b's log does not open b's log to a
+    const bLog = await call(auth, 'GET', '/v1/tenant/login-log', {
+      token: b.accessToken,
+      query: { limit: '1' },
+    })
+    const crossed = await call(auth, 'GET', '/v1/tenant/login-log', {
+      token: a.accessToken,
+      query: { cursor: bLog.body.nextCursor },
+    })
+    expect(crossed.status).toBe(400)
+    // an industry admin asking for another industry's tenant gets 404, not data
+    const other = await call(tenants, 'GET', `/v1/industry/tenants/${b.tenant.tenantId}`, {
+      token: tokens.industry,
+    })
+    expect(other.status).toBe(404)
+    expect(JSON.stringify(other.body)).not.toContain(b.tenant.code)
+  })
+
+  it("refuses writes from a frozen tenant's read-only session with TENANT_FROZEN", async () => {
+    const write = defineRoute({
+      operationId: 'probeWrite',
+      method: 'POST',
+      path: '/v1/probe',
+      summary: 'a tenant write',
+      tag: 'Test',
+      access: { scopes: ['tenant'] },
+      response: z.object({ ok: z.boolean() }),
+    })
+    const probe = httpFunction([bind(write, async () => ({ ok: true }))])
+    const t = await openTenant(tokens.platform)
+    expect((await call(probe, 'POST', '/v1/probe', { token: t.accessToken })).status).toBe(200)
+    await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/freeze`, {
+      token: tokens.platform,
+      body: {},
+    })
+    const ro = await login(t.identifier, t.password)
+    const res = await call(probe, 'POST', '/v1/probe', { token: ro.accessToken })
+    expect(res.status).toBe(403)
+    expect(res.body.error.code).toBe('TENANT_FROZEN')
+    expect((await call(auth, 'POST', '/v1/auth/logout', { token: ro.accessToken })).status).toBe(204)
+  })
+})

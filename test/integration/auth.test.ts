@@ -1,0 +1,232 @@
+import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
+import { advanceClock, resetClock } from '../../lib/core/clock.js'
+import { useTestTable } from '../support/dynamo.js'
+import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+useTestTable()
+
+describe('login, sessions and passwords', () => {
+  let platformToken: string
+  beforeAll(async () => {
+    ;({ platformToken } = await platformFixture())
+  })
+  afterEach(() => resetClock())
+
+  it('refuses a wrong password and an unknown identifier alike', async () => {
+    const t = await openTenant(platformToken)
+    const wrong = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: t.identifier, password: 'Nope-nope-1' },
+    })
+    const unknown = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: 'nobody@nowhere.test', password: 'Nope-nope-1' },
+    })
+    expect(wrong.status).toBe(401)
+    expect(unknown.status).toBe(401)
+    expect(wrong.body).toEqual(unknown.body)
+  })
+
+  it('gives a one-time password that must be changed before anything else', async () => {
+    const identifier = `otp-${Date.now()}@x.test`
+    const created = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      body: {
+        customerId: `otp-${Date.now()}`,
+        name: 'OTP Co',
+        industry: 'office',
+        planCode: 'general.basic',
+        admin: { identifier, name: 'A' },
+      },
+    })
+    expect(created.status).toBe(201)
+    const { initialPassword } = created.body.admin
+    const first = await login(identifier, initialPassword)
+    expect(first.mustChangePassword).toBe(true)
+    const blocked = await call(tenants, 'GET', '/v1/tenant', { token: first.accessToken })
+    expect(blocked.status).toBe(403)
+    expect(blocked.body.error.code).toBe('PASSWORD_CHANGE_REQUIRED')
+    const changed = await call(auth, 'POST', '/v1/auth/password', {
+      token: first.accessToken,
+      body: { currentPassword: initialPassword, newPassword: 'My-own-password-1' },
+    })
+    expect(changed.body.mustChangePassword).toBe(false)
+    expect((await call(tenants, 'GET', '/v1/tenant', { token: changed.body.accessToken })).status).toBe(200)
+  })
+
+  it('locks the account after 5 failures in the window, even for the right password, then unlocks', async () => {
+    const t = await openTenant(platformToken)
+    for (let i = 0; i < 4; i++) {
+      const res = await call(auth, 'POST', '/v1/auth/login', {
+        body: { identifier: t.identifier, password: `Bad-pass-${i}` },
+      })
+      expect(res.status).toBe(401)
+    }
+    const fifth = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: t.identifier, password: 'Bad-pass-5' },
+    })
+    expect(fifth.status).toBe(429)
+    const right = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: t.identifier, password: t.password },
+    })
+    expect(right.status).toBe(429)
+    expect(right.body.error.code).toBe('ACCOUNT_LOCKED')
+    advanceClock(16 * 60_000)
+    const later = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: t.identifier, password: t.password },
+    })
+    expect(later.status).toBe(200)
+  })
+
+  it('forgets failures older than the window', async () => {
+    const t = await openTenant(platformToken)
+    for (let i = 0; i < 4; i++) {
+      await call(auth, 'POST', '/v1/auth/login', {
+        body: { identifier: t.identifier, password: `Bad-pass-${i}` },
+      })
+    }
+    advanceClock(16 * 60_000)
+    for (let i = 0; i < 4; i++) {
+      const res = await call(auth, 'POST', '/v1/auth/login', {
+        body: { identifier: t.identifier, password: `Bad-${i}-x` },
+      })
+      expect(res.status).toBe(401)
+    }
+  })
+
+  it('counts concurrent failures without losing any', async () => {
+    const t = await openTenant(platformToken)
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        call(auth, 'POST', '/v1/auth/login', {
+          body: { identifier: t.identifier, password: `Bad-pass-${i}` },
+        }),
+      ),
+    )
+    const right = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: t.identifier, password: t.password },
+    })
+    expect(right.status).toBe(429)
+  })
+
+  it('rotates refresh tokens and revokes the family when an old one is replayed', async () => {
+    const t = await openTenant(platformToken)
+    const session = await login(t.identifier, t.password)
+    const next = await call(auth, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken: session.refreshToken },
+    })
+    expect(next.status).toBe(200)
+    expect(next.body.refreshToken).not.toBe(session.refreshToken)
+    const replay = await call(auth, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken: session.refreshToken },
+    })
+    expect(replay.status).toBe(401)
+    const afterReplay = await call(auth, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken: next.body.refreshToken },
+    })
+    expect(afterReplay.status).toBe(401)
+  })
+
+  it('lets only one of two concurrent refreshes with the same token win', async () => {
+    const t = await openTenant(platformToken)
+    const session = await login(t.identifier, t.password)
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call(auth, 'POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1)
+  })
+
+  it('ends the session on logout', async () => {
+    const t = await openTenant(platformToken)
+    const session = await login(t.identifier, t.password)
+    expect((await call(auth, 'POST', '/v1/auth/logout', { token: session.accessToken })).status).toBe(204)
+    expect(
+      (await call(auth, 'POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })).status,
+    ).toBe(401)
+  })
+
+  it('ends every other session when the password changes', async () => {
+    const t = await openTenant(platformToken)
+    const other = await login(t.identifier, t.password)
+    const changed = await call(auth, 'POST', '/v1/auth/password', {
+      token: t.accessToken,
+      body: { currentPassword: t.password, newPassword: 'Another-password-2' },
+    })
+    expect(changed.status).toBe(200)
+    expect(
+      (await call(auth, 'POST', '/v1/auth/refresh', { body: { refreshToken: other.refreshToken } })).status,
+    ).toBe(401)
+    expect(
+      (
+        await call(auth, 'POST', '/v1/auth/login', {
+          body: { identifier: t.identifier, password: t.password },
+        })
+      ).status,
+    ).toBe(401)
+    expect((await login(t.identifier, 'Another-password-2')).accessToken).toEqual(expect.any(String))
+  })
+
+  it('refuses a wrong current password and a weak new one with the failing field', async () => {
+    const t = await openTenant(platformToken)
+    const wrong = await call(auth, 'POST', '/v1/auth/password', {
+      token: t.accessToken,
+      body: { currentPassword: 'Not-it-123', newPassword: 'Fine-password-9' },
+    })
+    expect(wrong.status).toBe(400)
+    expect(wrong.body.error.details[0].path).toBe('body.currentPassword')
+    const weak = await call(auth, 'POST', '/v1/auth/password', {
+      token: t.accessToken,
+      body: { currentPassword: t.password, newPassword: 'short' },
+    })
+    expect(weak.status).toBe(400)
+    expect(weak.body.error.details.map((d: { path: string }) => d.path)).toContain('body.newPassword')
+  })
+
+  it('offers a choice to a person in several tenants, and logs into the chosen one', async () => {
+    const a = await openTenant(platformToken)
+    const b = await openTenant(platformToken, { existing: a })
+    const choice = await login(a.identifier, a.password)
+    expect(choice.chooseFrom.map((c: { code: string }) => c.code).sort()).toEqual(
+      [a.tenant.code, b.tenant.code].sort(),
+    )
+    const intoB = await login(a.identifier, a.password, { tenantCode: b.tenant.code })
+    expect(intoB.tenant.tenantId).toBe(b.tenant.tenantId)
+    const mine = await call(tenants, 'GET', '/v1/tenant', { token: intoB.accessToken })
+    expect(mine.body.tenantId).toBe(b.tenant.tenantId)
+  })
+
+  it('keeps a login log for the owner and the tenant admins, without passwords', async () => {
+    const t = await openTenant(platformToken)
+    await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: t.identifier, password: 'Wrong-pass-1', tenantCode: t.tenant.code },
+      ip: '203.0.113.9',
+    })
+    const own = await call(auth, 'GET', '/v1/auth/login-log', { token: t.accessToken })
+    expect(own.status).toBe(200)
+    expect(own.body.items.map((i: { result: string }) => i.result)).toEqual(
+      expect.arrayContaining(['success', 'bad_password']),
+    )
+    expect(JSON.stringify(own.body)).not.toContain('Wrong-pass-1')
+    const tenantLog = await call(auth, 'GET', '/v1/tenant/login-log', {
+      token: t.accessToken,
+      query: { limit: '1' },
+    })
+    expect(tenantLog.body.items).toHaveLength(1)
+    expect(tenantLog.body.nextCursor).toEqual(expect.any(String))
+    const page2 = await call(auth, 'GET', '/v1/tenant/login-log', {
+      token: t.accessToken,
+      query: { limit: '1', cursor: tenantLog.body.nextCursor },
+    })
+    expect(page2.body.items[0].at <= tenantLog.body.items[0].at).toBe(true)
+  })
+
+  it('rejects an expired access token', async () => {
+    const t = await openTenant(platformToken)
+    advanceClock(16 * 60_000)
+    const res = await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })
+    expect(res.status).toBe(401)
+    expect(res.body.error.code).toBe('TOKEN_EXPIRED')
+  })
+})

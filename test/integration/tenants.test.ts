@@ -1,0 +1,263 @@
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
+import { advanceClock, resetClock } from '../../lib/core/clock.js'
+import { config } from '../../lib/core/config.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
+import { useTestTable } from '../support/dynamo.js'
+import { addPlainMember, login, openTenant, platformFixture, SEED } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+useTestTable()
+
+const body = (customerId: string, extra: Record<string, unknown> = {}) => ({
+  customerId,
+  name: 'Acme',
+  industry: 'office',
+  planCode: 'general.basic',
+  admin: { identifier: `${customerId}-${Math.random().toString(36).slice(2)}@acme.test`, name: 'Boss' },
+  ...extra,
+})
+
+describe('tenants and their lifecycle', () => {
+  let platformToken: string
+  let officeToken: string
+  beforeAll(async () => {
+    ;({ platformToken, officeToken } = await platformFixture())
+  })
+  afterEach(() => resetClock())
+
+  it('lists the seven editions with their limits, publicly', async () => {
+    const res = await call(tenants, 'GET', '/v1/plans')
+    expect(res.status).toBe(200)
+    expect(res.body.items).toHaveLength(7)
+    const enhanced = res.body.items.find(
+      (p: { code: string }) => p.code === 'industrial.professional-enhanced',
+    )
+    expect(enhanced.limits).toEqual({
+      maxMembers: 1000,
+      customPortal: true,
+      integrationFlows: 200,
+      diagnosisTool: true,
+    })
+  })
+
+  it('opens a tenant with its domain, URLs, apps and one-time admin password', async () => {
+    const res = await call(tenants, 'POST', '/v1/tenants', { token: platformToken, body: body('open-1') })
+    expect(res.status).toBe(201)
+    const { tenant, admin } = res.body
+    expect(tenant.domain).toBe(`${tenant.code}.${config().PLATFORM_DOMAIN}`)
+    expect(tenant.urls.userLogin).toBe(`https://${tenant.domain}/login`)
+    expect(tenant).toMatchObject({
+      status: 'active',
+      trial: true,
+      usage: { members: 1 },
+      limits: { maxMembers: 50 },
+    })
+    expect(Date.parse(tenant.expiresAt) - Date.parse(tenant.createdAt)).toBeGreaterThan(180 * 86_400_000)
+    expect(admin).toMatchObject({ existingAccount: false, initialPassword: expect.any(String) })
+    const again = await call(tenants, 'GET', `/v1/tenants/${tenant.tenantId}`, { token: platformToken })
+    expect(again.body).not.toHaveProperty('initialPassword')
+  })
+
+  it('holds one instance per customer under 20 concurrent requests', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call(tenants, 'POST', '/v1/tenants', { token: platformToken, body: body('race-1') }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1)
+    for (const r of results.filter((x) => x.status !== 201)) expect(r.body.error.code).toBe('INSTANCE_EXISTS')
+    const listed = await call(tenants, 'GET', '/v1/tenants', {
+      token: platformToken,
+      query: { limit: '100' },
+    })
+    expect(listed.body.items.filter((t: { customerId: string }) => t.customerId === 'race-1')).toHaveLength(1)
+  })
+
+  it('opens the free edition once per customer, ever, even after the instance is gone', async () => {
+    const first = await call(tenants, 'POST', '/v1/tenants', { token: platformToken, body: body('trial-1') })
+    expect(first.status).toBe(201)
+    // What a release does to the customer's instance guard (the trial guard stays).
+    await new DynamoDBClient({ endpoint: config().DYNAMODB_ENDPOINT, region: 'us-east-1' }).send(
+      new DeleteItemCommand({
+        TableName: config().ATRIUM_TABLE_NAME,
+        Key: { PK: { S: 'CUST#trial-1' }, SK: { S: 'INSTANCE' } },
+      }),
+    )
+    const second = await call(tenants, 'POST', '/v1/tenants', { token: platformToken, body: body('trial-1') })
+    expect(second.status).toBe(409)
+    expect(second.body.error.code).toBe('FREE_TRIAL_USED')
+    const paid = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      body: body('trial-1', { planCode: 'general.professional', expiresAt: '2099-01-01T00:00:00Z' }),
+    })
+    expect(paid.status).toBe(201)
+  })
+
+  it('refuses bad input with the failing fields and writes nothing', async () => {
+    const res = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      body: {
+        customerId: '',
+        industry: 'mining',
+        planCode: 'general.professional',
+        admin: { identifier: 'not an id' },
+      },
+    })
+    expect(res.status).toBe(400)
+    const paths = res.body.error.details.map((d: { path: string }) => d.path)
+    expect(paths).toEqual(
+      expect.arrayContaining(['body.customerId', 'body.name', 'body.industry', 'body.admin.identifier']),
+    )
+    const noExpiry = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      body: body('bad-1', { planCode: 'general.professional' }),
+    })
+    expect(noExpiry.status).toBe(400)
+    expect(noExpiry.body.error.details[0].path).toBe('body.expiresAt')
+    const unknownPlan = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      body: body('bad-1', { planCode: 'x.y' }),
+    })
+    expect(unknownPlan.status).toBe(400)
+    const retry = await call(tenants, 'POST', '/v1/tenants', { token: platformToken, body: body('bad-1') })
+    expect(retry.status).toBe(201)
+  })
+
+  it('freezes: members are refused, the admin gets a read-only session; renewal restores', async () => {
+    const t = await openTenant(platformToken)
+    const member = await addPlainMember(t.tenant)
+    expect((await login(member.identifier, member.password)).accessToken).toEqual(expect.any(String))
+    const frozen = await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/freeze`, {
+      token: platformToken,
+      body: {},
+    })
+    expect(frozen.body).toMatchObject({
+      status: 'frozen',
+      frozenReason: 'manual',
+      retentionUntil: expect.any(String),
+    })
+    // V2 customers are kept 30 days by the default retention table.
+    expect(Date.parse(frozen.body.retentionUntil) - Date.parse(frozen.body.frozenAt)).toBe(30 * 86_400_000)
+    const refused = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: member.identifier, password: member.password },
+    })
+    expect(refused.status).toBe(403)
+    expect(refused.body.error.code).toBe('TENANT_FROZEN')
+    const admin = await login(t.identifier, t.password)
+    expect(admin.readOnly).toBe(true)
+    expect((await call(tenants, 'GET', '/v1/tenant', { token: admin.accessToken })).body.status).toBe(
+      'frozen',
+    )
+    const write = await call(auth, 'GET', '/v1/tenant/login-log', { token: admin.accessToken })
+    expect(write.status).toBe(200)
+    // A session opened before the freeze is refused on refresh for non-admins; admins turn read-only.
+    const refreshed = await call(auth, 'POST', '/v1/auth/refresh', { body: { refreshToken: t.refreshToken } })
+    expect(refreshed.body.readOnly).toBe(true)
+    const again = await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/freeze`, {
+      token: platformToken,
+      body: {},
+    })
+    expect(again.status).toBe(409)
+    const renewed = await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/renew`, {
+      token: platformToken,
+      body: { expiresAt: '2099-12-31T00:00:00Z' },
+    })
+    expect(renewed.body).toMatchObject({ status: 'active', expiresAt: '2099-12-31T00:00:00.000Z' })
+    expect(renewed.body.frozenAt).toBeUndefined()
+    expect((await login(t.identifier, t.password)).readOnly).toBe(false)
+    const history = await call(tenants, 'GET', `/v1/tenants/${t.tenant.tenantId}/history`, {
+      token: platformToken,
+    })
+    expect(history.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'renewed',
+      'frozen',
+      'opened',
+    ])
+  })
+
+  it('refuses to unfreeze an expired tenant and to renew past its retention', async () => {
+    const t = await openTenant(platformToken)
+    await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/freeze`, { token: platformToken, body: {} })
+    advanceClock(400 * 86_400_000)
+    const token = (await login(SEED.adminIdentifier, SEED.adminPassword)).accessToken
+    const unfreeze = await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/unfreeze`, {
+      token,
+      body: {},
+    })
+    expect(unfreeze.status).toBe(409)
+    expect(unfreeze.body.error.code).toBe('INVALID_STATE')
+    const renew = await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/renew`, {
+      token,
+      body: { expiresAt: '2099-12-31T00:00:00Z' },
+    })
+    expect(renew.status).toBe(409)
+  })
+
+  it('lets only one of concurrent transitions apply', async () => {
+    const t = await openTenant(platformToken)
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/freeze`, { token: platformToken, body: {} }),
+      ),
+    )
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1)
+    const history = await call(tenants, 'GET', `/v1/tenants/${t.tenant.tenantId}/history`, {
+      token: platformToken,
+    })
+    expect(history.body.items.filter((e: { action: string }) => e.action === 'frozen')).toHaveLength(1)
+  })
+
+  it('pages through tenants filtered by industry and status', async () => {
+    for (let i = 0; i < 3; i++) await openTenant(platformToken, { industry: 'medical' })
+    const first = await call(tenants, 'GET', '/v1/tenants', {
+      token: platformToken,
+      query: { industry: 'medical', status: 'active', limit: '2' },
+    })
+    expect(first.body.items).toHaveLength(2)
+    const second = await call(tenants, 'GET', '/v1/tenants', {
+      token: platformToken,
+      query: { industry: 'medical', status: 'active', limit: '2', cursor: first.body.nextCursor },
+    })
+    const ids = [...first.body.items, ...second.body.items].map((t: { tenantId: string }) => t.tenantId)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids.length).toBeGreaterThanOrEqual(3)
+    for (const t of [...first.body.items, ...second.body.items]) expect(t.industry).toBe('medical')
+    const forged = await call(tenants, 'GET', '/v1/tenants', {
+      token: platformToken,
+      query: { industry: 'office', cursor: first.body.nextCursor },
+    })
+    expect(forged.status).toBe(400)
+  })
+
+  it('shows an industry admin only the tenants of their industry', async () => {
+    const office = await openTenant(platformToken, { industry: 'office' })
+    const medical = await openTenant(platformToken, { industry: 'medical' })
+    const list = await call(tenants, 'GET', '/v1/industry/tenants', {
+      token: officeToken,
+      query: { limit: '100' },
+    })
+    expect(list.body.items.every((t: { industry: string }) => t.industry === 'office')).toBe(true)
+    expect(
+      (await call(tenants, 'GET', `/v1/industry/tenants/${office.tenant.tenantId}`, { token: officeToken }))
+        .status,
+    ).toBe(200)
+    expect(
+      (await call(tenants, 'GET', `/v1/industry/tenants/${medical.tenant.tenantId}`, { token: officeToken }))
+        .status,
+    ).toBe(404)
+    expect((await call(tenants, 'GET', '/v1/tenants', { token: officeToken })).status).toBe(403)
+  })
+
+  it('answers GET /v1/tenant with one DynamoDB request', async () => {
+    const t = await openTenant(platformToken)
+    const { dynamoRequestCount } = await import('../../lib/core/db/client.js')
+    await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })
+    const before = dynamoRequestCount()
+    const res = await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })
+    expect(res.status).toBe(200)
+    expect(dynamoRequestCount() - before).toBe(1)
+    expect(getDocumentClient()).toBeDefined()
+  })
+})

@@ -1,0 +1,95 @@
+import { executeTransactWrite } from 'dynamodb-toolbox'
+import { handler as authHandler } from '../../functions/auth/handler.js'
+import { handler as tenantsHandler } from '../../functions/tenants/handler.js'
+import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
+import { seedPlatform } from '../../lib/platform/seed.js'
+import { call } from './lambda.js'
+
+export const SEED = {
+  adminIdentifier: 'root@atrium.test',
+  adminPassword: 'Root-password-1',
+  demoPassword: 'Demo-password-1',
+}
+
+export const login = async (identifier: string, password: string, extra: Record<string, string> = {}) => {
+  const res = await call(authHandler, 'POST', '/v1/auth/login', { body: { identifier, password, ...extra } })
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+let customer = 0
+
+/** Opens a tenant through the API and returns its admin, password already changed. */
+export const openTenant = async (
+  platformToken: string,
+  overrides: {
+    industry?: string
+    planCode?: string
+    customerId?: string
+    /** an existing account's identifier and password: the tenant links it */
+    existing?: { identifier: string; password: string }
+  } = {},
+) => {
+  const identifier = overrides.existing?.identifier ?? `admin${++customer}-${Date.now()}@tenant.test`
+  const res = await call(tenantsHandler, 'POST', '/v1/tenants', {
+    token: platformToken,
+    body: {
+      customerId: overrides.customerId ?? `cust-${customer}-${Date.now()}`,
+      name: `Tenant ${customer}`,
+      industry: overrides.industry ?? 'office',
+      planCode: overrides.planCode ?? 'general.professional',
+      expiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+      customerLevel: 'V2',
+      admin: { identifier, name: 'Tenant Admin' },
+    },
+  })
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`)
+  if (overrides.existing) {
+    const session = await login(identifier, overrides.existing.password, { tenantCode: res.body.tenant.code })
+    return { tenant: res.body.tenant, identifier, password: overrides.existing.password, ...session }
+  }
+  const first = await login(identifier, res.body.admin.initialPassword)
+  const password = 'Changed-password-1'
+  const changed = await call(authHandler, 'POST', '/v1/auth/password', {
+    token: first.accessToken,
+    body: { currentPassword: res.body.admin.initialPassword, newPassword: password },
+  })
+  if (changed.status !== 200) throw new Error(`password change failed: ${JSON.stringify(changed.body)}`)
+  return {
+    tenant: res.body.tenant,
+    identifier,
+    password,
+    accessToken: changed.body.accessToken as string,
+    refreshToken: changed.body.refreshToken as string,
+  }
+}
+
+/** Seed, the system admin's token, an office industry admin's token. */
+export const platformFixture = async () => {
+  const summary = await seedPlatform(SEED)
+  const platform = await login(SEED.adminIdentifier, SEED.adminPassword)
+  const office = await login('office-admin@atrium.localhost', SEED.demoPassword)
+  return { summary, platformToken: platform.accessToken as string, officeToken: office.accessToken as string }
+}
+
+/**
+ * An ordinary member, written with the identity use cases directly: the directory API that
+ * adds members arrives with the directory capability.
+ */
+export const addPlainMember = async (tenant: { tenantId: string; code: string }) => {
+  const identifier = `member-${Date.now()}-${Math.random().toString(36).slice(2)}@tenant.test`
+  const password = 'Member-password-1'
+  const account = await prepareAccount(identifier, { password })
+  await executeTransactWrite(
+    ...account.writes,
+    putMembership({
+      realm: 'tenant',
+      ctx: tenant.tenantId,
+      ctxCode: tenant.code,
+      accountId: account.accountId,
+      roles: [],
+      permissions: [],
+    }),
+  )
+  return { identifier, password, accountId: account.accountId }
+}
