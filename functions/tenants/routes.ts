@@ -53,6 +53,7 @@ export const createTenantRoute = defineRoute({
   body: CreateTenantBody,
   response: CreatedTenantSchema,
   status: 201,
+  idempotent: true,
   errors: ['INSTANCE_EXISTS', 'FREE_TRIAL_USED'],
 })
 

@@ -261,3 +261,51 @@ describe('tenants and their lifecycle', () => {
     expect(getDocumentClient()).toBeDefined()
   })
 })
+
+describe('idempotent tenant opening', () => {
+  let platformToken: string
+  beforeAll(async () => {
+    ;({ platformToken } = await platformFixture())
+  })
+
+  it('answers a retry with the same Idempotency-Key with the first answer, one-time password included', async () => {
+    const request = {
+      token: platformToken,
+      body: body('idem-1'),
+      headers: { 'idempotency-key': 'open-idem-1-key' },
+    }
+    const results = await Promise.all([
+      call(tenants, 'POST', '/v1/tenants', request),
+      call(tenants, 'POST', '/v1/tenants', request),
+    ])
+    const first = results.find((r) => r.status === 201)
+    expect(first).toBeDefined()
+    const retry = await call(tenants, 'POST', '/v1/tenants', request)
+    expect(retry.status).toBe(201)
+    expect(retry.headers['idempotent-replayed']).toBe('true')
+    expect(retry.body).toEqual(first?.body)
+  })
+
+  it('refuses the same key for a different request, and lets a failed request be retried', async () => {
+    const headers = { 'idempotency-key': 'open-idem-2-key' }
+    const bad = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      headers,
+      body: body('idem-2', { planCode: 'general.professional' }),
+    })
+    expect(bad.status).toBe(400)
+    const good = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      headers,
+      body: body('idem-2'),
+    })
+    expect(good.status).toBe(201)
+    const other = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      headers,
+      body: body('idem-3'),
+    })
+    expect(other.status).toBe(400)
+    expect(other.body.error.details[0].path).toBe('header.idempotency-key')
+  })
+})

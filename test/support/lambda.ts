@@ -14,6 +14,7 @@ export interface CallOptions {
 
 export interface CallResult {
   status: number
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
   body: any
   headers: Record<string, string>
 }

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal.js'
 import { verifyAccessToken } from '../auth/tokens.js'
 import { AppError } from '../errors.js'
 import { log, setLogContext } from '../log.js'
+import { claim, complete, IDEMPOTENCY_KEY, release } from './idempotency.js'
 import { errorResponse, json, raw, validationError } from './responses.js'
 import type { BoundRoute, RawResponse, RequestInfo } from './route.js'
 
@@ -215,8 +216,7 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
  */
 export const httpFunction = (routes: BoundRoute[]) => {
   const compiled = routes.map(compile)
-  const core = async (_event: Event, context: Context & { atrium: State }): Promise<Result> => {
-    const state = context.atrium
+  const run = async (state: State): Promise<Result> => {
     const { route } = state.route as CompiledRoute
     const result = await route.handle({
       ...(state.info as RequestInfo),
@@ -228,6 +228,31 @@ export const httpFunction = (routes: BoundRoute[]) => {
     if (isRaw(result)) return raw(result.status, result.body, result.headers)
     const status = route.spec.status ?? 200
     return json(status, status === 204 ? undefined : route.spec.response.parse(result))
+  }
+  const core = async (_event: Event, context: Context & { atrium: State }): Promise<Result> => {
+    const state = context.atrium
+    const { spec } = (state.route as CompiledRoute).route
+    const key = state.info?.headers['idempotency-key']
+    if (!spec.idempotent || key === undefined) return run(state)
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      throw new AppError('VALIDATION_FAILED', 'invalid Idempotency-Key', [
+        { path: 'header.idempotency-key', message: '8-128 letters, digits or _-:.' },
+      ])
+    }
+    const scope = `${state.principal?.accountId ?? 'public'}#${spec.operationId}#${key}`
+    const replay = await claim(scope, JSON.stringify(state.input))
+    if (replay) {
+      const replayed = json(replay.status, undefined, { 'idempotent-replayed': 'true' })
+      return { ...replayed, body: replay.body }
+    }
+    try {
+      const result = await run(state)
+      await complete(scope, result.statusCode ?? 200, result.body ?? '')
+      return result
+    } catch (err) {
+      await release(scope)
+      throw err
+    }
   }
   const stack = middy<Event, Result, Error, Context & { atrium: State }>(core)
     .use(timing())

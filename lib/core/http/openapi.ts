@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ERROR_STATUS } from '../errors.js'
+import { IDEMPOTENCY_KEY } from './idempotency.js'
 import type { BoundRoute } from './route.js'
 import { ErrorSchema } from './schemas.js'
 
@@ -89,7 +90,20 @@ export const buildOpenApi = (routes: BoundRoute[], info: { title: string; versio
             'x-atrium-scopes': spec.access.scopes,
             ...(spec.access.permission ? { 'x-atrium-permission': spec.access.permission } : {}),
           }),
-      parameters: [...parameters(spec.params, 'path'), ...parameters(spec.query, 'query')],
+      parameters: [
+        ...parameters(spec.params, 'path'),
+        ...parameters(spec.query, 'query'),
+        ...(spec.idempotent
+          ? [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
+              },
+            ]
+          : []),
+      ],
       ...(spec.body
         ? {
             requestBody: {

@@ -44,6 +44,8 @@ export interface RouteSpec<
   form?: boolean
   /** the response is not JSON (e.g. an HTML page): the handler returns a raw response */
   raw?: boolean
+  /** a retry with the same Idempotency-Key header gets the first answer, not a second effect */
+  idempotent?: boolean
 }
 
 export const defineRoute = <
