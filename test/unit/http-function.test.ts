@@ -100,10 +100,15 @@ describe('the HTTP stack', () => {
     ).toBe(400)
   })
 
-  it('hides internals behind a 500', async () => {
+  it('hides internals behind a 500, in the answer and in the log', async () => {
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => undefined)
     const res = await call(handler, 'GET', '/v1/boom')
     expect(res.status).toBe(500)
     expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } })
+    const lines = logged.mock.calls.map((c) => String(c[0]))
+    logged.mockRestore()
+    expect(lines.some((l) => l.includes('"errorName":"Error"'))).toBe(true)
+    expect(lines.join('\n')).not.toContain('pw@db')
   })
 
   it('needs a well-formed bearer token on protected routes', async () => {

@@ -180,7 +180,13 @@ const errors = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
       log.info('request refused', { status: err.status, code: err.code })
       return
     }
-    log.error('request failed', { errorName: err?.name, errorMessage: err?.message?.slice(0, 200) })
+    // Messages can carry values (keys, attribute contents); the name and where it was thrown cannot.
+    const where = (err?.stack ?? '')
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.trim())
+      .join(' | ')
+    log.error('request failed', { errorName: err?.name, where })
     request.response = errorResponse(new AppError('INTERNAL', 'internal error'))
   },
 })
