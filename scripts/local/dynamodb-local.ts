@@ -91,7 +91,8 @@ export const startDynamoDbLocal = async ({ port = 0 }: { port?: number } = {}): 
       '-port',
       String(chosen),
     ],
-    { stdio: 'ignore' },
+    // it writes a metadata file into its working directory: keep that out of the repo root
+    { stdio: 'ignore', cwd: dir },
   )
   const kill = () => child.kill('SIGKILL')
   process.once('exit', kill)
