@@ -1,4 +1,4 @@
-import { $add, UpdateItemCommand, UpdateTransaction } from 'dynamodb-toolbox'
+import { $add, UpdateItemCommand } from 'dynamodb-toolbox'
 import { nowMs } from '../core/clock.js'
 import { config } from '../core/config.js'
 import { isConditionFailure } from '../core/db/conditions.js'
@@ -45,14 +45,3 @@ export const registerFailure = async (account: Account): Promise<{ locked: boole
   }
   return { locked: false }
 }
-
-/** A success clears the count; skipped when there is nothing to clear. */
-export const clearFailuresWrite = (account: Account) =>
-  account.failedCount > 0 || account.lockedUntilMs > 0
-    ? AccountEntity.build(UpdateTransaction).item({
-        accountId: account.accountId,
-        failedCount: 0,
-        failWindowStartMs: 0,
-        lockedUntilMs: 0,
-      })
-    : undefined

@@ -5,8 +5,9 @@ import { burnPasswordCheck, verifyPassword } from '../core/crypto/passwords.js'
 import { AppError } from '../core/errors.js'
 import { findAccountByIdentifier, listMemberships, type Membership } from '../identity/accounts.js'
 import { findTenant } from '../tenants/queries.js'
+import { accountAfterLogin } from './after-login.js'
 import { issueTokens, resolveGrant } from './grant.js'
-import { clearFailuresWrite, isLocked, registerFailure } from './lockout.js'
+import { isLocked, registerFailure } from './lockout.js'
 import { type AttemptContext, loginLogWrite } from './login-log.js'
 import type { LoginBody } from './schemas.js'
 import { startSession } from './sessions.js'
@@ -86,11 +87,11 @@ export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContex
     throw err
   }
   const session = startSession(account.accountId, membership.realm, membership.ctx)
-  const clear = clearFailuresWrite(account)
+  const accountUpdate = await accountAfterLogin(account, input.password)
   await executeTransactWrite(
     session.write,
     loginLogWrite(account.accountId, 'success', ctx, tenantId),
-    ...(clear ? [clear] : []),
+    ...(accountUpdate ? [accountUpdate] : []),
   )
   return issueTokens(account, grant, session)
 }

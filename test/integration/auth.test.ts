@@ -1,8 +1,10 @@
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
+import { PASSWORD_PARAMS } from '../../lib/core/crypto/passwords.js'
+import { findAccountByIdentifier } from '../../lib/identity/accounts.js'
 import { useTestTable } from '../support/dynamo.js'
-import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -228,5 +230,25 @@ describe('login, sessions and passwords', () => {
     const res = await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })
     expect(res.status).toBe(401)
     expect(res.body.error.code).toBe('TOKEN_EXPIRED')
+  })
+})
+
+describe('password parameters', () => {
+  it('rehashes a password stored with weaker parameters at the next login, once', async () => {
+    const { platformToken } = await platformFixture()
+    const t = await openTenant(platformToken)
+    const saved = PASSWORD_PARAMS.log2N
+    const identifier = `legacy-${Date.now()}@x.test`
+    PASSWORD_PARAMS.log2N = 10
+    try {
+      await addPlainMember(t.tenant, { identifier, password: 'Legacy-password-1' })
+    } finally {
+      PASSWORD_PARAMS.log2N = saved
+    }
+    const cost = async () => (await findAccountByIdentifier(identifier))?.passwordHash.split('$')[1]
+    expect(await cost()).toBe('10')
+    await login(identifier, 'Legacy-password-1')
+    expect(await cost()).toBe(String(saved))
+    expect((await login(identifier, 'Legacy-password-1')).accessToken).toEqual(expect.any(String))
   })
 })

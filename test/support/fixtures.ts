@@ -76,9 +76,13 @@ export const platformFixture = async () => {
  * An ordinary member, written with the identity use cases directly: the directory API that
  * adds members arrives with the directory capability.
  */
-export const addPlainMember = async (tenant: { tenantId: string; code: string }) => {
-  const identifier = `member-${Date.now()}-${Math.random().toString(36).slice(2)}@tenant.test`
-  const password = 'Member-password-1'
+export const addPlainMember = async (
+  tenant: { tenantId: string; code: string },
+  {
+    identifier = `member-${Date.now()}-${Math.random().toString(36).slice(2)}@tenant.test`,
+    password = 'Member-password-1',
+  } = {},
+) => {
   const account = await prepareAccount(identifier, { password })
   await executeTransactWrite(
     ...account.writes,
