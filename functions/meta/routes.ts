@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { publicJwks } from '../../lib/core/auth/signing-keys.js'
 import { nowIso } from '../../lib/core/clock.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Principal } from '../../lib/core/auth/principal.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { PASSWORD_RULE } from '../core/crypto/passwords.js'
 import { PageQuery } from '../core/db/pagination.js'
 import { Identifier } from '../core/http/schemas.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback)
 
@@ -49,7 +49,9 @@ export class ConfigError extends Error {}
 
 export const config = (): Config => {
   if (cached) return cached
-  const parsed = ConfigSchema.safeParse(process.env)
+  // An empty variable means "not set" (deploy tools render absent settings as '').
+  const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ''))
+  const parsed = ConfigSchema.safeParse(env)
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
     throw new ConfigError(`invalid configuration: ${fields}`)

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { PageQuery } from '../core/db/pagination.js'
 import { Identifier, Iso } from '../core/http/schemas.js'
 import { IndustryCode } from '../platform/schemas.js'

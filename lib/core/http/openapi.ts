@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ERROR_STATUS } from '../errors.js'
 import { IDEMPOTENCY_KEY } from './idempotency.js'
 import type { BoundRoute } from './route.js'
