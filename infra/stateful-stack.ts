@@ -1,0 +1,92 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
+import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
+import { Key } from 'aws-cdk-lib/aws-kms'
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
+import type { Construct } from 'constructs'
+import { TABLE } from '../lib/core/db/table-definition.js'
+
+export interface StatefulStackProps extends StackProps {
+  stage: string
+}
+
+/**
+ * What must outlive any deployment of the functions: the table, the keys, the files, the
+ * marketplace queue and the merchant secret. Everything here is retained on stack deletion.
+ */
+export class StatefulStack extends Stack {
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props)
+    const { stage } = props
+    const exportName = (name: string) => `atrium-${stage}-${name}`
+
+    // Two keys: the table's at-rest key, and the one wrapping per-tenant personal-data keys.
+    // Separate, so the functions can be allowed GenerateDataKey on the second without being
+    // able to use the first, and so their usage shows apart in CloudTrail.
+    const tableKey = new Key(this, 'TableKey', {
+      description: `atrium ${stage}: DynamoDB table encryption`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+    const piiKey = new Key(this, 'PiiKey', {
+      description: `atrium ${stage}: wraps per-tenant personal-data keys`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+
+    const key = (name: string) => ({ name, type: AttributeType.STRING })
+    const table = new TableV2(this, 'Table', {
+      tableName: `atrium-${stage}`,
+      partitionKey: key(TABLE.partitionKey),
+      sortKey: key(TABLE.sortKey),
+      billing: Billing.onDemand(),
+      globalSecondaryIndexes: Object.entries(TABLE.indexes).map(([indexName, index]) => ({
+        indexName,
+        partitionKey: key(index.partitionKey),
+        sortKey: key(index.sortKey),
+      })),
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: TableEncryptionV2.customerManagedKey(tableKey),
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+
+    const assets = new Bucket(this, 'Assets', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+
+    // AWS Marketplace subscription notifications: SNS -> this queue -> a consumer function.
+    const marketplaceDlq = new Queue(this, 'MarketplaceDlq', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    })
+    const marketplaceQueue = new Queue(this, 'MarketplaceQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      visibilityTimeout: Duration.seconds(60),
+      enforceSSL: true,
+      deadLetterQueue: { queue: marketplaceDlq, maxReceiveCount: 5 },
+    })
+
+    const kooGalleryKey = new Secret(this, 'KooGalleryKey', {
+      description: `atrium ${stage}: KooGallery merchant key`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+
+    const output = (name: string, value: string) =>
+      new CfnOutput(this, name, { value, exportName: exportName(name) })
+    output('TableName', table.tableName)
+    output('TableArn', table.tableArn)
+    output('PiiKeyArn', piiKey.keyArn)
+    output('AssetsBucketName', assets.bucketName)
+    output('MarketplaceQueueArn', marketplaceQueue.queueArn)
+    output('KooGalleryKeySecretArn', kooGalleryKey.secretArn)
+  }
+}

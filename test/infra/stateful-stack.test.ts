@@ -1,0 +1,98 @@
+import { App } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import { StatefulStack } from '../../infra/stateful-stack.js'
+import { TABLE } from '../../lib/core/db/table-definition.js'
+
+const template = Template.fromStack(
+  new StatefulStack(new App(), 'atrium-test-stateful', {
+    stage: 'test',
+    env: { region: 'eu-west-1', account: '111111111111' },
+  }),
+)
+
+describe('the stateful stack', () => {
+  it('builds the single table from the shared definition', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'atrium-test',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: Object.entries(TABLE.indexes).map(([name, index]) =>
+        Match.objectLike({
+          IndexName: name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        }),
+      ),
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      Replicas: [
+        Match.objectLike({
+          Region: 'eu-west-1',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    })
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    })
+  })
+
+  it('rotates both KMS keys and retains them', () => {
+    const keys = template.findResources('AWS::KMS::Key')
+    expect(Object.keys(keys)).toHaveLength(2)
+    for (const key of Object.values(keys)) {
+      expect(key.Properties.EnableKeyRotation).toBe(true)
+      expect(key.DeletionPolicy).toBe('Retain')
+    }
+  })
+
+  it('keeps files encrypted, private, versioned and reachable only over TLS', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    })
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    })
+  })
+
+  it('sends marketplace notifications that fail five times to a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      SqsManagedSseEnabled: true,
+    })
+  })
+
+  it('exports what serverless.yml imports', () => {
+    for (const name of [
+      'TableName',
+      'TableArn',
+      'PiiKeyArn',
+      'AssetsBucketName',
+      'MarketplaceQueueArn',
+      'KooGalleryKeySecretArn',
+    ]) {
+      template.hasOutput(name, { Export: { Name: `atrium-test-${name}` } })
+    }
+  })
+})

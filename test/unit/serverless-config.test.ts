@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parse } from 'yaml'
+import { allRoutes } from '../../lib/api-document.js'
+
+interface Fn {
+  handler: string
+  role?: string
+  events?: { httpApi?: { method: string; path: string } }[]
+}
+
+const config = parse(readFileSync(resolve(__dirname, '../../serverless.yml'), 'utf8')) as {
+  plugins: string[]
+  provider: { runtime: string }
+  package: { individually: boolean }
+  functions: Record<string, Fn>
+  resources: { Resources: Record<string, { Type: string }> }
+}
+
+describe('serverless.yml', () => {
+  it('bundles each function with esbuild before offline runs them, on Node 22', () => {
+    expect(config.provider.runtime).toBe('nodejs22.x')
+    expect(config.plugins.indexOf('serverless-esbuild')).toBeLessThan(
+      config.plugins.indexOf('serverless-offline'),
+    )
+    expect(config.package.individually).toBe(true)
+  })
+
+  it('gives every function a role of its own', () => {
+    const roles = Object.values(config.functions).map((f) => f.role)
+    expect(new Set(roles).size).toBe(roles.length)
+    for (const role of roles) expect(config.resources.Resources[role as string]?.Type).toBe('AWS::IAM::Role')
+  })
+
+  it('routes exactly the operations the code binds, each to the function that serves it', async () => {
+    const declared = new Set<string>()
+    for (const [name, fn] of Object.entries(config.functions)) {
+      expect(fn.handler).toBe(`functions/${name}/handler.handler`)
+      const { routes } = (await import(
+        `../../functions/${name}/routes.js`
+      )) as typeof import('../../functions/meta/routes.js')
+      const bound = new Set(routes.map((r) => `${r.spec.method} ${r.spec.path}`))
+      const events = new Set(
+        (fn.events ?? []).flatMap((e) => (e.httpApi ? [`${e.httpApi.method} ${e.httpApi.path}`] : [])),
+      )
+      expect([name, [...events].sort()]).toEqual([name, [...bound].sort()])
+      for (const e of events) declared.add(e)
+    }
+    expect([...declared].sort()).toEqual(
+      allRoutes()
+        .map((r) => `${r.spec.method} ${r.spec.path}`)
+        .sort(),
+    )
+  })
+})
