@@ -195,7 +195,7 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
   before: (request) => {
     const { event, context } = request
     const info: RequestInfo = {
-      requestId: event.requestContext.requestId ?? context.awsRequestId,
+      requestId: context.awsRequestId ?? event.requestContext.requestId,
       ip: event.requestContext.http.sourceIp,
       userAgent: event.requestContext.http.userAgent ?? '',
       headers: Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { seedPlatform } from '../../lib/platform/seed.js'
+import { createTable } from '../../scripts/local/create-table.js'
+import { localEnv } from '../../scripts/local/env.js'
+import { type RunningApi, startOffline } from '../../scripts/local/offline.js'
+import { pointAt, testEndpoint } from '../support/dynamo.js'
+import { SEED } from '../support/fixtures.js'
+
+/** The real handlers, bundled by serverless-esbuild, behind serverless-offline, over HTTP. */
+describe('the API over HTTP', () => {
+  let api: RunningApi
+  const tableName = `atrium-e2e-${Date.now()}`
+
+  const request = async (method: string, path: string, options: { body?: unknown; token?: string } = {}) => {
+    const res = await fetch(`${api.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    })
+    const text = await res.text()
+    // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
+    let body: any
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = text
+    }
+    return { status: res.status, body, headers: res.headers }
+  }
+
+  beforeAll(async () => {
+    await createTable(testEndpoint(), tableName)
+    pointAt(tableName)
+    await seedPlatform(SEED)
+    api = await startOffline({
+      env: localEnv({
+        endpoint: testEndpoint(),
+        tableName,
+        masterKeyFile: process.env.ATRIUM_TEST_MASTER_KEY_FILE as string,
+      }),
+      quiet: true,
+    })
+  }, 180_000)
+
+  afterAll(async () => {
+    await api?.stop()
+  })
+
+  it('serves health, the OpenAPI document and the docs page', async () => {
+    expect((await request('GET', '/v1/health')).body.status).toBe('ok')
+    const doc = await request('GET', '/v1/openapi.json')
+    expect(doc.body).toEqual(JSON.parse(readFileSync(resolve(__dirname, '../../docs/openapi.json'), 'utf8')))
+    const page = await request('GET', '/v1/docs')
+    expect(page.headers.get('content-type')).toContain('text/html')
+    expect(page.body).toContain('/v1/openapi.json')
+  })
+
+  it('opens a tenant and lets its admin in, through every function', async () => {
+    const root = await request('POST', '/v1/auth/login', {
+      body: { identifier: SEED.adminIdentifier, password: SEED.adminPassword },
+    })
+    expect(root.status).toBe(200)
+    const created = await request('POST', '/v1/tenants', {
+      token: root.body.accessToken,
+      body: {
+        customerId: 'e2e-customer',
+        name: 'E2E Co',
+        industry: 'education',
+        planCode: 'general.enterprise',
+        expiresAt: '2099-01-01T00:00:00Z',
+        admin: { identifier: '+86 138 0000 0001', name: 'E2E Admin' },
+      },
+    })
+    expect(created.status).toBe(201)
+    const first = await request('POST', '/v1/auth/login', {
+      body: { identifier: '+8613800000001', password: created.body.admin.initialPassword },
+    })
+    expect(first.body.mustChangePassword).toBe(true)
+    expect((await request('GET', '/v1/tenant', { token: first.body.accessToken })).status).toBe(403)
+    const changed = await request('POST', '/v1/auth/password', {
+      token: first.body.accessToken,
+      body: { currentPassword: created.body.admin.initialPassword, newPassword: 'E2e-password-1' },
+    })
+    expect(changed.status).toBe(200)
+    const mine = await request('GET', '/v1/tenant', { token: changed.body.accessToken })
+    expect(mine.body).toMatchObject({
+      code: created.body.tenant.code,
+      limits: { maxMembers: 500 },
+      usage: { members: 1 },
+    })
+    const jwks = await request('GET', '/.well-known/jwks.json')
+    const kid = JSON.parse(Buffer.from(changed.body.accessToken.split('.')[0], 'base64url').toString()).kid
+    expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toContain(kid)
+  })
+
+  it('answers bad input with the failing fields, and another scope with 403', async () => {
+    const root = await request('POST', '/v1/auth/login', {
+      body: { identifier: SEED.adminIdentifier, password: SEED.adminPassword },
+    })
+    const bad = await request('POST', '/v1/tenants', { token: root.body.accessToken, body: { name: 42 } })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.details.map((d: { path: string }) => d.path)).toContain('body.name')
+    const demo = await request('POST', '/v1/auth/login', {
+      body: { identifier: 'admin@demo.atrium.localhost', password: SEED.demoPassword },
+    })
+    expect((await request('GET', '/v1/tenants', { token: demo.body.accessToken })).status).toBe(403)
+    expect((await request('GET', '/v1/tenant', { token: 'garbage' })).status).toBe(401)
+  })
+})
