@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { resetConfig } from '../../lib/core/config.js'
 import { AppError } from '../../lib/core/errors.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'
@@ -37,6 +38,13 @@ const secret = defineRoute({
   response: z.object({}),
 })
 
+// Settings only (the stack validates them when built): nothing here reaches a database.
+Object.assign(process.env, {
+  LOG_LEVEL: 'error',
+  ATRIUM_TABLE_NAME: 'atrium-unit',
+  LOCAL_MASTER_KEY_FILE: 'unused',
+})
+
 const handler = httpFunction([
   bind(
     echo,
@@ -49,13 +57,6 @@ const handler = httpFunction([
 ])
 
 describe('the HTTP stack', () => {
-  beforeAll(() => {
-    // Settings only: nothing here reaches a database.
-    process.env.LOG_LEVEL = 'error'
-    process.env.ATRIUM_TABLE_NAME = 'atrium-unit'
-    process.env.LOCAL_MASTER_KEY_FILE = 'unused'
-  })
-
   it('routes, validates and answers with the response schema only', async () => {
     const res = await call(handler, 'POST', '/v1/things/abc', {
       body: { name: 'ok', tags: [] },
@@ -115,6 +116,18 @@ describe('the HTTP stack', () => {
     expect((await call(handler, 'GET', '/v1/secret')).body.error.code).toBe('UNAUTHENTICATED')
     const res = await call(handler, 'GET', '/v1/secret', { token: 'not-a-jwt' })
     expect(res.status).toBe(401)
+  })
+
+  it('fails at build time, not at the first request, when a setting is missing', () => {
+    const saved = process.env.ATRIUM_TABLE_NAME
+    delete process.env.ATRIUM_TABLE_NAME
+    resetConfig()
+    try {
+      expect(() => httpFunction([])).toThrow(/ATRIUM_TABLE_NAME/)
+    } finally {
+      process.env.ATRIUM_TABLE_NAME = saved
+      resetConfig()
+    }
   })
 
   it('maps application errors to their status', () => {

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod'
 import type { Principal } from '../auth/principal.js'
 import { verifyAccessToken } from '../auth/tokens.js'
+import { config } from '../config.js'
 import { AppError } from '../errors.js'
 import { log, setLogContext } from '../log.js'
 import { claim, complete, IDEMPOTENCY_KEY, release } from './idempotency.js'
@@ -221,6 +222,7 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
  * errors, around the bound use cases. Handlers stay thin; rules live in lib/<capability>.
  */
 export const httpFunction = (routes: BoundRoute[]) => {
+  config() // at cold start: a missing or malformed setting fails here, not in the first request
   const compiled = routes.map(compile)
   const run = async (state: State): Promise<Result> => {
     const { route } = state.route as CompiledRoute

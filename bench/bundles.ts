@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { REPO_ROOT } from '../scripts/local/paths.js'
+import { fmt, percentile, table, verdict } from './stats.js'
+
+/** Bundles each function as serverless.yml's custom.esbuild does (minified, SDK bundled, no source map). */
+const bundle = async (entry: string, outfile: string) => {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    logLevel: 'silent',
+  })
+  return statSync(outfile).size
+}
+
+/** Time from a fresh node process's start of require() to its end, measured inside the child. */
+const initTimes = (file: string, runs: number, env: Record<string, string>): number[] => {
+  const probe =
+    'const t=performance.now();require(process.argv[1]);process.stdout.write(String(performance.now()-t))'
+  return Array.from({ length: runs }, () =>
+    Number(
+      execFileSync(process.execPath, ['-e', probe, file], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      }),
+    ),
+  )
+}
+
+export const measureBundles = async (env: Record<string, string>, runs = 21) => {
+  const dir = mkdtempSync(join(tmpdir(), 'atrium-bench-'))
+  const functions = readdirSync(join(REPO_ROOT, 'functions')).sort()
+  const entries: [string, string][] = [
+    ['baseline', join(REPO_ROOT, 'bench', 'baseline-handler.ts')],
+    ...functions.map((f): [string, string] => [f, join(REPO_ROOT, 'functions', f, 'handler.ts')]),
+  ]
+  const results = []
+  for (const [name, entry] of entries) {
+    const file = join(dir, `${name}.js`)
+    const size = await bundle(entry, file)
+    const init = initTimes(file, runs, env)
+    results.push({ name, kb: size / 1024, p50: percentile(init, 50), p90: percentile(init, 90) })
+  }
+  const base = results[0] as (typeof results)[number]
+  const rows = results.map((r) => {
+    const sizeRatio = r.kb / base.kb
+    const initRatio = r.p50 / base.p50
+    return [
+      r.name,
+      fmt(r.kb, 0),
+      fmt(sizeRatio),
+      r.name === 'baseline' ? '' : verdict(sizeRatio <= 2.5),
+      fmt(r.p50, 1),
+      fmt(r.p90, 1),
+      fmt(initRatio),
+      r.name === 'baseline' ? '' : verdict(initRatio <= 2),
+    ]
+  })
+  return {
+    runs,
+    markdown: table(
+      ['function', 'bundle KB', '× baseline', '≤ 2.5×', 'init p50 ms', 'init p90 ms', '× baseline', '≤ 2×'],
+      rows,
+    ),
+  }
+}

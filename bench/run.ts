@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { createTable } from '../scripts/local/create-table.js'
+import { startDynamoDbLocal } from '../scripts/local/dynamodb-local.js'
+import { localEnv } from '../scripts/local/env.js'
+import { ensureMasterKeyFile } from '../scripts/local/master-key.js'
+import { REPO_ROOT } from '../scripts/local/paths.js'
+import { measureBundles } from './bundles.js'
+import { measureLatency } from './latency.js'
+
+/** `npm run bench`: prints the figures the issues ask for and writes docs/benchmarks.md. */
+const main = async () => {
+  const dynamo = await startDynamoDbLocal()
+  try {
+    const tableName = 'atrium-bench'
+    await createTable(dynamo.endpoint, tableName)
+    const env = {
+      ...localEnv({ endpoint: dynamo.endpoint, tableName, masterKeyFile: ensureMasterKeyFile() }),
+      LOG_LEVEL: 'warn',
+    }
+    Object.assign(process.env, env)
+
+    console.log('bundles and cold init …')
+    const bundles = await measureBundles(env)
+    console.log(bundles.markdown)
+
+    console.log('\nlatency against DynamoDB Local …')
+    const { seedPlatform } = await import('../lib/platform/seed.js')
+    const seed = await seedPlatform({
+      adminIdentifier: 'admin@atrium.localhost',
+      adminPassword: 'Atrium-admin-2026',
+      demoPassword: 'Atrium-demo-2026',
+    })
+    const latency = await measureLatency({ endpoint: dynamo.endpoint, tableName, seed, n: 200 })
+    console.log(latency.markdown)
+
+    const taken = new Date().toISOString().slice(0, 10)
+    const doc = `# Benchmarks
+
+Taken ${taken} with \`npm run bench\` on ${cpus().length} cores, Node ${process.version}.
+
+## Bundles and cold init
+Each function bundled as deployed (esbuild: minified, CommonJS, Node 22 target, AWS SDK v3
+bundled, no source map), next to a baseline bundle holding only a DynamoDB document client
+(\`bench/baseline-handler.ts\`). Init: time to \`require()\` the bundle in a fresh \`node\`
+process, measured inside it, over ${bundles.runs} processes.
+
+${bundles.markdown}
+
+## Latency (in-process, against DynamoDB Local)
+Handlers invoked in-process with API Gateway v2 events against DynamoDB Local on this machine,
+after a warm-up; the ratio is to a bare GetItem of the tenant item on the same table. Requests
+per call are counted by the application's DynamoDB client (its middleware counts every request
+sent), not estimated. Login is dominated by the memory-hard scrypt verification by design.
+
+${latency.markdown}
+`
+    writeFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc)
+    console.log('\nwrote docs/benchmarks.md')
+  } finally {
+    await dynamo.stop()
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

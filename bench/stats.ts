@@ -1,0 +1,22 @@
+export const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number
+}
+
+export const timed = async (n: number, fn: () => Promise<unknown>): Promise<number[]> => {
+  const out: number[] = []
+  for (let i = 0; i < n; i++) {
+    const start = performance.now()
+    await fn()
+    out.push(performance.now() - start)
+  }
+  return out
+}
+
+export const fmt = (n: number, digits = 2): string => n.toFixed(digits)
+
+export const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL')
+
+/** A GitHub-flavoured markdown table, also readable as plain text. */
+export const table = (head: string[], rows: (string | number)[][]): string =>
+  [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
