@@ -1,9 +1,10 @@
 import { routes as authRoutes } from '../functions/auth/routes.js'
+import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
 import { routes as tenantRoutes } from '../functions/tenants/routes.js'
 import { buildOpenApi } from './core/http/openapi.js'
 
 /** Every bound route of every function: the source of the OpenAPI document. */
-export const allRoutes = () => [...metaRoutes, ...authRoutes, ...tenantRoutes]
+export const allRoutes = () => [...metaRoutes, ...authRoutes, ...tenantRoutes, ...marketplaceRoutes]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

@@ -1,9 +1,14 @@
-import { Entity, item, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
+import { Entity, GetItemCommand, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { table } from '../core/db/table.js'
 
-/** An app bound to a tenant: base and preinstalled on opening, subscribed and self-built later. */
-const TenantAppEntity = new Entity({
+export const APP_STATUSES = ['active', 'expired', 'released'] as const
+
+/**
+ * An app bound to a tenant: base and preinstalled on opening; subscribed ones carry their
+ * licence (seats, expiry) and sit on the due index until they expire.
+ */
+export const TenantAppEntity = new Entity({
   name: 'TenantApp',
   table,
   timestamps: false,
@@ -11,8 +16,13 @@ const TenantAppEntity = new Entity({
     tenantId: string().key(),
     appCode: string().key(),
     source: string().enum('base', 'preinstalled', 'subscribed', 'self-built'),
-    status: string().enum('active', 'expired'),
+    status: string().enum(...APP_STATUSES),
     addedAt: string(),
+    seats: number().optional(),
+    expiresAt: string().optional(),
+    instanceId: string().optional(),
+    DUEPK: string().optional(),
+    DUESK: string().optional(),
   }),
   computeKey: ({ tenantId, appCode }: { tenantId: string; appCode: string }) => ({
     PK: `T#${tenantId}`,
@@ -31,11 +41,30 @@ export const bindInitialAppsWrites = (tenantId: string, baseApps: string[], prei
   )
 }
 
+export const getTenantApp = async (tenantId: string, appCode: string) => {
+  const { Item } = await TenantAppEntity.build(GetItemCommand)
+    .key({ tenantId, appCode })
+    .options({ consistent: true })
+    .send()
+  return Item
+}
+
 export const listTenantApps = async (tenantId: string) => {
   const { Items = [] } = await table
     .build(QueryCommand)
     .entities(TenantAppEntity)
     .query({ partition: `T#${tenantId}`, range: { beginsWith: 'APP#' } })
     .send()
-  return Items.map(({ appCode, source, status }) => ({ appCode, source, status }))
+  return Items.map(({ appCode, source, status, seats, expiresAt }) => ({
+    appCode,
+    source,
+    status,
+    seats,
+    expiresAt,
+  }))
 }
+
+export const dueKeys = (tenantId: string, appCode: string, expiresAt: string) => ({
+  DUEPK: 'DUE',
+  DUESK: `${expiresAt}#SUB#${tenantId}#${appCode}`,
+})

@@ -35,6 +35,11 @@ const ConfigSchema = z
       }),
     DEFAULT_RETENTION_DAYS: intFrom(15),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** KooGallery merchant key: the value locally, a Secrets Manager secret in AWS */
+    KOOGALLERY_KEY: z.string().min(8).optional(),
+    KOOGALLERY_KEY_SECRET_ARN: z.string().min(1).optional(),
+    /** how far a KooGallery request's timeStamp may be from our clock */
+    KOOGALLERY_TIMESTAMP_WINDOW_SECONDS: intFrom(300),
   })
   .refine((c) => c.PII_KMS_KEY_ID !== undefined || c.LOCAL_MASTER_KEY_FILE !== undefined, {
     message: 'set PII_KMS_KEY_ID (AWS) or LOCAL_MASTER_KEY_FILE (local)',

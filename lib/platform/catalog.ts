@@ -18,6 +18,8 @@ import {
   IndustrySchema,
   type Plan,
   PlanSchema,
+  type Sku,
+  SkuSchema,
 } from './schemas.js'
 
 /**
@@ -32,8 +34,8 @@ const CatalogEntity = new Entity({
   computeKey: ({ kind, code }: { kind: string; code: string }) => ({ PK: `CATALOG#${kind}`, SK: code }),
 })
 
-type Kind = 'PLAN' | 'INDUSTRY' | 'APP'
-const SCHEMAS = { PLAN: PlanSchema, INDUSTRY: IndustrySchema, APP: CatalogAppSchema } as const
+type Kind = 'PLAN' | 'INDUSTRY' | 'APP' | 'SKU'
+const SCHEMAS = { PLAN: PlanSchema, INDUSTRY: IndustrySchema, APP: CatalogAppSchema, SKU: SkuSchema } as const
 type Doc<K extends Kind> = z.infer<(typeof SCHEMAS)[K]>
 
 const listKind = async <K extends Kind>(kind: K): Promise<Doc<K>[]> => {
@@ -55,13 +57,20 @@ export const getPlan = (code: string): Promise<Plan | undefined> => getOne('PLAN
 export const listIndustries = (): Promise<Industry[]> => listKind('INDUSTRY')
 export const getIndustry = (code: string): Promise<Industry | undefined> => getOne('INDUSTRY', code)
 export const listCatalogApps = (): Promise<CatalogApp[]> => listKind('APP')
+export const getSku = (skuCode: string): Promise<Sku | undefined> => getOne('SKU', skuCode)
 
 /** Idempotent upsert of the reference data (the seed runs on every local start). */
-export const putCatalog = async (docs: { plans: Plan[]; industries: Industry[]; apps: CatalogApp[] }) => {
+export const putCatalog = async (docs: {
+  plans: Plan[]
+  industries: Industry[]
+  apps: CatalogApp[]
+  skus: Sku[]
+}) => {
   const requests = [
     ...docs.plans.map((doc) => ({ kind: 'PLAN', code: doc.code, doc })),
     ...docs.industries.map((doc) => ({ kind: 'INDUSTRY', code: doc.code, doc })),
     ...docs.apps.map((doc) => ({ kind: 'APP', code: doc.code, doc })),
+    ...docs.skus.map((doc) => ({ kind: 'SKU', code: doc.skuCode, doc })),
   ].map((i) => CatalogEntity.build(BatchPutRequest).item(i))
   for (let i = 0; i < requests.length; i += 25) {
     await executeBatchWrite(table.build(BatchWriteCommand).requests(...requests.slice(i, i + 25)))

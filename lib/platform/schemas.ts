@@ -48,3 +48,17 @@ export const CatalogAppSchema = z
   })
   .meta({ id: 'CatalogApp' })
 export type CatalogApp = z.infer<typeof CatalogAppSchema>
+
+/** A marketplace product (sku) and what buying it gives: an edition, or an app with seats. */
+export const SkuSchema = z
+  .object({
+    skuCode: z.string(),
+    productId: z.string(),
+    name: z.string(),
+    target: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('edition'), planCode: z.string(), industry: IndustryCode }),
+      z.object({ type: z.literal('app'), appCode: z.string(), seats: z.number().int().positive() }),
+    ]),
+  })
+  .meta({ id: 'Sku' })
+export type Sku = z.infer<typeof SkuSchema>

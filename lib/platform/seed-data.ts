@@ -1,4 +1,4 @@
-import type { CatalogApp, Industry, Plan } from './schemas.js'
+import type { CatalogApp, Industry, Plan, Sku } from './schemas.js'
 
 const BASE = ['im', 'calendar', 'contacts', 'todos', 'news']
 const INDUSTRIAL_BASE = [...BASE, 'approvals', 'announcements']
@@ -142,4 +142,32 @@ export const BUILT_IN_APPS: CatalogApp[] = [
   builtIn('news', 'News'),
   builtIn('announcements', 'Announcements'),
   builtIn('approvals', 'Approvals'),
+]
+
+/** Third-party apps a tenant can subscribe to through the marketplace. */
+export const SUBSCRIBABLE_APPS: CatalogApp[] = [
+  { code: 'erp-cloud', name: 'ERP Cloud', kind: 'subscribed', clientTypes: ['web', 'desktop'] },
+  { code: 'crm-pro', name: 'CRM Pro', kind: 'subscribed', clientTypes: ['web', 'h5'] },
+]
+
+/** The marketplace catalog: each edition's sku, and app plans with their seats. */
+export const SKUS: Sku[] = [
+  ...PLANS.map((plan) => ({
+    skuCode: plan.skuCode,
+    productId: `atrium-${plan.product}`,
+    name: plan.name,
+    target: {
+      type: 'edition' as const,
+      planCode: plan.code,
+      industry: plan.product === 'industrial' ? ('industrial' as const) : ('office' as const),
+    },
+  })),
+  ...[20, 100].flatMap((seats) =>
+    SUBSCRIBABLE_APPS.map((app) => ({
+      skuCode: `${app.code}-${seats}`,
+      productId: app.code,
+      name: `${app.name}, ${seats} seats`,
+      target: { type: 'app' as const, appCode: app.code, seats },
+    })),
+  ),
 ]

@@ -6,7 +6,7 @@ import type { Realm } from '../identity/entities.js'
 import { createTenant } from '../tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../tenants/queries.js'
 import { putCatalog } from './catalog.js'
-import { BUILT_IN_APPS, INDUSTRIES, PLANS } from './seed-data.js'
+import { BUILT_IN_APPS, INDUSTRIES, PLANS, SKUS, SUBSCRIBABLE_APPS } from './seed-data.js'
 
 export interface SeedOptions {
   adminIdentifier: string
@@ -63,7 +63,12 @@ const ensureAdmin = async (
  * administrator, an administrator per industry and a demo tenant. Safe to run again.
  */
 export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> => {
-  await putCatalog({ plans: PLANS, industries: INDUSTRIES, apps: BUILT_IN_APPS })
+  await putCatalog({
+    plans: PLANS,
+    industries: INDUSTRIES,
+    apps: [...BUILT_IN_APPS, ...SUBSCRIBABLE_APPS],
+    skus: SKUS,
+  })
   await ensureAdmin(options.adminIdentifier, options.adminPassword, 'platform', '', 'platform')
   const industryAdmins = []
   for (const industry of INDUSTRIES) {

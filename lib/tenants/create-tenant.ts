@@ -3,15 +3,16 @@ import { bindInitialAppsWrites } from '../apps/tenant-apps.js'
 import { PERMISSIONS, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import { nowIso } from '../core/clock.js'
 import { newDataKey, tenantScope } from '../core/crypto/data-keys.js'
-import { failedConditions } from '../core/db/conditions.js'
+import { failedConditions, type WriteItem } from '../core/db/conditions.js'
 import { AppError } from '../core/errors.js'
 import { newCode, newId } from '../core/ids.js'
 import { prepareAccount, putMembership } from '../identity/accounts.js'
 import { getIndustry, getPlan } from '../platform/catalog.js'
 import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, tenantIndexKeys } from './entities.js'
 import { historyWrite } from './history.js'
+import { reminderWrites } from './reminders.js'
 import type { CreateTenantInput } from './schemas.js'
-import { type TenantRecord, toTenantView } from './views.js'
+import { type TenantRecord, tenantDomain, toTenantView } from './views.js'
 
 const addMonths = (iso: string, months: number): string => {
   const d = new Date(iso)
@@ -23,14 +24,35 @@ export interface CreateTenantOptions {
   /** who opened it: a system admin's account id, or 'marketplace' */
   actor: string
   orderId?: string
+  /**
+   * A write that claims the request (e.g. a marketplace order), built from the result and
+   * committed first in the same transaction: a duplicate request fails it and opens nothing.
+   */
+  claim?: (opened: OpenedTenant) => Promise<WriteItem>
 }
+
+export type OpenTenantInput = Omit<CreateTenantInput, 'admin'> & {
+  /** without an identifier the administrator gets `admin@<tenant domain>` */
+  admin: { identifier?: string; name: string }
+}
+
+export interface OpenedTenant {
+  tenant: ReturnType<typeof toTenantView>
+  admin: { accountId: string; identifier: string; initialPassword?: string; existingAccount: boolean }
+}
+
+/** The claim lost: the same request was (or is being) handled by another delivery. */
+export class ClaimTaken extends Error {}
 
 /**
  * Opens a tenant instance in one transaction: the tenant, its code, its data key, its apps,
  * its administrator (account and membership) and the customer guards. The guards' conditions
  * hold "one instance per customer" and "the free edition once per customer" in the database.
  */
-export const createTenant = async (input: CreateTenantInput, options: CreateTenantOptions) => {
+export const createTenant = async (
+  input: OpenTenantInput,
+  options: CreateTenantOptions,
+): Promise<OpenedTenant> => {
   const [plan, industry] = await Promise.all([getPlan(input.planCode), getIndustry(input.industry)])
   const invalid = (path: string, message: string) =>
     new AppError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }])
@@ -41,19 +63,20 @@ export const createTenant = async (input: CreateTenantInput, options: CreateTena
   if (plan.priceModel === 'free-trial') {
     expiresAt = addMonths(createdAt, plan.trialMonths)
   } else {
-    if (input.trial) throw invalid('body.trial', 'this edition has no free trial')
     if (!input.expiresAt) throw invalid('body.expiresAt', 'required for a paid edition')
     if (Date.parse(input.expiresAt) <= Date.parse(createdAt))
       throw invalid('body.expiresAt', 'must be in the future')
     expiresAt = new Date(input.expiresAt).toISOString()
   }
-  const trial = plan.priceModel === 'free-trial'
+  // A paid edition may be on a marketplace trial too; the free editions always are.
+  const trial = plan.priceModel === 'free-trial' || input.trial
 
   // Two attempts: a fresh account or tenant code can lose a race; a customer guard cannot.
   for (let attempt = 0; ; attempt++) {
     const tenantId = newId()
     const code = newCode()
-    const account = await prepareAccount(input.admin.identifier)
+    const identifier = input.admin.identifier ?? `admin@${tenantDomain(code)}`
+    const account = await prepareAccount(identifier)
     const dataKey = await newDataKey(tenantScope(tenantId))
     const tenant: TenantRecord = {
       tenantId,
@@ -93,7 +116,18 @@ export const createTenant = async (input: CreateTenantInput, options: CreateTena
               .options({ condition: { attr: 'guard', exists: false } }),
           ]),
     ]
+    const opened: OpenedTenant = {
+      tenant: toTenantView(tenant),
+      admin: {
+        accountId: account.accountId,
+        identifier,
+        initialPassword: account.created ? account.initialPassword : undefined,
+        existingAccount: !account.created,
+      },
+    }
+    const claim = options.claim ? [await options.claim(opened)] : []
     const writes = [
+      ...claim,
       ...guards,
       TenantEntity.build(PutTransaction)
         .item(tenant)
@@ -113,6 +147,7 @@ export const createTenant = async (input: CreateTenantInput, options: CreateTena
         permissions: [...PERMISSIONS],
       }),
       ...bindInitialAppsWrites(tenantId, plan.baseApps, industry.preinstalledApps),
+      ...reminderWrites(tenantId, expiresAt),
       historyWrite(tenantId, {
         action: 'opened',
         toStatus: 'active',
@@ -124,7 +159,8 @@ export const createTenant = async (input: CreateTenantInput, options: CreateTena
     try {
       await executeTransactWrite(...writes)
     } catch (err) {
-      const failed = failedConditions(err)
+      const failed = failedConditions(err).map((i) => i - claim.length)
+      if (failed.includes(-1)) throw new ClaimTaken('the request was already handled')
       if (failed.includes(0)) {
         throw new AppError('INSTANCE_EXISTS', 'this customer already has a workbench instance')
       }
@@ -135,13 +171,6 @@ export const createTenant = async (input: CreateTenantInput, options: CreateTena
       throw err
     }
     dataKey.commit()
-    return {
-      tenant: toTenantView(tenant),
-      admin: {
-        accountId: account.accountId,
-        initialPassword: account.created ? account.initialPassword : undefined,
-        existingAccount: !account.created,
-      },
-    }
+    return opened
   }
 }

@@ -34,6 +34,7 @@ export const TenantEntity = new Entity({
     expiresAt: string(),
     frozenAt: string().optional(),
     retentionUntil: string().optional(),
+    releasedAt: string().optional(),
     createdAt: string(),
     adminAccountId: string(),
     GSI1PK: string(),

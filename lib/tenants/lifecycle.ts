@@ -1,17 +1,29 @@
-import { $remove, executeTransactWrite, UpdateTransaction } from 'dynamodb-toolbox'
+import { $remove, DeleteTransaction, executeTransactWrite, UpdateTransaction } from 'dynamodb-toolbox'
 import { addDays, nowIso, nowMs } from '../core/clock.js'
 import { config } from '../core/config.js'
-import { isConditionFailure } from '../core/db/conditions.js'
+import { destroyDataKey, tenantScope } from '../core/crypto/data-keys.js'
+import { failedConditions, isConditionFailure, type WriteItem } from '../core/db/conditions.js'
 import { AppError, notFound } from '../core/errors.js'
-import { TenantEntity, type TenantStatus, tenantIndexKeys } from './entities.js'
+import type { Plan } from '../platform/schemas.js'
+import { ClaimTaken } from './create-tenant.js'
+import {
+  CustomerGuardEntity,
+  TenantCodeEntity,
+  TenantEntity,
+  type TenantStatus,
+  tenantIndexKeys,
+} from './entities.js'
 import { historyWrite } from './history.js'
 import { findTenant } from './queries.js'
+import { reminderWrites } from './reminders.js'
 import { type TenantRecord, toTenantView } from './views.js'
 
 export interface Actor {
   actor: string
   orderId?: string
   note?: string
+  /** claims the request (a marketplace order) in the same transaction; a duplicate loses it */
+  claim?: WriteItem
 }
 
 export const retentionDays = (customerLevel: string): number => {
@@ -24,6 +36,10 @@ interface Change {
   to: TenantStatus
   set: Partial<TenantRecord>
   dueAt?: string
+  /** more conditions on the tenant item, beyond its status */
+  condition?: Record<string, unknown>[]
+  /** writes that belong to the change (guards released, reminders, the data key destroyed) */
+  writes?: WriteItem[]
 }
 
 /**
@@ -37,11 +53,16 @@ const transition = async (t: TenantRecord, change: Change, by: Actor) => {
   const update = Object.fromEntries(
     Object.entries({ ...change.set, ...keys }).map(([k, v]) => [k, v === undefined ? $remove() : v]),
   )
+  const claim = by.claim ? [by.claim] : []
   try {
     await executeTransactWrite(
+      ...claim,
       TenantEntity.build(UpdateTransaction)
         .item({ tenantId: t.tenantId, ...update, status: change.to })
-        .options({ condition: { attr: 'status', eq: t.status } }),
+        .options({
+          condition: { and: [{ attr: 'status', eq: t.status }, ...(change.condition ?? [])] } as never,
+        }),
+      ...(change.writes ?? []),
       historyWrite(t.tenantId, {
         action: change.action,
         fromStatus: t.status,
@@ -52,6 +73,8 @@ const transition = async (t: TenantRecord, change: Change, by: Actor) => {
       }),
     )
   } catch (err) {
+    const failed = failedConditions(err)
+    if (claim.length > 0 && failed.includes(0)) throw new ClaimTaken('the request was already handled')
     if (isConditionFailure(err)) throw new AppError('CONFLICT', 'the tenant changed meanwhile; retry')
     throw err
   }
@@ -68,6 +91,10 @@ const load = async (tenantId: string) => {
 export const freezeTenant = async (tenantId: string, reason: 'expired' | 'manual', by: Actor) => {
   const t = await load(tenantId)
   if (t.status !== 'active') throw new AppError('INVALID_STATE', `tenant is ${t.status}`)
+  return freezeLoaded(t, reason, by)
+}
+
+export const freezeLoaded = (t: TenantRecord, reason: 'expired' | 'manual', by: Actor) => {
   const frozenAt = nowIso()
   const retentionUntil = addDays(frozenAt, retentionDays(t.customerLevel))
   return transition(
@@ -82,6 +109,8 @@ export const freezeTenant = async (tenantId: string, reason: 'expired' | 'manual
   )
 }
 
+const cleared = { frozenAt: undefined, retentionUntil: undefined, frozenReason: undefined }
+
 /** Lifts a manual freeze; an expired tenant needs a renewal instead. */
 export const unfreezeTenant = async (tenantId: string, by: Actor) => {
   const t = await load(tenantId)
@@ -89,20 +118,15 @@ export const unfreezeTenant = async (tenantId: string, by: Actor) => {
   if (Date.parse(t.expiresAt) <= nowMs()) {
     throw new AppError('INVALID_STATE', 'the subscription has expired: renew it to restore the tenant')
   }
-  return transition(
-    t,
-    {
-      action: 'unfrozen',
-      to: 'active',
-      set: { frozenAt: undefined, retentionUntil: undefined, frozenReason: undefined },
-      dueAt: t.expiresAt,
-    },
-    by,
-  )
+  return transition(t, { action: 'unfrozen', to: 'active', set: cleared, dueAt: t.expiresAt }, by)
 }
 
 /** Extends the subscription; a frozen tenant inside its retention period is restored whole. */
-export const renewTenant = async (tenantId: string, expiresAt: string, by: Actor) => {
+export const renewTenant = async (
+  tenantId: string,
+  expiresAt: string,
+  by: Actor & { toFormal?: boolean },
+) => {
   const t = await load(tenantId)
   const until = new Date(expiresAt).toISOString()
   if (Date.parse(until) <= nowMs()) {
@@ -118,14 +142,73 @@ export const renewTenant = async (tenantId: string, expiresAt: string, by: Actor
     {
       action: 'renewed',
       to: 'active',
-      set: {
-        expiresAt: until,
-        trial: false,
-        frozenAt: undefined,
-        retentionUntil: undefined,
-        frozenReason: undefined,
-      },
+      set: { ...cleared, expiresAt: until, trial: by.toFormal === false ? t.trial : false },
       dueAt: until,
+      writes: until === t.expiresAt ? [] : reminderWrites(t.tenantId, until),
+    },
+    by,
+  )
+}
+
+/**
+ * Moves the tenant to another edition. The member count is checked by the database in the same
+ * write, so a member added concurrently cannot slip the tenant over the new limit.
+ */
+export const changePlan = async (tenantId: string, plan: Plan, by: Actor) => {
+  const t = await load(tenantId)
+  if (t.memberCount > plan.limits.maxMembers) {
+    throw new AppError(
+      'PLAN_LIMIT_EXCEEDED',
+      `the tenant has ${t.memberCount} members; ${plan.code} allows ${plan.limits.maxMembers}`,
+      {
+        members: t.memberCount,
+        maxMembers: plan.limits.maxMembers,
+      },
+    )
+  }
+  return transition(
+    t,
+    {
+      action: 'plan-changed',
+      to: t.status,
+      set: {
+        planCode: plan.code,
+        product: plan.product,
+        edition: plan.edition,
+        planName: plan.name,
+        limits: plan.limits,
+      },
+      dueAt: t.status === 'frozen' ? t.retentionUntil : t.expiresAt,
+      condition: [{ attr: 'memberCount', lte: plan.limits.maxMembers }],
+    },
+    { ...by, note: by.note ?? `${t.planCode} -> ${plan.code}` },
+  )
+}
+
+/**
+ * Releases the tenant: its data key is destroyed at once (its personal data is unreadable from
+ * here on), its code and the customer's instance guard are freed, and the remaining items are
+ * purged in batches by the lifecycle job. The tenant item and its history stay as the record.
+ */
+export const releaseTenant = async (tenantId: string, by: Actor) => {
+  const t = await findTenant(tenantId)
+  if (!t) throw notFound('tenant')
+  if (t.status === 'released') return toTenantView(t)
+  const releasedAt = nowIso()
+  return transition(
+    t,
+    {
+      action: 'released',
+      to: 'released',
+      set: { ...cleared, releasedAt },
+      dueAt: releasedAt,
+      writes: [
+        CustomerGuardEntity.build(DeleteTransaction)
+          .key({ customerId: t.customerId, guard: 'INSTANCE' })
+          .options({ condition: { attr: 'tenantId', eq: t.tenantId } }),
+        TenantCodeEntity.build(DeleteTransaction).key({ code: t.code }),
+        destroyDataKey(tenantScope(t.tenantId)),
+      ],
     },
     by,
   )

@@ -1,3 +1,5 @@
+import type { ExecuteTransactWriteInput, ExecuteTransactWriteOptions } from 'dynamodb-toolbox'
+
 /** Helpers to tell which condition of a write or transaction failed. */
 
 interface CancelledError extends Error {
@@ -20,3 +22,6 @@ export const failedConditions = (err: unknown): number[] => {
 export const isTransactionConflict = (err: unknown): boolean =>
   (err as Error)?.name === 'TransactionCanceledException' &&
   ((err as CancelledError).CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict')
+
+/** One item of a write transaction, whatever entity builds it. */
+export type WriteItem = Exclude<ExecuteTransactWriteInput[number], ExecuteTransactWriteOptions>

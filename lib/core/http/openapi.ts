@@ -120,7 +120,7 @@ export const buildOpenApi = (routes: BoundRoute[], info: { title: string; versio
         [status]:
           status === '204'
             ? { description: 'done' }
-            : spec.raw
+            : spec.raw && spec.response instanceof z.ZodString
               ? { description: 'ok', content: { 'text/html': { schema: { type: 'string' } } } }
               : {
                   description: 'ok',

@@ -1,0 +1,145 @@
+import { Entity, executeTransactWrite, item, PutTransaction, string } from 'dynamodb-toolbox'
+import { nowIso, nowMs } from '../core/clock.js'
+import { failedConditions, isConditionFailure, type WriteItem } from '../core/db/conditions.js'
+import { table } from '../core/db/table.js'
+import { AppError, notFound } from '../core/errors.js'
+import { newId } from '../core/ids.js'
+import { dueKeys, getTenantApp, TenantAppEntity } from './tenant-apps.js'
+
+/** The order history of a subscribed app: each order that changed it, when. */
+const AppOrderEntity = new Entity({
+  name: 'AppOrder',
+  table,
+  timestamps: false,
+  schema: item({
+    tenantId: string().key(),
+    eventId: string().key(),
+    appCode: string(),
+    activity: string(),
+    orderId: string().optional(),
+    at: string(),
+  }),
+  computeKey: ({ tenantId, eventId }: { tenantId: string; eventId: string }) => ({
+    PK: `T#${tenantId}`,
+    SK: `APPORDER#${eventId}`,
+  }),
+})
+
+export class SubscriptionClaimTaken extends Error {}
+
+const orderWrite = (tenantId: string, appCode: string, activity: string, orderId?: string) =>
+  AppOrderEntity.build(PutTransaction).item({
+    tenantId,
+    eventId: newId(),
+    appCode,
+    activity,
+    orderId,
+    at: nowIso(),
+  })
+
+const run = async (claim: WriteItem | undefined, ...writes: WriteItem[]) => {
+  try {
+    await executeTransactWrite(...(claim ? [claim] : []), ...writes)
+  } catch (err) {
+    if (claim && failedConditions(err).includes(0)) throw new SubscriptionClaimTaken('already handled')
+    if (isConditionFailure(err)) throw new AppError('CONFLICT', 'the subscription changed meanwhile')
+    throw err
+  }
+}
+
+export interface Subscription {
+  tenantId: string
+  appCode: string
+  seats: number
+  expiresAt: string
+  instanceId: string
+  orderId?: string
+  claim?: WriteItem
+}
+
+/** Instantiates a subscribed app in a tenant with its licence; a lapsed one is subscribed anew. */
+export const subscribeApp = async (s: Subscription) => {
+  const existing = await getTenantApp(s.tenantId, s.appCode)
+  if (existing?.status === 'active') {
+    throw new AppError('ALREADY_EXISTS', `the tenant already has ${s.appCode}`)
+  }
+  await run(
+    s.claim,
+    TenantAppEntity.build(PutTransaction)
+      .item({
+        tenantId: s.tenantId,
+        appCode: s.appCode,
+        source: 'subscribed',
+        status: 'active',
+        addedAt: nowIso(),
+        seats: s.seats,
+        expiresAt: s.expiresAt,
+        instanceId: s.instanceId,
+        ...dueKeys(s.tenantId, s.appCode, s.expiresAt),
+      })
+      .options({
+        condition: existing ? { attr: 'status', eq: existing.status } : { attr: 'appCode', exists: false },
+      }),
+    orderWrite(s.tenantId, s.appCode, 'subscribed', s.orderId),
+  )
+}
+
+const loadSubscription = async (tenantId: string, appCode: string) => {
+  const app = await getTenantApp(tenantId, appCode)
+  if (!app || app.source !== 'subscribed' || app.status === 'released') throw notFound('subscription')
+  return app
+}
+
+/** Renewal, also after expiry: the app works again with the new expiry. */
+export const renewSubscription = async (
+  tenantId: string,
+  appCode: string,
+  expiresAt: string,
+  by: { orderId?: string; claim?: WriteItem },
+) => {
+  const app = await loadSubscription(tenantId, appCode)
+  await run(
+    by.claim,
+    TenantAppEntity.build(PutTransaction)
+      .item({ ...app, status: 'active', expiresAt, ...dueKeys(tenantId, appCode, expiresAt) })
+      .options({ condition: { attr: 'status', eq: app.status } }),
+    orderWrite(tenantId, appCode, 'renewed', by.orderId),
+  )
+}
+
+/** The scheduler's expiry: the app stops working for the tenant; its grants are kept. */
+export const expireSubscription = async (tenantId: string, appCode: string, force = false) => {
+  const app = await loadSubscription(tenantId, appCode)
+  if (app.status !== 'active') return 'skipped' as const
+  if (!force && app.expiresAt && Date.parse(app.expiresAt) > nowMs()) return 'skipped' as const
+  const { DUEPK: _p, DUESK: _s, ...rest } = app
+  await run(
+    undefined,
+    TenantAppEntity.build(PutTransaction)
+      .item({ ...rest, status: 'expired' })
+      .options({
+        condition: {
+          and: [
+            { attr: 'status', eq: 'active' },
+            { attr: 'expiresAt', eq: app.expiresAt as string },
+          ],
+        },
+      }),
+    orderWrite(tenantId, appCode, 'expired'),
+  )
+  return 'expired' as const
+}
+
+/** The order is gone: the app leaves the tenant's workbench for good (its record stays). */
+export const releaseSubscription = async (tenantId: string, appCode: string) => {
+  const app = await getTenantApp(tenantId, appCode)
+  if (!app || app.status === 'released') return
+  const { DUEPK: _p, DUESK: _s, ...rest } = app
+  await run(
+    undefined,
+    TenantAppEntity.build(PutTransaction)
+      .item({ ...rest, status: 'released' })
+      .options({ condition: { attr: 'status', eq: app.status } }),
+    orderWrite(tenantId, appCode, 'released'),
+  )
+}

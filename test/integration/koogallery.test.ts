@@ -1,0 +1,277 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as marketplace } from '../../functions/marketplace/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
+import { config } from '../../lib/core/config.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
+import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
+import { useTestTable } from '../support/dynamo.js'
+import { platformFixture } from '../support/fixtures.js'
+import { decryptField, expectedBodySign, kooGallery, sign, stamp } from '../support/koogallery.js'
+import { call, httpEvent } from '../support/lambda.js'
+
+useTestTable()
+
+let order = 0
+const newOrder = (customerId: string, extra: Record<string, string> = {}) => ({
+  activity: 'newInstance',
+  customerId,
+  customerName: `Customer ${customerId}`,
+  businessId: `biz-${++order}`,
+  orderId: `order-${customerId}-${order}`,
+  skuCode: 'atrium-general-professional',
+  productId: 'atrium-general',
+  expireTime: '20991231000000',
+  trialFlag: '0',
+  chargingMode: '1',
+  periodType: 'year',
+  periodNumber: '1',
+  orderAmount: '100.00',
+  ...extra,
+})
+
+describe('KooGallery SaaS production interface', () => {
+  const key = () => process.env.KOOGALLERY_KEY as string
+  beforeAll(async () => {
+    await platformFixture()
+  })
+
+  it('opens an instance and relays the admin credentials encrypted and signed', async () => {
+    const res = await call(marketplace, 'GET', '/v1/marketplace/koogallery', {
+      query: (() => {
+        const p = { ...newOrder('kg-1'), timeStamp: stamp() }
+        return { ...p, authToken: sign(key(), p) }
+      })(),
+    })
+    expect(res.status).toBe(200)
+    const raw = JSON.stringify(res.body)
+    expect(res.headers['Body-Sign']).toBe(expectedBodySign(key(), raw))
+    expect(res.body).toMatchObject({ resultCode: '000000', encryptType: '2', instanceId: expect.any(String) })
+    const info = Object.fromEntries(
+      Object.entries(res.body.appInfo as Record<string, string>).map(([k, v]) => [k, decryptField(key(), v)]),
+    )
+    const t = await findTenant(res.body.instanceId)
+    expect(info.frontEndUrl).toBe(`https://${t?.code}.${config().PLATFORM_DOMAIN}/login`)
+    expect(info.adminUrl).toContain('/admin/login')
+    const login = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: info.userName, password: info.password },
+    })
+    expect(login.status).toBe(200)
+    expect(login.body.mustChangePassword).toBe(true)
+    expect(t).toMatchObject({
+      customerId: 'kg-1',
+      planCode: 'general.professional',
+      expiresAt: '2099-12-31T00:00:00.000Z',
+    })
+  })
+
+  it('answers 50 concurrent duplicate deliveries with one tenant and one answer', async () => {
+    const params = newOrder('kg-dup')
+    const results = await Promise.all(Array.from({ length: 50 }, () => kooGallery(params)))
+    const codes = new Set(results.map((r) => r.body.resultCode))
+    expect([...codes]).toEqual(['000000'])
+    const ids = new Set(results.map((r) => r.body.instanceId))
+    expect(ids.size).toBe(1)
+    const passwords = new Set(results.map((r) => decryptField(key(), r.body.appInfo.password)))
+    expect(passwords.size).toBe(1)
+    expect(await tenantIdByCustomer('kg-dup')).toBe([...ids][0])
+    const all = await call(tenants, 'GET', '/v1/tenants', {
+      token: (
+        await call(auth, 'POST', '/v1/auth/login', {
+          body: { identifier: 'root@atrium.test', password: 'Root-password-1' },
+        })
+      ).body.accessToken,
+      query: { limit: '100' },
+    })
+    expect(all.body.items.filter((t: { customerId: string }) => t.customerId === 'kg-dup')).toHaveLength(1)
+    // hours later, the marketplace retries once more
+    const later = await kooGallery(params)
+    expect(later.body.instanceId).toBe([...ids][0])
+    expect(decryptField(key(), later.body.appInfo.password)).toBe([...passwords][0])
+  })
+
+  it.each([
+    [
+      'a wrong signature',
+      { tamper: (p: Record<string, string>) => void (p.authToken = `${p.authToken?.slice(0, -4)}AAA=`) },
+      '000001',
+    ],
+    ['a wrong key', { key: 'not-the-merchant-key' }, '000001'],
+    ['a stale timestamp', { timeStamp: stamp(Date.now() - 3_600_000) }, '000001'],
+    ['a future timestamp', { timeStamp: stamp(Date.now() + 3_600_000) }, '000001'],
+    [
+      'a tampered parameter',
+      { tamper: (p: Record<string, string>) => void (p.skuCode = 'atrium-general-enterprise') },
+      '000001',
+    ],
+  ])('refuses %s and writes nothing', async (_name, options, code) => {
+    const params = newOrder(`kg-bad-${order}`)
+    const res = await kooGallery(params, options)
+    expect(res.body.resultCode).toBe(code)
+    expect(res.headers['Body-Sign']).toBe(expectedBodySign(key(), res.rawBody))
+    expect(await tenantIdByCustomer(params.customerId)).toBeUndefined()
+  })
+
+  it.each([
+    ['a missing orderId', (p: Record<string, string>) => void delete p.orderId],
+    ['a garbled expireTime', (p: Record<string, string>) => void (p.expireTime = '2099-13-01')],
+    ['garbled saasExtendParams', (p: Record<string, string>) => void (p.saasExtendParams = '%%%not-base64')],
+    ['an unknown sku', (p: Record<string, string>) => void (p.skuCode = 'no-such-sku')],
+    ['an unknown activity', (p: Record<string, string>) => void (p.activity = 'explode')],
+  ])('answers 000002 for %s and writes nothing', async (_name, mutate) => {
+    const params: Record<string, string> = newOrder(`kg-inv-${order}`)
+    mutate(params)
+    const res = await kooGallery(params)
+    expect(res.body.resultCode).toBe('000002')
+    expect(await tenantIdByCustomer(`kg-inv-${order}`)).toBeUndefined()
+  })
+
+  it('never answers 500, even without any parameter', async () => {
+    const res = await call(marketplace, 'GET', '/v1/marketplace/koogallery', { query: {} })
+    expect(res.status).toBe(200)
+    expect(res.body.resultCode).toBe('000001')
+    const res2 = await marketplace(httpEvent('GET', '/v1/marketplace/koogallery'), {
+      awsRequestId: 'x',
+    } as never)
+    expect(res2.statusCode).toBe(200)
+  })
+
+  it('reads saasExtendParams (customer level)', async () => {
+    const ext = encodeURIComponent(
+      Buffer.from(JSON.stringify([{ name: 'customerLevel', value: 'V4' }])).toString('base64'),
+    )
+    const res = await kooGallery(newOrder('kg-ext', { saasExtendParams: ext }))
+    expect(res.body.resultCode).toBe('000000')
+    expect((await findTenant(res.body.instanceId))?.customerLevel).toBe('V4')
+  })
+
+  it('refuses a second instance and a second free trial with 000103', async () => {
+    const first = await kooGallery(newOrder('kg-once', { skuCode: 'atrium-general-basic', trialFlag: '1' }))
+    expect(first.body.resultCode).toBe('000000')
+    const second = await kooGallery(newOrder('kg-once'))
+    expect(second.body.resultCode).toBe('000103')
+    await kooGallery({ activity: 'releaseInstance', instanceId: first.body.instanceId })
+    const trialAgain = await kooGallery(
+      newOrder('kg-once', { skuCode: 'atrium-general-basic', trialFlag: '1' }),
+    )
+    expect(trialAgain.body.resultCode).toBe('000103')
+    const paid = await kooGallery(newOrder('kg-once'))
+    expect(paid.body.resultCode).toBe('000000')
+  })
+
+  it('renews, expires, restores and releases, each repeat a no-op success', async () => {
+    const opened = await kooGallery(newOrder('kg-life'))
+    const instanceId = opened.body.instanceId as string
+    const refresh = {
+      activity: 'refreshInstance',
+      instanceId,
+      orderId: 'renew-1',
+      expireTime: '21000101000000',
+      trialToFormal: '1',
+    }
+    expect((await kooGallery(refresh)).body.resultCode).toBe('000000')
+    expect((await kooGallery(refresh)).body.resultCode).toBe('000000')
+    expect((await findTenant(instanceId))?.expiresAt).toBe('2100-01-01T00:00:00.000Z')
+
+    for (let i = 0; i < 2; i++)
+      expect((await kooGallery({ activity: 'expireInstance', instanceId })).body.resultCode).toBe('000000')
+    expect((await findTenant(instanceId))?.status).toBe('frozen')
+    const restore = { ...refresh, orderId: 'renew-2', expireTime: '21010101000000' }
+    expect((await kooGallery(restore)).body.resultCode).toBe('000000')
+    expect((await findTenant(instanceId))?.status).toBe('active')
+
+    for (let i = 0; i < 2; i++)
+      expect((await kooGallery({ activity: 'releaseInstance', instanceId })).body.resultCode).toBe('000000')
+    expect((await findTenant(instanceId))?.status).toBe('released')
+    const afterRelease = await kooGallery({ ...refresh, orderId: 'renew-3' })
+    expect(afterRelease.body.resultCode).toBe('000003')
+    const query = await kooGallery({ activity: 'queryInstance', instanceId })
+    expect(query.body.resultCode).toBe('000003')
+  })
+
+  it('answers calls out of order sanely', async () => {
+    expect(
+      (await kooGallery({ activity: 'releaseInstance', instanceId: 'never-opened' })).body.resultCode,
+    ).toBe('000003')
+    expect(
+      (await kooGallery({ activity: 'expireInstance', instanceId: 'never-opened' })).body.resultCode,
+    ).toBe('000003')
+    const refresh = {
+      activity: 'refreshInstance',
+      instanceId: 'never-opened',
+      orderId: 'r-x',
+      expireTime: '21000101000000',
+    }
+    expect((await kooGallery(refresh)).body.resultCode).toBe('000003')
+  })
+
+  it('upgrades an edition, and refuses one the tenant has outgrown', async () => {
+    const opened = await kooGallery(newOrder('kg-up'))
+    const instanceId = opened.body.instanceId as string
+    const up = await kooGallery({
+      activity: 'upgrade',
+      instanceId,
+      orderId: 'up-1',
+      skuCode: 'atrium-general-enterprise',
+    })
+    expect(up.body.resultCode).toBe('000000')
+    expect((await findTenant(instanceId))?.limits.maxMembers).toBe(500)
+    await getDocumentClient().send(
+      new UpdateCommand({
+        TableName: config().ATRIUM_TABLE_NAME,
+        Key: { PK: `T#${instanceId}`, SK: 'TENANT' },
+        UpdateExpression: 'SET memberCount = :n',
+        ExpressionAttributeValues: { ':n': 120 },
+      }),
+    )
+    const down = await kooGallery({
+      activity: 'upgrade',
+      instanceId,
+      orderId: 'up-2',
+      skuCode: 'atrium-general-professional',
+    })
+    expect(down.body.resultCode).toBe('000005')
+    expect(down.body.resultMsg).toContain('PLAN_LIMIT_EXCEEDED')
+    expect((await findTenant(instanceId))?.planCode).toBe('general.enterprise')
+  })
+
+  it('subscribes a tenant to an app, with seats and expiry, and answers queries', async () => {
+    const opened = await kooGallery(newOrder('kg-app'))
+    const sub = await kooGallery(
+      newOrder('kg-app', { skuCode: 'erp-cloud-20', productId: 'erp-cloud', expireTime: '20990101000000' }),
+    )
+    expect(sub.body.resultCode).toBe('000000')
+    const appInstance = sub.body.instanceId as string
+    expect(appInstance.startsWith(`${opened.body.instanceId}.erp-cloud.`)).toBe(true)
+    const q = await kooGallery({
+      activity: 'queryInstance',
+      instanceId: `${opened.body.instanceId},${appInstance},unknown`,
+    })
+    expect(q.body.resultCode).toBe('000000')
+    expect(q.body.info.map((i: { instanceId: string }) => i.instanceId)).toEqual([
+      opened.body.instanceId,
+      appInstance,
+    ])
+    expect(decryptField(key(), q.body.info[0].appInfo.frontEndUrl)).toContain('/login')
+    expect((await kooGallery({ activity: 'expireInstance', instanceId: appInstance })).body.resultCode).toBe(
+      '000000',
+    )
+    const renew = {
+      activity: 'refreshInstance',
+      instanceId: appInstance,
+      orderId: 'app-renew',
+      expireTime: '21000101000000',
+    }
+    expect((await kooGallery(renew)).body.resultCode).toBe('000000')
+    expect((await kooGallery({ activity: 'releaseInstance', instanceId: appInstance })).body.resultCode).toBe(
+      '000000',
+    )
+    const noWorkbench = await kooGallery(newOrder('kg-nobody', { skuCode: 'crm-pro-20' }))
+    expect(noWorkbench.body.resultCode).toBe('000005')
+    const tooMany = await kooGallery({
+      activity: 'queryInstance',
+      instanceId: Array.from({ length: 101 }, (_, i) => `i${i}`).join(','),
+    })
+    expect(tooMany.body.resultCode).toBe('000002')
+  })
+})
