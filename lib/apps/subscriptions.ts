@@ -86,7 +86,7 @@ export const subscribeApp = async (s: Subscription) => {
 
 const loadSubscription = async (tenantId: string, appCode: string) => {
   const app = await getTenantApp(tenantId, appCode)
-  if (!app || app.source !== 'subscribed' || app.status === 'released') throw notFound('subscription')
+  if (app?.source !== 'subscribed' || app.status === 'released') throw notFound('subscription')
   return app
 }
 

@@ -93,7 +93,11 @@ describe('KooGallery SaaS production interface', () => {
   it.each([
     [
       'a wrong signature',
-      { tamper: (p: Record<string, string>) => void (p.authToken = `${p.authToken?.slice(0, -4)}AAA=`) },
+      {
+        tamper: (p: Record<string, string>) => {
+          p.authToken = `${p.authToken?.slice(0, -4)}AAA=`
+        },
+      },
       '000001',
     ],
     ['a wrong key', { key: 'not-the-merchant-key' }, '000001'],
@@ -101,7 +105,11 @@ describe('KooGallery SaaS production interface', () => {
     ['a future timestamp', { timeStamp: stamp(Date.now() + 3_600_000) }, '000001'],
     [
       'a tampered parameter',
-      { tamper: (p: Record<string, string>) => void (p.skuCode = 'atrium-general-enterprise') },
+      {
+        tamper: (p: Record<string, string>) => {
+          p.skuCode = 'atrium-general-enterprise'
+        },
+      },
       '000001',
     ],
   ])('refuses %s and writes nothing', async (_name, options, code) => {
@@ -113,11 +121,36 @@ describe('KooGallery SaaS production interface', () => {
   })
 
   it.each([
-    ['a missing orderId', (p: Record<string, string>) => void delete p.orderId],
-    ['a garbled expireTime', (p: Record<string, string>) => void (p.expireTime = '2099-13-01')],
-    ['garbled saasExtendParams', (p: Record<string, string>) => void (p.saasExtendParams = '%%%not-base64')],
-    ['an unknown sku', (p: Record<string, string>) => void (p.skuCode = 'no-such-sku')],
-    ['an unknown activity', (p: Record<string, string>) => void (p.activity = 'explode')],
+    [
+      'a missing orderId',
+      (p: Record<string, string>) => {
+        delete p.orderId
+      },
+    ],
+    [
+      'a garbled expireTime',
+      (p: Record<string, string>) => {
+        p.expireTime = '2099-13-01'
+      },
+    ],
+    [
+      'garbled saasExtendParams',
+      (p: Record<string, string>) => {
+        p.saasExtendParams = '%%%not-base64'
+      },
+    ],
+    [
+      'an unknown sku',
+      (p: Record<string, string>) => {
+        p.skuCode = 'no-such-sku'
+      },
+    ],
+    [
+      'an unknown activity',
+      (p: Record<string, string>) => {
+        p.activity = 'explode'
+      },
+    ],
   ])('answers 000002 for %s and writes nothing', async (_name, mutate) => {
     const params: Record<string, string> = newOrder(`kg-inv-${order}`)
     mutate(params)

@@ -278,9 +278,9 @@ const upgrade = async (p: z.infer<(typeof SCHEMAS)['upgrade']>): Promise<Outcome
   const order: OrderRef = { market: MARKET, orderId: p.orderId, activity: 'upgrade' }
   if (await findOrder(order)) return ok({ instanceId: p.instanceId })
   const instance = await resolveInstance(p.instanceId)
-  if (!instance || instance.kind !== 'tenant') throw notFound()
+  if (instance?.kind !== 'tenant') throw notFound()
   const sku = await getSku(p.skuCode)
-  if (!sku || sku.target.type !== 'edition')
+  if (sku?.target.type !== 'edition')
     throw new Refusal(RESULT.invalidParameter, `unknown edition skuCode ${p.skuCode}`)
   const plan = await getPlan(sku.target.planCode)
   if (!plan) throw new Refusal(RESULT.otherError, 'the sku names an unknown edition')
