@@ -36,6 +36,8 @@ describe('serverless.yml', () => {
     const declared = new Set<string>()
     for (const [name, fn] of Object.entries(config.functions)) {
       expect(fn.handler).toBe(`functions/${name}/handler.handler`)
+      const http = (fn.events ?? []).some((e) => e.httpApi)
+      if (!http) continue
       const { routes } = (await import(
         `../../functions/${name}/routes.js`
       )) as typeof import('../../functions/meta/routes.js')
