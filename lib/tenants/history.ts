@@ -1,9 +1,10 @@
-import { PutTransaction, QueryCommand } from 'dynamodb-toolbox'
+import { executeTransactWrite, PutTransaction, QueryCommand } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { newId } from '../core/ids.js'
 import { TenantHistoryEntity } from './entities.js'
+import { findTenant } from './queries.js'
 
 export interface HistoryEvent {
   action: string
@@ -38,4 +39,14 @@ export const listHistory = async (tenantId: string, limit: number, cursor?: stri
     })),
     nextCursor: encodeCursor(LastEvaluatedKey),
   }
+}
+
+/** An event that changes no state but belongs in the record (e.g. "unsubscribe pending"). */
+export const noteTenant = async (
+  tenantId: string,
+  event: { action: string; actor: string; note?: string },
+) => {
+  const t = await findTenant(tenantId)
+  if (!t) return
+  await executeTransactWrite(historyWrite(tenantId, { ...event, fromStatus: t.status, toStatus: t.status }))
 }

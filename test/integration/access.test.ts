@@ -66,10 +66,10 @@ describe('access rules on every route', () => {
       const token = scopeFor(spec)
       const handler = handlerOf(spec.tag)
       if (spec.body) {
-        const res = await call(handler, spec.method, concrete(spec.path), {
-          token,
-          body: ['not', 'an', 'object'],
-        })
+        const bad = spec.form
+          ? { rawBody: 'unexpected=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+          : { body: ['not', 'an', 'object'] }
+        const res = await call(handler, spec.method, concrete(spec.path), { token, ...bad })
         expect([spec.operationId, res.status]).toEqual([spec.operationId, 400])
         expect(res.body.error.details[0].path).toMatch(/^body/)
       }

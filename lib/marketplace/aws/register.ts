@@ -1,0 +1,72 @@
+import {
+  ResolveCustomerCommand,
+  type ResolveCustomerCommandOutput,
+} from '@aws-sdk/client-marketplace-metering'
+import { AppError } from '../../core/errors.js'
+import { createTenant, type OpenedTenant } from '../../tenants/create-tenant.js'
+import { getTenantView, tenantIdByCustomer } from '../../tenants/queries.js'
+import { meteringClient } from './clients.js'
+import { currentEdition } from './entitlements.js'
+
+export const awsCustomerId = (customerIdentifier: string) => `aws:${customerIdentifier}`
+
+const invalidToken = () =>
+  new AppError('VALIDATION_FAILED', 'the marketplace token is invalid or expired', [
+    { path: 'body.x-amzn-marketplace-token', message: 'invalid or expired' },
+  ])
+
+const resolve = async (token: string) => {
+  let out: ResolveCustomerCommandOutput
+  try {
+    out = await meteringClient.send(new ResolveCustomerCommand({ RegistrationToken: token }))
+  } catch (err) {
+    const name = (err as Error).name
+    if (name === 'InvalidTokenException' || name === 'ExpiredTokenException') throw invalidToken()
+    throw err
+  }
+  if (!out.CustomerIdentifier || !out.ProductCode) throw invalidToken()
+  return { customer: out.CustomerIdentifier, product: out.ProductCode, account: out.CustomerAWSAccountId }
+}
+
+export type Registration = { kind: 'existing'; loginUrl: string } | { kind: 'opened'; opened: OpenedTenant }
+
+/**
+ * The buyer arrives from AWS Marketplace with a registration token: resolve it to the customer,
+ * read the edition they are entitled to, and open their workbench, or find the one they have.
+ */
+export const registerAwsBuyer = async (input: {
+  token: string
+  email?: string
+  company?: string
+}): Promise<Registration> => {
+  const resolved = await resolve(input.token)
+  const customerId = awsCustomerId(resolved.customer)
+  const existing = await tenantIdByCustomer(customerId)
+  if (existing) return { kind: 'existing', loginUrl: (await getTenantView(existing)).urls.userLogin }
+  const edition = await currentEdition(resolved.product, resolved.customer)
+  if (!edition)
+    throw new AppError('INVALID_STATE', 'no active entitlement for this customer yet; retry shortly')
+  try {
+    const opened = await createTenant(
+      {
+        customerId,
+        name: input.company?.trim() || `AWS customer ${resolved.account ?? resolved.customer}`,
+        industry: edition.industry,
+        planCode: edition.plan.code,
+        trial: false,
+        expiresAt: edition.plan.priceModel === 'free-trial' ? undefined : edition.expiresAt,
+        customerLevel: 'V0',
+        admin: { identifier: input.email, name: 'Administrator' },
+      },
+      { actor: 'marketplace:aws' },
+    )
+    return { kind: 'opened', opened }
+  } catch (err) {
+    // A second tab or a retry raced this one: the workbench exists now.
+    if (err instanceof AppError && err.code === 'INSTANCE_EXISTS') {
+      const id = (await tenantIdByCustomer(customerId)) as string
+      return { kind: 'existing', loginUrl: (await getTenantView(id)).urls.userLogin }
+    }
+    throw err
+  }
+}
