@@ -87,6 +87,7 @@ export const measureLatency = async (options: {
   const tenantRatio = percentile(tenantTimes, 50) / baseP50
   const describe = (s: { mean: number; min: number; max: number }) => `${fmt(s.mean, 1)} (${s.min}–${s.max})`
   return {
+    bareGetItemP50: baseP50,
     markdown: table(
       ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem', 'DynamoDB requests/call', 'target'],
       [

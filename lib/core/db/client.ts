@@ -4,6 +4,7 @@ import { config } from '../config.js'
 
 let documentClient: DynamoDBDocumentClient | undefined
 let requestCount = 0
+let itemsRead = 0
 
 /** One client per container, created on first use with the validated config. */
 export const getDocumentClient = (): DynamoDBDocumentClient => {
@@ -15,11 +16,15 @@ export const getDocumentClient = (): DynamoDBDocumentClient => {
       ? { endpoint: DYNAMODB_ENDPOINT, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   })
-  // Counts real requests (not retries of the SDK's own), so benchmarks report measured figures.
+  // Counts requests and the items they read, so benchmarks report measured figures, not estimates.
   client.middlewareStack.add(
     (next) => async (args) => {
       requestCount++
-      return next(args)
+      const result = await next(args)
+      const out = result.output as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> }
+      itemsRead +=
+        out.Count ?? (out.Item ? 1 : 0) + Object.values(out.Responses ?? {}).reduce((n, r) => n + r.length, 0)
+      return result
     },
     { step: 'initialize', name: 'atriumRequestCounter' },
   )
@@ -30,6 +35,8 @@ export const getDocumentClient = (): DynamoDBDocumentClient => {
 }
 
 export const dynamoRequestCount = (): number => requestCount
+/** Items returned by reads (Query count, GetItem hits, BatchGet responses), for benchmarks. */
+export const dynamoItemsRead = (): number => itemsRead
 
 /** Tests point the process at another table or endpoint between suites. */
 export const resetDocumentClient = (): void => {

@@ -2,7 +2,6 @@ import { GetEntitlementsCommand } from '@aws-sdk/client-marketplace-entitlement-
 import { nowMs } from '../../core/clock.js'
 import { getPlan, getSku } from '../../platform/catalog.js'
 import type { IndustryCode, Plan } from '../../platform/schemas.js'
-import { entitlementClient } from './clients.js'
 
 export interface Edition {
   plan: Plan
@@ -22,6 +21,7 @@ export const currentEdition = async (
   productCode: string,
   customerIdentifier: string,
 ): Promise<Edition | undefined> => {
+  const { entitlementClient } = await import('./clients.js')
   const out = await entitlementClient.send(
     new GetEntitlementsCommand({
       ProductCode: productCode,

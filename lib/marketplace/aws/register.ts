@@ -5,7 +5,6 @@ import {
 import { AppError } from '../../core/errors.js'
 import { createTenant, type OpenedTenant } from '../../tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../../tenants/queries.js'
-import { meteringClient } from './clients.js'
 import { currentEdition } from './entitlements.js'
 
 export const awsCustomerId = (customerIdentifier: string) => `aws:${customerIdentifier}`
@@ -18,6 +17,8 @@ const invalidToken = () =>
 const resolve = async (token: string) => {
   let out: ResolveCustomerCommandOutput
   try {
+    // Loaded on first use: the KooGallery path of this function never pays for these clients.
+    const { meteringClient } = await import('./clients.js')
     out = await meteringClient.send(new ResolveCustomerCommand({ RegistrationToken: token }))
   } catch (err) {
     const name = (err as Error).name

@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { config } from '../../core/config.js'
 
 let key: Promise<string> | undefined
@@ -10,8 +9,13 @@ export const merchantKey = (): Promise<string> => {
   if (KOOGALLERY_KEY) {
     key = Promise.resolve(KOOGALLERY_KEY)
   } else if (KOOGALLERY_KEY_SECRET_ARN) {
-    key = new SecretsManagerClient({ region: AWS_REGION })
-      .send(new GetSecretValueCommand({ SecretId: KOOGALLERY_KEY_SECRET_ARN }))
+    // Loaded only where the key lives in Secrets Manager (AWS), not on every cold start.
+    key = import('@aws-sdk/client-secrets-manager')
+      .then(({ GetSecretValueCommand, SecretsManagerClient }) =>
+        new SecretsManagerClient({ region: AWS_REGION }).send(
+          new GetSecretValueCommand({ SecretId: KOOGALLERY_KEY_SECRET_ARN }),
+        ),
+      )
       .then((out) => {
         if (!out.SecretString) throw new Error('the KooGallery key secret is empty')
         return out.SecretString
