@@ -9,6 +9,7 @@ const region =
 
 new StatefulStack(app, `atrium-${stage}-stateful`, {
   stage,
+  marketplaceTopicArn: app.node.tryGetContext('marketplaceTopicArn') as string | undefined,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
   tags: { application: 'atrium', stage },
 })

@@ -3,12 +3,16 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { Key } from 'aws-cdk-lib/aws-kms'
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
+import { Topic } from 'aws-cdk-lib/aws-sns'
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import type { Construct } from 'constructs'
 import { TABLE } from '../lib/core/db/table-definition.js'
 
 export interface StatefulStackProps extends StackProps {
   stage: string
+  /** the SNS topic AWS Marketplace gives the product; its notifications feed the queue */
+  marketplaceTopicArn?: string
 }
 
 /**
@@ -73,6 +77,12 @@ export class StatefulStack extends Stack {
       enforceSSL: true,
       deadLetterQueue: { queue: marketplaceDlq, maxReceiveCount: 5 },
     })
+
+    if (props.marketplaceTopicArn) {
+      Topic.fromTopicArn(this, 'MarketplaceTopic', props.marketplaceTopicArn).addSubscription(
+        new SqsSubscription(marketplaceQueue),
+      )
+    }
 
     const kooGalleryKey = new Secret(this, 'KooGalleryKey', {
       description: `atrium ${stage}: KooGallery merchant key`,

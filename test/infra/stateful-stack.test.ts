@@ -96,3 +96,27 @@ describe('the stateful stack', () => {
     }
   })
 })
+
+describe('with the marketplace topic given', () => {
+  it('subscribes the queue to it and lets the topic send', () => {
+    const withTopic = Template.fromStack(
+      new StatefulStack(new App(), 'atrium-topic-stateful', {
+        stage: 'topic',
+        env: { region: 'us-east-1', account: '111111111111' },
+        marketplaceTopicArn: 'arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc',
+      }),
+    )
+    withTopic.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sqs',
+      TopicArn: 'arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-abc',
+    })
+    withTopic.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: 'sqs:SendMessage', Principal: { Service: 'sns.amazonaws.com' } }),
+        ]),
+      },
+    })
+    expect(Object.keys(template.findResources('AWS::SNS::Subscription'))).toHaveLength(0)
+  })
+})
