@@ -173,7 +173,7 @@ export const routes = [
   bind(listIndustriesRoute, async () => ({ items: await listIndustries() })),
   bind(createTenantRoute, async (req) => createTenant(req.body, actor(req.principal))),
   bind(listTenantsRoute, async (req) => listTenants(req.query)),
-  bind(getTenantRoute, async (req) => getTenantView(req.params.tenantId)),
+  bind(getTenantRoute, async (req) => getTenantView(req.params.tenantId, { includeReleased: true })),
   bind(freezeTenantRoute, async (req) =>
     freezeTenant(req.params.tenantId, 'manual', actor(req.principal, req.body.note)),
   ),
@@ -184,12 +184,14 @@ export const routes = [
     renewTenant(req.params.tenantId, req.body.expiresAt, actor(req.principal)),
   ),
   bind(tenantHistoryRoute, async (req) => {
-    await getTenantView(req.params.tenantId)
+    await getTenantView(req.params.tenantId, { includeReleased: true })
     return listHistory(req.params.tenantId, req.query.limit, req.query.cursor)
   }),
   bind(industryTenantsRoute, async (req) =>
     listTenants({ ...req.query, industry: who(req.principal).industry }),
   ),
-  bind(industryTenantRoute, async (req) => getTenantView(req.params.tenantId, who(req.principal).industry)),
+  bind(industryTenantRoute, async (req) =>
+    getTenantView(req.params.tenantId, { industry: who(req.principal).industry }),
+  ),
   bind(myTenantRoute, async (req) => getTenantView(who(req.principal).tenantId as string)),
 ]

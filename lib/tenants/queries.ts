@@ -13,10 +13,17 @@ export const findTenant = async (tenantId: string): Promise<TenantRecord | undef
   return Item
 }
 
-/** A released tenant is gone for everyone: it answers like one that never existed. */
-export const getTenantView = async (tenantId: string, industry?: string) => {
+/**
+ * A released tenant is gone for its industry and its members: it answers like one that never
+ * existed. The platform still sees its record (`includeReleased`), history included.
+ */
+export const getTenantView = async (
+  tenantId: string,
+  scope: { industry?: string; includeReleased?: boolean } = {},
+) => {
   const t = await findTenant(tenantId)
-  if (!t || t.status === 'released' || (industry !== undefined && t.industry !== industry))
+  const hidden = t?.status === 'released' && !scope.includeReleased
+  if (!t || hidden || (scope.industry !== undefined && t.industry !== scope.industry))
     throw notFound('tenant')
   return toTenantView(t)
 }

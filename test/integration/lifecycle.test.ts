@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
 import { subscribeApp } from '../../lib/apps/subscriptions.js'
 import { getTenantApp } from '../../lib/apps/tenant-apps.js'
 import { advanceClock, nowMs, resetClock } from '../../lib/core/clock.js'
@@ -13,7 +14,7 @@ import { renewTenant } from '../../lib/tenants/lifecycle.js'
 import { listNotices } from '../../lib/tenants/notices.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { useTestTable } from '../support/dynamo.js'
-import { addPlainMember, platformFixture } from '../support/fixtures.js'
+import { addPlainMember, platformFixture, SEED } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -101,6 +102,20 @@ describe('the scheduled lifecycle', () => {
     expect(left.every((sk) => sk === 'TENANT' || sk.startsWith('HIST#'))).toBe(true)
     expect((await findTenant(due.tenantId))?.DUESK).toBeUndefined()
     expect(await actions(due.tenantId)).toEqual(['released', 'frozen', 'opened'])
+    // The system admin still reads the record and its history; nobody else sees the tenant.
+    const root = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: SEED.adminIdentifier, password: SEED.adminPassword },
+    })
+    const history = await call(tenants, 'GET', `/v1/tenants/${due.tenantId}/history`, {
+      token: root.body.accessToken,
+    })
+    expect(history.body.items.map((e: { actor: string }) => e.actor)).toEqual([
+      'scheduler',
+      'scheduler',
+      'test',
+    ])
+    const record = await call(tenants, 'GET', `/v1/tenants/${due.tenantId}`, { token: root.body.accessToken })
+    expect(record.body.status).toBe('released')
   })
 
   it('handles every due item exactly once across a run killed midway and its re-run', async () => {
