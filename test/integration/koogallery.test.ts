@@ -169,6 +169,12 @@ describe('KooGallery SaaS production interface', () => {
     expect(res2.statusCode).toBe(200)
   })
 
+  it('verifies names with spaces and plus signs as the marketplace encodes them', async () => {
+    const res = await kooGallery(newOrder('kg-enc', { customerName: 'A+B Co. & Sons / 北京' }))
+    expect(res.body.resultCode).toBe('000000')
+    expect((await findTenant(res.body.instanceId))?.name).toBe('A+B Co. & Sons / 北京')
+  })
+
   it('reads saasExtendParams (customer level)', async () => {
     const ext = encodeURIComponent(
       Buffer.from(JSON.stringify([{ name: 'customerLevel', value: 'V4' }])).toString('base64'),

@@ -21,6 +21,15 @@ export interface CallResult {
 
 let counter = 0
 
+/** API Gateway percent-decodes query values but leaves '+' as it is (no form decoding). */
+const gatewayDecoded = (raw: string): Record<string, string> =>
+  Object.fromEntries(
+    raw.split('&').map((pair) => {
+      const [k = '', v = ''] = pair.split('=')
+      return [decodeURIComponent(k), decodeURIComponent(v)]
+    }),
+  )
+
 /** An API Gateway HTTP API (payload v2) event, as AWS and serverless-offline deliver it. */
 export const httpEvent = (
   method: string,
@@ -28,6 +37,7 @@ export const httpEvent = (
   options: CallOptions = {},
 ): APIGatewayProxyEventV2 => {
   const query = options.query ?? {}
+  const rawQuery = new URLSearchParams(query).toString()
   const headers: Record<string, string> = {
     'user-agent': 'jest',
     ...(options.body !== undefined || options.rawBody !== undefined
@@ -40,9 +50,9 @@ export const httpEvent = (
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
-    rawQueryString: new URLSearchParams(query).toString(),
+    rawQueryString: rawQuery,
     headers,
-    queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
+    queryStringParameters: Object.keys(query).length > 0 ? gatewayDecoded(rawQuery) : undefined,
     requestContext: {
       accountId: 'local',
       apiId: 'local',

@@ -197,6 +197,7 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
     const { event, context } = request
     const info: RequestInfo = {
       requestId: context.awsRequestId ?? event.requestContext.requestId,
+      rawQuery: event.rawQueryString ?? '',
       ip: event.requestContext.http.sourceIp,
       userAgent: event.requestContext.http.userAgent ?? '',
       headers: Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
