@@ -6,6 +6,7 @@ import { localEnv } from '../../scripts/local/env.js'
 import { type RunningApi, startOffline } from '../../scripts/local/offline.js'
 import { pointAt, testEndpoint } from '../support/dynamo.js'
 import { SEED } from '../support/fixtures.js'
+import { decryptField, expectedBodySign, sign, stamp } from '../support/koogallery.js'
 
 /** The real handlers, bundled by serverless-esbuild, behind serverless-offline, over HTTP. */
 describe('the API over HTTP', () => {
@@ -109,5 +110,33 @@ describe('the API over HTTP', () => {
     })
     expect((await request('GET', '/v1/tenants', { token: demo.body.accessToken })).status).toBe(403)
     expect((await request('GET', '/v1/tenant', { token: 'garbage' })).status).toBe(401)
+  })
+
+  it('takes a KooGallery order over HTTP, signed and answered with Body-Sign', async () => {
+    const key = process.env.KOOGALLERY_KEY as string
+    const params = {
+      activity: 'newInstance',
+      customerId: 'e2e-kg',
+      customerName: 'E2E + Sons Co',
+      businessId: 'b-1',
+      orderId: 'e2e-order-1',
+      skuCode: 'atrium-industrial-professional-basic',
+      productId: 'atrium-industrial',
+      expireTime: '20991231000000',
+      timeStamp: stamp(),
+    }
+    const query = new URLSearchParams({ ...params, authToken: sign(key, params) })
+    const res = await fetch(`${api.baseUrl}/v1/marketplace/koogallery?${query}`)
+    const body = await res.text()
+    expect(res.headers.get('body-sign')).toBe(expectedBodySign(key, body))
+    const answer = JSON.parse(body)
+    expect(answer.resultCode).toBe('000000')
+    const login = await request('POST', '/v1/auth/login', {
+      body: {
+        identifier: decryptField(key, answer.appInfo.userName),
+        password: decryptField(key, answer.appInfo.password),
+      },
+    })
+    expect(login.body.tenant.name).toBe('E2E + Sons Co')
   })
 })
