@@ -1,10 +1,17 @@
 import { routes as authRoutes } from '../functions/auth/routes.js'
+import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
 import { routes as tenantRoutes } from '../functions/tenants/routes.js'
 import { buildOpenApi } from './core/http/openapi.js'
 
 /** Every bound route of every function: the source of the OpenAPI document. */
-export const allRoutes = () => [...metaRoutes, ...authRoutes, ...tenantRoutes, ...marketplaceRoutes]
+export const allRoutes = () => [
+  ...metaRoutes,
+  ...authRoutes,
+  ...tenantRoutes,
+  ...directoryRoutes,
+  ...marketplaceRoutes,
+]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

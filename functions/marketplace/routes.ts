@@ -44,11 +44,7 @@ export const awsRegisterRoute = defineRoute({
 })
 
 export const routes = [
-  bind(kooGalleryRoute, async (req) => {
-    // Decoded as the marketplace encodes (form encoding: '+' is a space), from the raw string.
-    const params = req.rawQuery ? Object.fromEntries(new URLSearchParams(req.rawQuery)) : req.query
-    return { raw: true as const, ...(await handleKooGallery(params)) }
-  }),
+  bind(kooGalleryRoute, async (req) => ({ raw: true as const, ...(await handleKooGallery(req.query)) })),
   bind(awsRegisterRoute, async (req): Promise<RawResponse> => {
     const result = await registerAwsBuyer({
       token: req.body['x-amzn-marketplace-token'],

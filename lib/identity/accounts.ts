@@ -1,4 +1,11 @@
-import { GetItemCommand, PutTransaction, QueryCommand } from 'dynamodb-toolbox'
+import {
+  $remove,
+  DeleteTransaction,
+  GetItemCommand,
+  PutTransaction,
+  QueryCommand,
+  UpdateTransaction,
+} from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
@@ -79,8 +86,47 @@ export interface MembershipInput {
   ctxCode: string
   accountId: string
   nameEnc?: string
+  mobileEnc?: string
+  emailEnc?: string
+  employeeNo?: string
+  mobileBi?: string
+  emailBi?: string
+  createdAt?: string
+  GSI2PK?: string
+  GSI2SK?: string
   roles: string[]
   permissions: string[]
+}
+
+/** Changes to a membership, conditioned on it existing (and on whatever else the caller adds). */
+export const updateMembership = (
+  key: { realm: Realm; ctx: string; accountId: string },
+  set: Record<string, unknown>,
+) =>
+  MembershipEntity.build(UpdateTransaction)
+    .item({
+      ...key,
+      ...Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v === undefined ? $remove() : v])),
+    } as never)
+    .options({ condition: { attr: 'accountId', exists: true } })
+
+export const deleteMembership = (key: { realm: Realm; ctx: string; accountId: string }) =>
+  MembershipEntity.build(DeleteTransaction)
+    .key(key)
+    .options({ condition: { attr: 'accountId', exists: true } })
+
+/** Sets a new one-time password: the person must change it at the next login. */
+export const resetPasswordWrite = async (accountId: string) => {
+  const password = newInitialPassword()
+  return {
+    password,
+    write: AccountEntity.build(UpdateTransaction).item({
+      accountId,
+      passwordHash: await hashPassword(password),
+      mustChangePassword: true,
+      passwordChangedAt: nowIso(),
+    }),
+  }
 }
 
 export const putMembership = (m: MembershipInput) =>

@@ -51,11 +51,22 @@ export const MembershipEntity = new Entity({
     /** tenant code or industry code, for the login chooser without another read */
     ctxCode: string(),
     nameEnc: string().optional(),
+    /** directory fields of a tenant member, encrypted under the tenant's key */
+    mobileEnc: string().optional(),
+    emailEnc: string().optional(),
+    employeeNo: string().optional(),
+    /** blind indexes of the contact fields, so their guards can be found without decrypting */
+    mobileBi: string().optional(),
+    emailBi: string().optional(),
+    createdAt: string().optional(),
     status: string().enum('active', 'disabled'),
     roles: list(string()),
     permissions: list(string()),
     GSI1PK: string(),
     GSI1SK: string(),
+    /** exact-name search: `T#<tenantId>#NAME#<blind index>` */
+    GSI2PK: string().optional(),
+    GSI2SK: string().optional(),
   }),
   computeKey: ({ realm, ctx, accountId }: { realm: Realm; ctx: string; accountId: string }) => ({
     PK: realmPartition(realm, ctx),

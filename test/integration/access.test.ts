@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
@@ -17,6 +18,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Auth: auth,
   Meta: meta,
   Tenants: tenants,
+  Directory: directory,
   Catalog: tenants,
   Marketplace: marketplace,
 }

@@ -44,5 +44,6 @@ export class FieldCipher {
 export const normaliseIdentifier = (value: string): { kind: 'email' | 'mobile'; value: string } => {
   const trimmed = value.trim()
   if (trimmed.includes('@')) return { kind: 'email', value: trimmed.toLowerCase() }
-  return { kind: 'mobile', value: trimmed.replace(/[\s\-().]/g, '') }
+  // Only a leading + and the digits count: spaces, dashes, brackets (and a space sent as '+') vary.
+  return { kind: 'mobile', value: (trimmed.startsWith('+') ? '+' : '') + trimmed.replace(/\D/g, '') }
 }

@@ -25,3 +25,18 @@ export const isTransactionConflict = (err: unknown): boolean =>
 
 /** One item of a write transaction, whatever entity builds it. */
 export type WriteItem = Exclude<ExecuteTransactWriteInput[number], ExecuteTransactWriteOptions>
+
+/** Thrown inside retryOnConflict when what was read changed meanwhile and a fresh attempt will do. */
+export class StaleRead extends Error {}
+
+/** Concurrent transactions on the same items cancel each other: try again shortly, with jitter. */
+export const retryOnConflict = async <T>(fn: () => Promise<T>, attempts = 8): Promise<T> => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (!(isTransactionConflict(err) || err instanceof StaleRead) || attempt >= attempts) throw err
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * (attempt + 1)))
+    }
+  }
+}

@@ -55,6 +55,15 @@ const parse = <S extends z.ZodType>(schema: S | undefined, value: unknown, where
   return result.data
 }
 
+/**
+ * Query parameters decoded the way clients encode them (form encoding, '+' is a space): API
+ * Gateway's own map leaves '+' as it is, which garbles names and breaks signed parameters.
+ */
+const queryOf = (event: Event): Record<string, string> =>
+  event.rawQueryString
+    ? Object.fromEntries(new URLSearchParams(event.rawQueryString))
+    : ((event.queryStringParameters as Record<string, string> | undefined) ?? {})
+
 const readBody = (event: Event, form: boolean): unknown => {
   if (event.body === undefined || event.body === null || event.body === '') return form ? {} : undefined
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body
@@ -157,7 +166,7 @@ const validate = (): middy.MiddlewareObj<Event, Result, Error, Context & { atriu
       }
     }
     const params = attempt(() => parse(spec.params, state.params, 'path'))
-    const query = attempt(() => parse(spec.query, request.event.queryStringParameters ?? {}, 'query'))
+    const query = attempt(() => parse(spec.query, queryOf(request.event), 'query'))
     const body = spec.body
       ? attempt(() => parse(spec.body, readBody(request.event, spec.form === true), 'body'))
       : undefined
@@ -197,7 +206,6 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
     const { event, context } = request
     const info: RequestInfo = {
       requestId: context.awsRequestId ?? event.requestContext.requestId,
-      rawQuery: event.rawQueryString ?? '',
       ip: event.requestContext.http.sourceIp,
       userAgent: event.requestContext.http.userAgent ?? '',
       headers: Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),

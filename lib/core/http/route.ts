@@ -65,8 +65,6 @@ type Out<S> = [NonNullable<S>] extends [never]
 
 export interface RequestInfo {
   requestId: string
-  /** the query string as sent (still encoded), for protocols that sign it */
-  rawQuery: string
   ip: string
   userAgent: string
   headers: Record<string, string | undefined>

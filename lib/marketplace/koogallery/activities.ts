@@ -7,7 +7,7 @@ import {
   subscribeApp,
 } from '../../apps/subscriptions.js'
 import { getTenantApp } from '../../apps/tenant-apps.js'
-import { isTransactionConflict } from '../../core/db/conditions.js'
+import { retryOnConflict } from '../../core/db/conditions.js'
 import { AppError } from '../../core/errors.js'
 import { randomToken } from '../../core/ids.js'
 import { getPlan, getSku } from '../../platform/catalog.js'
@@ -111,18 +111,6 @@ export const SCHEMAS = {
 
 export type Activity = keyof typeof SCHEMAS
 
-/** Concurrent deliveries of one order can cancel each other's transactions: try again shortly. */
-const withConflictRetry = async <T>(fn: () => Promise<T>): Promise<T> => {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn()
-    } catch (err) {
-      if (!isTransactionConflict(err) || attempt >= 6) throw err
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)))
-    }
-  }
-}
-
 type Instance =
   | { kind: 'tenant'; tenantId: string }
   | { kind: 'app'; tenantId: string; appCode: string; instanceId: string }
@@ -163,7 +151,7 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
       if (!tenantId) throw new Refusal(RESULT.otherError, 'the customer has no workbench to add the app to')
       const instanceId = `${tenantId}.${target.appCode}.${randomToken(6)}`
       const expiresAt = p.expireTime ?? new Date(Date.now() + 365 * 86_400_000).toISOString()
-      await withConflictRetry(async () =>
+      await retryOnConflict(async () =>
         subscribeApp({
           tenantId,
           appCode: target.appCode,
@@ -179,7 +167,7 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
     const plan = await getPlan(sku.target.planCode)
     if (!plan) throw new Refusal(RESULT.otherError, 'the sku names an unknown edition')
     const industry = sku.target.industry
-    const opened = await withConflictRetry(() =>
+    const opened = await retryOnConflict(() =>
       createTenant(
         {
           customerId: p.customerId,

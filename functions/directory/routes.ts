@@ -1,0 +1,160 @@
+import * as z from 'zod'
+import type { Principal } from '../../lib/core/auth/principal.js'
+import { PageQuery, page } from '../../lib/core/db/pagination.js'
+import { bind, defineRoute } from '../../lib/core/http/route.js'
+import { NoContent } from '../../lib/core/http/schemas.js'
+import { listAudit } from '../../lib/directory/audit.js'
+import {
+  addMember,
+  getMember,
+  listMembers,
+  removeMember,
+  resetMemberPassword,
+  setMemberStatus,
+  updateMember,
+} from '../../lib/directory/members.js'
+import {
+  AddedMemberSchema,
+  AddMemberBody,
+  AuditEntrySchema,
+  ListMembersQuery,
+  MemberIdParams,
+  MemberSchema,
+  UpdateMemberBody,
+} from '../../lib/directory/schemas.js'
+
+const tag = 'Directory'
+const read = { scopes: ['tenant'], permission: 'members.read' } as const
+const write = { scopes: ['tenant'], permission: 'members.write' } as const
+
+export const addMemberRoute = defineRoute({
+  operationId: 'addMember',
+  method: 'POST',
+  path: '/v1/members',
+  summary:
+    'Add a member: creates their login (one-time password, shown once) or links their existing account',
+  tag,
+  access: write,
+  body: AddMemberBody,
+  response: AddedMemberSchema,
+  status: 201,
+  idempotent: true,
+  errors: ['SEAT_LIMIT_REACHED', 'ALREADY_EXISTS', 'TENANT_FROZEN'],
+})
+
+export const listMembersRoute = defineRoute({
+  operationId: 'listMembers',
+  method: 'GET',
+  path: '/v1/members',
+  summary: 'Members of the workbench, by status; `q` finds exact mobile numbers, e-mail addresses or names',
+  tag,
+  access: read,
+  query: ListMembersQuery,
+  response: page(MemberSchema),
+})
+
+export const getMemberRoute = defineRoute({
+  operationId: 'getMember',
+  method: 'GET',
+  path: '/v1/members/{memberId}',
+  summary: 'One member',
+  tag,
+  access: read,
+  params: MemberIdParams,
+  response: MemberSchema,
+  errors: ['NOT_FOUND'],
+})
+
+export const updateMemberRoute = defineRoute({
+  operationId: 'updateMember',
+  method: 'PATCH',
+  path: '/v1/members/{memberId}',
+  summary: "Change a member's name, contact fields or employee number (null clears a field)",
+  tag,
+  access: write,
+  params: MemberIdParams,
+  body: UpdateMemberBody,
+  response: MemberSchema,
+  errors: ['NOT_FOUND', 'ALREADY_EXISTS'],
+})
+
+const statusRoute = (status: 'active' | 'disabled') =>
+  defineRoute({
+    operationId: status === 'active' ? 'enableMember' : 'disableMember',
+    method: 'POST',
+    path: `/v1/members/{memberId}/${status === 'active' ? 'enable' : 'disable'}`,
+    summary:
+      status === 'active'
+        ? 'Let a disabled member in again'
+        : 'Stop a member from logging in (the seat stays taken)',
+    tag,
+    access: write,
+    params: MemberIdParams,
+    response: MemberSchema,
+    errors: ['NOT_FOUND'],
+  })
+
+export const enableMemberRoute = statusRoute('active')
+export const disableMemberRoute = statusRoute('disabled')
+
+export const removeMemberRoute = defineRoute({
+  operationId: 'removeMember',
+  method: 'DELETE',
+  path: '/v1/members/{memberId}',
+  summary: 'Remove a member from the workbench and free the seat',
+  tag,
+  access: write,
+  params: MemberIdParams,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND'],
+})
+
+export const resetPasswordRoute = defineRoute({
+  operationId: 'resetMemberPassword',
+  method: 'POST',
+  path: '/v1/members/{memberId}/reset-password',
+  summary: 'Give a member a new one-time password (shown once)',
+  tag,
+  access: write,
+  params: MemberIdParams,
+  response: z.object({ initialPassword: z.string() }),
+  errors: ['NOT_FOUND', 'INVALID_STATE'],
+})
+
+export const auditRoute = defineRoute({
+  operationId: 'tenantAudit',
+  method: 'GET',
+  path: '/v1/tenant/audit',
+  summary: 'Admin actions on the directory, newest first (people are referenced by id)',
+  tag,
+  access: { scopes: ['tenant'], permission: 'audit.read' },
+  query: PageQuery,
+  response: page(AuditEntrySchema),
+})
+
+const who = (p: Principal | undefined) => p as Principal
+const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
+
+export const routes = [
+  bind(addMemberRoute, async (req) => addMember(tenantOf(req.principal), who(req.principal), req.body)),
+  bind(listMembersRoute, async (req) => listMembers(tenantOf(req.principal), req.query)),
+  bind(getMemberRoute, async (req) => getMember(tenantOf(req.principal), req.params.memberId)),
+  bind(updateMemberRoute, async (req) =>
+    updateMember(tenantOf(req.principal), who(req.principal), req.params.memberId, req.body),
+  ),
+  bind(enableMemberRoute, async (req) =>
+    setMemberStatus(tenantOf(req.principal), who(req.principal), req.params.memberId, 'active'),
+  ),
+  bind(disableMemberRoute, async (req) =>
+    setMemberStatus(tenantOf(req.principal), who(req.principal), req.params.memberId, 'disabled'),
+  ),
+  bind(removeMemberRoute, async (req) => {
+    await removeMember(tenantOf(req.principal), who(req.principal), req.params.memberId)
+    return undefined
+  }),
+  bind(resetPasswordRoute, async (req) =>
+    resetMemberPassword(tenantOf(req.principal), who(req.principal), req.params.memberId),
+  ),
+  bind(auditRoute, async (req) => listAudit(tenantOf(req.principal), req.query.limit, req.query.cursor)),
+]

@@ -1,0 +1,63 @@
+import { Entity, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
+import { nowEpochSeconds, nowIso } from '../core/clock.js'
+import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { table } from '../core/db/table.js'
+import { newId } from '../core/ids.js'
+
+const AUDIT_RETENTION_DAYS = 400
+
+/**
+ * Who did what to whom, in a tenant's directory. Targets are referenced by id; personal data is
+ * never copied here (the member record holds it, encrypted, and goes with the member).
+ */
+const AuditEntity = new Entity({
+  name: 'Audit',
+  table,
+  timestamps: false,
+  schema: item({
+    tenantId: string().key(),
+    entryId: string().key(),
+    at: string(),
+    actorId: string(),
+    action: string(),
+    targetId: string().optional(),
+    detail: string().optional(),
+    expiresAtEpoch: number(),
+  }),
+  computeKey: ({ tenantId, entryId }: { tenantId: string; entryId: string }) => ({
+    PK: `T#${tenantId}`,
+    SK: `AUDIT#${entryId}`,
+  }),
+})
+
+export const auditWrite = (
+  tenantId: string,
+  entry: { actorId: string; action: string; targetId?: string; detail?: string },
+) =>
+  AuditEntity.build(PutTransaction).item({
+    tenantId,
+    entryId: newId(),
+    at: nowIso(),
+    ...entry,
+    expiresAtEpoch: nowEpochSeconds() + AUDIT_RETENTION_DAYS * 86_400,
+  })
+
+export const listAudit = async (tenantId: string, limit: number, cursor?: string) => {
+  const partition = `T#${tenantId}`
+  const { Items = [], LastEvaluatedKey } = await table
+    .build(QueryCommand)
+    .entities(AuditEntity)
+    .query({ partition, range: { beginsWith: 'AUDIT#' } })
+    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { PK: partition }) })
+    .send()
+  return {
+    items: Items.map(({ at, actorId, action, targetId, detail }) => ({
+      at,
+      actorId,
+      action,
+      targetId,
+      detail,
+    })),
+    nextCursor: encodeCursor(LastEvaluatedKey),
+  }
+}

@@ -1,0 +1,38 @@
+import { DeleteTransaction, Entity, GetItemCommand, item, PutTransaction, string } from 'dynamodb-toolbox'
+import type { FieldCipher } from '../core/crypto/field-cipher.js'
+import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
+import { table } from '../core/db/table.js'
+
+/** Guard: a mobile number or an e-mail address belongs to one member of a tenant. */
+const ContactEntity = new Entity({
+  name: 'MemberContact',
+  table,
+  timestamps: false,
+  schema: item({ tenantId: string().key(), blindIndex: string().key(), accountId: string() }),
+  computeKey: ({ tenantId, blindIndex }: { tenantId: string; blindIndex: string }) => ({
+    PK: `T#${tenantId}`,
+    SK: `CONTACT#${blindIndex}`,
+  }),
+})
+
+/** The tenant-keyed blind index of a contact value; `kind` keeps mobiles and e-mails apart. */
+export const contactIndex = (cipher: FieldCipher, value: string) => {
+  const { kind, value: normalised } = normaliseIdentifier(value)
+  return cipher.blindIndex(`contact-${kind}`, normalised)
+}
+
+export const nameIndex = (cipher: FieldCipher, name: string) =>
+  cipher.blindIndex('name', name.trim().normalize('NFKC').toLowerCase().replace(/\s+/g, ' '))
+
+export const claimContact = (tenantId: string, blindIndex: string, accountId: string) =>
+  ContactEntity.build(PutTransaction)
+    .item({ tenantId, blindIndex, accountId })
+    .options({ condition: { attr: 'blindIndex', exists: false } })
+
+export const releaseContact = (tenantId: string, blindIndex: string) =>
+  ContactEntity.build(DeleteTransaction).key({ tenantId, blindIndex })
+
+export const memberByContact = async (tenantId: string, blindIndex: string) => {
+  const { Item } = await ContactEntity.build(GetItemCommand).key({ tenantId, blindIndex }).send()
+  return Item?.accountId
+}

@@ -1,0 +1,290 @@
+import { executeTransactWrite, QueryCommand } from 'dynamodb-toolbox'
+import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
+import type { Principal } from '../core/auth/principal.js'
+import { nowIso } from '../core/clock.js'
+import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
+import type { FieldCipher } from '../core/crypto/field-cipher.js'
+import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { table } from '../core/db/table.js'
+import { AppError, notFound } from '../core/errors.js'
+import {
+  deleteMembership,
+  getMembership,
+  listMemberships,
+  type Membership,
+  prepareAccount,
+  putMembership,
+  resetPasswordWrite,
+  updateMembership,
+} from '../identity/accounts.js'
+import { MembershipEntity } from '../identity/entities.js'
+import { findTenant } from '../tenants/queries.js'
+import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
+import { auditWrite } from './audit.js'
+import { claimContact, contactIndex, memberByContact, nameIndex, releaseContact } from './contacts.js'
+import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
+
+const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
+  const cipher = await cipherFor(tenantScope(tenantId))
+  if (!cipher) throw notFound('tenant')
+  return cipher
+}
+
+const aad = (accountId: string, field: string) => `member:${accountId}:${field}`
+const nameKeys = (tenantId: string, cipher: FieldCipher, name: string, accountId: string) => ({
+  GSI2PK: `T#${tenantId}#NAME#${nameIndex(cipher, name)}`,
+  GSI2SK: accountId,
+})
+
+export const toMember = (cipher: FieldCipher, m: Membership): Member => ({
+  memberId: m.accountId,
+  name: m.nameEnc ? cipher.decrypt(m.nameEnc, aad(m.accountId, 'name')) : '',
+  mobile: m.mobileEnc ? cipher.decrypt(m.mobileEnc, aad(m.accountId, 'mobile')) : undefined,
+  email: m.emailEnc ? cipher.decrypt(m.emailEnc, aad(m.accountId, 'email')) : undefined,
+  employeeNo: m.employeeNo,
+  status: m.status,
+  roles: m.roles,
+  createdAt: m.createdAt,
+})
+
+const duplicate = (what: string) =>
+  new AppError('ALREADY_EXISTS', `${what} already belongs to a member of this workbench`)
+
+/**
+ * Adds a member: the person's account (created with a one-time password, or linked when the
+ * identifier already has one), the membership with its encrypted fields, the contact guards and a
+ * seat, in one transaction. The seat's condition is what holds the edition's limit.
+ */
+export const addMember = async (tenantId: string, actor: Principal, input: AddMemberInput) => {
+  const [tenant, cipher] = await Promise.all([findTenant(tenantId), tenantCipher(tenantId)])
+  if (!tenant) throw notFound('tenant')
+  // Fail fast before hashing a password; the transaction below is what decides.
+  if (tenant.memberCount >= tenant.limits.maxMembers) throw seatLimit(tenant.limits.maxMembers)
+  const identifier = (input.mobile ?? input.email) as string
+  const mobileBi = input.mobile ? contactIndex(cipher, input.mobile) : undefined
+  const emailBi = input.email ? contactIndex(cipher, input.email) : undefined
+  return retryOnConflict(async () => {
+    const account = await prepareAccount(identifier)
+    const { accountId } = account
+    const guards = [mobileBi, emailBi]
+      .filter((b): b is string => b !== undefined)
+      .map((b) => claimContact(tenantId, b, accountId))
+    const writes: WriteItem[] = [
+      takeSeatWrite(tenantId),
+      putMembership({
+        realm: 'tenant',
+        ctx: tenantId,
+        ctxCode: tenant.code,
+        accountId,
+        nameEnc: cipher.encrypt(input.name, aad(accountId, 'name')),
+        mobileEnc: input.mobile ? cipher.encrypt(input.mobile, aad(accountId, 'mobile')) : undefined,
+        emailEnc: input.email ? cipher.encrypt(input.email, aad(accountId, 'email')) : undefined,
+        employeeNo: input.employeeNo,
+        mobileBi,
+        emailBi,
+        createdAt: nowIso(),
+        ...nameKeys(tenantId, cipher, input.name, accountId),
+        roles: [],
+        permissions: [],
+      }),
+      ...guards,
+      ...account.writes,
+      auditWrite(tenantId, { actorId: actor.accountId, action: 'member.added', targetId: accountId }),
+    ]
+    try {
+      await executeTransactWrite(...writes)
+    } catch (err) {
+      const failed = failedConditions(err)
+      if (failed.includes(0)) {
+        const now = await findTenant(tenantId)
+        if (now?.status !== 'active') throw new AppError('TENANT_FROZEN', 'the workbench is frozen')
+        throw seatLimit(now.limits.maxMembers)
+      }
+      if (failed.includes(1)) throw duplicate('this person')
+      if (failed.some((i) => i >= 2 && i < 2 + guards.length))
+        throw duplicate('this mobile number or e-mail address')
+      // The account was created concurrently by another request: the retry links it.
+      if (failed.length > 0) throw new StaleRead('account created meanwhile')
+      throw err
+    }
+    const member = await getMembership('tenant', tenantId, accountId)
+    return {
+      member: toMember(cipher, member as Membership),
+      initialPassword: account.created ? account.initialPassword : undefined,
+      existingAccount: !account.created,
+    }
+  })
+}
+
+const seatLimit = (max: number) =>
+  new AppError('SEAT_LIMIT_REACHED', `the edition allows ${max} members; remove one or upgrade`, {
+    maxMembers: max,
+  })
+
+const loadMember = async (tenantId: string, memberId: string) => {
+  const m = await getMembership('tenant', tenantId, memberId)
+  if (!m) throw notFound('member')
+  return m
+}
+
+/** Business admins never act on the tenant administrator; nobody removes or disables themselves. */
+const guardTarget = (actor: Principal, target: Membership, selfAllowed: boolean) => {
+  if (target.roles.includes(TENANT_ADMIN_ROLE) && !actor.roles.includes(TENANT_ADMIN_ROLE)) {
+    throw new AppError('FORBIDDEN', 'only the tenant administrator can change the tenant administrator')
+  }
+  if (!selfAllowed && target.accountId === actor.accountId) throw new AppError('FORBIDDEN', 'not on yourself')
+}
+
+export const getMember = async (tenantId: string, memberId: string) =>
+  toMember(await tenantCipher(tenantId), await loadMember(tenantId, memberId))
+
+export const updateMember = async (
+  tenantId: string,
+  actor: Principal,
+  memberId: string,
+  input: UpdateMemberInput,
+) => {
+  const [cipher, m] = await Promise.all([tenantCipher(tenantId), loadMember(tenantId, memberId)])
+  guardTarget(actor, m, true)
+  const set: Record<string, unknown> = {}
+  const writes: WriteItem[] = []
+  if (input.name !== undefined) {
+    set.nameEnc = cipher.encrypt(input.name, aad(memberId, 'name'))
+    Object.assign(set, nameKeys(tenantId, cipher, input.name, memberId))
+  }
+  for (const field of ['mobile', 'email'] as const) {
+    const value = input[field]
+    if (value === undefined) continue
+    const old = m[`${field}Bi`]
+    const next = value === null ? undefined : contactIndex(cipher, value)
+    if (old === next) continue
+    if (old) writes.push(releaseContact(tenantId, old))
+    if (next) writes.push(claimContact(tenantId, next, memberId))
+    set[`${field}Enc`] = value === null ? undefined : cipher.encrypt(value, aad(memberId, field))
+    set[`${field}Bi`] = next
+  }
+  if (input.employeeNo !== undefined) set.employeeNo = input.employeeNo ?? undefined
+  try {
+    await executeTransactWrite(
+      updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, set),
+      ...writes,
+      auditWrite(tenantId, {
+        actorId: actor.accountId,
+        action: 'member.updated',
+        targetId: memberId,
+        detail: Object.keys(input).join(','),
+      }),
+    )
+  } catch (err) {
+    if (failedConditions(err).some((i) => i > 0)) throw duplicate('this mobile number or e-mail address')
+    if (failedConditions(err).includes(0)) throw notFound('member')
+    throw err
+  }
+  return getMember(tenantId, memberId)
+}
+
+export const setMemberStatus = async (
+  tenantId: string,
+  actor: Principal,
+  memberId: string,
+  status: 'active' | 'disabled',
+) => {
+  const m = await loadMember(tenantId, memberId)
+  guardTarget(actor, m, false)
+  await executeTransactWrite(
+    updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, { status }),
+    auditWrite(tenantId, {
+      actorId: actor.accountId,
+      action: status === 'active' ? 'member.enabled' : 'member.disabled',
+      targetId: memberId,
+    }),
+  )
+  return getMember(tenantId, memberId)
+}
+
+/** Removes the member and frees the seat; the person's account stays (other workbenches, login). */
+export const removeMember = async (tenantId: string, actor: Principal, memberId: string) => {
+  const m = await loadMember(tenantId, memberId)
+  guardTarget(actor, m, false)
+  if (m.roles.includes(TENANT_ADMIN_ROLE))
+    throw new AppError('FORBIDDEN', 'the tenant administrator cannot be removed')
+  try {
+    await executeTransactWrite(
+      deleteMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }),
+      freeSeatWrite(tenantId),
+      ...[m.mobileBi, m.emailBi]
+        .filter((b): b is string => b !== undefined)
+        .map((b) => releaseContact(tenantId, b)),
+      auditWrite(tenantId, { actorId: actor.accountId, action: 'member.removed', targetId: memberId }),
+    )
+  } catch (err) {
+    if (failedConditions(err).includes(0)) throw notFound('member')
+    throw err
+  }
+}
+
+/**
+ * A new one-time password. Only for a person who belongs to this workbench alone: a shared
+ * person's password is theirs to reset, not one tenant's to take over.
+ */
+export const resetMemberPassword = async (tenantId: string, actor: Principal, memberId: string) => {
+  const m = await loadMember(tenantId, memberId)
+  guardTarget(actor, m, false)
+  const memberships = await listMemberships(memberId)
+  if (memberships.length > 1) {
+    throw new AppError(
+      'INVALID_STATE',
+      'this person belongs to other workbenches too; they reset their own password',
+    )
+  }
+  const { password, write } = await resetPasswordWrite(memberId)
+  await executeTransactWrite(
+    write,
+    auditWrite(tenantId, { actorId: actor.accountId, action: 'member.password-reset', targetId: memberId }),
+  )
+  return { initialPassword: password }
+}
+
+export interface ListMembersInput {
+  status?: 'active' | 'disabled'
+  q?: string
+  limit: number
+  cursor?: string
+}
+
+/** A page of members, or the exact matches of a mobile number, e-mail address or full name. */
+export const listMembers = async (tenantId: string, input: ListMembersInput) => {
+  const cipher = await tenantCipher(tenantId)
+  if (input.q) {
+    const q = input.q
+    const byContact = /^[+\d\s\-()]{6,}$/.test(q) || q.includes('@')
+    const ids = byContact
+      ? [await memberByContact(tenantId, contactIndex(cipher, q))].filter((x): x is string => x !== undefined)
+      : ((
+          await table
+            .build(QueryCommand)
+            .entities(MembershipEntity)
+            .query({ index: 'GSI2', partition: `T#${tenantId}#NAME#${nameIndex(cipher, q)}` })
+            .options({ limit: input.limit })
+            .send()
+        ).Items?.map((i) => i.accountId) ?? [])
+    const found = await Promise.all(ids.map((id) => getMembership('tenant', tenantId, id)))
+    const items = found.filter(
+      (m): m is Membership => m !== undefined && (!input.status || m.status === input.status),
+    )
+    return { items: items.map((m) => toMember(cipher, m)) }
+  }
+  const partition = `T#${tenantId}`
+  const { Items = [], LastEvaluatedKey } = await table
+    .build(QueryCommand)
+    .entities(MembershipEntity)
+    .query({ partition, range: { beginsWith: 'MEMBER#' } })
+    .options({
+      limit: input.limit,
+      exclusiveStartKey: decodeCursor(input.cursor, { PK: partition }),
+      ...(input.status ? { filters: { Membership: { attr: 'status', eq: input.status } } } : {}),
+    })
+    .send()
+  return { items: Items.map((m) => toMember(cipher, m)), nextCursor: encodeCursor(LastEvaluatedKey) }
+}

@@ -1,0 +1,73 @@
+import * as z from 'zod'
+import { PageQuery } from '../core/db/pagination.js'
+
+const Mobile = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 \-()]{5,20}$/, 'must be a mobile number')
+const Email = z.email().max(254)
+const Name = z.string().trim().min(1).max(100)
+const EmployeeNo = z.string().trim().min(1).max(64)
+
+export const AddMemberBody = z
+  .object({
+    name: Name,
+    mobile: Mobile.optional(),
+    email: Email.optional(),
+    employeeNo: EmployeeNo.optional(),
+  })
+  .strict()
+  .refine((b) => b.mobile !== undefined || b.email !== undefined, {
+    message: 'a mobile number or an e-mail address is required',
+    path: ['mobile'],
+  })
+  .meta({ id: 'AddMember' })
+export type AddMemberInput = z.infer<typeof AddMemberBody>
+
+export const UpdateMemberBody = z
+  .object({
+    name: Name.optional(),
+    mobile: Mobile.nullable().optional(),
+    email: Email.nullable().optional(),
+    employeeNo: EmployeeNo.nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
+  .meta({ id: 'UpdateMember' })
+export type UpdateMemberInput = z.infer<typeof UpdateMemberBody>
+
+export const MemberSchema = z
+  .object({
+    memberId: z.string(),
+    name: z.string(),
+    mobile: z.string().optional(),
+    email: z.string().optional(),
+    employeeNo: z.string().optional(),
+    status: z.enum(['active', 'disabled']),
+    roles: z.array(z.string()),
+    createdAt: z.string().optional(),
+  })
+  .meta({ id: 'Member' })
+export type Member = z.infer<typeof MemberSchema>
+
+export const AddedMemberSchema = z
+  .object({ member: MemberSchema, initialPassword: z.string().optional(), existingAccount: z.boolean() })
+  .meta({ id: 'AddedMember' })
+
+export const ListMembersQuery = PageQuery.extend({
+  status: z.enum(['active', 'disabled']).optional(),
+  /** exact match on a mobile number, an e-mail address or a full name */
+  q: z.string().trim().min(1).max(254).optional(),
+})
+
+export const MemberIdParams = z.object({ memberId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a member id') })
+
+export const AuditEntrySchema = z
+  .object({
+    at: z.string(),
+    actorId: z.string(),
+    action: z.string(),
+    targetId: z.string().optional(),
+    detail: z.string().optional(),
+  })
+  .meta({ id: 'AuditEntry' })
