@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { PERMISSIONS } from '../../lib/core/auth/permissions.js'
 import type { Principal } from '../../lib/core/auth/principal.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'
@@ -13,14 +14,21 @@ import {
   setMemberStatus,
   updateMember,
 } from '../../lib/directory/members.js'
+import { assignRoles, createRole, deleteRole, listRoles, updateRole } from '../../lib/directory/roles.js'
 import {
   AddedMemberSchema,
   AddMemberBody,
+  AssignRolesBody,
   AuditEntrySchema,
+  CreateRoleBody,
   ListMembersQuery,
   MemberIdParams,
+  MemberRolesSchema,
   MemberSchema,
+  RoleIdParams,
+  RoleSchema,
   UpdateMemberBody,
+  UpdateRoleBody,
 } from '../../lib/directory/schemas.js'
 
 const tag = 'Directory'
@@ -133,6 +141,69 @@ export const auditRoute = defineRoute({
   response: page(AuditEntrySchema),
 })
 
+const roles = { scopes: ['tenant'], permission: 'roles.write' } as const
+
+export const listRolesRoute = defineRoute({
+  operationId: 'listRoles',
+  method: 'GET',
+  path: '/v1/roles',
+  summary: 'The custom roles of the workbench, and the permission catalog they draw from',
+  tag,
+  access: roles,
+  response: z.object({ items: z.array(RoleSchema), catalog: z.array(z.string()) }),
+})
+
+export const createRoleRoute = defineRoute({
+  operationId: 'createRole',
+  method: 'POST',
+  path: '/v1/roles',
+  summary: 'Create a role from the permission catalog (only permissions the caller holds)',
+  tag,
+  access: roles,
+  body: CreateRoleBody,
+  response: RoleSchema,
+  status: 201,
+})
+
+export const updateRoleRoute = defineRoute({
+  operationId: 'updateRole',
+  method: 'PATCH',
+  path: '/v1/roles/{roleId}',
+  summary: "Rename a role or change its permissions (its holders' permissions follow)",
+  tag,
+  access: roles,
+  params: RoleIdParams,
+  body: UpdateRoleBody,
+  response: RoleSchema,
+  errors: ['NOT_FOUND'],
+})
+
+export const deleteRoleRoute = defineRoute({
+  operationId: 'deleteRole',
+  method: 'DELETE',
+  path: '/v1/roles/{roleId}',
+  summary: 'Delete a role nobody holds',
+  tag,
+  access: roles,
+  params: RoleIdParams,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND', 'INVALID_STATE'],
+})
+
+export const assignRolesRoute = defineRoute({
+  operationId: 'setMemberRoles',
+  method: 'PUT',
+  path: '/v1/members/{memberId}/roles',
+  summary: 'Give a member exactly these roles: they become a business administrator with their permissions',
+  tag,
+  access: roles,
+  params: MemberIdParams,
+  body: AssignRolesBody,
+  response: MemberRolesSchema,
+  errors: ['NOT_FOUND'],
+})
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -157,4 +228,19 @@ export const routes = [
     resetMemberPassword(tenantOf(req.principal), who(req.principal), req.params.memberId),
   ),
   bind(auditRoute, async (req) => listAudit(tenantOf(req.principal), req.query.limit, req.query.cursor)),
+  bind(listRolesRoute, async (req) => ({
+    items: await listRoles(tenantOf(req.principal)),
+    catalog: [...PERMISSIONS],
+  })),
+  bind(createRoleRoute, async (req) => createRole(tenantOf(req.principal), who(req.principal), req.body)),
+  bind(updateRoleRoute, async (req) =>
+    updateRole(tenantOf(req.principal), who(req.principal), req.params.roleId, req.body),
+  ),
+  bind(deleteRoleRoute, async (req) => {
+    await deleteRole(tenantOf(req.principal), who(req.principal), req.params.roleId)
+    return undefined
+  }),
+  bind(assignRolesRoute, async (req) =>
+    assignRoles(tenantOf(req.principal), who(req.principal), req.params.memberId, req.body.roleIds),
+  ),
 ]

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { PERMISSIONS } from '../core/auth/permissions.js'
 import { PageQuery } from '../core/db/pagination.js'
 
 const Mobile = z
@@ -71,3 +72,30 @@ export const AuditEntrySchema = z
     detail: z.string().optional(),
   })
   .meta({ id: 'AuditEntry' })
+
+const Permission = z.enum(PERMISSIONS)
+
+export const RoleSchema = z
+  .object({ roleId: z.string(), name: z.string(), permissions: z.array(z.string()) })
+  .meta({ id: 'Role' })
+
+export const CreateRoleBody = z
+  .object({
+    name: z.string().trim().min(1).max(64),
+    permissions: z.array(Permission).min(1).max(PERMISSIONS.length),
+  })
+  .strict()
+  .meta({ id: 'CreateRole' })
+
+export const UpdateRoleBody = CreateRoleBody.partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
+  .meta({ id: 'UpdateRole' })
+
+export const RoleIdParams = z.object({ roleId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a role id') })
+
+export const AssignRolesBody = z.object({ roleIds: z.array(z.string().min(1).max(40)).max(20) }).strict()
+
+export const MemberRolesSchema = z
+  .object({ memberId: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()) })
+  .meta({ id: 'MemberRoles' })

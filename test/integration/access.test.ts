@@ -9,7 +9,7 @@ import type { Scope } from '../../lib/core/auth/principal.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'
 import { useTestTable } from '../support/dynamo.js'
-import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -58,6 +58,20 @@ describe('access rules on every route', () => {
         })
         expect([spec.operationId, scope, res.status]).toEqual([spec.operationId, scope, 403])
       }
+    }
+  })
+
+  it('refuses every route that needs an admin permission to a member who lacks it', async () => {
+    const member = await addPlainMember(a.tenant)
+    const { accessToken } = await login(member.identifier, member.password)
+    const guarded = allRoutes().filter((r) => !('public' in r.spec.access) && r.spec.access.permission)
+    expect(guarded.length).toBeGreaterThan(5)
+    for (const { spec } of guarded) {
+      const res = await call(handlerOf(spec.tag), spec.method, concrete(spec.path), {
+        token: accessToken,
+        body: {},
+      })
+      expect([spec.operationId, res.status]).toEqual([spec.operationId, 403])
     }
   })
 

@@ -1,0 +1,119 @@
+import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as directory } from '../../functions/directory/handler.js'
+import { useTestTable } from '../support/dynamo.js'
+import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+useTestTable()
+
+let n = 0
+
+describe('roles and business administrators', () => {
+  let platformToken: string
+  beforeAll(async () => {
+    ;({ platformToken } = await platformFixture())
+  })
+
+  /** Adds a member, gives them roles with these permissions, and returns their token. */
+  const businessAdmin = async (adminToken: string, permissions: string[]) => {
+    const added = await call(directory, 'POST', '/v1/members', {
+      token: adminToken,
+      body: { name: `Biz ${++n}`, email: `biz${n}-${Date.now()}@corp.test` },
+    })
+    const role = await call(directory, 'POST', '/v1/roles', {
+      token: adminToken,
+      body: { name: `role ${n}`, permissions },
+    })
+    expect(role.status).toBe(201)
+    const set = await call(directory, 'PUT', `/v1/members/${added.body.member.memberId}/roles`, {
+      token: adminToken,
+      body: { roleIds: [role.body.roleId] },
+    })
+    expect(set.body.permissions.sort()).toEqual([...permissions].sort())
+    const first = await login(added.body.member.email, added.body.initialPassword)
+    const changed = await call(auth, 'POST', '/v1/auth/password', {
+      token: first.accessToken,
+      body: { currentPassword: added.body.initialPassword, newPassword: 'Business-admin-1' },
+    })
+    return {
+      token: changed.body.accessToken as string,
+      memberId: added.body.member.memberId as string,
+      roleId: role.body.roleId as string,
+      email: added.body.member.email as string,
+    }
+  }
+
+  it('lets a business admin do exactly what their roles allow', async () => {
+    const t = await openTenant(platformToken)
+    const reader = await businessAdmin(t.accessToken, ['members.read'])
+    expect((await call(directory, 'GET', '/v1/members', { token: reader.token })).status).toBe(200)
+    const write = await call(directory, 'POST', '/v1/members', {
+      token: reader.token,
+      body: { name: 'X', email: 'x@corp.test' },
+    })
+    expect(write.status).toBe(403)
+    expect((await call(directory, 'GET', '/v1/roles', { token: reader.token })).status).toBe(403)
+  })
+
+  it('never lets a business admin grant what they do not hold, nor touch the tenant administrator', async () => {
+    const t = await openTenant(platformToken)
+    const admin = await businessAdmin(t.accessToken, ['roles.write', 'members.read', 'members.write'])
+    const tooMuch = await call(directory, 'POST', '/v1/roles', {
+      token: admin.token,
+      body: { name: 'auditor', permissions: ['audit.read'] },
+    })
+    expect(tooMuch.status).toBe(403)
+    const ok = await call(directory, 'POST', '/v1/roles', {
+      token: admin.token,
+      body: { name: 'reader', permissions: ['members.read'] },
+    })
+    expect(ok.status).toBe(201)
+    const tenantAdminId = JSON.parse(
+      Buffer.from(t.accessToken.split('.')[1] as string, 'base64url').toString(),
+    ).sub
+    for (const [method, path, body] of [
+      ['PUT', `/v1/members/${tenantAdminId}/roles`, { roleIds: [ok.body.roleId] }],
+      ['POST', `/v1/members/${tenantAdminId}/disable`, undefined],
+      ['POST', `/v1/members/${tenantAdminId}/reset-password`, undefined],
+      ['PATCH', `/v1/members/${tenantAdminId}`, { name: 'Hijacked' }],
+      ['DELETE', `/v1/members/${tenantAdminId}`, undefined],
+    ] as const) {
+      const res = await call(directory, method, path, { token: admin.token, body })
+      expect([method, path, res.status]).toEqual([method, path, 403])
+    }
+    // nor take a permission away that they could not give
+    const auditor = await businessAdmin(t.accessToken, ['audit.read'])
+    const strip = await call(directory, 'PUT', `/v1/members/${auditor.memberId}/roles`, {
+      token: admin.token,
+      body: { roleIds: [] },
+    })
+    expect(strip.status).toBe(403)
+  })
+
+  it("carries a role's new permissions to its holders, and refuses to delete a role in use", async () => {
+    const t = await openTenant(platformToken)
+    const holder = await businessAdmin(t.accessToken, ['members.read'])
+    const updated = await call(directory, 'PATCH', `/v1/roles/${holder.roleId}`, {
+      token: t.accessToken,
+      body: { permissions: ['members.read', 'audit.read'] },
+    })
+    expect(updated.body.permissions).toEqual(['members.read', 'audit.read'])
+    const again = await login(holder.email, 'Business-admin-1')
+    expect((await call(directory, 'GET', '/v1/tenant/audit', { token: again.accessToken })).status).toBe(200)
+    expect(
+      (await call(directory, 'DELETE', `/v1/roles/${holder.roleId}`, { token: t.accessToken })).status,
+    ).toBe(409)
+    await call(directory, 'PUT', `/v1/members/${holder.memberId}/roles`, {
+      token: t.accessToken,
+      body: { roleIds: [] },
+    })
+    expect(
+      (await call(directory, 'DELETE', `/v1/roles/${holder.roleId}`, { token: t.accessToken })).status,
+    ).toBe(204)
+    const unknown = await call(directory, 'PUT', `/v1/members/${holder.memberId}/roles`, {
+      token: t.accessToken,
+      body: { roleIds: ['01nosuchroleaaaaaaaaaaaaaa'] },
+    })
+    expect(unknown.status).toBe(400)
+  })
+})
