@@ -6,11 +6,19 @@ import { bind, defineRoute } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 import { listAudit } from '../../lib/directory/audit.js'
 import {
+  createDepartment,
+  deleteDepartment,
+  departmentTree,
+  moveDepartment,
+  updateDepartment,
+} from '../../lib/directory/departments.js'
+import {
   addMember,
   getMember,
   listMembers,
   removeMember,
   resetMemberPassword,
+  setMemberDepartments,
   setMemberStatus,
   updateMember,
 } from '../../lib/directory/members.js'
@@ -20,13 +28,19 @@ import {
   AddMemberBody,
   AssignRolesBody,
   AuditEntrySchema,
+  CreateDepartmentBody,
   CreateRoleBody,
+  DepartmentSchema,
+  DeptIdParams,
   ListMembersQuery,
   MemberIdParams,
   MemberRolesSchema,
   MemberSchema,
+  MoveDepartmentBody,
   RoleIdParams,
   RoleSchema,
+  SetDepartmentsBody,
+  UpdateDepartmentBody,
   UpdateMemberBody,
   UpdateRoleBody,
 } from '../../lib/directory/schemas.js'
@@ -204,6 +218,84 @@ export const assignRolesRoute = defineRoute({
   errors: ['NOT_FOUND'],
 })
 
+const departments = { scopes: ['tenant'], permission: 'departments.write' } as const
+
+export const departmentTreeRoute = defineRoute({
+  operationId: 'departmentTree',
+  method: 'GET',
+  path: '/v1/departments',
+  summary: 'The department tree (one read, however many departments)',
+  tag,
+  access: read,
+  response: z.object({ items: z.array(DepartmentSchema) }),
+})
+
+export const createDepartmentRoute = defineRoute({
+  operationId: 'createDepartment',
+  method: 'POST',
+  path: '/v1/departments',
+  summary: 'Create a department, at the top or under a parent',
+  tag,
+  access: departments,
+  body: CreateDepartmentBody,
+  response: DepartmentSchema,
+  status: 201,
+})
+
+export const updateDepartmentRoute = defineRoute({
+  operationId: 'updateDepartment',
+  method: 'PATCH',
+  path: '/v1/departments/{deptId}',
+  summary: 'Rename a department, order it among its siblings, set its head (a member of it)',
+  tag,
+  access: departments,
+  params: DeptIdParams,
+  body: UpdateDepartmentBody,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND'],
+})
+
+export const moveDepartmentRoute = defineRoute({
+  operationId: 'moveDepartment',
+  method: 'POST',
+  path: '/v1/departments/{deptId}/move',
+  summary: 'Move a department with everything below it (never under itself or a descendant)',
+  tag,
+  access: departments,
+  params: DeptIdParams,
+  body: MoveDepartmentBody,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND'],
+})
+
+export const deleteDepartmentRoute = defineRoute({
+  operationId: 'deleteDepartment',
+  method: 'DELETE',
+  path: '/v1/departments/{deptId}',
+  summary: 'Delete a department without sub-departments or members',
+  tag,
+  access: departments,
+  params: DeptIdParams,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND', 'INVALID_STATE'],
+})
+
+export const setDepartmentsRoute = defineRoute({
+  operationId: 'setMemberDepartments',
+  method: 'PUT',
+  path: '/v1/members/{memberId}/departments',
+  summary: 'Put a member in exactly these departments',
+  tag,
+  access: write,
+  params: MemberIdParams,
+  body: SetDepartmentsBody,
+  response: MemberSchema,
+  errors: ['NOT_FOUND'],
+})
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -228,6 +320,30 @@ export const routes = [
     resetMemberPassword(tenantOf(req.principal), who(req.principal), req.params.memberId),
   ),
   bind(auditRoute, async (req) => listAudit(tenantOf(req.principal), req.query.limit, req.query.cursor)),
+  bind(departmentTreeRoute, async (req) => ({ items: await departmentTree(tenantOf(req.principal)) })),
+  bind(createDepartmentRoute, async (req) =>
+    createDepartment(tenantOf(req.principal), who(req.principal), req.body),
+  ),
+  bind(updateDepartmentRoute, async (req) => {
+    await updateDepartment(tenantOf(req.principal), who(req.principal), req.params.deptId, req.body)
+    return undefined
+  }),
+  bind(moveDepartmentRoute, async (req) => {
+    await moveDepartment(tenantOf(req.principal), who(req.principal), req.params.deptId, req.body)
+    return undefined
+  }),
+  bind(deleteDepartmentRoute, async (req) => {
+    await deleteDepartment(tenantOf(req.principal), who(req.principal), req.params.deptId)
+    return undefined
+  }),
+  bind(setDepartmentsRoute, async (req) =>
+    setMemberDepartments(
+      tenantOf(req.principal),
+      who(req.principal),
+      req.params.memberId,
+      req.body.departmentIds,
+    ),
+  ),
   bind(listRolesRoute, async (req) => ({
     items: await listRoles(tenantOf(req.principal)),
     catalog: [...PERMISSIONS],

@@ -23,6 +23,12 @@ import { findTenant } from '../tenants/queries.js'
 import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
 import { auditWrite } from './audit.js'
 import { claimContact, contactIndex, memberByContact, nameIndex, releaseContact } from './contacts.js'
+import {
+  departmentMemberIds,
+  joinDepartmentWrites,
+  leaveDepartmentWrites,
+  subtreeIds,
+} from './departments.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
 const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
@@ -43,10 +49,16 @@ export const toMember = (cipher: FieldCipher, m: Membership): Member => ({
   mobile: m.mobileEnc ? cipher.decrypt(m.mobileEnc, aad(m.accountId, 'mobile')) : undefined,
   email: m.emailEnc ? cipher.decrypt(m.emailEnc, aad(m.accountId, 'email')) : undefined,
   employeeNo: m.employeeNo,
+  departmentIds: m.departmentIds ?? [],
   status: m.status,
   roles: m.roles,
   createdAt: m.createdAt,
 })
+
+const unknownDepartment = () =>
+  new AppError('VALIDATION_FAILED', 'unknown department', [
+    { path: 'body.departmentIds', message: 'unknown department' },
+  ])
 
 const duplicate = (what: string) =>
   new AppError('ALREADY_EXISTS', `${what} already belongs to a member of this workbench`)
@@ -64,6 +76,7 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
   const identifier = (input.mobile ?? input.email) as string
   const mobileBi = input.mobile ? contactIndex(cipher, input.mobile) : undefined
   const emailBi = input.email ? contactIndex(cipher, input.email) : undefined
+  const departmentIds = [...new Set(input.departmentIds ?? [])]
   return retryOnConflict(async () => {
     const account = await prepareAccount(identifier)
     const { accountId } = account
@@ -81,6 +94,7 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
         mobileEnc: input.mobile ? cipher.encrypt(input.mobile, aad(accountId, 'mobile')) : undefined,
         emailEnc: input.email ? cipher.encrypt(input.email, aad(accountId, 'email')) : undefined,
         employeeNo: input.employeeNo,
+        departmentIds,
         mobileBi,
         emailBi,
         createdAt: nowIso(),
@@ -90,8 +104,10 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
       }),
       ...guards,
       ...account.writes,
+      ...departmentIds.flatMap((d) => joinDepartmentWrites(tenantId, d, accountId)),
       auditWrite(tenantId, { actorId: actor.accountId, action: 'member.added', targetId: accountId }),
     ]
+    const firstDeptWrite = 2 + guards.length + account.writes.length
     try {
       await executeTransactWrite(...writes)
     } catch (err) {
@@ -102,6 +118,8 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
         throw seatLimit(now.limits.maxMembers)
       }
       if (failed.includes(1)) throw duplicate('this person')
+      if (failed.some((i) => i >= firstDeptWrite && i < firstDeptWrite + 2 * departmentIds.length))
+        throw unknownDepartment()
       if (failed.some((i) => i >= 2 && i < 2 + guards.length))
         throw duplicate('this mobile number or e-mail address')
       // The account was created concurrently by another request: the retry links it.
@@ -213,6 +231,7 @@ export const removeMember = async (tenantId: string, actor: Principal, memberId:
     await executeTransactWrite(
       deleteMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }),
       freeSeatWrite(tenantId),
+      ...(m.departmentIds ?? []).flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
       ...[m.mobileBi, m.emailBi]
         .filter((b): b is string => b !== undefined)
         .map((b) => releaseContact(tenantId, b)),
@@ -249,6 +268,8 @@ export const resetMemberPassword = async (tenantId: string, actor: Principal, me
 export interface ListMembersInput {
   status?: 'active' | 'disabled'
   q?: string
+  departmentId?: string
+  includeSubDepartments?: boolean
   limit: number
   cursor?: string
 }
@@ -256,6 +277,18 @@ export interface ListMembersInput {
 /** A page of members, or the exact matches of a mobile number, e-mail address or full name. */
 export const listMembers = async (tenantId: string, input: ListMembersInput) => {
   const cipher = await tenantCipher(tenantId)
+  if (input.departmentId) {
+    // Bounded by the edition's seat limit (at most 1,000 members): one page.
+    const deptIds = input.includeSubDepartments
+      ? await subtreeIds(tenantId, input.departmentId)
+      : [input.departmentId]
+    const ids = await departmentMemberIds(tenantId, deptIds)
+    const found = await Promise.all(ids.map((id) => getMembership('tenant', tenantId, id)))
+    const items = found.filter(
+      (m): m is Membership => m !== undefined && (!input.status || m.status === input.status),
+    )
+    return { items: items.map((m) => toMember(cipher, m)) }
+  }
   if (input.q) {
     const q = input.q
     const byContact = /^[+\d\s\-()]{6,}$/.test(q) || q.includes('@')
@@ -287,4 +320,38 @@ export const listMembers = async (tenantId: string, input: ListMembersInput) => 
     })
     .send()
   return { items: Items.map((m) => toMember(cipher, m)), nextCursor: encodeCursor(LastEvaluatedKey) }
+}
+
+/** Puts a member in exactly these departments (each must exist: the database checks). */
+export const setMemberDepartments = async (
+  tenantId: string,
+  actor: Principal,
+  memberId: string,
+  departmentIds: string[],
+) => {
+  const m = await loadMember(tenantId, memberId)
+  guardTarget(actor, m, true)
+  const wanted = [...new Set(departmentIds)]
+  const current = m.departmentIds ?? []
+  const joins = wanted.filter((d) => !current.includes(d))
+  const leaves = current.filter((d) => !wanted.includes(d))
+  try {
+    await executeTransactWrite(
+      updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, { departmentIds: wanted }),
+      ...joins.flatMap((d) => joinDepartmentWrites(tenantId, d, memberId)),
+      ...leaves.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
+      auditWrite(tenantId, {
+        actorId: actor.accountId,
+        action: 'member.departments-set',
+        targetId: memberId,
+        detail: wanted.join(','),
+      }),
+    )
+  } catch (err) {
+    const failed = failedConditions(err)
+    if (failed.includes(0)) throw notFound('member')
+    if (failed.length > 0) throw unknownDepartment()
+    throw err
+  }
+  return getMember(tenantId, memberId)
 }

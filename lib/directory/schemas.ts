@@ -10,12 +10,15 @@ const Email = z.email().max(254)
 const Name = z.string().trim().min(1).max(100)
 const EmployeeNo = z.string().trim().min(1).max(64)
 
+const DepartmentIds = z.array(z.string().regex(/^[0-9a-z]{10,40}$/, 'not a department id')).max(10)
+
 export const AddMemberBody = z
   .object({
     name: Name,
     mobile: Mobile.optional(),
     email: Email.optional(),
     employeeNo: EmployeeNo.optional(),
+    departmentIds: DepartmentIds.optional(),
   })
   .strict()
   .refine((b) => b.mobile !== undefined || b.email !== undefined, {
@@ -44,6 +47,7 @@ export const MemberSchema = z
     mobile: z.string().optional(),
     email: z.string().optional(),
     employeeNo: z.string().optional(),
+    departmentIds: z.array(z.string()),
     status: z.enum(['active', 'disabled']),
     roles: z.array(z.string()),
     createdAt: z.string().optional(),
@@ -57,6 +61,15 @@ export const AddedMemberSchema = z
 
 export const ListMembersQuery = PageQuery.extend({
   status: z.enum(['active', 'disabled']).optional(),
+  departmentId: z
+    .string()
+    .regex(/^[0-9a-z]{10,40}$/, 'not a department id')
+    .optional(),
+  /** with departmentId: members of its sub-departments too */
+  includeSubDepartments: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** exact match on a mobile number, an e-mail address or a full name */
   q: z.string().trim().min(1).max(254).optional(),
 })
@@ -99,3 +112,64 @@ export const AssignRolesBody = z.object({ roleIds: z.array(z.string().min(1).max
 export const MemberRolesSchema = z
   .object({ memberId: z.string(), roles: z.array(z.string()), permissions: z.array(z.string()) })
   .meta({ id: 'MemberRoles' })
+
+export const SetDepartmentsBody = z.object({ departmentIds: DepartmentIds }).strict()
+
+export const DepartmentSchema: z.ZodType<{
+  deptId: string
+  name: string
+  parentId: string | null
+  order: number
+  headId?: string
+  memberCount: number
+  children: unknown[]
+}> = z
+  .object({
+    deptId: z.string(),
+    name: z.string(),
+    parentId: z.string().nullable(),
+    order: z.number(),
+    headId: z.string().optional(),
+    memberCount: z.number(),
+    get children() {
+      return z.array(DepartmentSchema)
+    },
+  })
+  .meta({ id: 'Department' })
+
+export const CreateDepartmentBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    parentId: z
+      .string()
+      .regex(/^[0-9a-z]{10,40}$/)
+      .nullable()
+      .optional(),
+    order: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict()
+
+export const UpdateDepartmentBody = z
+  .object({
+    name: z.string().trim().min(1).max(100).optional(),
+    order: z.number().int().min(0).max(1_000_000).optional(),
+    headId: z
+      .string()
+      .regex(/^[0-9a-z]{10,40}$/)
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
+
+export const MoveDepartmentBody = z
+  .object({
+    parentId: z
+      .string()
+      .regex(/^[0-9a-z]{10,40}$/)
+      .nullable(),
+    order: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict()
+
+export const DeptIdParams = z.object({ deptId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a department id') })

@@ -89,6 +89,7 @@ export interface MembershipInput {
   mobileEnc?: string
   emailEnc?: string
   employeeNo?: string
+  departmentIds?: string[]
   mobileBi?: string
   emailBi?: string
   createdAt?: string

@@ -56,6 +56,7 @@ export const MembershipEntity = new Entity({
     emailEnc: string().optional(),
     employeeNo: string().optional(),
     /** blind indexes of the contact fields, so their guards can be found without decrypting */
+    departmentIds: list(string()).optional(),
     mobileBi: string().optional(),
     emailBi: string().optional(),
     createdAt: string().optional(),

@@ -1,0 +1,176 @@
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
+import { handler as directory } from '../../functions/directory/handler.js'
+import { config } from '../../lib/core/config.js'
+import { dynamoRequestCount, getDocumentClient } from '../../lib/core/db/client.js'
+import { newId } from '../../lib/core/ids.js'
+import { departmentTree } from '../../lib/directory/departments.js'
+import { useTestTable } from '../support/dynamo.js'
+import { openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+useTestTable()
+
+type Node = { deptId: string; name: string; children: Node[] }
+const flatten = (nodes: Node[]): Node[] => nodes.flatMap((n) => [n, ...flatten(n.children)])
+
+describe('departments', () => {
+  let platformToken: string
+  beforeAll(async () => {
+    ;({ platformToken } = await platformFixture())
+  })
+
+  const mk = async (token: string, name: string, parentId?: string) => {
+    const res = await call(directory, 'POST', '/v1/departments', { token, body: { name, parentId } })
+    expect(res.status).toBe(201)
+    return res.body.deptId as string
+  }
+
+  it('builds a tree, moves a branch, and never under itself or a descendant', async () => {
+    const t = await openTenant(platformToken)
+    const sales = await mk(t.accessToken, 'Sales')
+    const east = await mk(t.accessToken, 'East', sales)
+    const shanghai = await mk(t.accessToken, 'Shanghai', east)
+    const ops = await mk(t.accessToken, 'Operations')
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body
+      .items as Node[]
+    expect(tree.map((d) => d.name)).toEqual(['Operations', 'Sales'])
+    expect(flatten(tree)).toHaveLength(4)
+
+    for (const parentId of [sales, east, shanghai]) {
+      const res = await call(directory, 'POST', `/v1/departments/${sales}/move`, {
+        token: t.accessToken,
+        body: { parentId },
+      })
+      expect(res.status).toBe(400)
+      expect(res.body.error.details[0].path).toBe('body.parentId')
+    }
+    expect(
+      (
+        await call(directory, 'POST', `/v1/departments/${east}/move`, {
+          token: t.accessToken,
+          body: { parentId: ops },
+        })
+      ).status,
+    ).toBe(204)
+    const moved = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body
+      .items as Node[]
+    const opsNode = moved.find((d) => d.deptId === ops) as Node
+    expect(flatten(opsNode.children).map((d) => d.name)).toEqual(['East', 'Shanghai'])
+    const unknownParent = await call(directory, 'POST', '/v1/departments', {
+      token: t.accessToken,
+      body: { name: 'X', parentId: '01nosuchdeptaaaaaaaaaaaaaa' },
+    })
+    expect(unknownParent.status).toBe(400)
+  })
+
+  it('lets only one of two moves that together would make a cycle apply', async () => {
+    const t = await openTenant(platformToken)
+    const a = await mk(t.accessToken, 'A')
+    const b = await mk(t.accessToken, 'B')
+    for (let round = 0; round < 5; round++) {
+      const [x, y] = await Promise.all([
+        call(directory, 'POST', `/v1/departments/${a}/move`, { token: t.accessToken, body: { parentId: b } }),
+        call(directory, 'POST', `/v1/departments/${b}/move`, { token: t.accessToken, body: { parentId: a } }),
+      ])
+      expect([x.status, y.status].filter((s) => s === 204).length).toBeLessThanOrEqual(1)
+      const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body
+        .items as Node[]
+      expect(flatten(tree)).toHaveLength(2) // both still reachable from the top: no cycle
+      await call(directory, 'POST', `/v1/departments/${a}/move`, {
+        token: t.accessToken,
+        body: { parentId: null },
+      })
+      await call(directory, 'POST', `/v1/departments/${b}/move`, {
+        token: t.accessToken,
+        body: { parentId: null },
+      })
+    }
+  })
+
+  it('refuses to delete a department with sub-departments or members, and lists members with sub-departments', async () => {
+    const t = await openTenant(platformToken)
+    const hq = await mk(t.accessToken, 'HQ')
+    const it = await mk(t.accessToken, 'IT', hq)
+    const added = await call(directory, 'POST', '/v1/members', {
+      token: t.accessToken,
+      body: { name: 'Wang Fang', email: `wang-${Date.now()}@corp.test`, departmentIds: [it] },
+    })
+    expect(added.body.member.departmentIds).toEqual([it])
+    expect((await call(directory, 'DELETE', `/v1/departments/${hq}`, { token: t.accessToken })).status).toBe(
+      409,
+    )
+    expect((await call(directory, 'DELETE', `/v1/departments/${it}`, { token: t.accessToken })).status).toBe(
+      409,
+    )
+
+    const direct = await call(directory, 'GET', '/v1/members', {
+      token: t.accessToken,
+      query: { departmentId: hq },
+    })
+    expect(direct.body.items).toHaveLength(0)
+    const withSub = await call(directory, 'GET', '/v1/members', {
+      token: t.accessToken,
+      query: { departmentId: hq, includeSubDepartments: 'true' },
+    })
+    expect(withSub.body.items.map((m: { name: string }) => m.name)).toEqual(['Wang Fang'])
+
+    const head = await call(directory, 'PATCH', `/v1/departments/${it}`, {
+      token: t.accessToken,
+      body: { headId: added.body.member.memberId },
+    })
+    expect(head.status).toBe(204)
+    const notMember = await call(directory, 'PATCH', `/v1/departments/${hq}`, {
+      token: t.accessToken,
+      body: { headId: added.body.member.memberId },
+    })
+    expect(notMember.status).toBe(400)
+
+    await call(directory, 'PUT', `/v1/members/${added.body.member.memberId}/departments`, {
+      token: t.accessToken,
+      body: { departmentIds: [] },
+    })
+    expect((await call(directory, 'DELETE', `/v1/departments/${it}`, { token: t.accessToken })).status).toBe(
+      204,
+    )
+    expect((await call(directory, 'DELETE', `/v1/departments/${hq}`, { token: t.accessToken })).status).toBe(
+      204,
+    )
+    const unknown = await call(directory, 'PUT', `/v1/members/${added.body.member.memberId}/departments`, {
+      token: t.accessToken,
+      body: { departmentIds: [hq] },
+    })
+    expect(unknown.status).toBe(400)
+  })
+
+  it('reads a 1,000-department tree in a bounded number of requests', async () => {
+    const t = await openTenant(platformToken)
+    const tenantId = t.tenant.tenantId as string
+    const ids = Array.from({ length: 1000 }, () => newId())
+    const items = ids.map((deptId, i) => ({
+      PK: `T#${tenantId}`,
+      SK: `DEPT#${deptId}`,
+      _et: 'Department',
+      tenantId,
+      deptId,
+      name: `Dept ${i}`,
+      parentId: i < 10 ? '' : (ids[Math.floor(i / 10) - 1] as string),
+      order: i,
+      childCount: 0,
+      memberCount: 0,
+    }))
+    for (let i = 0; i < items.length; i += 25) {
+      await getDocumentClient().send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [config().ATRIUM_TABLE_NAME]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
+      )
+    }
+    const before = dynamoRequestCount()
+    const tree = await departmentTree(tenantId)
+    const requests = dynamoRequestCount() - before
+    expect(flatten(tree as Node[])).toHaveLength(1000)
+    expect(requests).toBeLessThanOrEqual(2)
+  })
+})
