@@ -13,6 +13,16 @@ import {
   updateDepartment,
 } from '../../lib/directory/departments.js'
 import {
+  addGroupMembers,
+  createGroup,
+  deleteGroup,
+  listGroupMembers,
+  listGroups,
+  memberGroups,
+  removeGroupMember,
+  renameGroup,
+} from '../../lib/directory/groups.js'
+import {
   addMember,
   getMember,
   listMembers,
@@ -32,6 +42,11 @@ import {
   CreateRoleBody,
   DepartmentSchema,
   DeptIdParams,
+  GroupBody,
+  GroupIdParams,
+  GroupMemberParams,
+  GroupMembersBody,
+  GroupSchema,
   ListMembersQuery,
   MemberIdParams,
   MemberRolesSchema,
@@ -296,6 +311,107 @@ export const setDepartmentsRoute = defineRoute({
   errors: ['NOT_FOUND'],
 })
 
+const groups = { scopes: ['tenant'], permission: 'groups.write' } as const
+const Ids = z.object({ items: z.array(z.string()) })
+
+export const listGroupsRoute = defineRoute({
+  operationId: 'listGroups',
+  method: 'GET',
+  path: '/v1/groups',
+  summary: 'The user groups of the workbench',
+  tag,
+  access: read,
+  response: z.object({ items: z.array(GroupSchema) }),
+})
+
+export const createGroupRoute = defineRoute({
+  operationId: 'createGroup',
+  method: 'POST',
+  path: '/v1/groups',
+  summary: 'Create a user group',
+  tag,
+  access: groups,
+  body: GroupBody,
+  response: GroupSchema,
+  status: 201,
+})
+
+export const renameGroupRoute = defineRoute({
+  operationId: 'renameGroup',
+  method: 'PATCH',
+  path: '/v1/groups/{groupId}',
+  summary: 'Rename a user group',
+  tag,
+  access: groups,
+  params: GroupIdParams,
+  body: GroupBody,
+  response: GroupSchema,
+  errors: ['NOT_FOUND'],
+})
+
+export const deleteGroupRoute = defineRoute({
+  operationId: 'deleteGroup',
+  method: 'DELETE',
+  path: '/v1/groups/{groupId}',
+  summary: 'Delete a user group (its members stay in the workbench)',
+  tag,
+  access: groups,
+  params: GroupIdParams,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND'],
+})
+
+export const groupMembersRoute = defineRoute({
+  operationId: 'groupMembers',
+  method: 'GET',
+  path: '/v1/groups/{groupId}/members',
+  summary: 'The member ids of a group',
+  tag,
+  access: read,
+  params: GroupIdParams,
+  response: Ids,
+  errors: ['NOT_FOUND'],
+})
+
+export const addGroupMembersRoute = defineRoute({
+  operationId: 'addGroupMembers',
+  method: 'POST',
+  path: '/v1/groups/{groupId}/members',
+  summary: 'Add members to a group (up to 25 a call)',
+  tag,
+  access: groups,
+  params: GroupIdParams,
+  body: GroupMembersBody,
+  response: GroupSchema,
+  errors: ['NOT_FOUND'],
+})
+
+export const removeGroupMemberRoute = defineRoute({
+  operationId: 'removeGroupMember',
+  method: 'DELETE',
+  path: '/v1/groups/{groupId}/members/{memberId}',
+  summary: 'Take a member out of a group',
+  tag,
+  access: groups,
+  params: GroupMemberParams,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND'],
+})
+
+export const memberGroupsRoute = defineRoute({
+  operationId: 'memberGroups',
+  method: 'GET',
+  path: '/v1/members/{memberId}/groups',
+  summary: 'The group ids a member belongs to',
+  tag,
+  access: read,
+  params: MemberIdParams,
+  response: Ids,
+  errors: ['NOT_FOUND'],
+})
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -344,6 +460,36 @@ export const routes = [
       req.body.departmentIds,
     ),
   ),
+  bind(listGroupsRoute, async (req) => ({ items: await listGroups(tenantOf(req.principal)) })),
+  bind(createGroupRoute, async (req) =>
+    createGroup(tenantOf(req.principal), who(req.principal), req.body.name),
+  ),
+  bind(renameGroupRoute, async (req) =>
+    renameGroup(tenantOf(req.principal), who(req.principal), req.params.groupId, req.body.name),
+  ),
+  bind(deleteGroupRoute, async (req) => {
+    await deleteGroup(tenantOf(req.principal), who(req.principal), req.params.groupId)
+    return undefined
+  }),
+  bind(groupMembersRoute, async (req) => ({
+    items: await listGroupMembers(tenantOf(req.principal), req.params.groupId),
+  })),
+  bind(addGroupMembersRoute, async (req) =>
+    addGroupMembers(tenantOf(req.principal), who(req.principal), req.params.groupId, req.body.memberIds),
+  ),
+  bind(removeGroupMemberRoute, async (req) => {
+    await removeGroupMember(
+      tenantOf(req.principal),
+      who(req.principal),
+      req.params.groupId,
+      req.params.memberId,
+    )
+    return undefined
+  }),
+  bind(memberGroupsRoute, async (req) => {
+    await getMember(tenantOf(req.principal), req.params.memberId)
+    return { items: await memberGroups(tenantOf(req.principal), req.params.memberId) }
+  }),
   bind(listRolesRoute, async (req) => ({
     items: await listRoles(tenantOf(req.principal)),
     catalog: [...PERMISSIONS],

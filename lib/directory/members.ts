@@ -29,6 +29,7 @@ import {
   leaveDepartmentWrites,
   subtreeIds,
 } from './departments.js'
+import { leaveAllGroupsWrites } from './groups.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
 const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
@@ -227,9 +228,11 @@ export const removeMember = async (tenantId: string, actor: Principal, memberId:
   guardTarget(actor, m, false)
   if (m.roles.includes(TENANT_ADMIN_ROLE))
     throw new AppError('FORBIDDEN', 'the tenant administrator cannot be removed')
+  const groups = await leaveAllGroupsWrites(tenantId, memberId)
   try {
     await executeTransactWrite(
-      deleteMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }),
+      ...[deleteMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId })],
+      ...groups,
       freeSeatWrite(tenantId),
       ...(m.departmentIds ?? []).flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
       ...[m.mobileBi, m.emailBi]

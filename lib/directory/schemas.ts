@@ -173,3 +173,18 @@ export const MoveDepartmentBody = z
   .strict()
 
 export const DeptIdParams = z.object({ deptId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a department id') })
+
+export const GroupSchema = z
+  .object({ groupId: z.string(), name: z.string(), memberCount: z.number() })
+  .meta({ id: 'Group' })
+export const GroupBody = z.object({ name: z.string().trim().min(1).max(100) }).strict()
+export const GroupIdParams = z.object({ groupId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a group id') })
+export const GroupMemberParams = GroupIdParams.extend(MemberIdParams.shape)
+export const GroupMembersBody = z
+  .object({
+    memberIds: z
+      .array(z.string().regex(/^[0-9a-z]{10,40}$/, 'not a member id'))
+      .min(1)
+      .max(25),
+  })
+  .strict()

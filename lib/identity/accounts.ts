@@ -1,5 +1,6 @@
 import {
   $remove,
+  ConditionCheck,
   DeleteTransaction,
   GetItemCommand,
   PutTransaction,
@@ -153,3 +154,7 @@ export const getMembership = async (realm: Realm, ctx: string, accountId: string
     .send()
   return Item
 }
+
+/** A transaction item that only checks the member exists (e.g. when adding them to a group). */
+export const membershipExists = (key: { realm: Realm; ctx: string; accountId: string }) =>
+  MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'accountId', exists: true })
