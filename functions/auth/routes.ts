@@ -1,3 +1,4 @@
+import * as z from 'zod'
 import { login } from '../../lib/auth/login.js'
 import { accountLoginLog, tenantLoginLog } from '../../lib/auth/login-log.js'
 import { changePassword } from '../../lib/auth/password.js'
@@ -8,10 +9,13 @@ import {
   LoginLogEntrySchema,
   LoginLogQuery,
   LoginResponse,
+  RealmChoice,
   RefreshBody,
+  SwitchBody,
   TokensSchema,
 } from '../../lib/auth/schemas.js'
 import { revokeFamily } from '../../lib/auth/sessions.js'
+import { myRealms, switchRealm } from '../../lib/auth/switch.js'
 import type { Principal } from '../../lib/core/auth/principal.js'
 import { page } from '../../lib/core/db/pagination.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'
@@ -88,6 +92,28 @@ export const tenantLoginLogRoute = defineRoute({
   response: page(LoginLogEntrySchema),
 })
 
+export const myRealmsRoute = defineRoute({
+  operationId: 'myWorkbenches',
+  method: 'GET',
+  path: '/v1/me/workbenches',
+  summary: 'The workbenches (and admin realms) the caller belongs to, to switch between',
+  tag,
+  access: { scopes: ANY_SCOPE },
+  response: z.object({ items: z.array(RealmChoice) }),
+})
+
+export const switchRoute = defineRoute({
+  operationId: 'switchWorkbench',
+  method: 'POST',
+  path: '/v1/me/switch',
+  summary: "Switch to another of the caller's workbenches: new tokens for it, no password",
+  tag,
+  access: { scopes: ANY_SCOPE, allowReadOnly: true },
+  body: SwitchBody,
+  response: TokensSchema,
+  errors: ['TENANT_FROZEN'],
+})
+
 const attempt = (req: { ip: string; userAgent: string }) => ({ ip: req.ip, userAgent: req.userAgent })
 const who = (p: Principal | undefined) => p as Principal
 
@@ -102,6 +128,8 @@ export const routes = [
   bind(myLoginLogRoute, async (req) =>
     accountLoginLog(who(req.principal).accountId, req.query.limit, req.query.cursor),
   ),
+  bind(myRealmsRoute, async (req) => myRealms(who(req.principal))),
+  bind(switchRoute, async (req) => switchRealm(who(req.principal), req.body.select, attempt(req))),
   bind(tenantLoginLogRoute, async (req) =>
     tenantLoginLog(who(req.principal).tenantId as string, req.query.limit, req.query.cursor),
   ),

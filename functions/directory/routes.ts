@@ -22,6 +22,7 @@ import {
   removeGroupMember,
   renameGroup,
 } from '../../lib/directory/groups.js'
+import { me, updateMe } from '../../lib/directory/me.js'
 import {
   addMember,
   getMember,
@@ -51,11 +52,13 @@ import {
   MemberIdParams,
   MemberRolesSchema,
   MemberSchema,
+  MeSchema,
   MoveDepartmentBody,
   RoleIdParams,
   RoleSchema,
   SetDepartmentsBody,
   UpdateDepartmentBody,
+  UpdateMeBody,
   UpdateMemberBody,
   UpdateRoleBody,
 } from '../../lib/directory/schemas.js'
@@ -412,6 +415,28 @@ export const memberGroupsRoute = defineRoute({
   errors: ['NOT_FOUND'],
 })
 
+export const meRoute = defineRoute({
+  operationId: 'me',
+  method: 'GET',
+  path: '/v1/me',
+  summary: 'The caller: login, realm and, in a workbench, their member profile',
+  tag: 'Personal centre',
+  access: { scopes: ['platform', 'industry', 'tenant'] },
+  response: MeSchema,
+})
+
+export const updateMeRoute = defineRoute({
+  operationId: 'updateMe',
+  method: 'PATCH',
+  path: '/v1/me',
+  summary: 'Edit my own profile in this workbench (name, mobile, e-mail)',
+  tag: 'Personal centre',
+  access: { scopes: ['tenant'] },
+  body: UpdateMeBody,
+  response: MeSchema,
+  errors: ['ALREADY_EXISTS'],
+})
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -460,6 +485,8 @@ export const routes = [
       req.body.departmentIds,
     ),
   ),
+  bind(meRoute, async (req) => me(who(req.principal))),
+  bind(updateMeRoute, async (req) => updateMe(who(req.principal), req.body)),
   bind(listGroupsRoute, async (req) => ({ items: await listGroups(tenantOf(req.principal)) })),
   bind(createGroupRoute, async (req) =>
     createGroup(tenantOf(req.principal), who(req.principal), req.body.name),

@@ -4,37 +4,15 @@ import { nowMs } from '../core/clock.js'
 import { burnPasswordCheck, verifyPassword } from '../core/crypto/passwords.js'
 import { AppError } from '../core/errors.js'
 import { findAccountByIdentifier, listMemberships, type Membership } from '../identity/accounts.js'
-import { findTenant } from '../tenants/queries.js'
 import { accountAfterLogin } from './after-login.js'
 import { issueTokens, resolveGrant } from './grant.js'
 import { isLocked, registerFailure } from './lockout.js'
 import { type AttemptContext, loginLogWrite } from './login-log.js'
+import { choices, selectorOf } from './realms.js'
 import type { LoginBody } from './schemas.js'
 import { startSession } from './sessions.js'
 
 const badCredentials = () => new AppError('INVALID_CREDENTIALS', 'identifier or password is wrong')
-
-const selectorOf = (m: Membership): string =>
-  m.realm === 'platform'
-    ? 'platform'
-    : m.realm === 'industry'
-      ? `industry:${m.ctxCode}`
-      : `tenant:${m.ctxCode}`
-
-const choices = async (memberships: Membership[]) =>
-  Promise.all(
-    memberships.map(async (m) => ({
-      realm: m.realm,
-      code: m.realm === 'platform' ? 'platform' : m.ctxCode,
-      name:
-        m.realm === 'tenant'
-          ? ((await findTenant(m.ctx))?.name ?? m.ctxCode)
-          : m.realm === 'industry'
-            ? `${m.ctxCode} industry administration`
-            : 'Platform administration',
-      select: selectorOf(m),
-    })),
-  )
 
 /**
  * Password login. A person in several realms without a choice gets the list to choose from;

@@ -84,3 +84,11 @@ export const LoginLogEntrySchema = z
   .meta({ id: 'LoginLogEntry' })
 
 export const LoginLogQuery = PageQuery
+
+export const SwitchBody = z
+  .object({
+    select: z
+      .string()
+      .regex(/^(platform|industry:[a-z]+|tenant:[a-z0-9-]+)$/, 'platform, industry:<code> or tenant:<code>'),
+  })
+  .strict()

@@ -188,3 +188,19 @@ export const GroupMembersBody = z
       .max(25),
   })
   .strict()
+
+export const UpdateMeBody = z
+  .object({ name: Name.optional(), mobile: Mobile.nullable().optional(), email: Email.nullable().optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
+
+export const MeSchema = z
+  .object({
+    accountId: z.string(),
+    identifier: z.string(),
+    scope: z.enum(['platform', 'industry', 'tenant']),
+    tenantId: z.string().optional(),
+    industry: z.string().optional(),
+    member: MemberSchema.optional(),
+  })
+  .meta({ id: 'Me' })

@@ -19,6 +19,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Meta: meta,
   Tenants: tenants,
   Directory: directory,
+  'Personal centre': directory,
   Catalog: tenants,
   Marketplace: marketplace,
 }
