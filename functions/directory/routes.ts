@@ -22,6 +22,16 @@ import {
   removeGroupMember,
   renameGroup,
 } from '../../lib/directory/groups.js'
+import {
+  createInvitation,
+  decideJoinRequest,
+  invitationQr,
+  listInvitations,
+  listJoinRequests,
+  redeemAsMe,
+  redeemAsNewPerson,
+  revokeInvitation,
+} from '../../lib/directory/invitations.js'
 import { me, updateMe } from '../../lib/directory/me.js'
 import {
   addMember,
@@ -40,6 +50,7 @@ import {
   AssignRolesBody,
   AuditEntrySchema,
   CreateDepartmentBody,
+  CreateInvitationBody,
   CreateRoleBody,
   DepartmentSchema,
   DeptIdParams,
@@ -48,12 +59,19 @@ import {
   GroupMemberParams,
   GroupMembersBody,
   GroupSchema,
+  InvitationSchema,
+  InviteIdParams,
+  JoinBody,
+  JoinRequestSchema,
   ListMembersQuery,
   MemberIdParams,
   MemberRolesSchema,
   MemberSchema,
   MeSchema,
   MoveDepartmentBody,
+  RedeemBody,
+  RedeemedSchema,
+  RequestIdParams,
   RoleIdParams,
   RoleSchema,
   SetDepartmentsBody,
@@ -437,6 +455,110 @@ export const updateMeRoute = defineRoute({
   errors: ['ALREADY_EXISTS'],
 })
 
+const invitations = { scopes: ['tenant'], permission: 'invitations.write' } as const
+
+export const createInvitationRoute = defineRoute({
+  operationId: 'createInvitation',
+  method: 'POST',
+  path: '/v1/invitations',
+  summary:
+    'Create an invitation: a code and a URL (and a QR code), optionally expiring, limited, for a department, needing approval',
+  tag: 'Invitations',
+  access: invitations,
+  body: CreateInvitationBody,
+  response: InvitationSchema,
+  status: 201,
+})
+
+export const listInvitationsRoute = defineRoute({
+  operationId: 'listInvitations',
+  method: 'GET',
+  path: '/v1/invitations',
+  summary: 'The invitations of the workbench',
+  tag: 'Invitations',
+  access: invitations,
+  response: z.object({ items: z.array(InvitationSchema) }),
+})
+
+export const revokeInvitationRoute = defineRoute({
+  operationId: 'revokeInvitation',
+  method: 'DELETE',
+  path: '/v1/invitations/{inviteId}',
+  summary: 'Revoke an invitation (its code stops working)',
+  tag: 'Invitations',
+  access: invitations,
+  params: InviteIdParams,
+  response: NoContent,
+  status: 204,
+  errors: ['NOT_FOUND'],
+})
+
+export const invitationQrRoute = defineRoute({
+  operationId: 'invitationQr',
+  method: 'GET',
+  path: '/v1/invitations/{inviteId}/qr',
+  summary: "The invitation's QR code (SVG image of its URL)",
+  tag: 'Invitations',
+  access: invitations,
+  params: InviteIdParams,
+  response: z.string(),
+  raw: true,
+  errors: ['NOT_FOUND'],
+})
+
+export const redeemRoute = defineRoute({
+  operationId: 'redeemInvitation',
+  method: 'POST',
+  path: '/v1/invitations/redeem',
+  summary: 'Join a workbench with an invitation code as a new person (choosing a password), or ask to join',
+  tag: 'Invitations',
+  access: { public: true },
+  body: RedeemBody,
+  response: RedeemedSchema,
+  status: 201,
+  errors: ['NOT_FOUND', 'INVALID_STATE', 'SEAT_LIMIT_REACHED', 'ALREADY_EXISTS'],
+})
+
+export const joinRoute = defineRoute({
+  operationId: 'joinWorkbench',
+  method: 'POST',
+  path: '/v1/me/join',
+  summary: 'Join another enterprise with an invitation code, with my existing login',
+  tag: 'Personal centre',
+  access: { scopes: ['platform', 'industry', 'tenant'], allowReadOnly: true },
+  body: JoinBody,
+  response: RedeemedSchema,
+  status: 201,
+  errors: ['NOT_FOUND', 'INVALID_STATE', 'SEAT_LIMIT_REACHED', 'ALREADY_EXISTS'],
+})
+
+export const joinRequestsRoute = defineRoute({
+  operationId: 'listJoinRequests',
+  method: 'GET',
+  path: '/v1/join-requests',
+  summary: 'Pending requests to join (invitations that need approval)',
+  tag: 'Invitations',
+  access: invitations,
+  response: z.object({ items: z.array(JoinRequestSchema) }),
+})
+
+const decideRoute = (approve: boolean) =>
+  defineRoute({
+    operationId: approve ? 'approveJoinRequest' : 'rejectJoinRequest',
+    method: 'POST',
+    path: `/v1/join-requests/{requestId}/${approve ? 'approve' : 'reject'}`,
+    summary: approve
+      ? 'Approve a request: the person becomes a member (a seat is taken)'
+      : 'Reject a request',
+    tag: 'Invitations',
+    access: invitations,
+    params: RequestIdParams,
+    response: z.object({ status: z.enum(['approved', 'rejected']) }),
+    errors: ['NOT_FOUND', 'SEAT_LIMIT_REACHED', 'INVALID_STATE'],
+  })
+export const approveRoute = decideRoute(true)
+export const rejectRoute = decideRoute(false)
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -487,6 +609,29 @@ export const routes = [
   ),
   bind(meRoute, async (req) => me(who(req.principal))),
   bind(updateMeRoute, async (req) => updateMe(who(req.principal), req.body)),
+  bind(createInvitationRoute, async (req) =>
+    createInvitation(tenantOf(req.principal), who(req.principal), req.body),
+  ),
+  bind(listInvitationsRoute, async (req) => ({ items: await listInvitations(tenantOf(req.principal)) })),
+  bind(revokeInvitationRoute, async (req) => {
+    await revokeInvitation(tenantOf(req.principal), who(req.principal), req.params.inviteId)
+    return undefined
+  }),
+  bind(invitationQrRoute, async (req) => ({
+    raw: true as const,
+    status: 200,
+    headers: { 'content-type': 'image/svg+xml' },
+    body: await invitationQr(tenantOf(req.principal), req.params.inviteId),
+  })),
+  bind(redeemRoute, async (req) => redeemAsNewPerson(req.body.code, req.body)),
+  bind(joinRoute, async (req) => redeemAsMe(who(req.principal), req.body.code, req.body.name)),
+  bind(joinRequestsRoute, async (req) => ({ items: await listJoinRequests(tenantOf(req.principal)) })),
+  bind(approveRoute, async (req) =>
+    decideJoinRequest(tenantOf(req.principal), who(req.principal), req.params.requestId, true),
+  ),
+  bind(rejectRoute, async (req) =>
+    decideJoinRequest(tenantOf(req.principal), who(req.principal), req.params.requestId, false),
+  ),
   bind(listGroupsRoute, async (req) => ({ items: await listGroups(tenantOf(req.principal)) })),
   bind(createGroupRoute, async (req) =>
     createGroup(tenantOf(req.principal), who(req.principal), req.body.name),

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { PASSWORD_RULE } from '../core/crypto/passwords.js'
 import { PageQuery } from '../core/db/pagination.js'
-import { Identifier } from '../core/http/schemas.js'
+import { Identifier, NewPassword } from '../core/http/schemas.js'
 
 const Password = z.string().min(1).max(PASSWORD_RULE.maxLength)
 
@@ -58,12 +58,7 @@ export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(200) 
 export const ChangePasswordBody = z
   .object({
     currentPassword: Password,
-    newPassword: z
-      .string()
-      .min(PASSWORD_RULE.minLength, PASSWORD_RULE.message)
-      .max(PASSWORD_RULE.maxLength, PASSWORD_RULE.message)
-      .regex(/[A-Za-z]/, PASSWORD_RULE.message)
-      .regex(/\d/, PASSWORD_RULE.message),
+    newPassword: NewPassword,
   })
   .strict()
   .refine((b) => b.currentPassword !== b.newPassword, {

@@ -69,7 +69,23 @@ const duplicate = (what: string) =>
  * identifier already has one), the membership with its encrypted fields, the contact guards and a
  * seat, in one transaction. The seat's condition is what holds the edition's limit.
  */
-export const addMember = async (tenantId: string, actor: Principal, input: AddMemberInput) => {
+export interface AddOptions {
+  /** the person chooses their password (joining by invitation) instead of a one-time one */
+  password?: string
+  /** more writes of the same transaction, after all others (an invitation's use) */
+  extra?: WriteItem[]
+  /** what the audit log calls it */
+  action?: string
+  /** refuse to link an existing account (a stranger redeeming a code cannot claim someone's login) */
+  newAccountOnly?: boolean
+}
+
+export const addMember = async (
+  tenantId: string,
+  actor: Pick<Principal, 'accountId'>,
+  input: AddMemberInput,
+  options: AddOptions = {},
+) => {
   const [tenant, cipher] = await Promise.all([findTenant(tenantId), tenantCipher(tenantId)])
   if (!tenant) throw notFound('tenant')
   // Fail fast before hashing a password; the transaction below is what decides.
@@ -79,7 +95,13 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
   const emailBi = input.email ? contactIndex(cipher, input.email) : undefined
   const departmentIds = [...new Set(input.departmentIds ?? [])]
   return retryOnConflict(async () => {
-    const account = await prepareAccount(identifier)
+    const account = await prepareAccount(identifier, { password: options.password })
+    if (options.newAccountOnly && !account.created) {
+      throw new AppError(
+        'ALREADY_EXISTS',
+        'this login already exists: log in and join from your personal centre',
+      )
+    }
     const { accountId } = account
     const guards = [mobileBi, emailBi]
       .filter((b): b is string => b !== undefined)
@@ -106,8 +128,14 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
       ...guards,
       ...account.writes,
       ...departmentIds.flatMap((d) => joinDepartmentWrites(tenantId, d, accountId)),
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'member.added', targetId: accountId }),
+      auditWrite(tenantId, {
+        actorId: actor.accountId || accountId,
+        action: options.action ?? 'member.added',
+        targetId: accountId,
+      }),
+      ...(options.extra ?? []),
     ]
+    const firstExtra = writes.length - (options.extra?.length ?? 0)
     const firstDeptWrite = 2 + guards.length + account.writes.length
     try {
       await executeTransactWrite(...writes)
@@ -119,6 +147,8 @@ export const addMember = async (tenantId: string, actor: Principal, input: AddMe
         throw seatLimit(now.limits.maxMembers)
       }
       if (failed.includes(1)) throw duplicate('this person')
+      if (failed.some((i) => i >= firstExtra))
+        throw new AppError('INVALID_STATE', 'the invitation is expired, used up or revoked')
       if (failed.some((i) => i >= firstDeptWrite && i < firstDeptWrite + 2 * departmentIds.length))
         throw unknownDepartment()
       if (failed.some((i) => i >= 2 && i < 2 + guards.length))

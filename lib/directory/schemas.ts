@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { PERMISSIONS } from '../core/auth/permissions.js'
 import { PageQuery } from '../core/db/pagination.js'
+import { NewPassword } from '../core/http/schemas.js'
 
 const Mobile = z
   .string()
@@ -204,3 +205,73 @@ export const MeSchema = z
     member: MemberSchema.optional(),
   })
   .meta({ id: 'Me' })
+
+export const CreateInvitationBody = z
+  .object({
+    departmentId: z
+      .string()
+      .regex(/^[0-9a-z]{10,40}$/, 'not a department id')
+      .optional(),
+    expiresInDays: z.number().int().min(1).max(365).optional(),
+    maxUses: z.number().int().min(1).max(10_000).optional(),
+    needsApproval: z.boolean().optional(),
+  })
+  .strict()
+
+export const InvitationSchema = z
+  .object({
+    inviteId: z.string(),
+    code: z.string(),
+    url: z.string(),
+    departmentId: z.string().optional(),
+    expiresAt: z.string().optional(),
+    maxUses: z.number().optional(),
+    uses: z.number(),
+    needsApproval: z.boolean(),
+    revoked: z.boolean(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Invitation' })
+
+export const InviteIdParams = z.object({
+  inviteId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not an invitation id'),
+})
+const InviteCode = z.string().trim().min(6).max(20)
+
+export const RedeemBody = z
+  .object({
+    code: InviteCode,
+    name: Name,
+    mobile: Mobile.optional(),
+    email: Email.optional(),
+    password: NewPassword,
+  })
+  .strict()
+  .refine((b) => b.mobile !== undefined || b.email !== undefined, {
+    message: 'a mobile number or an e-mail address is required',
+    path: ['mobile'],
+  })
+
+export const JoinBody = z.object({ code: InviteCode, name: Name }).strict()
+
+export const RedeemedSchema = z
+  .object({
+    status: z.enum(['joined', 'pending']),
+    requestId: z.string().optional(),
+    tenant: z.object({ code: z.string(), name: z.string() }),
+  })
+  .meta({ id: 'Redeemed' })
+
+export const JoinRequestSchema = z
+  .object({
+    requestId: z.string(),
+    name: z.string(),
+    mobile: z.string().optional(),
+    email: z.string().optional(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'JoinRequest' })
+
+export const RequestIdParams = z.object({
+  requestId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a request id'),
+})

@@ -20,6 +20,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Tenants: tenants,
   Directory: directory,
   'Personal centre': directory,
+  Invitations: directory,
   Catalog: tenants,
   Marketplace: marketplace,
 }

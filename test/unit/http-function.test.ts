@@ -130,6 +130,14 @@ describe('the HTTP stack', () => {
     }
   })
 
+  it('keeps concurrent invocations apart even when they share a context object', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `name-${i}`)
+    const results = await Promise.all(
+      names.map((name) => call(handler, 'POST', '/v1/things/abc', { body: { name, tags: [] } })),
+    )
+    expect(results.map((r) => r.body.name)).toEqual(names)
+  })
+
   it('maps application errors to their status', () => {
     expect(new AppError('SEAT_LIMIT_REACHED', 'full').status).toBe(422)
     expect(new AppError('TENANT_FROZEN', 'frozen').status).toBe(403)

@@ -210,11 +210,15 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
       userAgent: event.requestContext.http.userAgent ?? '',
       headers: Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     }
-    context.atrium = {
-      params: {},
-      input: { body: undefined, query: undefined, params: undefined },
-      startedMs: Date.now(),
-      info,
+    // A context of this invocation's own: the state never leaks between invocations that share one.
+    request.context = {
+      ...context,
+      atrium: {
+        params: {},
+        input: { body: undefined, query: undefined, params: undefined },
+        startedMs: Date.now(),
+        info,
+      },
     }
     setLogContext({ requestId: info.requestId })
   },

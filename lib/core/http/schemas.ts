@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { PASSWORD_RULE } from '../crypto/passwords.js'
 import { ERROR_STATUS } from '../errors.js'
 
 export const ErrorSchema = z
@@ -28,3 +29,11 @@ export const Identifier = z
   .refine((v) => z.email().safeParse(v).success || /^\+?[0-9][0-9 \-()]{5,20}$/.test(v), {
     message: 'must be an e-mail address or a mobile number',
   })
+
+/** A password a person chooses (change, or joining by invitation). */
+export const NewPassword = z
+  .string()
+  .min(PASSWORD_RULE.minLength, PASSWORD_RULE.message)
+  .max(PASSWORD_RULE.maxLength, PASSWORD_RULE.message)
+  .regex(/[A-Za-z]/, PASSWORD_RULE.message)
+  .regex(/\d/, PASSWORD_RULE.message)
