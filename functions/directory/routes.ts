@@ -22,6 +22,7 @@ import {
   removeGroupMember,
   renameGroup,
 } from '../../lib/directory/groups.js'
+import { exportMembers, importMembers } from '../../lib/directory/import-export.js'
 import {
   createInvitation,
   decideJoinRequest,
@@ -59,6 +60,8 @@ import {
   GroupMemberParams,
   GroupMembersBody,
   GroupSchema,
+  ImportBody,
+  ImportReportSchema,
   InvitationSchema,
   InviteIdParams,
   JoinBody,
@@ -559,6 +562,28 @@ const decideRoute = (approve: boolean) =>
 export const approveRoute = decideRoute(true)
 export const rejectRoute = decideRoute(false)
 
+export const importRoute = defineRoute({
+  operationId: 'importMembers',
+  method: 'POST',
+  path: '/v1/members/import',
+  summary: 'Import members (and their departments) from CSV: a dry run reports row by row, then apply',
+  tag,
+  access: write,
+  body: ImportBody,
+  response: ImportReportSchema,
+})
+
+export const exportRoute = defineRoute({
+  operationId: 'exportMembers',
+  method: 'GET',
+  path: '/v1/members/export',
+  summary: 'Every member as CSV (the columns the import reads)',
+  tag,
+  access: { scopes: ['tenant'], permission: 'members.export' },
+  response: z.string(),
+  raw: true,
+})
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -632,6 +657,16 @@ export const routes = [
   bind(rejectRoute, async (req) =>
     decideJoinRequest(tenantOf(req.principal), who(req.principal), req.params.requestId, false),
   ),
+  bind(importRoute, async (req) => importMembers(tenantOf(req.principal), who(req.principal), req.body)),
+  bind(exportRoute, async (req) => ({
+    raw: true as const,
+    status: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="members.csv"',
+    },
+    body: await exportMembers(tenantOf(req.principal), who(req.principal)),
+  })),
   bind(listGroupsRoute, async (req) => ({ items: await listGroups(tenantOf(req.principal)) })),
   bind(createGroupRoute, async (req) =>
     createGroup(tenantOf(req.principal), who(req.principal), req.body.name),

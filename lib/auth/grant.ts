@@ -43,7 +43,10 @@ export const issueTokens = async (
     ctx: membership.realm === 'platform' ? undefined : membership.ctx,
     mid: membership.realm === 'tenant' ? membership.accountId : undefined,
     roles: membership.roles,
-    perms: membership.permissions.filter((p): p is Permission => KNOWN.has(p)),
+    // The tenant administrator holds the whole catalog, including permissions added since.
+    perms: membership.roles.includes(TENANT_ADMIN_ROLE)
+      ? [...PERMISSIONS]
+      : membership.permissions.filter((p): p is Permission => KNOWN.has(p)),
     pwc: account.mustChangePassword || undefined,
     ro: grant.readOnly || undefined,
     sid: session.familyId,

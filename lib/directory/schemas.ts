@@ -275,3 +275,36 @@ export const JoinRequestSchema = z
 export const RequestIdParams = z.object({
   requestId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a request id'),
 })
+
+export const ImportBody = z
+  .object({
+    format: z.literal('csv'),
+    /** the file's text; columns name, mobile, email, employeeNo, departments ("A/B;C") */
+    content: z.string().min(1).max(2_000_000),
+    dryRun: z.boolean().default(true),
+  })
+  .strict()
+
+export const ImportReportSchema = z
+  .object({
+    dryRun: z.boolean(),
+    summary: z.object({
+      rows: z.number(),
+      added: z.number(),
+      wouldAdd: z.number(),
+      unchanged: z.number(),
+      refused: z.number(),
+      departmentsCreated: z.array(z.string()),
+      departmentsToCreate: z.array(z.string()),
+    }),
+    rows: z.array(
+      z.object({
+        row: z.number(),
+        outcome: z.enum(['added', 'would-add', 'unchanged', 'refused']),
+        reason: z.string().optional(),
+        memberId: z.string().optional(),
+        initialPassword: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'ImportReport' })

@@ -10,7 +10,7 @@ import {
 import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
-import { hashPassword } from '../core/crypto/passwords.js'
+import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
 import { table } from '../core/db/table.js'
 import { newId, newInitialPassword } from '../core/ids.js'
 import {
@@ -66,7 +66,8 @@ export const prepareAccount = async (identifier: string, options: { password?: s
         accountId,
         identifierEnc: cipher.encrypt(value, `account:${accountId}:identifier`),
         identifierKind: kind,
-        passwordHash: await hashPassword(password),
+        passwordHash:
+          options.password === undefined ? hashGeneratedSecret(password) : await hashPassword(password),
         mustChangePassword: options.password === undefined,
         status: 'active',
         passwordChangedAt: nowIso(),
@@ -124,7 +125,7 @@ export const resetPasswordWrite = async (accountId: string) => {
     password,
     write: AccountEntity.build(UpdateTransaction).item({
       accountId,
-      passwordHash: await hashPassword(password),
+      passwordHash: hashGeneratedSecret(password),
       mustChangePassword: true,
       passwordChangedAt: nowIso(),
     }),

@@ -1,4 +1,5 @@
 import {
+  hashGeneratedSecret,
   hashPassword,
   isStrongPassword,
   needsRehash,
@@ -38,5 +39,16 @@ describe('password hashing', () => {
     expect(isStrongPassword('short1')).toBe(false)
     expect(isStrongPassword('no-digits-here')).toBe(false)
     expect(isStrongPassword('long-enough-1')).toBe(true)
+  })
+})
+
+describe('generated one-time secrets', () => {
+  it('verify with a fast salted hash and are always due for a proper rehash', async () => {
+    const stored = hashGeneratedSecret('Xk3-generated-Qp9')
+    expect(stored.startsWith('sha256$')).toBe(true)
+    expect(await verifyPassword('Xk3-generated-Qp9', stored)).toBe(true)
+    expect(await verifyPassword('Xk3-generated-Qp8', stored)).toBe(false)
+    expect(needsRehash(stored)).toBe(true)
+    expect(hashGeneratedSecret('same')).not.toBe(hashGeneratedSecret('same'))
   })
 })

@@ -7,6 +7,7 @@ export const PERMISSIONS = [
   'tenant.settings',
   'members.read',
   'members.write',
+  'members.export',
   'departments.write',
   'groups.write',
   'roles.write',

@@ -1,4 +1,4 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
 
 /**
  * scrypt with its parameters stored beside the hash ("scrypt$<log2N>$<r>$<p>$<salt>$<hash>"),
@@ -21,7 +21,31 @@ export const hashPassword = async (password: string): Promise<string> => {
   return ['scrypt', log2N, r, p, salt.toString('base64url'), hash.toString('base64url')].join('$')
 }
 
+/**
+ * For secrets we generate (one-time passwords, ~80 random bits): key stretching adds nothing
+ * against guessing a random 80-bit value, so a salted SHA-256 is enough, and a 1,000-member import
+ * does not spend minutes hashing. The first login replaces it with a scrypt hash of the person's
+ * own password (they must change it).
+ */
+export const hashGeneratedSecret = (secret: string): string => {
+  const salt = randomBytes(16)
+  return [
+    'sha256',
+    salt.toString('base64url'),
+    createHash('sha256').update(salt).update(secret).digest('base64url'),
+  ].join('$')
+}
+
 export const verifyPassword = async (password: string, stored: string): Promise<boolean> => {
+  if (stored.startsWith('sha256$')) {
+    const [, salt = '', hash = ''] = stored.split('$')
+    const expected = Buffer.from(hash, 'base64url')
+    const actual = createHash('sha256')
+      .update(Buffer.from(salt, 'base64url'))
+      .update(password.normalize('NFKC'))
+      .digest()
+    return expected.length === actual.length && timingSafeEqual(actual, expected)
+  }
   const [alg, log2N, r, p, salt, hash] = stored.split('$')
   if (alg !== 'scrypt' || !salt || !hash) return false
   const expected = Buffer.from(hash, 'base64url')
@@ -37,7 +61,8 @@ export const verifyPassword = async (password: string, stored: string): Promise<
 }
 
 export const needsRehash = (stored: string): boolean => {
-  const [, log2N, r, p] = stored.split('$')
+  const [alg, log2N, r, p] = stored.split('$')
+  if (alg !== 'scrypt') return true
   return (
     Number(log2N) < PASSWORD_PARAMS.log2N ||
     Number(r) !== PASSWORD_PARAMS.r ||

@@ -236,7 +236,8 @@ const timing = (): middy.MiddlewareObj<Event, Result, Error, Context & { atrium:
  */
 export const httpFunction = (routes: BoundRoute[]) => {
   config() // at cold start: a missing or malformed setting fails here, not in the first request
-  const compiled = routes.map(compile)
+  // Static paths win over templated ones (`/v1/members/export` before `/v1/members/{memberId}`).
+  const compiled = routes.map(compile).sort((a, b) => a.names.length - b.names.length)
   const run = async (state: State): Promise<Result> => {
     const { route } = state.route as CompiledRoute
     const result = await route.handle({

@@ -1,0 +1,46 @@
+/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends, a UTF-8 BOM tolerated. */
+export const parseCsv = (text: string): string[][] => {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  const input = text.replace(/^\uFEFF/, '')
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i] as string
+    if (quoted) {
+      if (c === '"' && input[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"' && field === '') quoted = true
+    else if (c === ',') {
+      row.push(field)
+      field = ''
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && input[i + 1] === '\n') i++
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
+    } else field += c
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field)
+    rows.push(row)
+  }
+  return rows.filter((r) => r.some((f) => f.trim() !== ''))
+}
+
+/** A cell a spreadsheet would run as a formula is prefixed, so an export cannot carry an attack. */
+const safeCell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value)
+
+export const formatCsv = (rows: (string | undefined)[][]): string =>
+  `${rows
+    .map((r) =>
+      r
+        .map((v) => safeCell(v ?? ''))
+        .map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v))
+        .join(','),
+    )
+    .join('\r\n')}\r\n`

@@ -1,0 +1,122 @@
+import { handler as directory } from '../../functions/directory/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
+import { parseCsv } from '../../lib/directory/csv.js'
+import { useTestTable } from '../support/dynamo.js'
+import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+useTestTable()
+
+/** 1,000 rows, every 20th one bad in a different way, spread over a few departments. */
+const file = (rows: number) => {
+  const lines = ['name,mobile,email,employeeNo,departments']
+  for (let i = 1; i <= rows; i++) {
+    const dept = ['Plant 1/Assembly', 'Plant 1/Paint', 'Office'][i % 3]
+    if (i % 20 === 0) {
+      const bad = [
+        `,+86139${String(i).padStart(8, '0')},,E${i},${dept}`,
+        `No Contact ${i},,,E${i},${dept}`,
+        `Bad Mail ${i},,not-an-email,E${i},${dept}`,
+        `Bad Phone ${i},12,,E${i},${dept}`,
+      ][(i / 20) % 4]
+      lines.push(bad as string)
+    } else {
+      lines.push(`"Worker, ${i}",+86139${String(i).padStart(8, '0')},w${i}@plant.test,E${i},${dept}`)
+    }
+  }
+  return lines.join('\n')
+}
+
+describe('member import and export', () => {
+  let platformToken: string
+  beforeAll(async () => {
+    ;({ platformToken } = await platformFixture())
+  })
+
+  it('imports 1,000 rows with 50 bad ones: a dry run first, 950 in, 50 reported, a re-run changes nothing', async () => {
+    const t = await openTenant(platformToken, {
+      planCode: 'industrial.professional-enhanced',
+      industry: 'industrial',
+    })
+    const content = file(1000)
+    const dry = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content, dryRun: true },
+    })
+    expect(dry.status).toBe(200)
+    expect(dry.body.summary).toMatchObject({ rows: 1000, wouldAdd: 950, refused: 50, added: 0 })
+    expect(dry.body.summary.departmentsToCreate.sort()).toEqual([
+      'Office',
+      'Plant 1/Assembly',
+      'Plant 1/Paint',
+    ])
+    expect((await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })).body.usage.members).toBe(1)
+    const refused = dry.body.rows.filter((r: { outcome: string }) => r.outcome === 'refused')
+    expect(refused.every((r: { reason?: string }) => r.reason && r.reason.length > 0)).toBe(true)
+    expect(refused.map((r: { row: number }) => r.row)).toEqual(
+      Array.from({ length: 50 }, (_, k) => (k + 1) * 20 + 1),
+    )
+
+    const applied = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content, dryRun: false },
+    })
+    expect(applied.body.summary).toMatchObject({ rows: 1000, added: 950, refused: 50 })
+    expect((await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })).body.usage.members).toBe(951)
+    const sample = applied.body.rows.find((r: { outcome: string }) => r.outcome === 'added')
+    expect(sample.initialPassword).toEqual(expect.any(String))
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body.items
+    expect(tree.map((d: { name: string }) => d.name).sort()).toEqual(['Office', 'Plant 1'])
+
+    const again = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content, dryRun: false },
+    })
+    expect(again.body.summary).toMatchObject({
+      added: 0,
+      unchanged: 950,
+      refused: 50,
+      departmentsCreated: [],
+    })
+    expect((await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })).body.usage.members).toBe(951)
+
+    const exported = await call(directory, 'GET', '/v1/members/export', { token: t.accessToken })
+    expect(exported.headers['content-type']).toContain('text/csv')
+    const rows = parseCsv(String(exported.body))
+    expect(rows[0]).toEqual(['name', 'mobile', 'email', 'employeeNo', 'status', 'departments'])
+    expect(rows).toHaveLength(952)
+    expect(rows.find((r) => r[0] === 'Worker, 7')?.[5]).toBe('Plant 1/Paint')
+  }, 180_000)
+
+  it('holds the seat limit and never lets a bad row block a good one', async () => {
+    const t = await openTenant(platformToken, { planCode: 'general.basic' })
+    const content = file(60)
+    const applied = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content, dryRun: false },
+    })
+    expect(applied.body.summary.added).toBe(49)
+    expect((await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })).body.usage.members).toBe(50)
+    const seatRefusals = applied.body.rows.filter((r: { reason?: string }) =>
+      r.reason?.startsWith('SEAT_LIMIT_REACHED'),
+    )
+    expect(seatRefusals.length).toBe(57 - 49)
+  })
+
+  it('refuses a file without a name column, and keeps export to admins with the permission', async () => {
+    const t = await openTenant(platformToken)
+    const bad = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content: 'foo,bar\n1,2' },
+    })
+    expect(bad.status).toBe(400)
+    const added = await call(directory, 'POST', '/v1/members', {
+      token: t.accessToken,
+      body: { name: 'Reader', email: `reader-${Date.now()}@x.test` },
+    })
+    const reader = await login(added.body.member.email, added.body.initialPassword)
+    expect((await call(directory, 'GET', '/v1/members/export', { token: reader.accessToken })).status).toBe(
+      403,
+    )
+  })
+})
