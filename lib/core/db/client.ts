@@ -5,6 +5,7 @@ import { config } from '../config.js'
 let documentClient: DynamoDBDocumentClient | undefined
 let requestCount = 0
 let itemsRead = 0
+const byCommand: Record<string, number> = {}
 
 /** One client per container, created on first use with the validated config. */
 export const getDocumentClient = (): DynamoDBDocumentClient => {
@@ -18,8 +19,9 @@ export const getDocumentClient = (): DynamoDBDocumentClient => {
   })
   // Counts requests and the items they read, so benchmarks report measured figures, not estimates.
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       requestCount++
+      byCommand[context.commandName ?? 'unknown'] = (byCommand[context.commandName ?? 'unknown'] ?? 0) + 1
       const result = await next(args)
       const out = result.output as { Count?: number; Item?: unknown; Responses?: Record<string, unknown[]> }
       itemsRead +=
@@ -37,6 +39,8 @@ export const getDocumentClient = (): DynamoDBDocumentClient => {
 export const dynamoRequestCount = (): number => requestCount
 /** Items returned by reads (Query count, GetItem hits, BatchGet responses), for benchmarks. */
 export const dynamoItemsRead = (): number => itemsRead
+/** Requests so far by command (GetItemCommand, TransactWriteItemsCommand, …). */
+export const dynamoRequestsByCommand = (): Readonly<Record<string, number>> => ({ ...byCommand })
 
 /** Tests point the process at another table or endpoint between suites. */
 export const resetDocumentClient = (): void => {
