@@ -9,11 +9,6 @@ export const DEFAULT_MASTER_KEY_FILE = join(LOCAL_DIR, 'master.key')
 export const ensureMasterKeyFile = (file: string = DEFAULT_MASTER_KEY_FILE): string => {
   if (existsSync(file)) return file
   mkdirSync(dirname(file), { recursive: true })
-  try {
-    // 'wx': two processes starting at once must not replace each other's key
-    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-  }
+  writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
   return file
 }

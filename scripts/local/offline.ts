@@ -1,55 +1,49 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { freePort, isPortFree } from './dynamodb-local.js'
 import { REPO_ROOT } from './paths.js'
-import { freePort, isPortFree, killWithParent, stopChild } from './process.js'
-
-const READY_TIMEOUT_MS = 180_000
 
 export interface RunningApi {
   baseUrl: string
-  port: number
   stop(): Promise<void>
 }
 
-export interface OfflineOptions {
-  /** The functions' settings, usually from localEnv(). */
-  env: Record<string, string>
-  /** HTTP port; unset or 0 picks a free one. */
-  port?: number
-  /** serverless-offline's internal Lambda invoke port (default 3002 would clash between runs). */
-  lambdaPort?: number
-  /** Keep serverless-offline's output to ourselves unless it fails. */
-  quiet?: boolean
-}
-
-const waitForHealth = async (baseUrl: string, exited: () => string | undefined, output: () => string) => {
-  const deadline = Date.now() + READY_TIMEOUT_MS
+const waitForHealth = async (
+  baseUrl: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+) => {
+  const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const exit = exited()
-    if (exit) throw new Error(`serverless-offline exited (${exit}) before answering:\n${output()}`)
+    if (child.exitCode !== null)
+      throw new Error(`serverless-offline exited (${child.exitCode}):\n${output()}`)
     try {
-      if ((await fetch(`${baseUrl}/v1/health`)).status === 200) return
+      if ((await fetch(`${baseUrl}/v1/health`)).ok) return
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250))
   }
-  throw new Error(`serverless-offline did not answer ${baseUrl}/v1/health within ${READY_TIMEOUT_MS} ms:\n${output()}`)
+  throw new Error(`serverless-offline did not answer within ${timeoutMs} ms:\n${output()}`)
 }
 
 /**
  * Runs the real handlers behind serverless-offline (stage `local`), bundled by serverless-esbuild
- * as in AWS. It runs in a process group of its own, so stop() ends it and every worker it started.
+ * as in AWS. Runs in its own process group so stop() ends it and every worker it started.
  */
-export const startOffline = async (options: OfflineOptions): Promise<RunningApi> => {
-  const port = options.port || (await freePort())
-  const lambdaPort = options.lambdaPort || (await freePort())
-  for (const [p, what] of [
-    [port, 'HTTP port (PORT)'],
-    [lambdaPort, 'Lambda port (LAMBDA_PORT)'],
-  ] as const) {
-    if (!(await isPortFree(p))) throw new Error(`${what} ${p} is in use: stop what listens there or choose another`)
+export const startOffline = async (options: {
+  env: Record<string, string>
+  port?: number
+  quiet?: boolean
+}): Promise<RunningApi> => {
+  const port = options.port ?? (await freePort())
+  const lambdaPort = await freePort()
+  for (const p of [port]) {
+    if (!(await isPortFree(p)))
+      throw new Error(`port ${p} is in use: stop what runs there or set PORT to another port`)
   }
+  let output = ''
   const child = spawn(
     process.execPath,
     [
@@ -58,8 +52,6 @@ export const startOffline = async (options: OfflineOptions): Promise<RunningApi>
       'start',
       '--stage',
       'local',
-      '--host',
-      '127.0.0.1',
       '--httpPort',
       String(port),
       '--lambdaPort',
@@ -73,43 +65,40 @@ export const startOffline = async (options: OfflineOptions): Promise<RunningApi>
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
-  let output = ''
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000)
     if (!options.quiet) process.stdout.write(chunk)
   }
-  child.stdout.on('data', collect)
-  child.stderr.on('data', collect)
-  let spawnError: Error | undefined
-  child.once('error', (err) => {
-    spawnError = err
-  })
-  const pid = child.pid
-  if (pid === undefined) throw new Error('cannot start serverless-offline: no pid')
-  const cancelWatchdog = killWithParent(pid, { group: true })
-  const signalGroup = (signal: NodeJS.Signals) => {
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  const killGroup = (signal: NodeJS.Signals) => {
     try {
-      process.kill(-pid, signal)
+      if (child.pid) process.kill(-child.pid, signal)
     } catch {
-      // the group is already gone
+      // already gone
     }
   }
-  const stop = async () => {
-    await stopChild(child, signalGroup)
-    // workers that outlive the leader would keep the ports
-    signalGroup('SIGKILL')
-    cancelWatchdog()
-  }
+  const onExit = () => killGroup('SIGKILL')
+  process.once('exit', onExit)
   const baseUrl = `http://127.0.0.1:${port}`
   try {
-    await waitForHealth(
-      baseUrl,
-      () => spawnError?.message ?? (child.exitCode ?? child.signalCode ?? undefined)?.toString(),
-      () => output,
-    )
+    await waitForHealth(baseUrl, child, 120_000, () => output)
   } catch (err) {
-    await stop()
+    killGroup('SIGKILL')
     throw err
   }
-  return { baseUrl, port, stop }
+  return {
+    baseUrl,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        process.removeListener('exit', onExit)
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        const hard = setTimeout(() => killGroup('SIGKILL'), 5_000)
+        child.once('exit', () => {
+          clearTimeout(hard)
+          resolve()
+        })
+        killGroup('SIGTERM')
+      }),
+  }
 }
