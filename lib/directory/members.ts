@@ -29,7 +29,7 @@ import {
   leaveDepartmentWrites,
   subtreeIds,
 } from './departments.js'
-import { leaveAllGroupsWrites } from './groups.js'
+import { leaveAllGroupsWrites, listGroupMembers } from './groups.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
 const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
@@ -302,6 +302,7 @@ export interface ListMembersInput {
   status?: 'active' | 'disabled'
   q?: string
   departmentId?: string
+  groupId?: string
   includeSubDepartments?: boolean
   limit: number
   cursor?: string
@@ -310,12 +311,17 @@ export interface ListMembersInput {
 /** A page of members, or the exact matches of a mobile number, e-mail address or full name. */
 export const listMembers = async (tenantId: string, input: ListMembersInput) => {
   const cipher = await tenantCipher(tenantId)
-  if (input.departmentId) {
+  if (input.departmentId || input.groupId) {
     // Bounded by the edition's seat limit (at most 1,000 members): one page.
-    const deptIds = input.includeSubDepartments
-      ? await subtreeIds(tenantId, input.departmentId)
-      : [input.departmentId]
-    const ids = await departmentMemberIds(tenantId, deptIds)
+    const byDept = input.departmentId
+      ? await departmentMemberIds(
+          tenantId,
+          input.includeSubDepartments ? await subtreeIds(tenantId, input.departmentId) : [input.departmentId],
+        )
+      : undefined
+    const byGroup = input.groupId ? await listGroupMembers(tenantId, input.groupId) : undefined
+    const ids =
+      byDept && byGroup ? byDept.filter((id) => byGroup.includes(id)) : ((byDept ?? byGroup) as string[])
     const found = await Promise.all(ids.map((id) => getMembership('tenant', tenantId, id)))
     const items = found.filter(
       (m): m is Membership => m !== undefined && (!input.status || m.status === input.status),

@@ -66,6 +66,10 @@ export const ListMembersQuery = PageQuery.extend({
     .string()
     .regex(/^[0-9a-z]{10,40}$/, 'not a department id')
     .optional(),
+  groupId: z
+    .string()
+    .regex(/^[0-9a-z]{10,40}$/, 'not a group id')
+    .optional(),
   /** with departmentId: members of its sub-departments too */
   includeSubDepartments: z
     .enum(['true', 'false'])

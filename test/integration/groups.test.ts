@@ -40,6 +40,11 @@ describe('user groups', () => {
     expect(
       (await call(directory, 'GET', `/v1/members/${m1}/groups`, { token: t.accessToken })).body.items,
     ).toEqual([gid])
+    const filtered = await call(directory, 'GET', '/v1/members', {
+      token: t.accessToken,
+      query: { groupId: gid },
+    })
+    expect(filtered.body.items.map((m: { memberId: string }) => m.memberId).sort()).toEqual([m1, m2].sort())
     const renamed = await call(directory, 'PATCH', `/v1/groups/${gid}`, {
       token: t.accessToken,
       body: { name: 'HSE team' },
