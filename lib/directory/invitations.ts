@@ -320,7 +320,7 @@ export const decideJoinRequest = async (
     .key({ tenantId, requestId })
     .options({ consistent: true })
     .send()
-  if (!request || request.status !== 'pending') throw notFound('join request')
+  if (request?.status !== 'pending') throw notFound('join request')
   const decided = JoinRequestEntity.build(UpdateTransaction)
     .item({ tenantId, requestId, status: approve ? 'approved' : 'rejected' })
     .options({ condition: { attr: 'status', eq: 'pending' } })
