@@ -9,6 +9,7 @@ import { formatCsv, parseCsv } from './csv.js'
 import { createDepartment, type Department, departmentTree } from './departments.js'
 import { addMember, listMembers } from './members.js'
 import { AddMemberBody } from './schemas.js'
+import { readXlsx, XlsxError } from './xlsx.js'
 
 export const MAX_IMPORT_ROWS = 2000
 const COLUMNS = {
@@ -83,17 +84,27 @@ const pool = async <T>(items: T[], size: number, fn: (item: T) => Promise<void>)
 }
 
 /**
- * Imports members from CSV. A dry run reports, row by row, what would happen and why a row is
+ * Imports members from CSV or XLSX. A dry run reports, row by row, what would happen and why a row is
  * refused; applying does it. A bad row never blocks the good ones, the seat limit holds as for
  * any add, and a member who is already there (same mobile or e-mail) is left unchanged, so
  * running the same file again changes nothing.
  */
+const rowsOf = (input: { format: 'csv' | 'xlsx'; content: string }) => {
+  if (input.format === 'csv') return parseCsv(input.content)
+  try {
+    return readXlsx(Buffer.from(input.content, 'base64'))
+  } catch (err) {
+    if (!(err instanceof XlsxError)) throw err
+    throw new AppError('VALIDATION_FAILED', err.message, [{ path: 'body.content', message: err.message }])
+  }
+}
+
 export const importMembers = async (
   tenantId: string,
   actor: Principal,
-  input: { content: string; dryRun: boolean },
+  input: { format: 'csv' | 'xlsx'; content: string; dryRun: boolean },
 ) => {
-  const [header, ...lines] = parseCsv(input.content)
+  const [header, ...lines] = rowsOf(input)
   if (!header)
     throw new AppError('VALIDATION_FAILED', 'the file is empty', [
       { path: 'body.content', message: 'no rows' },

@@ -282,9 +282,9 @@ export const RequestIdParams = z.object({
 
 export const ImportBody = z
   .object({
-    format: z.literal('csv'),
-    /** the file's text; columns name, mobile, email, employeeNo, departments ("A/B;C") */
-    content: z.string().min(1).max(2_000_000),
+    format: z.enum(['csv', 'xlsx']),
+    /** CSV: the file's text; XLSX: the file, base64. Columns: name, mobile, email, employeeNo, departments ("A/B;C") */
+    content: z.string().min(1).max(4_000_000),
     dryRun: z.boolean().default(true),
   })
   .strict()

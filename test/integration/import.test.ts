@@ -4,6 +4,7 @@ import { parseCsv } from '../../lib/directory/csv.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { writeXlsx } from '../support/xlsx-writer.js'
 
 useTestTable()
 
@@ -101,6 +102,29 @@ describe('member import and export', () => {
       r.reason?.startsWith('SEAT_LIMIT_REACHED'),
     )
     expect(seatRefusals.length).toBe(57 - 49)
+  })
+
+  it('imports the same rows from an .xlsx workbook', async () => {
+    const t = await openTenant(platformToken)
+    const rows = parseCsv(file(30)).map((r, i) =>
+      i > 0 && r[1] ? [r[0], Number(r[1].replace('+', '')), ...r.slice(2)] : r,
+    ) as (string | number)[][]
+    const content = writeXlsx(rows).toString('base64')
+    const applied = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'xlsx', content, dryRun: false },
+    })
+    expect(applied.body.summary).toMatchObject({ rows: 30, added: 29, refused: 1 })
+    const one = await call(directory, 'GET', '/v1/members', {
+      token: t.accessToken,
+      query: { q: '8613900000007' }, // a spreadsheet keeps the number, not its '+'
+    })
+    expect(one.body.items[0]).toMatchObject({ name: 'Worker, 7', email: 'w7@plant.test' })
+    const garbage = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'xlsx', content: Buffer.from('not a zip').toString('base64') },
+    })
+    expect(garbage.status).toBe(400)
   })
 
   it('refuses a file without a name column, and keeps export to admins with the permission', async () => {
