@@ -5,9 +5,9 @@ import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 import { listAudit } from '../../lib/directory/audit.js'
+import { removeDepartment } from '../../lib/directory/department-removal.js'
 import {
   createDepartment,
-  deleteDepartment,
   departmentTree,
   moveDepartment,
   updateDepartment,
@@ -313,10 +313,17 @@ export const deleteDepartmentRoute = defineRoute({
   operationId: 'deleteDepartment',
   method: 'DELETE',
   path: '/v1/departments/{deptId}',
-  summary: 'Delete a department without sub-departments or members',
+  summary:
+    'Delete a department: an empty one, or with moveTo, after moving its sub-departments and members there',
   tag,
   access: departments,
   params: DeptIdParams,
+  query: z.object({
+    moveTo: z
+      .string()
+      .regex(/^[0-9a-z]{10,40}$/, 'not a department id')
+      .optional(),
+  }),
   response: NoContent,
   status: 204,
   errors: ['NOT_FOUND', 'INVALID_STATE'],
@@ -621,7 +628,7 @@ export const routes = [
     return undefined
   }),
   bind(deleteDepartmentRoute, async (req) => {
-    await deleteDepartment(tenantOf(req.principal), who(req.principal), req.params.deptId)
+    await removeDepartment(tenantOf(req.principal), who(req.principal), req.params.deptId, req.query.moveTo)
     return undefined
   }),
   bind(setDepartmentsRoute, async (req) =>

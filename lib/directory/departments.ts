@@ -134,6 +134,10 @@ export const departmentTree = async (tenantId: string): Promise<Department[]> =>
   return roots
 }
 
+/** The ids of a department's direct sub-departments. */
+export const childIds = async (tenantId: string, deptId: string): Promise<string[]> =>
+  (await snapshot(tenantId)).rows.filter((r) => r.parentId === deptId).map((r) => r.deptId)
+
 /** The ids of a department and all below it. */
 export const subtreeIds = async (tenantId: string, deptId: string): Promise<string[]> => {
   const { rows, byId } = await snapshot(tenantId)

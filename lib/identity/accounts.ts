@@ -1,5 +1,6 @@
 import {
   $remove,
+  $set,
   ConditionCheck,
   DeleteTransaction,
   GetItemCommand,
@@ -109,7 +110,14 @@ export const updateMembership = (
   MembershipEntity.build(UpdateTransaction)
     .item({
       ...key,
-      ...Object.fromEntries(Object.entries(set).map(([k, v]) => [k, v === undefined ? $remove() : v])),
+      // Lists are replaced whole ($set): the toolbox otherwise updates them index by index, so
+      // [a, b] -> [c] would leave [c, b] (a removed role or department would stay).
+      ...Object.fromEntries(
+        Object.entries(set).map(([k, v]) => [
+          k,
+          v === undefined ? $remove() : Array.isArray(v) ? $set(v) : v,
+        ]),
+      ),
     } as never)
     .options({ condition: { attr: 'accountId', exists: true } })
 

@@ -142,6 +142,39 @@ describe('departments', () => {
     expect(unknown.status).toBe(400)
   })
 
+  it('deletes a department with moveTo: its sub-departments and members move first', async () => {
+    const t = await openTenant(platformToken)
+    const old = await mk(t.accessToken, 'Old')
+    const child = await mk(t.accessToken, 'Child', old)
+    const target = await mk(t.accessToken, 'Target')
+    const added = await call(directory, 'POST', '/v1/members', {
+      token: t.accessToken,
+      body: { name: 'Mover', email: `mover-${Date.now()}@corp.test`, departmentIds: [old, target] },
+    })
+    const intoItself = await call(directory, 'DELETE', `/v1/departments/${old}`, {
+      token: t.accessToken,
+      query: { moveTo: child },
+    })
+    expect(intoItself.status).toBe(400)
+    expect(intoItself.body.error.details[0].path).toBe('query.moveTo')
+    expect(
+      (
+        await call(directory, 'DELETE', `/v1/departments/${old}`, {
+          token: t.accessToken,
+          query: { moveTo: target },
+        })
+      ).status,
+    ).toBe(204)
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body
+      .items as Node[]
+    expect(tree.map((d) => d.name)).toEqual(['Target'])
+    expect(tree[0]?.children.map((d) => d.deptId)).toEqual([child])
+    const member = await call(directory, 'GET', `/v1/members/${added.body.member.memberId}`, {
+      token: t.accessToken,
+    })
+    expect(member.body.departmentIds).toEqual([target])
+  })
+
   it('reads a 1,000-department tree in a bounded number of requests', async () => {
     const t = await openTenant(platformToken)
     const tenantId = t.tenant.tenantId as string

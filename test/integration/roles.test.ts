@@ -103,10 +103,17 @@ describe('roles and business administrators', () => {
     expect(
       (await call(directory, 'DELETE', `/v1/roles/${holder.roleId}`, { token: t.accessToken })).status,
     ).toBe(409)
-    await call(directory, 'PUT', `/v1/members/${holder.memberId}/roles`, {
+    const stripped = await call(directory, 'PUT', `/v1/members/${holder.memberId}/roles`, {
       token: t.accessToken,
       body: { roleIds: [] },
     })
+    expect(stripped.body).toMatchObject({ roles: [], permissions: [] })
+    // the member's next session carries nothing of the role
+    const after = await login(holder.email, 'Business-admin-1')
+    expect((await call(directory, 'GET', '/v1/tenant/audit', { token: after.accessToken })).status).toBe(403)
+    expect(
+      (await call(directory, 'GET', `/v1/members/${holder.memberId}`, { token: t.accessToken })).body.roles,
+    ).toEqual([])
     expect(
       (await call(directory, 'DELETE', `/v1/roles/${holder.roleId}`, { token: t.accessToken })).status,
     ).toBe(204)
