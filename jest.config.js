@@ -1,18 +1,24 @@
 /** Projects: unit (no I/O), integration (DynamoDB Local), infra (CDK assertions), e2e (serverless-offline). */
 const shared = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
-  // jose and middy ship ES modules only
+  // ESM-only packages must be transformed too
   transformIgnorePatterns: ['node_modules/(?!(jose|@middy)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 }
 
-module.exports = {
-  testTimeout: 60_000,
+// Jest runs a global setup once even when several projects name it, and only for projects
+// with tests selected: a unit-only run starts no DynamoDB Local.
+const withDynamoDb = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+}
+
+module.exports = {
+  testTimeout: 60_000,
   projects: ['unit', 'integration', 'infra', 'e2e'].map((name) => ({
     ...shared,
+    ...(name === 'integration' || name === 'e2e' ? withDynamoDb : {}),
     displayName: name,
     testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
   })),

@@ -9,6 +9,11 @@ export const DEFAULT_MASTER_KEY_FILE = join(LOCAL_DIR, 'master.key')
 export const ensureMasterKeyFile = (file: string = DEFAULT_MASTER_KEY_FILE): string => {
   if (existsSync(file)) return file
   mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+  try {
+    // 'wx': two processes starting at once must not replace each other's key
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
   return file
 }

@@ -1,49 +1,58 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { freePort, isPortFree } from './dynamodb-local.js'
 import { REPO_ROOT } from './paths.js'
+import { freePort, isPortFree, killWithParent, stopChild } from './process.js'
+
+const READY_TIMEOUT_MS = 180_000
 
 export interface RunningApi {
   baseUrl: string
+  port: number
   stop(): Promise<void>
 }
 
-const waitForHealth = async (
-  baseUrl: string,
-  child: ChildProcess,
-  timeoutMs: number,
-  output: () => string,
-) => {
-  const deadline = Date.now() + timeoutMs
+export interface OfflineOptions {
+  /** The functions' settings, usually from localEnv(). */
+  env: Record<string, string>
+  /** HTTP port; unset or 0 picks a free one. */
+  port?: number
+  /** serverless-offline's internal Lambda invoke port (default 3002 would clash between runs). */
+  lambdaPort?: number
+  /** Keep serverless-offline's output to ourselves unless it fails. */
+  quiet?: boolean
+}
+
+const waitForHealth = async (baseUrl: string, exited: () => string | undefined, output: () => string) => {
+  const deadline = Date.now() + READY_TIMEOUT_MS
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`serverless-offline exited (${child.exitCode}):\n${output()}`)
+    const exit = exited()
+    if (exit) throw new Error(`serverless-offline exited (${exit}) before answering:\n${output()}`)
     try {
-      if ((await fetch(`${baseUrl}/v1/health`)).ok) return
+      if ((await fetch(`${baseUrl}/v1/health`)).status === 200) return
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250))
   }
-  throw new Error(`serverless-offline did not answer within ${timeoutMs} ms:\n${output()}`)
+  throw new Error(
+    `serverless-offline did not answer ${baseUrl}/v1/health within ${READY_TIMEOUT_MS} ms:\n${output()}`,
+  )
 }
 
 /**
  * Runs the real handlers behind serverless-offline (stage `local`), bundled by serverless-esbuild
- * as in AWS. Runs in its own process group so stop() ends it and every worker it started.
+ * as in AWS. It runs in a process group of its own, so stop() ends it and every worker it started.
  */
-export const startOffline = async (options: {
-  env: Record<string, string>
-  port?: number
-  quiet?: boolean
-}): Promise<RunningApi> => {
-  const port = options.port ?? (await freePort())
-  const lambdaPort = await freePort()
-  for (const p of [port]) {
+export const startOffline = async (options: OfflineOptions): Promise<RunningApi> => {
+  const port = options.port || (await freePort())
+  const lambdaPort = options.lambdaPort || (await freePort())
+  for (const [p, what] of [
+    [port, 'HTTP port (PORT)'],
+    [lambdaPort, 'Lambda port (LAMBDA_PORT)'],
+  ] as const) {
     if (!(await isPortFree(p)))
-      throw new Error(`port ${p} is in use: stop what runs there or set PORT to another port`)
+      throw new Error(`${what} ${p} is in use: stop what listens there or choose another`)
   }
-  let output = ''
   const child = spawn(
     process.execPath,
     [
@@ -52,6 +61,8 @@ export const startOffline = async (options: {
       'start',
       '--stage',
       'local',
+      '--host',
+      '127.0.0.1',
       '--httpPort',
       String(port),
       '--lambdaPort',
@@ -65,40 +76,43 @@ export const startOffline = async (options: {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
+  let output = ''
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000)
     if (!options.quiet) process.stdout.write(chunk)
   }
-  child.stdout?.on('data', collect)
-  child.stderr?.on('data', collect)
-  const killGroup = (signal: NodeJS.Signals) => {
+  child.stdout.on('data', collect)
+  child.stderr.on('data', collect)
+  let spawnError: Error | undefined
+  child.once('error', (err) => {
+    spawnError = err
+  })
+  const pid = child.pid
+  if (pid === undefined) throw new Error('cannot start serverless-offline: no pid')
+  const cancelWatchdog = killWithParent(pid, { group: true })
+  const signalGroup = (signal: NodeJS.Signals) => {
     try {
-      if (child.pid) process.kill(-child.pid, signal)
+      process.kill(-pid, signal)
     } catch {
-      // already gone
+      // the group is already gone
     }
   }
-  const onExit = () => killGroup('SIGKILL')
-  process.once('exit', onExit)
+  const stop = async () => {
+    await stopChild(child, signalGroup)
+    // workers that outlive the leader would keep the ports
+    signalGroup('SIGKILL')
+    cancelWatchdog()
+  }
   const baseUrl = `http://127.0.0.1:${port}`
   try {
-    await waitForHealth(baseUrl, child, 120_000, () => output)
+    await waitForHealth(
+      baseUrl,
+      () => spawnError?.message ?? (child.exitCode ?? child.signalCode ?? undefined)?.toString(),
+      () => output,
+    )
   } catch (err) {
-    killGroup('SIGKILL')
+    await stop()
     throw err
   }
-  return {
-    baseUrl,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        process.removeListener('exit', onExit)
-        if (child.exitCode !== null || child.signalCode !== null) return resolve()
-        const hard = setTimeout(() => killGroup('SIGKILL'), 5_000)
-        child.once('exit', () => {
-          clearTimeout(hard)
-          resolve()
-        })
-        killGroup('SIGTERM')
-      }),
-  }
+  return { baseUrl, port, stop }
 }

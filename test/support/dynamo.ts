@@ -6,27 +6,35 @@ import { resetKeyWrapper } from '../../lib/core/crypto/key-wrapper.js'
 import { resetDocumentClient } from '../../lib/core/db/client.js'
 import { createTable, deleteTable } from '../../scripts/local/create-table.js'
 import { localEnv } from '../../scripts/local/env.js'
+import { TEST_ENV } from './shared-stack.js'
 
-let tables = 0
-
-export const testEndpoint = (): string => {
-  const endpoint = process.env.ATRIUM_TEST_DYNAMODB_ENDPOINT
-  if (!endpoint)
-    throw new Error('DynamoDB Local is not running: run tests through jest (global setup starts it)')
-  return endpoint
+const fromSetup = (variable: string): string => {
+  const value = process.env[variable]
+  if (!value)
+    throw new Error(
+      `${variable} is not set: run the tests through jest (its global setup starts DynamoDB Local)`,
+    )
+  return value
 }
 
-/** Points the process at a fresh table for this test file, with every cache reset. */
+/** The run's shared DynamoDB Local. */
+export const testEndpoint = (): string => fromSetup(TEST_ENV.endpoint)
+export const testMasterKeyFile = (): string => fromSetup(TEST_ENV.masterKeyFile)
+
+let tables = 0
+/** Unique across the run: test files run in parallel workers unless --runInBand. */
+export const uniqueTableName = (prefix = 'atrium-test'): string =>
+  `${prefix}-${process.pid}-${++tables}-${Date.now().toString(36)}`
+
+/** The functions' settings for `tableName` on the shared DynamoDB Local. */
+export const testEnv = (tableName: string): Record<string, string> => ({
+  ...localEnv({ endpoint: testEndpoint(), tableName, masterKeyFile: testMasterKeyFile() }),
+  LOG_LEVEL: 'error',
+})
+
+/** Points this process at `tableName`, dropping every setting, client and key cached for another. */
 export const pointAt = (tableName: string): void => {
-  Object.assign(
-    process.env,
-    localEnv({
-      endpoint: testEndpoint(),
-      tableName,
-      masterKeyFile: process.env.ATRIUM_TEST_MASTER_KEY_FILE as string,
-    }),
-    { LOG_LEVEL: 'error' },
-  )
+  Object.assign(process.env, testEnv(tableName))
   resetConfig()
   resetDocumentClient()
   resetKeyWrapper()
@@ -35,9 +43,9 @@ export const pointAt = (tableName: string): void => {
   forgetVerificationKeys()
 }
 
-/** A fresh table per test file on the run's shared DynamoDB Local; deleted afterwards. */
+/** A fresh table for this test file on the run's shared DynamoDB Local; deleted afterwards. */
 export const useTestTable = (): { tableName: string } => {
-  const state = { tableName: `atrium-test-${process.pid}-${++tables}-${Date.now()}` }
+  const state = { tableName: uniqueTableName() }
   beforeAll(async () => {
     await createTable(testEndpoint(), state.tableName)
     pointAt(state.tableName)

@@ -5,6 +5,7 @@ import { register } from 'tsx/cjs/api'
 import type * as DynamoDbLocal from '../../scripts/local/dynamodb-local.js'
 import type * as LocalEnv from '../../scripts/local/env.js'
 import type * as MasterKey from '../../scripts/local/master-key.js'
+import type * as Shared from './shared-stack.js'
 
 /** One DynamoDB Local for the whole run; each test file makes its own table on it. */
 export default async function globalSetup(): Promise<void> {
@@ -13,20 +14,22 @@ export default async function globalSetup(): Promise<void> {
   const { startDynamoDbLocal } = require('../../scripts/local/dynamodb-local.ts') as typeof DynamoDbLocal
   const { ensureMasterKeyFile } = require('../../scripts/local/master-key.ts') as typeof MasterKey
   const { localEnv } = require('../../scripts/local/env.ts') as typeof LocalEnv
+  const { TEST_ENV } = require('./shared-stack.ts') as typeof Shared
   unregister()
+  // the SDK's notice that it will require Node 22, once per run is enough
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const started = Date.now()
   const dynamo = await startDynamoDbLocal()
-  const masterKeyFile = ensureMasterKeyFile(join(mkdtempSync(join(tmpdir(), 'atrium-test-')), 'master.key'))
-  process.env.ATRIUM_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint
-  process.env.ATRIUM_TEST_MASTER_KEY_FILE = masterKeyFile
+  const keyDir = mkdtempSync(join(tmpdir(), 'atrium-test-'))
+  const masterKeyFile = ensureMasterKeyFile(join(keyDir, 'master.key'))
+  process.env[TEST_ENV.endpoint] = dynamo.endpoint
+  process.env[TEST_ENV.masterKeyFile] = masterKeyFile
   // Handlers validate settings when imported; each test file then points them at its own table.
   Object.assign(
     process.env,
     localEnv({ endpoint: dynamo.endpoint, tableName: 'atrium-test-no-table', masterKeyFile }),
-    {
-      LOG_LEVEL: 'error',
-    },
+    { LOG_LEVEL: 'error' },
   )
-  ;(globalThis as { atriumDynamo?: typeof dynamo }).atriumDynamo = dynamo
+  ;(globalThis as Shared.SharedStack).atriumTestStack = { stop: dynamo.stop, keyDir }
   console.log(`\nDynamoDB Local ready on ${dynamo.endpoint} in ${Date.now() - started} ms`)
 }

@@ -1,3 +1,9 @@
+import { rmSync } from 'node:fs'
+import type { SharedStack } from './shared-stack.js'
+
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { atriumDynamo?: { stop(): Promise<void> } }).atriumDynamo?.stop()
+  const stack = (globalThis as SharedStack).atriumTestStack
+  if (!stack) return
+  await stack.stop()
+  rmSync(stack.keyDir, { recursive: true, force: true })
 }
