@@ -22,7 +22,7 @@ import {
   removeGroupMember,
   renameGroup,
 } from '../../lib/directory/groups.js'
-import { exportMembers, importMembers } from '../../lib/directory/import-export.js'
+import { exportMembers, importDepartments, importMembers } from '../../lib/directory/import-export.js'
 import {
   createInvitation,
   decideJoinRequest,
@@ -53,6 +53,7 @@ import {
   CreateDepartmentBody,
   CreateInvitationBody,
   CreateRoleBody,
+  DepartmentImportReportSchema,
   DepartmentSchema,
   DeptIdParams,
   GroupBody,
@@ -591,6 +592,17 @@ export const exportRoute = defineRoute({
   raw: true,
 })
 
+export const importDepartmentsRoute = defineRoute({
+  operationId: 'importDepartments',
+  method: 'POST',
+  path: '/v1/departments/import',
+  summary: 'Import departments from CSV or XLSX (a path column, "Plant 1/Assembly"): dry run, then apply',
+  tag,
+  access: departments,
+  body: ImportBody,
+  response: DepartmentImportReportSchema,
+})
+
 const who = (p: Principal | undefined) => p as Principal
 const tenantOf = (p: Principal | undefined) => who(p).tenantId as string
 
@@ -663,6 +675,9 @@ export const routes = [
   ),
   bind(rejectRoute, async (req) =>
     decideJoinRequest(tenantOf(req.principal), who(req.principal), req.params.requestId, false),
+  ),
+  bind(importDepartmentsRoute, async (req) =>
+    importDepartments(tenantOf(req.principal), who(req.principal), req.body),
   ),
   bind(importRoute, async (req) => importMembers(tenantOf(req.principal), who(req.principal), req.body)),
   bind(exportRoute, async (req) => ({

@@ -247,3 +247,45 @@ export const exportMembers = async (tenantId: string, actor: Principal) => {
   )
   return formatCsv(rows)
 }
+
+/**
+ * Imports departments: a `path` column ("Plant 1/Assembly"); missing departments along each path
+ * are created, existing ones left as they are, so the same file can be run again.
+ */
+export const importDepartments = async (
+  tenantId: string,
+  actor: Principal,
+  input: { format: 'csv' | 'xlsx'; content: string; dryRun: boolean },
+) => {
+  const [header, ...lines] = rowsOf(input)
+  const column = header?.findIndex((h) => h.trim().toLowerCase() === 'path') ?? -1
+  if (column < 0) {
+    throw new AppError('VALIDATION_FAILED', 'the header needs a path column', [
+      { path: 'body.content', message: 'no path column' },
+    ])
+  }
+  if (lines.length > MAX_IMPORT_ROWS) {
+    throw new AppError('VALIDATION_FAILED', `at most ${MAX_IMPORT_ROWS} rows per file`, [
+      { path: 'body.content', message: 'too many rows' },
+    ])
+  }
+  const byPath = pathIndex(await departmentTree(tenantId))
+  const planned = new Set<string>()
+  const rows = lines.map((cells, i) => {
+    const path = splitPaths(cells[column] ?? '')[0]
+    if (!path) return { row: i + 2, outcome: 'refused' as const, reason: 'path: empty' }
+    if (path.split('/').some((name) => name.length > 100))
+      return { row: i + 2, outcome: 'refused' as const, reason: 'path: a name is over 100 characters' }
+    const known = byPath.has(path.toLowerCase()) || planned.has(path.toLowerCase())
+    planned.add(path.toLowerCase())
+    return { row: i + 2, path, outcome: known ? ('unchanged' as const) : ('would-create' as const) }
+  })
+  if (!input.dryRun) {
+    for (const r of rows) {
+      if (r.outcome !== 'would-create' || !('path' in r) || !r.path) continue
+      await ensurePath(tenantId, actor, r.path, byPath)
+      Object.assign(r, { outcome: 'created' })
+    }
+  }
+  return { dryRun: input.dryRun, rows }
+}

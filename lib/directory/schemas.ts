@@ -312,3 +312,17 @@ export const ImportReportSchema = z
     ),
   })
   .meta({ id: 'ImportReport' })
+
+export const DepartmentImportReportSchema = z
+  .object({
+    dryRun: z.boolean(),
+    rows: z.array(
+      z.object({
+        row: z.number(),
+        path: z.string().optional(),
+        outcome: z.enum(['created', 'would-create', 'unchanged', 'refused']),
+        reason: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'DepartmentImportReport' })

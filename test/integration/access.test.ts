@@ -136,6 +136,66 @@ describe('access rules on every route', () => {
     expect(JSON.stringify(other.body)).not.toContain(b.tenant.code)
   })
 
+  it("never lets one tenant's admin reach another tenant's directory objects, on any route", async () => {
+    const b2 = await openTenant(tokens.platform)
+    const bToken = b2.accessToken
+    const post = (path: string, body: unknown) => call(directory, 'POST', path, { token: bToken, body })
+    const member = (await post('/v1/members', { name: 'B Person', email: `bp-${Date.now()}@b.test` })).body
+      .member.memberId
+    const dept = (await post('/v1/departments', { name: 'B Dept' })).body.deptId
+    const group = (await post('/v1/groups', { name: 'B Group' })).body.groupId
+    const role = (await post('/v1/roles', { name: 'B Role', permissions: ['members.read'] })).body.roleId
+    const invite = (await post('/v1/invitations', { needsApproval: true })).body
+    const request = (
+      await call(directory, 'POST', '/v1/invitations/redeem', {
+        body: {
+          code: invite.code,
+          name: 'Asker',
+          email: `ask-${Date.now()}@b.test`,
+          password: 'Asker-pass-123',
+        },
+      })
+    ).body.requestId
+    const ids: Record<string, string> = {
+      memberId: member,
+      deptId: dept,
+      groupId: group,
+      roleId: role,
+      inviteId: invite.inviteId,
+      requestId: request,
+    }
+    const bodies: Record<string, unknown> = {
+      updateMember: { name: 'Taken' },
+      setMemberRoles: { roleIds: [] },
+      setMemberDepartments: { departmentIds: [] },
+      updateDepartment: { name: 'Taken' },
+      moveDepartment: { parentId: null },
+      renameGroup: { name: 'Taken' },
+      addGroupMembers: { memberIds: [member] },
+      updateRole: { name: 'Taken' },
+    }
+    const routes = allRoutes().filter(
+      (r) => r.spec.tag !== 'Tenants' && r.spec.params && !('public' in r.spec.access),
+    )
+    expect(routes.length).toBeGreaterThan(15)
+    for (const { spec } of routes) {
+      const path = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] as string)
+      const res = await call(handlerOf(spec.tag), spec.method, path, {
+        token: a.accessToken,
+        body: bodies[spec.operationId],
+      })
+      expect([spec.operationId, res.status]).toEqual([spec.operationId, 404])
+    }
+    // and nothing of B changed
+    const get = (path: string) => call(directory, 'GET', path, { token: bToken })
+    expect((await get(`/v1/members/${member}`)).body).toMatchObject({ name: 'B Person', status: 'active' })
+    expect((await get('/v1/departments')).body.items.map((d: { name: string }) => d.name)).toEqual(['B Dept'])
+    expect((await get('/v1/groups')).body.items.map((g: { name: string }) => g.name)).toEqual(['B Group'])
+    expect((await get('/v1/roles')).body.items.map((r: { name: string }) => r.name)).toEqual(['B Role'])
+    expect((await get('/v1/invitations')).body.items[0]).toMatchObject({ revoked: false })
+    expect((await get('/v1/join-requests')).body.items).toHaveLength(1)
+  })
+
   it("refuses writes from a frozen tenant's read-only session with TENANT_FROZEN", async () => {
     const write = defineRoute({
       operationId: 'probeWrite',

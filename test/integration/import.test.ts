@@ -127,6 +127,43 @@ describe('member import and export', () => {
     expect(garbage.status).toBe(400)
   })
 
+  it('imports departments from a path column, once', async () => {
+    const t = await openTenant(platformToken)
+    const content = 'path\nPlant 1/Assembly\nPlant 1/Paint\n"Office"\n\n/\nplant 1/assembly\n'
+    const dry = await call(directory, 'POST', '/v1/departments/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content },
+    })
+    expect(dry.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual([
+      'would-create',
+      'would-create',
+      'would-create',
+      'refused',
+      'unchanged',
+    ])
+    const applied = await call(directory, 'POST', '/v1/departments/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content, dryRun: false },
+    })
+    expect(applied.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual([
+      'created',
+      'created',
+      'created',
+      'refused',
+      'unchanged',
+    ])
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body.items
+    expect(tree.map((d: { name: string; children: unknown[] }) => [d.name, d.children.length])).toEqual([
+      ['Office', 0],
+      ['Plant 1', 2],
+    ])
+    const again = await call(directory, 'POST', '/v1/departments/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content, dryRun: false },
+    })
+    expect(again.body.rows.filter((r: { outcome: string }) => r.outcome === 'created')).toHaveLength(0)
+  })
+
   it('refuses a file without a name column, and keeps export to admins with the permission', async () => {
     const t = await openTenant(platformToken)
     const bad = await call(directory, 'POST', '/v1/members/import', {
