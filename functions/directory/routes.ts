@@ -5,6 +5,7 @@ import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { bind, defineRoute } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 import { listAudit } from '../../lib/directory/audit.js'
+import { importDepartments } from '../../lib/directory/department-import.js'
 import { removeDepartment } from '../../lib/directory/department-removal.js'
 import {
   createDepartment,
@@ -22,7 +23,6 @@ import {
   removeGroupMember,
   renameGroup,
 } from '../../lib/directory/groups.js'
-import { exportMembers, importDepartments, importMembers } from '../../lib/directory/import-export.js'
 import {
   createInvitation,
   decideJoinRequest,
@@ -34,6 +34,8 @@ import {
   revokeInvitation,
 } from '../../lib/directory/invitations.js'
 import { me, updateMe } from '../../lib/directory/me.js'
+import { exportMembers } from '../../lib/directory/member-export.js'
+import { importMembers } from '../../lib/directory/member-import.js'
 import {
   addMember,
   getMember,

@@ -2,6 +2,7 @@ import { DeleteTransaction, Entity, GetItemCommand, item, PutTransaction, string
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { table } from '../core/db/table.js'
+import { foldName } from '../core/text.js'
 
 /** Guard: a mobile number or an e-mail address belongs to one member of a tenant. */
 const ContactEntity = new Entity({
@@ -21,8 +22,7 @@ export const contactIndex = (cipher: FieldCipher, value: string) => {
   return cipher.blindIndex(`contact-${kind}`, normalised)
 }
 
-export const nameIndex = (cipher: FieldCipher, name: string) =>
-  cipher.blindIndex('name', name.trim().normalize('NFKC').toLowerCase().replace(/\s+/g, ' '))
+export const nameIndex = (cipher: FieldCipher, name: string) => cipher.blindIndex('name', foldName(name))
 
 export const claimContact = (tenantId: string, blindIndex: string, accountId: string) =>
   ContactEntity.build(PutTransaction)

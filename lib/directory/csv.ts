@@ -1,4 +1,7 @@
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends, a UTF-8 BOM tolerated. */
+/**
+ * RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends, a UTF-8 BOM tolerated. Blank
+ * records are kept, so a record's index is its row in a spreadsheet.
+ */
 export const parseCsv = (text: string): string[][] => {
   const rows: string[][] = []
   let row: string[] = []
@@ -29,7 +32,7 @@ export const parseCsv = (text: string): string[][] => {
     row.push(field)
     rows.push(row)
   }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''))
+  return rows
 }
 
 /** A cell a spreadsheet would run as a formula is prefixed, so an export cannot carry an attack. */

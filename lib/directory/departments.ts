@@ -17,6 +17,7 @@ import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '..
 import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
+import { foldName } from '../core/text.js'
 import { auditWrite } from './audit.js'
 
 /** A department; `childCount` and `memberCount` let the database refuse deleting a non-empty one. */
@@ -41,8 +42,9 @@ const DepartmentEntity = new Entity({
 })
 
 /**
- * The tree's version: every change of shape (create, move, delete) is conditioned on the
- * version it was computed from and bumps it, so a cycle check on a snapshot cannot be raced.
+ * The tree's version: every change of shape or of a name (create, move, rename, delete) is
+ * conditioned on the version it was computed from and bumps it, so a cycle check or a sibling-name
+ * check on a snapshot cannot be raced.
  */
 const TreeEntity = new Entity({
   name: 'DepartmentTree',
@@ -161,24 +163,52 @@ const childCountWrite = (tenantId: string, deptId: string, delta: number) =>
     .item({ tenantId, deptId, childCount: $add(delta) })
     .options({ condition: { attr: 'deptId', exists: true } })
 
-/** Runs a change of shape; a lost race on the tree version re-reads and tries again. */
+type Snapshot = Awaited<ReturnType<typeof snapshot>>
+
+/**
+ * Runs a change of the tree; a lost race on the tree version re-reads and tries again. `explain`
+ * turns the failed conditions of `writes` (their indexes) into the caller's error.
+ */
 const reshape = async <T>(
   tenantId: string,
-  fn: (snap: Awaited<ReturnType<typeof snapshot>>) => Promise<{ writes: WriteItem[]; result: T }>,
+  fn: (
+    snap: Snapshot,
+  ) => Promise<{ writes: WriteItem[]; result: T; explain?: (failed: number[]) => AppError }>,
 ) =>
   retryOnConflict(async () => {
     const snap = await snapshot(tenantId)
-    const { writes, result } = await fn(snap)
+    const { writes, result, explain } = await fn(snap)
     try {
       await executeTransactWrite(treeBump(tenantId, snap.version), ...writes)
     } catch (err) {
       const failed = failedConditions(err)
       if (failed.includes(0)) throw new StaleRead('the tree changed meanwhile')
-      if (failed.length > 0) throw new AppError('CONFLICT', 'the department changed meanwhile; retry')
+      if (failed.length > 0) {
+        throw (
+          explain?.(failed.map((i) => i - 1)) ??
+          new AppError('CONFLICT', 'the department changed meanwhile; retry')
+        )
+      }
       throw err
     }
     return result
   })
+
+/** Sibling departments never share a name, so a path ("Plant 1/Assembly") names one department. */
+const refuseTakenName = (
+  snap: Snapshot,
+  parentId: string,
+  name: string,
+  self: string | undefined,
+  field: string,
+) => {
+  const folded = foldName(name)
+  if (snap.rows.some((r) => r.parentId === parentId && r.deptId !== self && foldName(r.name) === folded)) {
+    throw new AppError('ALREADY_EXISTS', `a department named "${name}" is already there`, [
+      { path: field, message: 'a sibling department has this name' },
+    ])
+  }
+}
 
 const parentOf = (snap: Awaited<ReturnType<typeof snapshot>>, parentId: string | null | undefined) => {
   if (!parentId) return ROOT
@@ -197,6 +227,7 @@ export const createDepartment = (
 ) =>
   reshape(tenantId, async (snap) => {
     const parentId = parentOf(snap, input.parentId)
+    refuseTakenName(snap, parentId, input.name, undefined, 'body.name')
     const dept = {
       tenantId,
       deptId: newId(),
@@ -247,6 +278,7 @@ export const moveDepartment = (
         )
       }
     }
+    if (parentId !== dept.parentId) refuseTakenName(snap, parentId, dept.name, deptId, 'body.parentId')
     const writes: WriteItem[] = [
       DepartmentEntity.build(UpdateTransaction)
         .item({ tenantId, deptId, parentId, order: input.order ?? dept.order })
@@ -262,44 +294,44 @@ export const moveDepartment = (
     return { writes, result: undefined }
   })
 
-export const updateDepartment = async (
+/** Renames, reorders or sets the head of a department (the head must be one of its members). */
+export const updateDepartment = (
   tenantId: string,
   actor: Principal,
   deptId: string,
   input: { name?: string; order?: number; headId?: string | null },
-) => {
-  const set: Record<string, unknown> = {}
-  if (input.name !== undefined) set.name = input.name
-  if (input.order !== undefined) set.order = input.order
-  const extra: WriteItem[] = []
-  if (input.headId) {
-    // The head must be a member of this department.
-    extra.push(
-      DeptMemberEntity.build(ConditionCheck)
-        .key({ tenantId, deptId, memberId: input.headId })
-        .condition({ attr: 'memberId', exists: true }),
-    )
-    set.headId = input.headId
-  }
-  try {
-    await executeTransactWrite(
-      DepartmentEntity.build(UpdateTransaction)
-        .item({ tenantId, deptId, ...set, ...(input.headId === null ? { headId: $remove() } : {}) })
-        .options({ condition: { attr: 'deptId', exists: true } }),
-      ...extra,
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'department.updated', targetId: deptId }),
-    )
-  } catch (err) {
-    const failed = failedConditions(err)
-    if (failed.includes(0)) throw notFound('department')
-    if (failed.includes(1)) {
-      throw new AppError('VALIDATION_FAILED', 'the head must be a member of the department', [
-        { path: 'body.headId', message: 'not a member of this department' },
-      ])
+) =>
+  reshape(tenantId, async (snap) => {
+    const dept = snap.byId.get(deptId)
+    if (!dept) throw notFound('department')
+    if (input.name !== undefined) refuseTakenName(snap, dept.parentId, input.name, deptId, 'body.name')
+    const set: Record<string, unknown> = {}
+    if (input.name !== undefined) set.name = input.name
+    if (input.order !== undefined) set.order = input.order
+    if (input.headId) set.headId = input.headId
+    return {
+      writes: [
+        DepartmentEntity.build(UpdateTransaction)
+          .item({ tenantId, deptId, ...set, ...(input.headId === null ? { headId: $remove() } : {}) })
+          .options({ condition: { attr: 'deptId', exists: true } }),
+        auditWrite(tenantId, { actorId: actor.accountId, action: 'department.updated', targetId: deptId }),
+        ...(input.headId
+          ? [
+              DeptMemberEntity.build(ConditionCheck)
+                .key({ tenantId, deptId, memberId: input.headId })
+                .condition({ attr: 'memberId', exists: true }),
+            ]
+          : []),
+      ],
+      result: undefined,
+      explain: (failed) =>
+        failed.includes(2)
+          ? new AppError('VALIDATION_FAILED', 'the head must be a member of the department', [
+              { path: 'body.headId', message: 'not a member of this department' },
+            ])
+          : notFound('department'),
     }
-    throw err
-  }
-}
+  })
 
 /** Deletes an empty department; the database refuses one that still has children or members. */
 export const deleteDepartment = (tenantId: string, actor: Principal, deptId: string) =>
@@ -350,18 +382,24 @@ export const leaveDepartmentWrites = (tenantId: string, deptId: string, memberId
     .options({ condition: { attr: 'memberCount', gt: 0 } }),
 ]
 
+/**
+ * The members of these departments: a range read per department, or, for a whole subtree, one
+ * read of every department place of the tenant (bounded by its seats), filtered here.
+ */
 export const departmentMemberIds = async (tenantId: string, deptIds: string[]) => {
+  const wanted = new Set(deptIds)
+  const prefixes = wanted.size > 3 ? ['DMEMBER#'] : [...wanted].map((d) => `DMEMBER#${d}#`)
   const ids = new Set<string>()
-  for (const deptId of deptIds) {
+  for (const prefix of prefixes) {
     let start: Record<string, unknown> | undefined
     do {
       const { Items = [], LastEvaluatedKey } = await table
         .build(QueryCommand)
         .entities(DeptMemberEntity)
-        .query({ partition: `T#${tenantId}`, range: { beginsWith: `DMEMBER#${deptId}#` } })
+        .query({ partition: `T#${tenantId}`, range: { beginsWith: prefix } })
         .options({ exclusiveStartKey: start as never })
         .send()
-      for (const i of Items) ids.add(i.memberId)
+      for (const i of Items) if (wanted.has(i.deptId)) ids.add(i.memberId)
       start = LastEvaluatedKey
     } while (start)
   }

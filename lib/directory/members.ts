@@ -5,12 +5,13 @@ import { nowIso } from '../core/clock.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
 import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
-import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { decodeCursor, encodeCursor, invalidCursor } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import {
   deleteMembership,
   getMembership,
+  getMemberships,
   listMemberships,
   type Membership,
   prepareAccount,
@@ -30,6 +31,7 @@ import {
   subtreeIds,
 } from './departments.js'
 import { leaveAllGroupsWrites, listGroupMembers } from './groups.js'
+import { memberAad, memberRecord, nameKeys } from './member-record.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
 const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
@@ -38,17 +40,11 @@ const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
   return cipher
 }
 
-const aad = (accountId: string, field: string) => `member:${accountId}:${field}`
-const nameKeys = (tenantId: string, cipher: FieldCipher, name: string, accountId: string) => ({
-  GSI2PK: `T#${tenantId}#NAME#${nameIndex(cipher, name)}`,
-  GSI2SK: accountId,
-})
-
 export const toMember = (cipher: FieldCipher, m: Membership): Member => ({
   memberId: m.accountId,
-  name: m.nameEnc ? cipher.decrypt(m.nameEnc, aad(m.accountId, 'name')) : '',
-  mobile: m.mobileEnc ? cipher.decrypt(m.mobileEnc, aad(m.accountId, 'mobile')) : undefined,
-  email: m.emailEnc ? cipher.decrypt(m.emailEnc, aad(m.accountId, 'email')) : undefined,
+  name: m.nameEnc ? cipher.decrypt(m.nameEnc, memberAad(m.accountId, 'name')) : '',
+  mobile: m.mobileEnc ? cipher.decrypt(m.mobileEnc, memberAad(m.accountId, 'mobile')) : undefined,
+  email: m.emailEnc ? cipher.decrypt(m.emailEnc, memberAad(m.accountId, 'email')) : undefined,
   employeeNo: m.employeeNo,
   departmentIds: m.departmentIds ?? [],
   status: m.status,
@@ -91,8 +87,6 @@ export const addMember = async (
   // Fail fast before hashing a password; the transaction below is what decides.
   if (tenant.memberCount >= tenant.limits.maxMembers) throw seatLimit(tenant.limits.maxMembers)
   const identifier = (input.mobile ?? input.email) as string
-  const mobileBi = input.mobile ? contactIndex(cipher, input.mobile) : undefined
-  const emailBi = input.email ? contactIndex(cipher, input.email) : undefined
   const departmentIds = [...new Set(input.departmentIds ?? [])]
   return retryOnConflict(async () => {
     const account = await prepareAccount(identifier, { password: options.password })
@@ -103,9 +97,7 @@ export const addMember = async (
       )
     }
     const { accountId } = account
-    const guards = [mobileBi, emailBi]
-      .filter((b): b is string => b !== undefined)
-      .map((b) => claimContact(tenantId, b, accountId))
+    const { fields, guards } = memberRecord(tenantId, cipher, accountId, input)
     const writes: WriteItem[] = [
       takeSeatWrite(tenantId),
       putMembership({
@@ -113,15 +105,10 @@ export const addMember = async (
         ctx: tenantId,
         ctxCode: tenant.code,
         accountId,
-        nameEnc: cipher.encrypt(input.name, aad(accountId, 'name')),
-        mobileEnc: input.mobile ? cipher.encrypt(input.mobile, aad(accountId, 'mobile')) : undefined,
-        emailEnc: input.email ? cipher.encrypt(input.email, aad(accountId, 'email')) : undefined,
+        ...fields,
         employeeNo: input.employeeNo,
         departmentIds,
-        mobileBi,
-        emailBi,
         createdAt: nowIso(),
-        ...nameKeys(tenantId, cipher, input.name, accountId),
         roles: [],
         permissions: [],
       }),
@@ -199,7 +186,7 @@ export const updateMember = async (
   const set: Record<string, unknown> = {}
   const writes: WriteItem[] = []
   if (input.name !== undefined) {
-    set.nameEnc = cipher.encrypt(input.name, aad(memberId, 'name'))
+    set.nameEnc = cipher.encrypt(input.name, memberAad(memberId, 'name'))
     Object.assign(set, nameKeys(tenantId, cipher, input.name, memberId))
   }
   for (const field of ['mobile', 'email'] as const) {
@@ -210,7 +197,7 @@ export const updateMember = async (
     if (old === next) continue
     if (old) writes.push(releaseContact(tenantId, old))
     if (next) writes.push(claimContact(tenantId, next, memberId))
-    set[`${field}Enc`] = value === null ? undefined : cipher.encrypt(value, aad(memberId, field))
+    set[`${field}Enc`] = value === null ? undefined : cipher.encrypt(value, memberAad(memberId, field))
     set[`${field}Bi`] = next
   }
   if (input.employeeNo !== undefined) set.employeeNo = input.employeeNo ?? undefined
@@ -308,45 +295,67 @@ export interface ListMembersInput {
   cursor?: string
 }
 
-/** A page of members, or the exact matches of a mobile number, e-mail address or full name. */
-export const listMembers = async (tenantId: string, input: ListMembersInput) => {
-  const cipher = await tenantCipher(tenantId)
-  if (input.departmentId || input.groupId) {
-    // Bounded by the edition's seat limit (at most 1,000 members): one page.
-    const byDept = input.departmentId
-      ? await departmentMemberIds(
-          tenantId,
-          input.includeSubDepartments ? await subtreeIds(tenantId, input.departmentId) : [input.departmentId],
-        )
-      : undefined
-    const byGroup = input.groupId ? await listGroupMembers(tenantId, input.groupId) : undefined
-    const ids =
-      byDept && byGroup ? byDept.filter((id) => byGroup.includes(id)) : ((byDept ?? byGroup) as string[])
-    const found = await Promise.all(ids.map((id) => getMembership('tenant', tenantId, id)))
-    const items = found.filter(
-      (m): m is Membership => m !== undefined && (!input.status || m.status === input.status),
-    )
-    return { items: items.map((m) => toMember(cipher, m)) }
-  }
+/**
+ * The ids a search or filter selects (all of them must hold), or undefined when none is given.
+ * Each source is bounded by the tenant's size, never by the whole table.
+ */
+const selectedIds = async (tenantId: string, cipher: FieldCipher, input: ListMembersInput) => {
+  const sources: Promise<string[]>[] = []
   if (input.q) {
     const q = input.q
     const byContact = /^[+\d\s\-()]{6,}$/.test(q) || q.includes('@')
-    const ids = byContact
-      ? [await memberByContact(tenantId, contactIndex(cipher, q))].filter((x): x is string => x !== undefined)
-      : ((
-          await table
+    sources.push(
+      byContact
+        ? memberByContact(tenantId, contactIndex(cipher, q)).then((id) => (id ? [id] : []))
+        : table
             .build(QueryCommand)
             .entities(MembershipEntity)
             .query({ index: 'GSI2', partition: `T#${tenantId}#NAME#${nameIndex(cipher, q)}` })
-            .options({ limit: input.limit })
             .send()
-        ).Items?.map((i) => i.accountId) ?? [])
-    const found = await Promise.all(ids.map((id) => getMembership('tenant', tenantId, id)))
-    const items = found.filter(
-      (m): m is Membership => m !== undefined && (!input.status || m.status === input.status),
+            .then(({ Items = [] }) => Items.map((i) => i.accountId)),
     )
-    return { items: items.map((m) => toMember(cipher, m)) }
   }
+  if (input.departmentId) {
+    const depts = input.includeSubDepartments
+      ? await subtreeIds(tenantId, input.departmentId)
+      : [input.departmentId]
+    sources.push(departmentMemberIds(tenantId, depts))
+  }
+  if (input.groupId) sources.push(listGroupMembers(tenantId, input.groupId))
+  if (sources.length === 0) return undefined
+  const [first = [], ...rest] = await Promise.all(sources)
+  return rest.reduce((ids, more) => ids.filter((id) => more.includes(id)), first)
+}
+
+/** A page of a selected set of members, in id order; the cursor is the last id given. */
+const pageOfIds = async (tenantId: string, cipher: FieldCipher, ids: string[], input: ListMembersInput) => {
+  const sorted = [...new Set(ids)].sort()
+  let at = 0
+  if (input.cursor) {
+    const after = decodeCursor(input.cursor, {})?.after
+    if (!after) throw invalidCursor()
+    at = sorted.findIndex((id) => id > after)
+    if (at < 0) at = sorted.length
+  }
+  const items: Member[] = []
+  while (items.length < input.limit && at < sorted.length) {
+    const chunk = sorted.slice(at, at + input.limit - items.length)
+    at += chunk.length
+    for (const m of await getMemberships('tenant', tenantId, chunk)) {
+      if (!input.status || m.status === input.status) items.push(toMember(cipher, m))
+    }
+  }
+  return { items, nextCursor: at < sorted.length ? encodeCursor({ after: sorted[at - 1] }) : undefined }
+}
+
+/**
+ * A page of members: everyone (one Query page), or those a search (exact mobile, e-mail or
+ * full name, through the blind indexes) and the department/group filters select.
+ */
+export const listMembers = async (tenantId: string, input: ListMembersInput) => {
+  const cipher = await tenantCipher(tenantId)
+  const ids = await selectedIds(tenantId, cipher, input)
+  if (ids) return pageOfIds(tenantId, cipher, ids, input)
   const partition = `T#${tenantId}`
   const { Items = [], LastEvaluatedKey } = await table
     .build(QueryCommand)

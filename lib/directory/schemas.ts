@@ -142,9 +142,17 @@ export const DepartmentSchema: z.ZodType<{
   })
   .meta({ id: 'Department' })
 
+/** "/" and ";" separate departments in import files, so a name cannot hold them. */
+export const DepartmentName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^/;]*$/, 'may not contain / or ;')
+
 export const CreateDepartmentBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: DepartmentName,
     parentId: z
       .string()
       .regex(/^[0-9a-z]{10,40}$/)
@@ -156,7 +164,7 @@ export const CreateDepartmentBody = z
 
 export const UpdateDepartmentBody = z
   .object({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: DepartmentName.optional(),
     order: z.number().int().min(0).max(1_000_000).optional(),
     headId: z
       .string()
@@ -288,6 +296,7 @@ export const ImportBody = z
     dryRun: z.boolean().default(true),
   })
   .strict()
+export type ImportBody = z.output<typeof ImportBody>
 
 export const ImportReportSchema = z
   .object({
@@ -326,3 +335,4 @@ export const DepartmentImportReportSchema = z
     ),
   })
   .meta({ id: 'DepartmentImportReport' })
+export type DepartmentImportReport = z.infer<typeof DepartmentImportReportSchema>

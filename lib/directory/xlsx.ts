@@ -1,9 +1,5 @@
 import { strFromU8, unzipSync } from 'fflate'
 
-/**
- * Reads the first worksheet of an .xlsx file as rows of cell text: shared strings, inline
- * strings, numbers and booleans; no formulas evaluated (their cached value is read).
- */
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
 const decode = (s: string) =>
   s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e: string) =>
@@ -24,7 +20,11 @@ const columnIndex = (ref: string) => {
 
 export class XlsxError extends Error {}
 
-export const readXlsx = (file: Uint8Array): string[][] => {
+/**
+ * Reads the first worksheet of an .xlsx file as numbered rows of cell text: shared strings,
+ * inline strings, numbers and booleans; no formulas evaluated (their cached value is read).
+ */
+export const readXlsx = (file: Uint8Array): { row: number; cells: string[] }[] => {
   let files: Record<string, Uint8Array>
   try {
     files = unzipSync(file)
@@ -40,10 +40,10 @@ export const readXlsx = (file: Uint8Array): string[][] => {
         textOf(m[1] as string),
       )
     : []
-  const rows: string[][] = []
-  for (const row of strFromU8(files[sheetName] as Uint8Array).matchAll(/<row[^>]*>([\s\S]*?)<\/row>/g)) {
+  const rows: { row: number; cells: string[] }[] = []
+  for (const row of strFromU8(files[sheetName] as Uint8Array).matchAll(/<row([^>]*)>([\s\S]*?)<\/row>/g)) {
     const cells: string[] = []
-    for (const cell of (row[1] as string).matchAll(/<c\s([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+    for (const cell of (row[2] as string).matchAll(/<c\s([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
       const attrs = cell[1] as string
       const body = cell[2] ?? ''
       const ref = /\br="([A-Z]+\d+)"/.exec(attrs)?.[1]
@@ -63,7 +63,9 @@ export const readXlsx = (file: Uint8Array): string[][] => {
       while (cells.length < at) cells.push('')
       cells[at] = text
     }
-    rows.push(cells)
+    // Rows without cells may be left out of the file: the r attribute keeps the numbering.
+    const number = Number(/\br="(\d+)"/.exec(row[1] as string)?.[1] ?? (rows.at(-1)?.row ?? 0) + 1)
+    rows.push({ row: number, cells })
   }
-  return rows.filter((r) => r.some((c) => c.trim() !== ''))
+  return rows
 }

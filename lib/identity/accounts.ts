@@ -1,8 +1,11 @@
 import {
   $remove,
   $set,
+  BatchGetCommand,
+  BatchGetRequest,
   ConditionCheck,
   DeleteTransaction,
+  executeBatchGet,
   GetItemCommand,
   PutTransaction,
   QueryCommand,
@@ -12,6 +15,7 @@ import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
+import { retryOnConflict, StaleRead } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { newId, newInitialPassword } from '../core/ids.js'
 import {
@@ -162,6 +166,33 @@ export const getMembership = async (realm: Realm, ctx: string, accountId: string
     .options({ consistent: true })
     .send()
   return Item
+}
+
+/**
+ * Memberships of one realm by account id, in the order asked (missing ones left out): one
+ * BatchGetItem per 100 ids; keys DynamoDB leaves unprocessed are asked again, after a pause.
+ */
+export const getMemberships = async (realm: Realm, ctx: string, accountIds: string[]) => {
+  const found = new Map<string, Membership>()
+  for (let i = 0; i < accountIds.length; i += 100) {
+    let keys = accountIds.slice(i, i + 100)
+    await retryOnConflict(async () => {
+      const { Responses, UnprocessedKeys } = await executeBatchGet(
+        table
+          .build(BatchGetCommand)
+          .requests(
+            ...keys.map((accountId) =>
+              MembershipEntity.build(BatchGetRequest).key({ realm, ctx, accountId }),
+            ),
+          )
+          .options({ consistent: true }),
+      )
+      for (const m of Responses?.[0] ?? []) if (m) found.set(m.accountId, m)
+      keys = (UnprocessedKeys?.[table.getName()]?.Keys ?? []).map((k) => String(k.SK).split('#')[1] as string)
+      if (keys.length > 0) throw new StaleRead('unprocessed keys')
+    })
+  }
+  return accountIds.map((id) => found.get(id)).filter((m): m is Membership => m !== undefined)
 }
 
 /** A transaction item that only checks the member exists (e.g. when adding them to a group). */

@@ -6,6 +6,7 @@ import { newDataKey, tenantScope } from '../core/crypto/data-keys.js'
 import { failedConditions, type WriteItem } from '../core/db/conditions.js'
 import { AppError } from '../core/errors.js'
 import { newCode, newId } from '../core/ids.js'
+import { contactOf, memberRecord } from '../directory/member-record.js'
 import { prepareAccount, putMembership } from '../identity/accounts.js'
 import { getIndustry, getPlan } from '../platform/catalog.js'
 import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, tenantIndexKeys } from './entities.js'
@@ -104,6 +105,11 @@ export const createTenant = async (
         dueAt: expiresAt,
       }),
     }
+    // The administrator is a member like any other: their login is their directory contact.
+    const admin = memberRecord(tenantId, dataKey.cipher, account.accountId, {
+      name: input.admin.name,
+      ...contactOf(identifier),
+    })
     const guards = [
       CustomerGuardEntity.build(PutTransaction)
         .item({ customerId: input.customerId, guard: 'INSTANCE', tenantId })
@@ -142,10 +148,12 @@ export const createTenant = async (
         ctx: tenantId,
         ctxCode: code,
         accountId: account.accountId,
-        nameEnc: dataKey.cipher.encrypt(input.admin.name, `member:${account.accountId}:name`),
+        ...admin.fields,
+        createdAt,
         roles: [TENANT_ADMIN_ROLE],
         permissions: [...PERMISSIONS],
       }),
+      ...admin.guards,
       ...bindInitialAppsWrites(tenantId, plan.baseApps, industry.preinstalledApps),
       ...reminderWrites(tenantId, expiresAt),
       historyWrite(tenantId, {

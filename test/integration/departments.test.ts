@@ -63,6 +63,65 @@ describe('departments', () => {
     expect(unknownParent.status).toBe(400)
   })
 
+  it('keeps sibling names unique under concurrent creates, renames and moves', async () => {
+    const t = await openTenant(platformToken)
+    const plant = await mk(t.accessToken, 'Plant 1')
+    const office = await mk(t.accessToken, 'Office')
+    // 10 concurrent creates of one name (spelled differently): exactly one lands
+    const creates = await Promise.all(
+      [
+        'Assembly',
+        'assembly',
+        ' ASSEMBLY ',
+        'Ａｓｓｅｍｂｌｙ',
+        'Assembly',
+        'Assembly',
+        'assembly',
+        'Assembly',
+        'Assembly',
+        'Assembly',
+      ].map((name) =>
+        call(directory, 'POST', '/v1/departments', { token: t.accessToken, body: { name, parentId: plant } }),
+      ),
+    )
+    expect(creates.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(409)])
+    const refusal = creates.find((r) => r.status === 409)
+    expect(refusal?.body.error).toMatchObject({ code: 'ALREADY_EXISTS', details: [{ path: 'body.name' }] })
+    // the same name is fine elsewhere in the tree
+    const officeAssembly = await mk(t.accessToken, 'Assembly', office)
+    const paint = await mk(t.accessToken, 'Paint', plant)
+    const rename = await call(directory, 'PATCH', `/v1/departments/${paint}`, {
+      token: t.accessToken,
+      body: { name: 'ASSEMBLY' },
+    })
+    expect(rename.status).toBe(409)
+    const move = await call(directory, 'POST', `/v1/departments/${officeAssembly}/move`, {
+      token: t.accessToken,
+      body: { parentId: plant },
+    })
+    expect(move.status).toBe(409)
+    expect(move.body.error.details[0].path).toBe('body.parentId')
+    // renaming to its own name (another case) is not a clash with itself
+    const self = await call(directory, 'PATCH', `/v1/departments/${paint}`, {
+      token: t.accessToken,
+      body: { name: 'PAINT' },
+    })
+    expect(self.status).toBe(204)
+    const slash = await call(directory, 'POST', '/v1/departments', {
+      token: t.accessToken,
+      body: { name: 'R/D' },
+    })
+    expect(slash.status).toBe(400)
+    expect(slash.body.error.details[0].path).toBe('body.name')
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body
+      .items as Node[]
+    expect(
+      flatten(tree)
+        .map((d) => d.name.trim().normalize('NFKC').toLowerCase())
+        .sort(),
+    ).toEqual(['assembly', 'assembly', 'office', 'paint', 'plant 1']) // whichever spelling won the race
+  })
+
   it('lets only one of two moves that together would make a cycle apply', async () => {
     const t = await openTenant(platformToken)
     const a = await mk(t.accessToken, 'A')

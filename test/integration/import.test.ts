@@ -127,41 +127,69 @@ describe('member import and export', () => {
     expect(garbage.status).toBe(400)
   })
 
-  it('imports departments from a path column, once', async () => {
+  it('imports departments from a path column, once, even when two imports of the file race', async () => {
     const t = await openTenant(platformToken)
-    const content = 'path\nPlant 1/Assembly\nPlant 1/Paint\n"Office"\n\n/\nplant 1/assembly\n'
+    const long = 'L'.repeat(101)
+    const content = `path\nPlant 1/Assembly\nPlant 1 / Paint\n"Office"\n\n/\nplant 1/assembly\nPlant 1\nA;B\nX/${long}\n`
+    const outcomes = (res: { body: { rows: { row: number; outcome: string }[] } }) =>
+      res.body.rows.map((r) => [r.row, r.outcome])
     const dry = await call(directory, 'POST', '/v1/departments/import', {
       token: t.accessToken,
       body: { format: 'csv', content },
     })
-    expect(dry.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual([
-      'would-create',
-      'would-create',
-      'would-create',
-      'refused',
-      'unchanged',
+    expect(outcomes(dry)).toEqual([
+      [2, 'would-create'],
+      [3, 'would-create'],
+      [4, 'would-create'],
+      [6, 'refused'],
+      [7, 'unchanged'],
+      [8, 'unchanged'], // created along the way by row 2
+      [9, 'refused'],
+      [10, 'refused'],
     ])
-    const applied = await call(directory, 'POST', '/v1/departments/import', {
-      token: t.accessToken,
-      body: { format: 'csv', content, dryRun: false },
-    })
-    expect(applied.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual([
-      'created',
-      'created',
-      'created',
-      'refused',
-      'unchanged',
-    ])
+    expect(dry.body.rows[6].reason).toContain('one path a row')
+    expect(dry.body.rows[7].reason).toContain('100')
+    const applied = await Promise.all(
+      [1, 2].map(() =>
+        call(directory, 'POST', '/v1/departments/import', {
+          token: t.accessToken,
+          body: { format: 'csv', content, dryRun: false },
+        }),
+      ),
+    )
+    expect(applied.map((r) => r.status)).toEqual([200, 200])
+    const created = applied.flatMap((r) =>
+      r.body.rows.filter((x: { outcome: string }) => x.outcome === 'created'),
+    )
+    expect(created.length).toBeGreaterThanOrEqual(3) // each path created by one import or the other
     const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body.items
-    expect(tree.map((d: { name: string; children: unknown[] }) => [d.name, d.children.length])).toEqual([
-      ['Office', 0],
-      ['Plant 1', 2],
+    expect(
+      tree.map((d: { name: string; children: { name: string }[] }) => [
+        d.name,
+        d.children.map((c) => c.name),
+      ]),
+    ).toEqual([
+      ['Office', []],
+      ['Plant 1', ['Assembly', 'Paint']],
     ])
     const again = await call(directory, 'POST', '/v1/departments/import', {
       token: t.accessToken,
       body: { format: 'csv', content, dryRun: false },
     })
     expect(again.body.rows.filter((r: { outcome: string }) => r.outcome === 'created')).toHaveLength(0)
+    const audit = await call(directory, 'GET', '/v1/tenant/audit', {
+      token: t.accessToken,
+      query: { limit: '100' },
+    })
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toContain('departments.import')
+    const noPath = await call(directory, 'POST', '/v1/departments/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content: 'name\nOffice\n' },
+    })
+    expect(noPath.status).toBe(400)
+    expect(noPath.body.error.details).toEqual([
+      { path: 'body.content', message: 'the header needs a path column' },
+    ])
   })
 
   it('refuses a file without a name column, and keeps export to admins with the permission', async () => {

@@ -208,13 +208,75 @@ describe('members', () => {
     const me = (
       await call(directory, 'GET', '/v1/members', { token: t.accessToken, query: { q: t.identifier } })
     ).body.items
-    expect(me).toHaveLength(0) // the admin's login is not a directory contact until they add one
     const adminId = JSON.parse(Buffer.from(t.accessToken.split('.')[1] as string, 'base64url').toString()).sub
+    // the administrator's login is their directory contact, held by the same guard as everyone's
+    expect(me.map((m: { memberId: string }) => m.memberId)).toEqual([adminId])
+    const sameLogin = await call(directory, 'POST', '/v1/members', {
+      token: t.accessToken,
+      body: { name: 'Someone Else', email: t.identifier },
+    })
+    expect(sameLogin.status).toBe(409)
     expect((await call(directory, 'DELETE', `/v1/members/${adminId}`, { token: t.accessToken })).status).toBe(
       403,
     )
     expect(
       (await call(directory, 'POST', `/v1/members/${adminId}/disable`, { token: t.accessToken })).status,
     ).toBe(403)
+  })
+
+  it('pages through a department subtree, a group and a search, each with its own cursor', async () => {
+    const t = await openTenant(platformToken)
+    const post = (path: string, body: unknown) =>
+      call(directory, 'POST', path, { token: t.accessToken, body })
+    const hq = (await post('/v1/departments', { name: 'HQ' })).body.deptId
+    const subs: string[] = []
+    for (const name of ['A', 'B', 'C', 'D'])
+      subs.push((await post('/v1/departments', { name, parentId: hq })).body.deptId)
+    const group = (await post('/v1/groups', { name: 'Night shift' })).body.groupId
+    const ids: string[] = []
+    for (let i = 0; i < 13; i++) {
+      const added = await post('/v1/members', person({ name: 'Same Name', departmentIds: [subs[i % 4]] }))
+      ids.push(added.body.member.memberId)
+    }
+    await post('/v1/members', person({ name: 'Outsider' }))
+    const disabled = ids.slice(0, 3)
+    for (const id of disabled) await post(`/v1/members/${id}/disable`, undefined)
+    await post(`/v1/groups/${group}/members`, { memberIds: ids.filter((_, i) => i % 2 === 0) })
+
+    const all = async (query: Record<string, string>) => {
+      const seen: string[] = []
+      let cursor: string | undefined
+      do {
+        const res = await call(directory, 'GET', '/v1/members', {
+          token: t.accessToken,
+          query: { ...query, limit: '4', ...(cursor ? { cursor } : {}) },
+        })
+        expect(res.status).toBe(200)
+        expect(res.body.items.length).toBeLessThanOrEqual(4)
+        seen.push(...res.body.items.map((m: { memberId: string }) => m.memberId))
+        cursor = res.body.nextCursor
+      } while (cursor)
+      return seen
+    }
+    const sorted = (list: string[]) => [...list].sort()
+    const subtree = await all({ departmentId: hq, includeSubDepartments: 'true' })
+    expect(subtree).toEqual(sorted(ids))
+    expect(await all({ departmentId: hq, includeSubDepartments: 'true', status: 'active' })).toEqual(
+      sorted(ids.filter((id) => !disabled.includes(id))),
+    )
+    expect(await all({ departmentId: subs[1] as string })).toEqual(sorted(ids.filter((_, i) => i % 4 === 1)))
+    expect(await all({ groupId: group, departmentId: subs[0] as string })).toEqual(
+      sorted(ids.filter((_, i) => i % 4 === 0)),
+    )
+    expect(await all({ q: 'Same Name', status: 'disabled' })).toEqual(sorted(disabled))
+    expect(await all({ q: 'Same Name', groupId: group })).toEqual(sorted(ids.filter((_, i) => i % 2 === 0)))
+
+    const first = await call(directory, 'GET', '/v1/members', { token: t.accessToken, query: { limit: '2' } })
+    const crossed = await call(directory, 'GET', '/v1/members', {
+      token: t.accessToken,
+      query: { groupId: group, cursor: first.body.nextCursor },
+    })
+    expect(crossed.status).toBe(400)
+    expect(crossed.body.error.details).toEqual([{ path: 'query.cursor', message: 'invalid cursor' }])
   })
 })

@@ -20,7 +20,10 @@ export const writeXlsx = (rows: (string | number)[][]): Buffer => {
     return v === '' ? '' : `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${esc(v)}</t></is></c>`
   }
   const sheet = `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>${rows
-    .map((r, i) => `<row r="${i + 1}">${r.map((v, j) => cell(v, i, j)).join('')}</row>`)
+    // Like spreadsheet programs, rows without cells are left out (the r attribute numbers the rest).
+    .map((r, i) =>
+      r.length === 0 ? '' : `<row r="${i + 1}">${r.map((v, j) => cell(v, i, j)).join('')}</row>`,
+    )
     .join('')}</sheetData></worksheet>`
   const sst = `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="${shared.length}">${shared
     .map((s) => `<si><r><t>${esc(s.slice(0, 2))}</t></r><r><t>${esc(s.slice(2))}</t></r></si>`)

@@ -1,4 +1,5 @@
 import { formatCsv, parseCsv } from '../../lib/directory/csv.js'
+import { readSheet } from '../../lib/directory/sheet.js'
 
 describe('CSV', () => {
   it('parses quotes, doubled quotes, commas and line breaks inside fields, CRLF and a BOM', () => {
@@ -7,7 +8,18 @@ describe('CSV', () => {
       ['name', 'note'],
       ['Wang, Fang', 'said "hi"\nthen left'],
       ['Li', ''],
+      [''], // a blank record stays, so the records keep their spreadsheet row numbers
     ])
+  })
+
+  it('numbers the rows of an import file as a spreadsheet does, skipping blank ones', () => {
+    const sheet = readSheet({ format: 'csv', content: '\nName, Employee_No\nLi,"E\n1"\n , \nWang,E2\n' })
+    expect(sheet.columns).toEqual(['name', 'employeeno'])
+    expect(sheet.rows).toEqual([
+      { row: 3, cells: ['Li', 'E\n1'] },
+      { row: 5, cells: ['Wang', 'E2'] },
+    ])
+    expect(() => readSheet({ format: 'csv', content: '\n , \n' })).toThrow('the file is empty')
   })
 
   it('round-trips and defuses formula cells', () => {

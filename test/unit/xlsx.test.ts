@@ -9,9 +9,16 @@ describe('XLSX reading', () => {
       ['', '', 'x@y.test'],
     ])
     expect(readXlsx(file)).toEqual([
-      ['name', 'mobile', 'email'],
-      ['Zhang & "San" <QA>', '8613800001111'],
-      ['', '', 'x@y.test'],
+      { row: 1, cells: ['name', 'mobile', 'email'] },
+      { row: 2, cells: ['Zhang & "San" <QA>', '8613800001111'] },
+      { row: 3, cells: ['', '', 'x@y.test'] },
+    ])
+  })
+
+  it('numbers rows by their r attribute when empty rows are left out of the file', () => {
+    expect(readXlsx(writeXlsx([['name'], [], [], ['Li']]))).toEqual([
+      { row: 1, cells: ['name'] },
+      { row: 4, cells: ['Li'] },
     ])
   })
 

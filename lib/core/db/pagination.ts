@@ -29,10 +29,9 @@ export const decodeCursor = (cursor: string | undefined, expected: Key): Key | u
     parsed = undefined
   }
   const key = z.record(z.string(), z.string()).safeParse(parsed)
-  if (!key.success || Object.entries(expected).some(([k, v]) => key.data[k] !== v)) {
-    throw new AppError('VALIDATION_FAILED', 'invalid cursor', [
-      { path: 'query.cursor', message: 'invalid cursor' },
-    ])
-  }
+  if (!key.success || Object.entries(expected).some(([k, v]) => key.data[k] !== v)) throw invalidCursor()
   return key.data
 }
+
+export const invalidCursor = () =>
+  new AppError('VALIDATION_FAILED', 'invalid cursor', [{ path: 'query.cursor', message: 'invalid cursor' }])

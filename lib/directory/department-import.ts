@@ -1,0 +1,53 @@
+import { executeTransactWrite } from 'dynamodb-toolbox'
+import type { Principal } from '../core/auth/principal.js'
+import { foldName } from '../core/text.js'
+import { auditWrite } from './audit.js'
+import { departmentsByPath, parsePaths, prefixesOf } from './department-paths.js'
+import type { DepartmentImportReport, ImportBody } from './schemas.js'
+import { invalidFile, readSheet } from './sheet.js'
+
+type Row = DepartmentImportReport['rows'][number]
+
+/**
+ * Imports departments: one path a row in a `path` column ("Plant 1/Assembly"). The departments
+ * along each path that do not exist yet are created, existing ones are left as they are, so the
+ * same file can be run again and changes nothing the second time.
+ */
+export const importDepartments = async (
+  tenantId: string,
+  actor: Principal,
+  input: ImportBody,
+): Promise<DepartmentImportReport> => {
+  const sheet = readSheet(input)
+  const column = sheet.columns.indexOf('path')
+  if (column < 0) throw invalidFile('the header needs a path column')
+  const byPath = await departmentsByPath(tenantId)
+  const planned = new Set<string>()
+  const rows: Row[] = sheet.rows.map(({ row, cells }) => {
+    const parsed = parsePaths(cells[column] ?? '')
+    if ('reason' in parsed) return { row, outcome: 'refused', reason: `path: ${parsed.reason}` }
+    const [path, ...more] = parsed.paths
+    if (!path) return { row, outcome: 'refused', reason: 'path: empty' }
+    if (more.length > 0) return { row, outcome: 'refused', reason: 'path: one path a row' }
+    const known = byPath.has(path) || planned.has(foldName(path))
+    for (const prefix of prefixesOf(path)) planned.add(foldName(prefix))
+    return { row, path, outcome: known ? 'unchanged' : 'would-create' }
+  })
+  if (!input.dryRun) {
+    let created = 0
+    for (const r of rows) {
+      if (r.outcome !== 'would-create' || !r.path) continue
+      const ensured = await byPath.ensure(actor, r.path)
+      created += ensured.created
+      r.outcome = ensured.created > 0 ? 'created' : 'unchanged'
+    }
+    await executeTransactWrite(
+      auditWrite(tenantId, {
+        actorId: actor.accountId,
+        action: 'departments.import',
+        detail: `created=${created}`,
+      }),
+    )
+  }
+  return { dryRun: input.dryRun, rows }
+}

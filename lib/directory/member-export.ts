@@ -1,0 +1,36 @@
+import { executeTransactWrite } from 'dynamodb-toolbox'
+import type { Principal } from '../core/auth/principal.js'
+import { auditWrite } from './audit.js'
+import { formatCsv } from './csv.js'
+import { departmentPaths } from './department-paths.js'
+import { departmentTree } from './departments.js'
+import { listMembers } from './members.js'
+
+/** Every member as CSV, with department paths; the same columns the import reads. */
+export const exportMembers = async (tenantId: string, actor: Principal) => {
+  const names = departmentPaths(await departmentTree(tenantId))
+  const rows: (string | undefined)[][] = [['name', 'mobile', 'email', 'employeeNo', 'status', 'departments']]
+  let cursor: string | undefined
+  do {
+    const page = await listMembers(tenantId, { limit: 100, cursor })
+    for (const m of page.items) {
+      rows.push([
+        m.name,
+        m.mobile,
+        m.email,
+        m.employeeNo,
+        m.status,
+        m.departmentIds.map((d) => names.get(d)).join(';'),
+      ])
+    }
+    cursor = page.nextCursor
+  } while (cursor)
+  await executeTransactWrite(
+    auditWrite(tenantId, {
+      actorId: actor.accountId,
+      action: 'members.export',
+      detail: `rows=${rows.length - 1}`,
+    }),
+  )
+  return formatCsv(rows)
+}

@@ -1,0 +1,144 @@
+import { executeTransactWrite } from 'dynamodb-toolbox'
+import type { Principal } from '../core/auth/principal.js'
+import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
+import { AppError, notFound } from '../core/errors.js'
+import { findTenant } from '../tenants/queries.js'
+import { auditWrite } from './audit.js'
+import { contactIndex, memberByContact } from './contacts.js'
+import { departmentsByPath, parsePaths } from './department-paths.js'
+import { addMember } from './members.js'
+import { AddMemberBody, type ImportBody } from './schemas.js'
+import { invalidFile, readSheet } from './sheet.js'
+
+const COLUMNS = {
+  name: 'name',
+  mobile: 'mobile',
+  email: 'email',
+  employeeno: 'employeeNo',
+  departments: 'departments',
+} as const
+
+export interface RowReport {
+  row: number
+  outcome: 'added' | 'would-add' | 'unchanged' | 'refused'
+  reason?: string
+  memberId?: string
+  initialPassword?: string
+}
+
+const pool = async <T>(items: T[], size: number, fn: (item: T) => Promise<void>) => {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T)
+    }),
+  )
+}
+
+/**
+ * Imports members from CSV or XLSX. A dry run reports, row by row, what would happen and why a
+ * row is refused; applying does it. A bad row never blocks the good ones, the seat limit holds as
+ * for any add, and a member who is already there (same mobile or e-mail) is left unchanged, so
+ * running the same file again changes nothing.
+ */
+export const importMembers = async (tenantId: string, actor: Principal, input: ImportBody) => {
+  const sheet = readSheet(input)
+  const columns = sheet.columns.map((h) => COLUMNS[h as keyof typeof COLUMNS])
+  if (!columns.includes('name')) throw invalidFile('the header needs a name column')
+  const [tenant, cipher, byPath] = await Promise.all([
+    findTenant(tenantId),
+    cipherFor(tenantScope(tenantId)),
+    departmentsByPath(tenantId),
+  ])
+  if (!tenant || !cipher) throw notFound('tenant')
+  const reports: RowReport[] = []
+  const toAdd: { report: RowReport; body: ReturnType<typeof AddMemberBody.parse>; paths: string[] }[] = []
+  const seenContacts = new Set<string>()
+
+  for (const { row, cells } of sheet.rows) {
+    const report: RowReport = { row, outcome: 'refused' }
+    reports.push(report)
+    const raw = Object.fromEntries(
+      columns.flatMap((c, j) => (c && cells[j]?.trim() ? [[c, cells[j]?.trim()]] : [])),
+    )
+    const { departments = '', ...fields } = raw as Record<string, string>
+    const parsed = AddMemberBody.safeParse(fields)
+    if (!parsed.success) {
+      report.reason = parsed.error.issues.map((e) => `${e.path.join('.') || 'row'}: ${e.message}`).join('; ')
+      continue
+    }
+    const paths = parsePaths(departments)
+    if ('reason' in paths) {
+      report.reason = `departments: ${paths.reason}`
+      continue
+    }
+    const contacts = [parsed.data.mobile, parsed.data.email]
+      .filter((c): c is string => !!c)
+      .map((c) => contactIndex(cipher, c))
+    if (contacts.some((c) => seenContacts.has(c))) {
+      report.reason = 'the same mobile number or e-mail address appears earlier in the file'
+      continue
+    }
+    for (const c of contacts) seenContacts.add(c)
+    const existing = (await Promise.all(contacts.map((c) => memberByContact(tenantId, c)))).find(Boolean)
+    if (existing) {
+      report.outcome = 'unchanged'
+      report.memberId = existing
+      continue
+    }
+    report.outcome = 'would-add'
+    toAdd.push({ report, body: parsed.data, paths: paths.paths })
+  }
+
+  const freeSeats = tenant.limits.maxMembers - tenant.memberCount
+  for (const [k, item] of toAdd.entries()) {
+    if (k >= freeSeats) {
+      item.report.outcome = 'refused'
+      item.report.reason = `SEAT_LIMIT_REACHED: the edition allows ${tenant.limits.maxMembers} members`
+    }
+  }
+  const adding = toAdd.filter((t) => t.report.outcome === 'would-add')
+  const missingPaths = [...new Set(adding.flatMap((t) => t.paths))].filter((p) => !byPath.has(p))
+
+  if (!input.dryRun) {
+    for (const path of missingPaths) await byPath.ensure(actor, path)
+    await pool(adding, 8, async ({ report, body, paths }) => {
+      try {
+        const departmentIds = paths.map((p) => byPath.get(p) as string)
+        const added = await addMember(
+          tenantId,
+          actor,
+          { ...body, departmentIds },
+          { action: 'member.imported' },
+        )
+        Object.assign(report, {
+          outcome: 'added',
+          memberId: added.member.memberId,
+          initialPassword: added.initialPassword,
+        })
+      } catch (err) {
+        report.outcome = 'refused'
+        report.reason =
+          err instanceof AppError ? `${err.code}: ${err.message}` : 'internal error; retry the row'
+      }
+    })
+    const added = reports.filter((r) => r.outcome === 'added').length
+    await executeTransactWrite(
+      auditWrite(tenantId, { actorId: actor.accountId, action: 'members.import', detail: `added=${added}` }),
+    )
+  }
+  const count = (o: RowReport['outcome']) => reports.filter((r) => r.outcome === o).length
+  return {
+    dryRun: input.dryRun,
+    summary: {
+      rows: reports.length,
+      added: count('added'),
+      wouldAdd: count('would-add'),
+      unchanged: count('unchanged'),
+      refused: count('refused'),
+      departmentsCreated: input.dryRun ? [] : missingPaths,
+      departmentsToCreate: input.dryRun ? missingPaths : [],
+    },
+    rows: reports,
+  }
+}

@@ -1,0 +1,49 @@
+import type { FieldCipher } from '../core/crypto/field-cipher.js'
+import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
+import type { WriteItem } from '../core/db/conditions.js'
+import { claimContact, contactIndex, nameIndex } from './contacts.js'
+
+/** Binds a ciphertext to its member and field, so one field's value cannot be pasted into another. */
+export const memberAad = (accountId: string, field: 'name' | 'mobile' | 'email') =>
+  `member:${accountId}:${field}`
+
+/** The key of the name search index (exact full name, through its blind index). */
+export const nameKeys = (tenantId: string, cipher: FieldCipher, name: string, accountId: string) => ({
+  GSI2PK: `T#${tenantId}#NAME#${nameIndex(cipher, name)}`,
+  GSI2SK: accountId,
+})
+
+export interface Person {
+  name: string
+  mobile?: string
+  email?: string
+}
+
+/**
+ * A member's personal data as stored: encrypted fields, their blind indexes, and the guards that
+ * keep each mobile number and e-mail address to one member of the tenant. Everyone who becomes a
+ * member (added, imported, invited, or the tenant administrator when the tenant opens) goes
+ * through here.
+ */
+export const memberRecord = (tenantId: string, cipher: FieldCipher, accountId: string, person: Person) => {
+  const mobileBi = person.mobile ? contactIndex(cipher, person.mobile) : undefined
+  const emailBi = person.email ? contactIndex(cipher, person.email) : undefined
+  const guards: WriteItem[] = [mobileBi, emailBi]
+    .filter((b): b is string => b !== undefined)
+    .map((b) => claimContact(tenantId, b, accountId))
+  return {
+    fields: {
+      nameEnc: cipher.encrypt(person.name, memberAad(accountId, 'name')),
+      mobileEnc: person.mobile ? cipher.encrypt(person.mobile, memberAad(accountId, 'mobile')) : undefined,
+      emailEnc: person.email ? cipher.encrypt(person.email, memberAad(accountId, 'email')) : undefined,
+      mobileBi,
+      emailBi,
+      ...nameKeys(tenantId, cipher, person.name, accountId),
+    },
+    guards,
+  }
+}
+
+/** A login identifier as the contact field it is (the tenant administrator's, say). */
+export const contactOf = (identifier: string): Pick<Person, 'mobile' | 'email'> =>
+  normaliseIdentifier(identifier).kind === 'mobile' ? { mobile: identifier } : { email: identifier }
