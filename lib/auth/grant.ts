@@ -1,6 +1,7 @@
 import { PERMISSIONS, type Permission, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import { issueAccessToken } from '../core/auth/tokens.js'
 import { AppError } from '../core/errors.js'
+import { rolePermissions } from '../directory/roles.js'
 import type { Account, Membership } from '../identity/accounts.js'
 import { findTenant } from '../tenants/queries.js'
 
@@ -15,18 +16,25 @@ export const resolveGrant = async (account: Account, membership: Membership) => 
   if (membership.status !== 'active') throw new AppError('ACCOUNT_DISABLED', 'this membership is disabled')
   let readOnly = false
   let tenant: { tenantId: string; code: string; name: string; status: string } | undefined
+  let permissions: Permission[] = []
   if (membership.realm === 'tenant') {
-    const t = await findTenant(membership.ctx)
+    const isAdmin = membership.roles.includes(TENANT_ADMIN_ROLE)
+    const [t, fromRoles] = await Promise.all([
+      findTenant(membership.ctx),
+      // The tenant administrator holds the whole catalog, including permissions added since.
+      isAdmin ? PERMISSIONS : rolePermissions(membership.ctx, membership.roles),
+    ])
+    permissions = fromRoles.filter((p): p is Permission => KNOWN.has(p))
     if (!t || t.status === 'released') throw new AppError('FORBIDDEN', 'no access to this tenant')
     if (t.status === 'frozen') {
-      if (!membership.roles.includes(TENANT_ADMIN_ROLE)) {
+      if (!isAdmin) {
         throw new AppError('TENANT_FROZEN', 'this workbench is frozen; ask your administrator to renew it')
       }
       readOnly = true
     }
     tenant = { tenantId: t.tenantId, code: t.code, name: t.name, status: t.status }
   }
-  return { membership, tenant, readOnly }
+  return { membership, tenant, readOnly, permissions }
 }
 
 export type Grant = Awaited<ReturnType<typeof resolveGrant>>
@@ -43,10 +51,7 @@ export const issueTokens = async (
     ctx: membership.realm === 'platform' ? undefined : membership.ctx,
     mid: membership.realm === 'tenant' ? membership.accountId : undefined,
     roles: membership.roles,
-    // The tenant administrator holds the whole catalog, including permissions added since.
-    perms: membership.roles.includes(TENANT_ADMIN_ROLE)
-      ? [...PERMISSIONS]
-      : membership.permissions.filter((p): p is Permission => KNOWN.has(p)),
+    perms: grant.permissions,
     pwc: account.mustChangePassword || undefined,
     ro: grant.readOnly || undefined,
     sid: session.familyId,

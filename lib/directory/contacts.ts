@@ -1,6 +1,7 @@
 import { DeleteTransaction, Entity, GetItemCommand, item, PutTransaction, string } from 'dynamodb-toolbox'
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
+import { batchGet } from '../core/db/batch-get.js'
 import { table } from '../core/db/table.js'
 import { foldName } from '../core/text.js'
 
@@ -31,6 +32,15 @@ export const claimContact = (tenantId: string, blindIndex: string, accountId: st
 
 export const releaseContact = (tenantId: string, blindIndex: string) =>
   ContactEntity.build(DeleteTransaction).key({ tenantId, blindIndex })
+
+/** The members holding these contacts (by blind index), in the order asked: a batch read per 100. */
+export const membersByContacts = async (tenantId: string, blindIndexes: string[]) =>
+  (
+    await batchGet(
+      ContactEntity,
+      blindIndexes.map((blindIndex) => ({ tenantId, blindIndex })),
+    )
+  ).map((c) => c?.accountId)
 
 export const memberByContact = async (tenantId: string, blindIndex: string) => {
   const { Item } = await ContactEntity.build(GetItemCommand).key({ tenantId, blindIndex }).send()

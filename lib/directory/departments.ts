@@ -383,12 +383,12 @@ export const leaveDepartmentWrites = (tenantId: string, deptId: string, memberId
 ]
 
 /**
- * The members of these departments: a range read per department, or, for a whole subtree, one
- * read of every department place of the tenant (bounded by its seats), filtered here.
+ * The members of these departments: a range read for one department, or, for several (a subtree),
+ * one read of every department place of the tenant (bounded by its seats), filtered here.
  */
 export const departmentMemberIds = async (tenantId: string, deptIds: string[]) => {
   const wanted = new Set(deptIds)
-  const prefixes = wanted.size > 3 ? ['DMEMBER#'] : [...wanted].map((d) => `DMEMBER#${d}#`)
+  const prefixes = wanted.size > 1 ? ['DMEMBER#'] : [...wanted].map((d) => `DMEMBER#${d}#`)
   const ids = new Set<string>()
   for (const prefix of prefixes) {
     let start: Record<string, unknown> | undefined

@@ -4,7 +4,7 @@ import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import { AppError, notFound } from '../core/errors.js'
 import { findTenant } from '../tenants/queries.js'
 import { auditWrite } from './audit.js'
-import { contactIndex, memberByContact } from './contacts.js'
+import { contactIndex, membersByContacts } from './contacts.js'
 import { departmentsByPath, parsePaths } from './department-paths.js'
 import { addMember } from './members.js'
 import { AddMemberBody, type ImportBody } from './schemas.js'
@@ -52,7 +52,12 @@ export const importMembers = async (tenantId: string, actor: Principal, input: I
   ])
   if (!tenant || !cipher) throw notFound('tenant')
   const reports: RowReport[] = []
-  const toAdd: { report: RowReport; body: ReturnType<typeof AddMemberBody.parse>; paths: string[] }[] = []
+  const candidates: {
+    report: RowReport
+    body: ReturnType<typeof AddMemberBody.parse>
+    paths: string[]
+    contacts: string[]
+  }[] = []
   const seenContacts = new Set<string>()
 
   for (const { row, cells } of sheet.rows) {
@@ -80,15 +85,20 @@ export const importMembers = async (tenantId: string, actor: Principal, input: I
       continue
     }
     for (const c of contacts) seenContacts.add(c)
-    const existing = (await Promise.all(contacts.map((c) => memberByContact(tenantId, c)))).find(Boolean)
-    if (existing) {
-      report.outcome = 'unchanged'
-      report.memberId = existing
-      continue
-    }
     report.outcome = 'would-add'
-    toAdd.push({ report, body: parsed.data, paths: paths.paths })
+    candidates.push({ report, body: parsed.data, paths: paths.paths, contacts })
   }
+
+  // Who is already there: one batch read of the contact guards for the whole file.
+  const holders = new Map<string, string | undefined>()
+  const asked = candidates.flatMap((c) => c.contacts)
+  for (const [i, holder] of (await membersByContacts(tenantId, asked)).entries())
+    holders.set(asked[i] as string, holder)
+  const toAdd = candidates.filter(({ report, contacts }) => {
+    const existing = contacts.map((c) => holders.get(c)).find(Boolean)
+    if (existing) Object.assign(report, { outcome: 'unchanged', memberId: existing })
+    return !existing
+  })
 
   const freeSeats = tenant.limits.maxMembers - tenant.memberCount
   for (const [k, item] of toAdd.entries()) {

@@ -32,6 +32,7 @@ import {
 } from './departments.js'
 import { leaveAllGroupsWrites, listGroupMembers } from './groups.js'
 import { memberAad, memberRecord, nameKeys } from './member-record.js'
+import { holdRolesWrites } from './roles.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
 const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
@@ -110,7 +111,6 @@ export const addMember = async (
         departmentIds,
         createdAt: nowIso(),
         roles: [],
-        permissions: [],
       }),
       ...guards,
       ...account.writes,
@@ -246,20 +246,29 @@ export const removeMember = async (tenantId: string, actor: Principal, memberId:
   if (m.roles.includes(TENANT_ADMIN_ROLE))
     throw new AppError('FORBIDDEN', 'the tenant administrator cannot be removed')
   const groups = await leaveAllGroupsWrites(tenantId, memberId)
+  const departmentIds = m.departmentIds ?? []
   try {
     await executeTransactWrite(
-      ...[deleteMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId })],
+      // the departments and roles left below are the ones the member still has
+      deleteMembership(
+        { realm: 'tenant', ctx: tenantId, accountId: memberId },
+        { departmentIds, roles: m.roles },
+      ),
       ...groups,
       freeSeatWrite(tenantId),
-      ...(m.departmentIds ?? []).flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
+      ...departmentIds.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
+      ...holdRolesWrites(tenantId, [], m.roles),
       ...[m.mobileBi, m.emailBi]
         .filter((b): b is string => b !== undefined)
         .map((b) => releaseContact(tenantId, b)),
       auditWrite(tenantId, { actorId: actor.accountId, action: 'member.removed', targetId: memberId }),
     )
   } catch (err) {
-    if (failedConditions(err).includes(0)) throw notFound('member')
-    throw err
+    if (!failedConditions(err).includes(0)) throw err
+    if (await getMembership('tenant', tenantId, memberId)) {
+      throw new AppError('CONFLICT', 'the member changed meanwhile; retry')
+    }
+    throw notFound('member')
   }
 }
 
@@ -371,35 +380,41 @@ export const listMembers = async (tenantId: string, input: ListMembersInput) => 
 }
 
 /** Puts a member in exactly these departments (each must exist: the database checks). */
-export const setMemberDepartments = async (
+export const setMemberDepartments = (
   tenantId: string,
   actor: Principal,
   memberId: string,
   departmentIds: string[],
-) => {
-  const m = await loadMember(tenantId, memberId)
-  guardTarget(actor, m, true)
-  const wanted = [...new Set(departmentIds)]
-  const current = m.departmentIds ?? []
-  const joins = wanted.filter((d) => !current.includes(d))
-  const leaves = current.filter((d) => !wanted.includes(d))
-  try {
-    await executeTransactWrite(
-      updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, { departmentIds: wanted }),
-      ...joins.flatMap((d) => joinDepartmentWrites(tenantId, d, memberId)),
-      ...leaves.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
-        action: 'member.departments-set',
-        targetId: memberId,
-        detail: wanted.join(','),
-      }),
-    )
-  } catch (err) {
-    const failed = failedConditions(err)
-    if (failed.includes(0)) throw notFound('member')
-    if (failed.length > 0) throw unknownDepartment()
-    throw err
-  }
-  return getMember(tenantId, memberId)
-}
+) =>
+  retryOnConflict(async () => {
+    const m = await loadMember(tenantId, memberId)
+    guardTarget(actor, m, true)
+    const wanted = [...new Set(departmentIds)]
+    const current = m.departmentIds ?? []
+    const joins = wanted.filter((d) => !current.includes(d))
+    const leaves = current.filter((d) => !wanted.includes(d))
+    try {
+      await executeTransactWrite(
+        updateMembership(
+          { realm: 'tenant', ctx: tenantId, accountId: memberId },
+          { departmentIds: wanted },
+          { departmentIds: current },
+        ),
+        ...joins.flatMap((d) => joinDepartmentWrites(tenantId, d, memberId)),
+        ...leaves.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
+        auditWrite(tenantId, {
+          actorId: actor.accountId,
+          action: 'member.departments-set',
+          targetId: memberId,
+          detail: wanted.join(','),
+        }),
+      )
+    } catch (err) {
+      const failed = failedConditions(err)
+      // The member changed (or went) meanwhile: read again.
+      if (failed.includes(0)) throw new StaleRead('membership changed')
+      if (failed.length > 0) throw unknownDepartment()
+      throw err
+    }
+    return getMember(tenantId, memberId)
+  })

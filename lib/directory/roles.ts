@@ -1,24 +1,29 @@
 import {
+  $add,
+  $set,
   DeleteTransaction,
   Entity,
   executeTransactWrite,
   GetItemCommand,
   item,
   list,
+  number,
   PutTransaction,
   QueryCommand,
   string,
+  UpdateTransaction,
 } from 'dynamodb-toolbox'
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import type { Principal } from '../core/auth/principal.js'
-import { failedConditions } from '../core/db/conditions.js'
+import { batchGet } from '../core/db/batch-get.js'
+import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import { getMembership, updateMembership } from '../identity/accounts.js'
 import { auditWrite } from './audit.js'
 
-/** A custom role: a name and a subset of the admin permission catalog. */
+/** A custom role: a name, a subset of the admin permission catalog, and how many members hold it. */
 const RoleEntity = new Entity({
   name: 'Role',
   table,
@@ -28,22 +33,11 @@ const RoleEntity = new Entity({
     roleId: string().key(),
     name: string(),
     permissions: list(string()),
+    holderCount: number().default(0),
   }),
   computeKey: ({ tenantId, roleId }: { tenantId: string; roleId: string }) => ({
     PK: `T#${tenantId}`,
     SK: `ROLE#${roleId}`,
-  }),
-})
-
-/** Who holds a role, so a change to the role reaches every holder's permissions. */
-const RoleHolderEntity = new Entity({
-  name: 'RoleHolder',
-  table,
-  timestamps: false,
-  schema: item({ tenantId: string().key(), roleId: string().key(), memberId: string().key() }),
-  computeKey: ({ tenantId, roleId, memberId }: { tenantId: string; roleId: string; memberId: string }) => ({
-    PK: `T#${tenantId}`,
-    SK: `ROLEHOLDER#${roleId}#${memberId}`,
   }),
 })
 
@@ -74,43 +68,54 @@ const getRole = async (tenantId: string, roleId: string) => {
   return Item
 }
 
+/**
+ * What a member's roles allow, read when a token is issued (login, refresh, switch): a role's
+ * new permissions reach its holders with their next token, with nothing to copy or keep in step.
+ */
+export const rolePermissions = async (tenantId: string, roleIds: string[]) => {
+  if (roleIds.length === 0) return []
+  const roles = await batchGet(
+    RoleEntity,
+    roleIds.map((roleId) => ({ tenantId, roleId })),
+  )
+  return [...new Set(roles.flatMap((r) => r?.permissions ?? []))]
+}
+
+/**
+ * Writes that count a member in (or out of) roles. Taking a role needs the role to exist, so a
+ * role deleted meanwhile cannot be held; a role is deleted only when nobody holds it.
+ */
+export const holdRolesWrites = (tenantId: string, taken: string[], given: string[]): WriteItem[] => [
+  ...taken.map((roleId) =>
+    RoleEntity.build(UpdateTransaction)
+      .item({ tenantId, roleId, holderCount: $add(1) })
+      .options({ condition: { attr: 'roleId', exists: true } }),
+  ),
+  ...given.map((roleId) =>
+    RoleEntity.build(UpdateTransaction)
+      .item({ tenantId, roleId, holderCount: $add(-1) })
+      .options({ condition: { attr: 'holderCount', gt: 0 } }),
+  ),
+]
+
 export const createRole = async (
   tenantId: string,
   actor: Principal,
   input: { name: string; permissions: string[] },
 ) => {
   assertGrantable(actor, input.permissions)
-  const role = { tenantId, roleId: newId(), name: input.name, permissions: [...new Set(input.permissions)] }
+  const role = {
+    tenantId,
+    roleId: newId(),
+    name: input.name,
+    permissions: [...new Set(input.permissions)],
+    holderCount: 0,
+  }
   await executeTransactWrite(
     RoleEntity.build(PutTransaction).item(role),
     auditWrite(tenantId, { actorId: actor.accountId, action: 'role.created', targetId: role.roleId }),
   )
   return { roleId: role.roleId, name: role.name, permissions: role.permissions }
-}
-
-const holders = async (tenantId: string, roleId: string) => {
-  const { Items = [] } = await table
-    .build(QueryCommand)
-    .entities(RoleHolderEntity)
-    .query({ partition: `T#${tenantId}`, range: { beginsWith: `ROLEHOLDER#${roleId}#` } })
-    .send()
-  return Items.map((h) => h.memberId)
-}
-
-/** The permissions a member's roles add up to. */
-const permissionsOf = (roleIds: string[], roles: Role[]) => [
-  ...new Set(roles.filter((r) => roleIds.includes(r.roleId)).flatMap((r) => r.permissions)),
-]
-
-const refreshHolder = async (tenantId: string, memberId: string, roles: Role[]) => {
-  const m = await getMembership('tenant', tenantId, memberId)
-  if (!m || m.roles.includes(TENANT_ADMIN_ROLE)) return
-  await executeTransactWrite(
-    updateMembership(
-      { realm: 'tenant', ctx: tenantId, accountId: memberId },
-      { permissions: permissionsOf(m.roles, roles) },
-    ),
-  )
 }
 
 export const updateRole = async (
@@ -121,82 +126,93 @@ export const updateRole = async (
 ) => {
   const role = await getRole(tenantId, roleId)
   if (input.permissions) assertGrantable(actor, [...input.permissions, ...role.permissions])
-  const next = {
-    ...role,
-    ...input,
-    permissions: input.permissions ? [...new Set(input.permissions)] : role.permissions,
+  const set = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.permissions ? { permissions: $set([...new Set(input.permissions)]) } : {}),
   }
-  await executeTransactWrite(
-    RoleEntity.build(PutTransaction).item(next),
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'role.updated', targetId: roleId }),
-  )
-  if (input.permissions) {
-    const roles = await listRoles(tenantId)
-    for (const memberId of await holders(tenantId, roleId)) await refreshHolder(tenantId, memberId, roles)
+  try {
+    await executeTransactWrite(
+      RoleEntity.build(UpdateTransaction)
+        .item({ tenantId, roleId, ...set })
+        // what the grant check saw is what is changed
+        .options({ condition: { attr: 'roleId', exists: true } }),
+      auditWrite(tenantId, { actorId: actor.accountId, action: 'role.updated', targetId: roleId }),
+    )
+  } catch (err) {
+    if (failedConditions(err).includes(0)) throw notFound('role')
+    throw err
   }
+  const next = await getRole(tenantId, roleId)
   return { roleId, name: next.name, permissions: next.permissions }
 }
 
 export const deleteRole = async (tenantId: string, actor: Principal, roleId: string) => {
   const role = await getRole(tenantId, roleId)
   assertGrantable(actor, role.permissions)
-  if ((await holders(tenantId, roleId)).length > 0) {
+  try {
+    await executeTransactWrite(
+      RoleEntity.build(DeleteTransaction)
+        .key({ tenantId, roleId })
+        .options({ condition: { attr: 'holderCount', eq: 0 } }),
+      auditWrite(tenantId, { actorId: actor.accountId, action: 'role.deleted', targetId: roleId }),
+    )
+  } catch (err) {
+    if (!failedConditions(err).includes(0)) throw err
     throw new AppError('INVALID_STATE', 'the role is still held by members: take it from them first')
   }
-  await executeTransactWrite(
-    RoleEntity.build(DeleteTransaction).key({ tenantId, roleId }),
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'role.deleted', targetId: roleId }),
-  )
 }
 
 /**
  * Gives a member exactly these roles (a business admin). The member's permissions are the union
  * of the roles'; the actor must hold all of them, and the tenant administrator is out of reach.
  */
-export const assignRoles = async (
-  tenantId: string,
-  actor: Principal,
-  memberId: string,
-  roleIds: string[],
-) => {
-  const [m, roles] = await Promise.all([getMembership('tenant', tenantId, memberId), listRoles(tenantId)])
-  if (!m) throw notFound('member')
-  if (m.roles.includes(TENANT_ADMIN_ROLE))
-    throw new AppError('FORBIDDEN', 'the tenant administrator holds every permission already')
-  const unknown = roleIds.filter((id) => !roles.some((r) => r.roleId === id))
-  if (unknown.length > 0) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      'unknown role',
-      unknown.map(() => ({ path: 'body.roleIds', message: 'unknown role' })),
-    )
-  }
-  const wanted = [...new Set(roleIds)]
-  const permissions = permissionsOf(wanted, roles)
-  // Taking roles away needs the authority over them too.
-  assertGrantable(actor, [...permissions, ...permissionsOf(m.roles, roles)])
-  const added = wanted.filter((id) => !m.roles.includes(id))
-  const removed = m.roles.filter((id) => !wanted.includes(id))
-  try {
-    await executeTransactWrite(
-      updateMembership(
-        { realm: 'tenant', ctx: tenantId, accountId: memberId },
-        { roles: wanted, permissions },
-      ),
-      ...added.map((roleId) => RoleHolderEntity.build(PutTransaction).item({ tenantId, roleId, memberId })),
-      ...removed.map((roleId) =>
-        RoleHolderEntity.build(DeleteTransaction).key({ tenantId, roleId, memberId }),
-      ),
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
-        action: 'member.roles-set',
-        targetId: memberId,
-        detail: wanted.join(','),
-      }),
-    )
-  } catch (err) {
-    if (failedConditions(err).includes(0)) throw notFound('member')
-    throw err
-  }
-  return { memberId, roles: wanted, permissions }
-}
+export const assignRoles = (tenantId: string, actor: Principal, memberId: string, roleIds: string[]) =>
+  retryOnConflict(async () => {
+    const [m, roles] = await Promise.all([getMembership('tenant', tenantId, memberId), listRoles(tenantId)])
+    if (!m) throw notFound('member')
+    if (m.roles.includes(TENANT_ADMIN_ROLE))
+      throw new AppError('FORBIDDEN', 'the tenant administrator holds every permission already')
+    const unknown = roleIds.filter((id) => !roles.some((r) => r.roleId === id))
+    if (unknown.length > 0) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'unknown role',
+        unknown.map(() => ({ path: 'body.roleIds', message: 'unknown role' })),
+      )
+    }
+    const wanted = [...new Set(roleIds)]
+    const permissionsOf = (ids: string[]) => [
+      ...new Set(roles.filter((r) => ids.includes(r.roleId)).flatMap((r) => r.permissions)),
+    ]
+    const permissions = permissionsOf(wanted)
+    // Taking roles away needs the authority over them too.
+    assertGrantable(actor, [...permissions, ...permissionsOf(m.roles)])
+    const taken = wanted.filter((id) => !m.roles.includes(id))
+    const given = m.roles.filter((id) => !wanted.includes(id))
+    try {
+      await executeTransactWrite(
+        updateMembership(
+          { realm: 'tenant', ctx: tenantId, accountId: memberId },
+          { roles: wanted },
+          { roles: m.roles },
+        ),
+        ...holdRolesWrites(tenantId, taken, given),
+        auditWrite(tenantId, {
+          actorId: actor.accountId,
+          action: 'member.roles-set',
+          targetId: memberId,
+          detail: wanted.join(','),
+        }),
+      )
+    } catch (err) {
+      const failed = failedConditions(err)
+      // The member changed (or went) meanwhile: read again.
+      if (failed.includes(0)) throw new StaleRead('membership changed')
+      if (failed.length > 0)
+        throw new AppError('VALIDATION_FAILED', 'unknown role', [
+          { path: 'body.roleIds', message: 'unknown role' },
+        ])
+      throw err
+    }
+    return { memberId, roles: wanted, permissions }
+  })

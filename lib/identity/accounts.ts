@@ -1,11 +1,9 @@
 import {
   $remove,
   $set,
-  BatchGetCommand,
-  BatchGetRequest,
+  type Condition,
   ConditionCheck,
   DeleteTransaction,
-  executeBatchGet,
   GetItemCommand,
   PutTransaction,
   QueryCommand,
@@ -15,7 +13,7 @@ import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
-import { retryOnConflict, StaleRead } from '../core/db/conditions.js'
+import { batchGet } from '../core/db/batch-get.js'
 import { table } from '../core/db/table.js'
 import { newId, newInitialPassword } from '../core/ids.js'
 import {
@@ -103,13 +101,13 @@ export interface MembershipInput {
   GSI2PK?: string
   GSI2SK?: string
   roles: string[]
-  permissions: string[]
 }
 
-/** Changes to a membership, conditioned on it existing (and on whatever else the caller adds). */
+/** Changes to a membership, conditioned on it existing (and on lists the caller read being unchanged). */
 export const updateMembership = (
   key: { realm: Realm; ctx: string; accountId: string },
   set: Record<string, unknown>,
+  unchanged: Unchanged = {},
 ) =>
   MembershipEntity.build(UpdateTransaction)
     .item({
@@ -123,12 +121,44 @@ export const updateMembership = (
         ]),
       ),
     } as never)
-    .options({ condition: { attr: 'accountId', exists: true } })
+    .options({ condition: existsUnchanged(unchanged) })
 
-export const deleteMembership = (key: { realm: Realm; ctx: string; accountId: string }) =>
+/**
+ * Lists (of distinct values) that must still be what the caller read: writes that follow from a
+ * membership's roles or departments (holder counts, department places) are only right if the
+ * lists did not change in between.
+ */
+export interface Unchanged {
+  roles?: string[]
+  departmentIds?: string[]
+}
+
+/** The membership exists, and each list equals what was read: the same size, each value in it. */
+const existsUnchanged = (unchanged: Unchanged): Condition<typeof MembershipEntity> => ({
+  and: [
+    { attr: 'accountId', exists: true },
+    // Both are lists of strings, so one condition shape serves either (typed as roles).
+    ...(Object.entries(unchanged) as ['roles', string[]][]).map(
+      ([attr, values]): Condition<typeof MembershipEntity> =>
+        values.length === 0
+          ? {
+              or: [
+                { attr, exists: false },
+                { size: attr, eq: 0 },
+              ],
+            }
+          : { and: [{ size: attr, eq: values.length }, ...values.map((v) => ({ attr, contains: v }))] },
+    ),
+  ],
+})
+
+export const deleteMembership = (
+  key: { realm: Realm; ctx: string; accountId: string },
+  unchanged: Unchanged = {},
+) =>
   MembershipEntity.build(DeleteTransaction)
     .key(key)
-    .options({ condition: { attr: 'accountId', exists: true } })
+    .options({ condition: existsUnchanged(unchanged) })
 
 /** Sets a new one-time password: the person must change it at the next login. */
 export const resetPasswordWrite = async (accountId: string) => {
@@ -168,32 +198,15 @@ export const getMembership = async (realm: Realm, ctx: string, accountId: string
   return Item
 }
 
-/**
- * Memberships of one realm by account id, in the order asked (missing ones left out): one
- * BatchGetItem per 100 ids; keys DynamoDB leaves unprocessed are asked again, after a pause.
- */
-export const getMemberships = async (realm: Realm, ctx: string, accountIds: string[]) => {
-  const found = new Map<string, Membership>()
-  for (let i = 0; i < accountIds.length; i += 100) {
-    let keys = accountIds.slice(i, i + 100)
-    await retryOnConflict(async () => {
-      const { Responses, UnprocessedKeys } = await executeBatchGet(
-        table
-          .build(BatchGetCommand)
-          .requests(
-            ...keys.map((accountId) =>
-              MembershipEntity.build(BatchGetRequest).key({ realm, ctx, accountId }),
-            ),
-          )
-          .options({ consistent: true }),
-      )
-      for (const m of Responses?.[0] ?? []) if (m) found.set(m.accountId, m)
-      keys = (UnprocessedKeys?.[table.getName()]?.Keys ?? []).map((k) => String(k.SK).split('#')[1] as string)
-      if (keys.length > 0) throw new StaleRead('unprocessed keys')
-    })
-  }
-  return accountIds.map((id) => found.get(id)).filter((m): m is Membership => m !== undefined)
-}
+/** Memberships of one realm by account id, in the order asked (missing ones left out). */
+export const getMemberships = async (realm: Realm, ctx: string, accountIds: string[]) =>
+  (
+    await batchGet(
+      MembershipEntity,
+      accountIds.map((accountId) => ({ realm, ctx, accountId })),
+      { consistent: true },
+    )
+  ).filter((m): m is Membership => m !== undefined)
 
 /** A transaction item that only checks the member exists (e.g. when adding them to a group). */
 export const membershipExists = (key: { realm: Realm; ctx: string; accountId: string }) =>

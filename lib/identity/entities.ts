@@ -55,14 +55,13 @@ export const MembershipEntity = new Entity({
     mobileEnc: string().optional(),
     emailEnc: string().optional(),
     employeeNo: string().optional(),
-    /** blind indexes of the contact fields, so their guards can be found without decrypting */
     departmentIds: list(string()).optional(),
+    /** blind indexes of the contact fields, so their guards can be found without decrypting */
     mobileBi: string().optional(),
     emailBi: string().optional(),
     createdAt: string().optional(),
     status: string().enum('active', 'disabled'),
     roles: list(string()),
-    permissions: list(string()),
     GSI1PK: string(),
     GSI1SK: string(),
     /** exact-name search: `T#<tenantId>#NAME#<blind index>` */

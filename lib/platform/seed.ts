@@ -51,7 +51,6 @@ const ensureAdmin = async (
             ctxCode,
             accountId: account.accountId,
             roles: [`${realm}_admin`],
-            permissions: [],
           }),
         ]),
   ]

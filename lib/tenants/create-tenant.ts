@@ -1,6 +1,6 @@
 import { executeTransactWrite, PutTransaction } from 'dynamodb-toolbox'
 import { bindInitialAppsWrites } from '../apps/tenant-apps.js'
-import { PERMISSIONS, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
+import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import { nowIso } from '../core/clock.js'
 import { newDataKey, tenantScope } from '../core/crypto/data-keys.js'
 import { failedConditions, type WriteItem } from '../core/db/conditions.js'
@@ -151,7 +151,6 @@ export const createTenant = async (
         ...admin.fields,
         createdAt,
         roles: [TENANT_ADMIN_ROLE],
-        permissions: [...PERMISSIONS],
       }),
       ...admin.guards,
       ...bindInitialAppsWrites(tenantId, plan.baseApps, industry.preinstalledApps),

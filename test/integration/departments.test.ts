@@ -122,6 +122,42 @@ describe('departments', () => {
     ).toEqual(['assembly', 'assembly', 'office', 'paint', 'plant 1']) // whichever spelling won the race
   })
 
+  it("keeps department member counts right when a member's departments are set concurrently", async () => {
+    const t = await openTenant(platformToken)
+    const depts: string[] = []
+    for (const name of ['One', 'Two', 'Three', 'Four']) depts.push(await mk(t.accessToken, name))
+    const member = await call(directory, 'POST', '/v1/members', {
+      token: t.accessToken,
+      body: { name: 'Mover', email: `mover-${Date.now()}@corp.test` },
+    })
+    const memberId = member.body.member.memberId
+    const sets = await Promise.all(
+      depts.map((d) =>
+        call(directory, 'PUT', `/v1/members/${memberId}/departments`, {
+          token: t.accessToken,
+          body: { departmentIds: [d] },
+        }),
+      ),
+    )
+    expect(sets.every((r) => r.status === 200)).toBe(true)
+    const kept = (await call(directory, 'GET', `/v1/members/${memberId}`, { token: t.accessToken })).body
+      .departmentIds
+    expect(kept).toHaveLength(1)
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body.items as {
+      deptId: string
+      memberCount: number
+    }[]
+    expect(tree.map((d) => [d.deptId, d.memberCount])).toEqual(
+      tree.map((d) => [d.deptId, d.deptId === kept[0] ? 1 : 0]),
+    )
+    // and every other department can be deleted: nothing left behind in them
+    for (const d of depts.filter((x) => x !== kept[0])) {
+      expect((await call(directory, 'DELETE', `/v1/departments/${d}`, { token: t.accessToken })).status).toBe(
+        204,
+      )
+    }
+  })
+
   it('lets only one of two moves that together would make a cycle apply', async () => {
     const t = await openTenant(platformToken)
     const a = await mk(t.accessToken, 'A')

@@ -123,4 +123,48 @@ describe('roles and business administrators', () => {
     })
     expect(unknown.status).toBe(400)
   })
+
+  it('frees a role when its holder is removed, and keeps holders counted under concurrent assignments', async () => {
+    const t = await openTenant(platformToken)
+    const holder = await businessAdmin(t.accessToken, ['members.read'])
+    expect(
+      (await call(directory, 'DELETE', `/v1/members/${holder.memberId}`, { token: t.accessToken })).status,
+    ).toBe(204)
+    // nobody holds the role any more
+    expect(
+      (await call(directory, 'DELETE', `/v1/roles/${holder.roleId}`, { token: t.accessToken })).status,
+    ).toBe(204)
+
+    const roles: string[] = []
+    for (const name of ['r1', 'r2', 'r3', 'r4']) {
+      const r = await call(directory, 'POST', '/v1/roles', {
+        token: t.accessToken,
+        body: { name, permissions: ['members.read'] },
+      })
+      roles.push(r.body.roleId)
+    }
+    const member = await call(directory, 'POST', '/v1/members', {
+      token: t.accessToken,
+      body: { name: 'Contested', email: `contested-${Date.now()}@corp.test` },
+    })
+    const memberId = member.body.member.memberId
+    // each request gives a different single role, all at once: one of them ends up held
+    const sets = await Promise.all(
+      roles.map((roleId) =>
+        call(directory, 'PUT', `/v1/members/${memberId}/roles`, {
+          token: t.accessToken,
+          body: { roleIds: [roleId] },
+        }),
+      ),
+    )
+    expect(sets.every((r) => r.status === 200)).toBe(true)
+    const held = (await call(directory, 'GET', `/v1/members/${memberId}`, { token: t.accessToken })).body
+      .roles
+    expect(held).toHaveLength(1)
+    // exactly the held role is counted as held: the others can go, it cannot
+    for (const roleId of roles) {
+      const res = await call(directory, 'DELETE', `/v1/roles/${roleId}`, { token: t.accessToken })
+      expect([roleId, res.status]).toEqual([roleId, roleId === held[0] ? 409 : 204])
+    }
+  })
 })

@@ -92,7 +92,6 @@ export const addPlainMember = async (
       ctxCode: tenant.code,
       accountId: account.accountId,
       roles: [],
-      permissions: [],
     }),
   )
   return { identifier, password, accountId: account.accountId }

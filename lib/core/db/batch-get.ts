@@ -1,0 +1,45 @@
+import {
+  BatchGetCommand,
+  BatchGetRequest,
+  type Entity,
+  executeBatchGet,
+  type FormattedItem,
+  type KeyInputItem,
+} from 'dynamodb-toolbox'
+import { retryOnConflict, StaleRead } from './conditions.js'
+import { table } from './table.js'
+
+const keyString = (key: Record<string, unknown>) => `${String(key.PK)}\u0000${String(key.SK)}`
+
+/**
+ * Items of one entity by key, in the order asked (undefined where there is none): one
+ * BatchGetItem per 100 distinct keys; keys DynamoDB leaves unprocessed are asked again after a
+ * pause, so a throttled batch slows down instead of losing items.
+ */
+export const batchGet = async <E extends Entity>(
+  entity: E,
+  keys: KeyInputItem<E>[],
+  options: { consistent?: boolean } = {},
+): Promise<(FormattedItem<E> | undefined)[]> => {
+  const requests = keys.map((key) => entity.build(BatchGetRequest).key(key))
+  const distinct = [...new Map(requests.map((r) => [keyString(r.params()), r])).values()]
+  const found = new Map<string, FormattedItem<E>>()
+  for (let i = 0; i < distinct.length; i += 100) {
+    let pending = distinct.slice(i, i + 100)
+    await retryOnConflict(async () => {
+      const { Responses, UnprocessedKeys } = await executeBatchGet(
+        table
+          .build(BatchGetCommand)
+          .requests(...pending)
+          .options(options),
+      )
+      for (const [j, item] of (Responses?.[0] ?? []).entries()) {
+        if (item) found.set(keyString((pending[j] as BatchGetRequest<E>).params()), item as FormattedItem<E>)
+      }
+      const left = new Set((UnprocessedKeys?.[table.getName()]?.Keys ?? []).map(keyString))
+      pending = pending.filter((r) => left.has(keyString(r.params())))
+      if (pending.length > 0) throw new StaleRead('unprocessed keys')
+    })
+  }
+  return requests.map((r) => found.get(keyString(r.params())))
+}
