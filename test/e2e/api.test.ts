@@ -60,7 +60,8 @@ describe('the API over HTTP', () => {
     expect(page.body).toContain('/v1/openapi.json')
   })
 
-  it('opens a tenant and lets its admin in, through every function', async () => {
+  /** The system admin opens a tenant; its admin logs in and replaces the one-time password. */
+  const openTenant = async (customerId: string, mobile: string) => {
     const root = await request('POST', '/v1/auth/login', {
       body: { identifier: SEED.adminIdentifier, password: SEED.adminPassword },
     })
@@ -68,17 +69,17 @@ describe('the API over HTTP', () => {
     const created = await request('POST', '/v1/tenants', {
       token: root.body.accessToken,
       body: {
-        customerId: 'e2e-customer',
+        customerId,
         name: 'E2E Co',
         industry: 'education',
         planCode: 'general.enterprise',
         expiresAt: '2099-01-01T00:00:00Z',
-        admin: { identifier: '+86 138 0000 0001', name: 'E2E Admin' },
+        admin: { identifier: mobile, name: 'E2E Admin' },
       },
     })
     expect(created.status).toBe(201)
     const first = await request('POST', '/v1/auth/login', {
-      body: { identifier: '+8613800000001', password: created.body.admin.initialPassword },
+      body: { identifier: mobile, password: created.body.admin.initialPassword },
     })
     expect(first.body.mustChangePassword).toBe(true)
     expect((await request('GET', '/v1/tenant', { token: first.body.accessToken })).status).toBe(403)
@@ -87,15 +88,76 @@ describe('the API over HTTP', () => {
       body: { currentPassword: created.body.admin.initialPassword, newPassword: 'E2e-password-1' },
     })
     expect(changed.status).toBe(200)
-    const mine = await request('GET', '/v1/tenant', { token: changed.body.accessToken })
+    return { created: created.body, token: changed.body.accessToken as string }
+  }
+
+  it('opens a tenant and lets its admin in, through every function', async () => {
+    const { created, token } = await openTenant('e2e-customer', '+86 138 0000 0001')
+    const mine = await request('GET', '/v1/tenant', { token })
     expect(mine.body).toMatchObject({
-      code: created.body.tenant.code,
+      code: created.tenant.code,
       limits: { maxMembers: 500 },
       usage: { members: 1 },
     })
     const jwks = await request('GET', '/.well-known/jwks.json')
-    const kid = JSON.parse(Buffer.from(changed.body.accessToken.split('.')[0], 'base64url').toString()).kid
+    const kid = JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid
     expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toContain(kid)
+  })
+
+  it('runs the directory over HTTP: import, a subtree page, export, an invitation QR and its use', async () => {
+    const { token } = await openTenant('e2e-directory', '+86 138 0000 0002')
+    const plant = await request('POST', '/v1/departments', { token, body: { name: 'Plant 1' } })
+    expect(plant.status).toBe(201)
+    const imported = await request('POST', '/v1/members/import', {
+      token,
+      body: {
+        format: 'csv',
+        content: 'name,email,departments\nLi Lei,li@e2e.test,Plant 1/Assembly\nNo Contact,,\n',
+        dryRun: false,
+      },
+    })
+    expect(imported.body.summary).toMatchObject({
+      added: 1,
+      refused: 1,
+      departmentsCreated: ['Plant 1/Assembly'],
+    })
+    expect(imported.body.rows[1]).toMatchObject({ row: 3, outcome: 'refused' })
+    const subtree = await request(
+      'GET',
+      `/v1/members?departmentId=${plant.body.deptId}&includeSubDepartments=true&limit=10`,
+      { token },
+    )
+    expect(subtree.body.items.map((m: { name: string }) => m.name)).toEqual(['Li Lei'])
+
+    const exported = await fetch(`${api.baseUrl}/v1/members/export`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(exported.headers.get('content-type')).toContain('text/csv')
+    expect(await exported.text()).toContain('Li Lei,,li@e2e.test,,active,Plant 1/Assembly')
+
+    const invite = await request('POST', '/v1/invitations', { token, body: { maxUses: 1 } })
+    expect(invite.status).toBe(201)
+    const qr = await fetch(`${api.baseUrl}/v1/invitations/${invite.body.inviteId}/qr`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(qr.headers.get('content-type')).toContain('image/svg+xml')
+    expect(await qr.text()).toMatch(/^<svg[\s\S]*<\/svg>\s*$/)
+    const joiner = {
+      code: invite.body.code,
+      name: 'Han Meimei',
+      email: 'han@e2e.test',
+      password: 'Han-password-1',
+    }
+    expect((await request('POST', '/v1/invitations/redeem', { body: joiner })).status).toBe(201)
+    const second = await request('POST', '/v1/invitations/redeem', {
+      body: { ...joiner, email: 'other@e2e.test' },
+    })
+    expect(second.status).toBe(409) // single use
+    const han = await request('POST', '/v1/auth/login', {
+      body: { identifier: 'han@e2e.test', password: 'Han-password-1' },
+    })
+    expect(han.status).toBe(200)
+    expect((await request('GET', '/v1/members', { token: han.body.accessToken })).status).toBe(403)
   })
 
   it('answers bad input with the failing fields, and another scope with 403', async () => {
