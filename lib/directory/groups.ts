@@ -12,11 +12,11 @@ import {
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import type { Principal } from '../core/auth/principal.js'
-import { failedConditions, type WriteItem } from '../core/db/conditions.js'
+import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
-import { membershipExists } from '../identity/accounts.js'
+import { updateMembership } from '../identity/accounts.js'
 import { auditWrite } from './audit.js'
 
 /** A user group: a named set of members across departments. */
@@ -64,8 +64,14 @@ const pair = (tenantId: string, groupId: string, memberId: string, op: 'put' | '
       ? GroupMemberEntity.build(PutTransaction)
           .item({ tenantId, groupId, memberId, side })
           .options({ condition: { attr: 'memberId', exists: false } })
-      : GroupMemberEntity.build(DeleteTransaction).key({ tenantId, groupId, memberId, side }),
+      : GroupMemberEntity.build(DeleteTransaction)
+          .key({ tenantId, groupId, memberId, side })
+          .options({ condition: { attr: 'memberId', exists: true } }),
   )
+
+/** The member's own count of groups, kept with each group place so their removal sees them all. */
+const memberGroupCount = (tenantId: string, memberId: string, delta: number) =>
+  updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, { groupCount: $add(delta) })
 
 const view = ({ groupId, name, memberCount }: { groupId: string; name: string; memberCount: number }) => ({
   groupId,
@@ -158,10 +164,7 @@ export const addGroupMembers = async (
       GroupEntity.build(UpdateTransaction)
         .item({ tenantId, groupId, memberCount: $add(fresh.length) })
         .options({ condition: { attr: 'groupId', exists: true } }),
-      ...fresh.flatMap((id) => [
-        membershipExists({ realm: 'tenant', ctx: tenantId, accountId: id }),
-        ...pair(tenantId, groupId, id, 'put'),
-      ]),
+      ...fresh.flatMap((id) => [memberGroupCount(tenantId, id, 1), ...pair(tenantId, groupId, id, 'put')]),
       auditWrite(tenantId, {
         actorId: actor.accountId,
         action: 'group.members-added',
@@ -189,39 +192,79 @@ export const removeGroupMember = async (
   groupId: string,
   memberId: string,
 ) => {
-  if (!(await groupMembers(tenantId, groupId)).includes(memberId)) throw notFound('group member')
-  await executeTransactWrite(
-    GroupEntity.build(UpdateTransaction)
-      .item({ tenantId, groupId, memberCount: $add(-1) })
-      .options({ condition: { attr: 'memberCount', gt: 0 } }),
-    ...pair(tenantId, groupId, memberId, 'delete'),
-    auditWrite(tenantId, {
-      actorId: actor.accountId,
-      action: 'group.member-removed',
-      targetId: groupId,
-      detail: memberId,
-    }),
-  )
-}
-
-/** Writes that take a removed member out of all their groups (same transaction as the removal). */
-export const leaveAllGroupsWrites = async (tenantId: string, memberId: string): Promise<WriteItem[]> =>
-  (await memberGroups(tenantId, memberId)).flatMap((groupId) => [
-    GroupEntity.build(UpdateTransaction).item({ tenantId, groupId, memberCount: $add(-1) }),
-    ...pair(tenantId, groupId, memberId, 'delete'),
-  ])
-
-/** Deletes a group: its memberships first (in batches), then the group. */
-export const deleteGroup = async (tenantId: string, actor: Principal, groupId: string) => {
-  await getGroup(tenantId, groupId)
-  const members = await groupMembers(tenantId, groupId)
-  for (let i = 0; i < members.length; i += 40) {
+  try {
     await executeTransactWrite(
-      ...members.slice(i, i + 40).flatMap((id) => pair(tenantId, groupId, id, 'delete')),
+      ...pair(tenantId, groupId, memberId, 'delete'),
+      GroupEntity.build(UpdateTransaction)
+        .item({ tenantId, groupId, memberCount: $add(-1) })
+        .options({ condition: { attr: 'memberCount', gt: 0 } }),
+      memberGroupCount(tenantId, memberId, -1),
+      auditWrite(tenantId, {
+        actorId: actor.accountId,
+        action: 'group.member-removed',
+        targetId: groupId,
+        detail: memberId,
+      }),
     )
+  } catch (err) {
+    if (failedConditions(err).length > 0) throw notFound('group member')
+    throw err
   }
-  await executeTransactWrite(
-    GroupEntity.build(DeleteTransaction).key({ tenantId, groupId }),
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'group.deleted', targetId: groupId }),
-  )
 }
+
+/**
+ * Writes that take a removed member out of all their groups (same transaction as the removal),
+ * and how many groups that is: the removal is conditioned on the member's group count, so a
+ * group joined meanwhile fails it instead of being left behind.
+ */
+export const leaveAllGroupsWrites = async (tenantId: string, memberId: string) => {
+  const groups = await memberGroups(tenantId, memberId)
+  return {
+    count: groups.length,
+    writes: groups.flatMap((groupId): WriteItem[] => [
+      GroupEntity.build(UpdateTransaction)
+        .item({ tenantId, groupId, memberCount: $add(-1) })
+        .options({ condition: { attr: 'memberCount', gt: 0 } }),
+      ...pair(tenantId, groupId, memberId, 'delete'),
+    ]),
+  }
+}
+
+/**
+ * Deletes a group: its members leave in batches (each batch one transaction that also moves the
+ * counters), then the group goes, conditioned on having no members left; a member added
+ * meanwhile makes that fail, and the next round takes them out too.
+ */
+export const deleteGroup = (tenantId: string, actor: Principal, groupId: string) =>
+  retryOnConflict(async () => {
+    await getGroup(tenantId, groupId)
+    const members = await groupMembers(tenantId, groupId)
+    for (let i = 0; i < members.length; i += 30) {
+      const batch = members.slice(i, i + 30)
+      try {
+        await executeTransactWrite(
+          GroupEntity.build(UpdateTransaction)
+            .item({ tenantId, groupId, memberCount: $add(-batch.length) })
+            .options({ condition: { attr: 'memberCount', gte: batch.length } }),
+          ...batch.flatMap((id) => [
+            ...pair(tenantId, groupId, id, 'delete'),
+            memberGroupCount(tenantId, id, -1),
+          ]),
+        )
+      } catch (err) {
+        if (failedConditions(err).length > 0) throw new StaleRead('the group changed meanwhile')
+        throw err
+      }
+    }
+    try {
+      await executeTransactWrite(
+        GroupEntity.build(DeleteTransaction)
+          .key({ tenantId, groupId })
+          .options({ condition: { attr: 'memberCount', eq: 0 } }),
+        auditWrite(tenantId, { actorId: actor.accountId, action: 'group.deleted', targetId: groupId }),
+      )
+    } catch (err) {
+      if (failedConditions(err).length > 0) throw new StaleRead('a member joined meanwhile')
+      throw err
+    }
+  })

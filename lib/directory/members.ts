@@ -239,38 +239,40 @@ export const setMemberStatus = async (
   return getMember(tenantId, memberId)
 }
 
-/** Removes the member and frees the seat; the person's account stays (other workbenches, login). */
-export const removeMember = async (tenantId: string, actor: Principal, memberId: string) => {
-  const m = await loadMember(tenantId, memberId)
-  guardTarget(actor, m, false)
-  if (m.roles.includes(TENANT_ADMIN_ROLE))
-    throw new AppError('FORBIDDEN', 'the tenant administrator cannot be removed')
-  const groups = await leaveAllGroupsWrites(tenantId, memberId)
-  const departmentIds = m.departmentIds ?? []
-  try {
-    await executeTransactWrite(
-      // the departments and roles left below are the ones the member still has
-      deleteMembership(
-        { realm: 'tenant', ctx: tenantId, accountId: memberId },
-        { departmentIds, roles: m.roles },
-      ),
-      ...groups,
-      freeSeatWrite(tenantId),
-      ...departmentIds.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
-      ...holdRolesWrites(tenantId, [], m.roles),
-      ...[m.mobileBi, m.emailBi]
-        .filter((b): b is string => b !== undefined)
-        .map((b) => releaseContact(tenantId, b)),
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'member.removed', targetId: memberId }),
-    )
-  } catch (err) {
-    if (!failedConditions(err).includes(0)) throw err
-    if (await getMembership('tenant', tenantId, memberId)) {
-      throw new AppError('CONFLICT', 'the member changed meanwhile; retry')
+/**
+ * Removes the member and frees the seat; the person's account stays (other workbenches, login).
+ * Their departments, roles and groups are left in the same transaction, conditioned on being the
+ * ones read: a change meanwhile makes it read again.
+ */
+export const removeMember = (tenantId: string, actor: Principal, memberId: string) =>
+  retryOnConflict(async () => {
+    const m = await loadMember(tenantId, memberId)
+    guardTarget(actor, m, false)
+    if (m.roles.includes(TENANT_ADMIN_ROLE))
+      throw new AppError('FORBIDDEN', 'the tenant administrator cannot be removed')
+    const groups = await leaveAllGroupsWrites(tenantId, memberId)
+    const departmentIds = m.departmentIds ?? []
+    try {
+      await executeTransactWrite(
+        deleteMembership(
+          { realm: 'tenant', ctx: tenantId, accountId: memberId },
+          { departmentIds, roles: m.roles, groupCount: groups.count },
+        ),
+        ...groups.writes,
+        freeSeatWrite(tenantId),
+        ...departmentIds.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
+        ...holdRolesWrites(tenantId, [], m.roles),
+        ...[m.mobileBi, m.emailBi]
+          .filter((b): b is string => b !== undefined)
+          .map((b) => releaseContact(tenantId, b)),
+        auditWrite(tenantId, { actorId: actor.accountId, action: 'member.removed', targetId: memberId }),
+      )
+    } catch (err) {
+      // Gone (404 on the next read) or changed meanwhile: read again.
+      if (failedConditions(err).length > 0) throw new StaleRead('member changed meanwhile')
+      throw err
     }
-    throw notFound('member')
-  }
-}
+  })
 
 /**
  * A new one-time password. Only for a person who belongs to this workbench alone: a shared

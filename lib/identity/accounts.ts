@@ -124,21 +124,35 @@ export const updateMembership = (
     .options({ condition: existsUnchanged(unchanged) })
 
 /**
- * Lists (of distinct values) that must still be what the caller read: writes that follow from a
- * membership's roles or departments (holder counts, department places) are only right if the
- * lists did not change in between.
+ * What must still be as the caller read it: writes that follow from a membership's roles,
+ * departments or groups (holder counts, department places, group places) are only right if
+ * these did not change in between.
  */
 export interface Unchanged {
   roles?: string[]
   departmentIds?: string[]
+  /** how many groups the member is in */
+  groupCount?: number
 }
 
-/** The membership exists, and each list equals what was read: the same size, each value in it. */
-const existsUnchanged = (unchanged: Unchanged): Condition<typeof MembershipEntity> => ({
+/** The membership exists, each list equals what was read (same size, each value in it), and the group count too. */
+const existsUnchanged = ({ groupCount, ...lists }: Unchanged): Condition<typeof MembershipEntity> => ({
   and: [
     { attr: 'accountId', exists: true },
+    ...(groupCount === undefined
+      ? []
+      : [
+          groupCount === 0
+            ? {
+                or: [
+                  { attr: 'groupCount' as const, exists: false },
+                  { attr: 'groupCount' as const, eq: 0 },
+                ],
+              }
+            : { attr: 'groupCount' as const, eq: groupCount },
+        ]),
     // Both are lists of strings, so one condition shape serves either (typed as roles).
-    ...(Object.entries(unchanged) as ['roles', string[]][]).map(
+    ...(Object.entries(lists) as ['roles', string[]][]).map(
       ([attr, values]): Condition<typeof MembershipEntity> =>
         values.length === 0
           ? {

@@ -62,6 +62,8 @@ export const MembershipEntity = new Entity({
     createdAt: string().optional(),
     status: string().enum('active', 'disabled'),
     roles: list(string()),
+    /** how many groups the member is in, so removing them can be conditioned on having seen all */
+    groupCount: number().optional(),
     GSI1PK: string(),
     GSI1SK: string(),
     /** exact-name search: `T#<tenantId>#NAME#<blind index>` */

@@ -1,4 +1,6 @@
+import { executeTransactWrite } from 'dynamodb-toolbox'
 import { handler as directory } from '../../functions/directory/handler.js'
+import { deleteMembership } from '../../lib/identity/accounts.js'
 import { useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -105,5 +107,70 @@ describe('user groups', () => {
         (g: { name: string }) => g.name,
       ),
     ).toEqual(['A'])
+  })
+
+  it('leaves nothing behind when group changes race a member removal or a group deletion', async () => {
+    const t = await openTenant(platformToken)
+    const tenantId = t.tenant.tenantId as string
+    const gid = (
+      await call(directory, 'POST', '/v1/groups', { token: t.accessToken, body: { name: 'Race' } })
+    ).body.groupId
+    // the mechanism: a removal computed before a group was joined no longer applies
+    const joined = await add(t.accessToken)
+    await call(directory, 'POST', `/v1/groups/${gid}/members`, {
+      token: t.accessToken,
+      body: { memberIds: [joined] },
+    })
+    await expect(
+      executeTransactWrite(
+        deleteMembership({ realm: 'tenant', ctx: tenantId, accountId: joined }, { groupCount: 0 }),
+      ),
+    ).rejects.toThrow()
+    // two removals of one group place: one wins, the count moves once
+    const twice = await Promise.all(
+      [1, 2].map(() =>
+        call(directory, 'DELETE', `/v1/groups/${gid}/members/${joined}`, { token: t.accessToken }),
+      ),
+    )
+    expect(twice.map((r) => r.status).sort()).toEqual([204, 404])
+
+    // members join the group while they are being removed
+    const members = await Promise.all(Array.from({ length: 6 }, () => add(t.accessToken)))
+    const results = await Promise.all(
+      members.flatMap((m) => [
+        call(directory, 'POST', `/v1/groups/${gid}/members`, {
+          token: t.accessToken,
+          body: { memberIds: [m] },
+        }),
+        call(directory, 'DELETE', `/v1/members/${m}`, { token: t.accessToken }),
+      ]),
+    )
+    expect(results.filter((_, i) => i % 2 === 1).map((r) => r.status)).toEqual(Array(6).fill(204))
+    const listed = (await call(directory, 'GET', `/v1/groups/${gid}/members`, { token: t.accessToken })).body
+      .items
+    const counted = (await call(directory, 'GET', '/v1/groups', { token: t.accessToken })).body.items[0]
+      .memberCount
+    expect([listed, counted]).toEqual([[], 0])
+
+    // and members join while the group is being deleted: the group goes with all its places
+    const late = await Promise.all(Array.from({ length: 4 }, () => add(t.accessToken)))
+    await call(directory, 'POST', `/v1/groups/${gid}/members`, {
+      token: t.accessToken,
+      body: { memberIds: late.slice(0, 2) },
+    })
+    const [deleted] = await Promise.all([
+      call(directory, 'DELETE', `/v1/groups/${gid}`, { token: t.accessToken }),
+      call(directory, 'POST', `/v1/groups/${gid}/members`, {
+        token: t.accessToken,
+        body: { memberIds: late.slice(2) },
+      }),
+    ])
+    expect(deleted.status).toBe(204)
+    for (const m of late) {
+      expect(
+        (await call(directory, 'GET', `/v1/members/${m}/groups`, { token: t.accessToken })).body.items,
+      ).toEqual([])
+      expect((await call(directory, 'DELETE', `/v1/members/${m}`, { token: t.accessToken })).status).toBe(204)
+    }
   })
 })
