@@ -334,8 +334,8 @@ const selectedIds = async (tenantId: string, cipher: FieldCipher, input: ListMem
   }
   if (input.groupId) sources.push(listGroupMembers(tenantId, input.groupId))
   if (sources.length === 0) return undefined
-  const [first = [], ...rest] = await Promise.all(sources)
-  return rest.reduce((ids, more) => ids.filter((id) => more.includes(id)), first)
+  const [first = [], ...rest] = (await Promise.all(sources)).map((ids) => new Set(ids))
+  return [...first].filter((id) => rest.every((more) => more.has(id)))
 }
 
 /** A page of a selected set of members, in id order; the cursor is the last id given. */

@@ -16,7 +16,13 @@ import {
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import type { Principal } from '../core/auth/principal.js'
 import { batchGet } from '../core/db/batch-get.js'
-import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import {
+  failedConditions,
+  listEquals,
+  retryOnConflict,
+  StaleRead,
+  type WriteItem,
+} from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
@@ -85,13 +91,13 @@ export const rolePermissions = async (tenantId: string, roleIds: string[]) => {
  * Writes that count a member in (or out of) roles. Taking a role needs the role to exist, so a
  * role deleted meanwhile cannot be held; a role is deleted only when nobody holds it.
  */
-export const holdRolesWrites = (tenantId: string, taken: string[], given: string[]): WriteItem[] => [
-  ...taken.map((roleId) =>
+export const holdRolesWrites = (tenantId: string, added: string[], dropped: string[]): WriteItem[] => [
+  ...added.map((roleId) =>
     RoleEntity.build(UpdateTransaction)
       .item({ tenantId, roleId, holderCount: $add(1) })
       .options({ condition: { attr: 'roleId', exists: true } }),
   ),
-  ...given.map((roleId) =>
+  ...dropped.map((roleId) =>
     RoleEntity.build(UpdateTransaction)
       .item({ tenantId, roleId, holderCount: $add(-1) })
       .options({ condition: { attr: 'holderCount', gt: 0 } }),
@@ -134,16 +140,19 @@ export const updateRole = async (
     await executeTransactWrite(
       RoleEntity.build(UpdateTransaction)
         .item({ tenantId, roleId, ...set })
-        // what the grant check saw is what is changed
-        .options({ condition: { attr: 'roleId', exists: true } }),
+        // what the grant check saw is what is changed (gone meanwhile: the condition fails too)
+        .options({ condition: listEquals('permissions', role.permissions) }),
       auditWrite(tenantId, { actorId: actor.accountId, action: 'role.updated', targetId: roleId }),
     )
   } catch (err) {
-    if (failedConditions(err).includes(0)) throw notFound('role')
-    throw err
+    if (!failedConditions(err).includes(0)) throw err
+    throw new AppError('CONFLICT', 'the role changed meanwhile; retry')
   }
-  const next = await getRole(tenantId, roleId)
-  return { roleId, name: next.name, permissions: next.permissions }
+  return {
+    roleId,
+    name: input.name ?? role.name,
+    permissions: input.permissions ? [...new Set(input.permissions)] : role.permissions,
+  }
 }
 
 export const deleteRole = async (tenantId: string, actor: Principal, roleId: string) => {
@@ -187,8 +196,8 @@ export const assignRoles = (tenantId: string, actor: Principal, memberId: string
     const permissions = permissionsOf(wanted)
     // Taking roles away needs the authority over them too.
     assertGrantable(actor, [...permissions, ...permissionsOf(m.roles)])
-    const taken = wanted.filter((id) => !m.roles.includes(id))
-    const given = m.roles.filter((id) => !wanted.includes(id))
+    const added = wanted.filter((id) => !m.roles.includes(id))
+    const dropped = m.roles.filter((id) => !wanted.includes(id))
     try {
       await executeTransactWrite(
         updateMembership(
@@ -196,7 +205,7 @@ export const assignRoles = (tenantId: string, actor: Principal, memberId: string
           { roles: wanted },
           { roles: m.roles },
         ),
-        ...holdRolesWrites(tenantId, taken, given),
+        ...holdRolesWrites(tenantId, added, dropped),
         auditWrite(tenantId, {
           actorId: actor.accountId,
           action: 'member.roles-set',

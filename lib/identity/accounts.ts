@@ -14,6 +14,7 @@ import { platformCipher } from '../core/crypto/data-keys.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
 import { batchGet } from '../core/db/batch-get.js'
+import { listEquals } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { newId, newInitialPassword } from '../core/ids.js'
 import {
@@ -135,7 +136,7 @@ export interface Unchanged {
   groupCount?: number
 }
 
-/** The membership exists, each list equals what was read (same size, each value in it), and the group count too. */
+/** The membership exists, each list equals what was read, and the group count too. */
 const existsUnchanged = ({ groupCount, ...lists }: Unchanged): Condition<typeof MembershipEntity> => ({
   and: [
     { attr: 'accountId', exists: true },
@@ -152,17 +153,7 @@ const existsUnchanged = ({ groupCount, ...lists }: Unchanged): Condition<typeof 
             : { attr: 'groupCount' as const, eq: groupCount },
         ]),
     // Both are lists of strings, so one condition shape serves either (typed as roles).
-    ...(Object.entries(lists) as ['roles', string[]][]).map(
-      ([attr, values]): Condition<typeof MembershipEntity> =>
-        values.length === 0
-          ? {
-              or: [
-                { attr, exists: false },
-                { size: attr, eq: 0 },
-              ],
-            }
-          : { and: [{ size: attr, eq: values.length }, ...values.map((v) => ({ attr, contains: v }))] },
-    ),
+    ...(Object.entries(lists) as ['roles', string[]][]).map(([attr, values]) => listEquals(attr, values)),
   ],
 })
 

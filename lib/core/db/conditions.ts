@@ -18,6 +18,20 @@ export const failedConditions = (err: unknown): number[] => {
   )
 }
 
+/**
+ * A condition that a list of distinct strings still equals `values` (DynamoDB compares no lists
+ * whole): the same size and each value in it; an empty list may also be absent.
+ */
+export const listEquals = <A extends string>(attr: A, values: string[]) =>
+  values.length === 0
+    ? {
+        or: [
+          { attr, exists: false },
+          { size: attr, eq: 0 },
+        ],
+      }
+    : { and: [{ size: attr, eq: values.length }, ...values.map((v) => ({ attr, contains: v }))] }
+
 /** A transaction cancelled because another one touched the same items at the same time. */
 export const isTransactionConflict = (err: unknown): boolean =>
   (err as Error)?.name === 'TransactionCanceledException' &&
