@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { burnPasswordCheck } from '../lib/core/crypto/passwords.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
-import type { SeedSummary } from '../lib/platform/seed.js'
+import type { SeedSummary } from '../scripts/seed.js'
 import { fmt, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (

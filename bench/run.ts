@@ -28,7 +28,7 @@ const main = async () => {
     console.log(bundles.markdown)
 
     console.log('\nlatency against DynamoDB Local …')
-    const { seedPlatform } = await import('../lib/platform/seed.js')
+    const { seedPlatform } = await import('../scripts/seed.js')
     const seed = await seedPlatform({
       adminIdentifier: 'admin@atrium.localhost',
       adminPassword: 'Atrium-admin-2026',

@@ -1,10 +1,10 @@
-import type { SeedSummary } from '../lib/platform/seed.js'
 import { createTable } from './local/create-table.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
 import { localEnv } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { isPortFree, portFromEnv } from './local/process.js'
+import type { SeedSummary } from './seed.js'
 
 /** `npm start`: DynamoDB Local, the table, the seed and the API, stopped together on Ctrl-C. */
 const TABLE_NAME = 'atrium-local'
@@ -84,7 +84,7 @@ const main = async () => {
     })
     Object.assign(process.env, env)
     // Imported only now: the functions' modules read their settings on first use.
-    const { seedPlatform } = await import('../lib/platform/seed.js')
+    const { seedPlatform } = await import('./seed.js')
     const seed = await seedPlatform({
       adminIdentifier: process.env.ATRIUM_ADMIN_IDENTIFIER || DEFAULTS.adminIdentifier,
       adminPassword: process.env.ATRIUM_ADMIN_PASSWORD || DEFAULTS.adminPassword,

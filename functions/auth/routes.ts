@@ -16,121 +16,113 @@ import {
 } from '../../lib/auth/schemas.js'
 import { revokeFamily } from '../../lib/auth/sessions.js'
 import { myRealms, switchRealm } from '../../lib/auth/switch.js'
-import type { Principal } from '../../lib/core/auth/principal.js'
+import type { Caller } from '../../lib/core/auth/caller.js'
 import { page } from '../../lib/core/db/pagination.js'
-import { bind, defineRoute } from '../../lib/core/http/route.js'
+import { publicAccess, signedInAccess, tenantAccess } from '../../lib/core/http/access.js'
+import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 
-const ANY_SCOPE = ['platform', 'industry', 'tenant'] as const
 const tag = 'Auth'
-
-export const loginRoute = defineRoute({
-  operationId: 'login',
-  method: 'POST',
-  path: '/v1/auth/login',
-  summary: 'Log in with a password; without a choice, a person in several workbenches gets the list',
-  tag,
-  access: { public: true },
-  body: LoginBody,
-  response: LoginResponse,
-  errors: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'ACCOUNT_DISABLED', 'TENANT_FROZEN'],
+const client = (req: { ip: string; userAgent: string }) => ({ ip: req.ip, userAgent: req.userAgent })
+const realmOf = (caller: Caller) => ({
+  realm: caller.realm,
+  ctx:
+    caller.realm === 'tenant' ? caller.tenant.tenantId : caller.realm === 'industry' ? caller.industry : '',
 })
-
-export const refreshRoute = defineRoute({
-  operationId: 'refresh',
-  method: 'POST',
-  path: '/v1/auth/refresh',
-  summary: 'Exchange a refresh token for new tokens (the old one stops working; reuse ends the session)',
-  tag,
-  access: { public: true },
-  body: RefreshBody,
-  response: TokensSchema,
-  errors: ['REFRESH_TOKEN_INVALID', 'TENANT_FROZEN', 'ACCOUNT_DISABLED'],
-})
-
-export const logoutRoute = defineRoute({
-  operationId: 'logout',
-  method: 'POST',
-  path: '/v1/auth/logout',
-  summary: "End the caller's session (its refresh tokens stop working)",
-  tag,
-  access: { scopes: ANY_SCOPE, beforePasswordChange: true, allowReadOnly: true },
-  response: NoContent,
-  status: 204,
-})
-
-export const passwordRoute = defineRoute({
-  operationId: 'changePassword',
-  method: 'POST',
-  path: '/v1/auth/password',
-  summary: 'Change the password (required first after a one-time password); other sessions end',
-  tag,
-  access: { scopes: ANY_SCOPE, beforePasswordChange: true, allowReadOnly: true },
-  body: ChangePasswordBody,
-  response: TokensSchema,
-})
-
-export const myLoginLogRoute = defineRoute({
-  operationId: 'myLoginLog',
-  method: 'GET',
-  path: '/v1/auth/login-log',
-  summary: "The caller's own login log, newest first",
-  tag,
-  access: { scopes: ANY_SCOPE },
-  query: LoginLogQuery,
-  response: page(LoginLogEntrySchema),
-})
-
-export const tenantLoginLogRoute = defineRoute({
-  operationId: 'tenantLoginLog',
-  method: 'GET',
-  path: '/v1/tenant/login-log',
-  summary: "The login log of the caller's tenant, newest first",
-  tag,
-  access: { scopes: ['tenant'], permission: 'audit.read' },
-  query: LoginLogQuery,
-  response: page(LoginLogEntrySchema),
-})
-
-export const myRealmsRoute = defineRoute({
-  operationId: 'myWorkbenches',
-  method: 'GET',
-  path: '/v1/me/workbenches',
-  summary: 'The workbenches (and admin realms) the caller belongs to, to switch between',
-  tag,
-  access: { scopes: ANY_SCOPE },
-  response: z.object({ items: z.array(RealmChoice) }),
-})
-
-export const switchRoute = defineRoute({
-  operationId: 'switchWorkbench',
-  method: 'POST',
-  path: '/v1/me/switch',
-  summary: "Switch to another of the caller's workbenches: new tokens for it, no password",
-  tag,
-  access: { scopes: ANY_SCOPE, allowReadOnly: true },
-  body: SwitchBody,
-  response: TokensSchema,
-  errors: ['TENANT_FROZEN'],
-})
-
-const attempt = (req: { ip: string; userAgent: string }) => ({ ip: req.ip, userAgent: req.userAgent })
-const who = (p: Principal | undefined) => p as Principal
 
 export const routes = [
-  bind(loginRoute, async (req) => login(req.body, attempt(req))),
-  bind(refreshRoute, async (req) => refresh(req.body.refreshToken)),
-  bind(logoutRoute, async (req) => {
-    await revokeFamily(who(req.principal).sessionId, who(req.principal).accountId)
-    return undefined
+  route({
+    operationId: 'login',
+    method: 'POST',
+    path: '/v1/auth/login',
+    summary: 'Log in with a password; without a choice, a person in several workbenches gets the list',
+    tag,
+    access: publicAccess,
+    body: LoginBody,
+    response: LoginResponse,
+    errors: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'ACCOUNT_DISABLED', 'TENANT_FROZEN'],
+    handle: async (req) => login(req.body, client(req)),
   }),
-  bind(passwordRoute, async (req) => changePassword(who(req.principal), req.body, attempt(req))),
-  bind(myLoginLogRoute, async (req) =>
-    accountLoginLog(who(req.principal).accountId, req.query.limit, req.query.cursor),
-  ),
-  bind(myRealmsRoute, async (req) => myRealms(who(req.principal))),
-  bind(switchRoute, async (req) => switchRealm(who(req.principal), req.body.select, attempt(req))),
-  bind(tenantLoginLogRoute, async (req) =>
-    tenantLoginLog(who(req.principal).tenantId as string, req.query.limit, req.query.cursor),
-  ),
+  route({
+    operationId: 'refresh',
+    method: 'POST',
+    path: '/v1/auth/refresh',
+    summary:
+      'Exchange a refresh token for new tokens (the old one stops working; its reuse ends the session, except the same client retrying within seconds)',
+    tag,
+    access: publicAccess,
+    body: RefreshBody,
+    response: TokensSchema,
+    errors: ['REFRESH_TOKEN_INVALID', 'TENANT_FROZEN', 'ACCOUNT_DISABLED'],
+    handle: async (req) => refresh(req.body.refreshToken, client(req)),
+  }),
+  route({
+    operationId: 'logout',
+    method: 'POST',
+    path: '/v1/auth/logout',
+    summary: "End the caller's session: its refresh and access tokens stop working at once",
+    tag,
+    access: signedInAccess({ beforePasswordChange: true, allowReadOnly: true }),
+    response: NoContent,
+    status: 204,
+    handle: async (req) => {
+      await revokeFamily({ ...realmOf(req.caller), familyId: req.caller.sessionId }, req.caller.accountId)
+      return undefined
+    },
+  }),
+  route({
+    operationId: 'changePassword',
+    method: 'POST',
+    path: '/v1/auth/password',
+    summary: 'Change the password (required first after a one-time password); every other session ends',
+    tag,
+    access: signedInAccess({ beforePasswordChange: true, allowReadOnly: true }),
+    body: ChangePasswordBody,
+    response: TokensSchema,
+    handle: async (req) => changePassword(req.caller, req.body, client(req)),
+  }),
+  route({
+    operationId: 'myLoginLog',
+    method: 'GET',
+    path: '/v1/auth/login-log',
+    summary: "The caller's own login log, newest first",
+    tag,
+    access: signedInAccess(),
+    query: LoginLogQuery,
+    response: page(LoginLogEntrySchema),
+    handle: async (req) => accountLoginLog(req.caller.accountId, req.query.limit, req.query.cursor),
+  }),
+  route({
+    operationId: 'tenantLoginLog',
+    method: 'GET',
+    path: '/v1/tenant/login-log',
+    summary: "The login log of the caller's tenant, newest first",
+    tag,
+    access: tenantAccess('audit.read'),
+    query: LoginLogQuery,
+    response: page(LoginLogEntrySchema),
+    handle: async (req) => tenantLoginLog(req.tenant, req.query.limit, req.query.cursor),
+  }),
+  route({
+    operationId: 'myWorkbenches',
+    method: 'GET',
+    path: '/v1/me/workbenches',
+    summary: 'The workbenches (and admin realms) the caller belongs to, to switch between',
+    tag,
+    access: signedInAccess(),
+    response: z.object({ items: z.array(RealmChoice) }),
+    handle: async (req) => myRealms(req.caller),
+  }),
+  route({
+    operationId: 'switchWorkbench',
+    method: 'POST',
+    path: '/v1/me/switch',
+    summary: "Switch to another of the caller's workbenches: new tokens for it, no password",
+    tag,
+    access: signedInAccess({ allowReadOnly: true }),
+    body: SwitchBody,
+    response: TokensSchema,
+    errors: ['TENANT_FROZEN'],
+    handle: async (req) => switchRealm(req.caller, req.body.select, client(req)),
+  }),
 ]

@@ -1,7 +1,6 @@
-import { config } from '../../lib/core/config.js'
+import '../../lib/capabilities.js'
+import { scheduledFunction } from '../../lib/core/scheduled-function.js'
 import { runLifecycle } from '../../lib/lifecycle/run.js'
 
-config()
-
 /** Scheduled: freezes, releases, purges, expires subscriptions and records reminders that are due. */
-export const handler = async () => runLifecycle()
+export const handler = scheduledFunction('lifecycle', () => runLifecycle())

@@ -1,4 +1,5 @@
+import '../../lib/capabilities.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { routes } from './routes.js'
 
-export const handler = httpFunction(routes)
+export const handler = httpFunction({ name: 'marketplace', routes })

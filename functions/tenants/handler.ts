@@ -1,4 +1,6 @@
+import '../../lib/capabilities.js'
+import { liveSession } from '../../lib/auth/session-check.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { routes } from './routes.js'
 
-export const handler = httpFunction(routes)
+export const handler = httpFunction({ name: 'tenants', routes, session: liveSession })

@@ -1,10 +1,11 @@
 import { Entity, executeTransactWrite, item, PutTransaction, string } from 'dynamodb-toolbox'
 import { nowIso, nowMs } from '../core/clock.js'
 import { failedConditions, isConditionFailure, type WriteItem } from '../core/db/conditions.js'
+import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
-import { dueKeys, getTenantApp, TenantAppEntity } from './tenant-apps.js'
+import { getTenantApp, subscriptionDueKeys, TenantAppEntity } from './tenant-apps.js'
 
 /** The order history of a subscribed app: each order that changed it, when. */
 const AppOrderEntity = new Entity({
@@ -20,7 +21,7 @@ const AppOrderEntity = new Entity({
     at: string(),
   }),
   computeKey: ({ tenantId, eventId }: { tenantId: string; eventId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `APPORDER#${eventId}`,
   }),
 })
@@ -75,7 +76,7 @@ export const subscribeApp = async (s: Subscription) => {
         seats: s.seats,
         expiresAt: s.expiresAt,
         instanceId: s.instanceId,
-        ...dueKeys(s.tenantId, s.appCode, s.expiresAt),
+        ...subscriptionDueKeys(s.tenantId, s.appCode, s.expiresAt),
       })
       .options({
         condition: existing ? { attr: 'status', eq: existing.status } : { attr: 'appCode', exists: false },
@@ -101,7 +102,7 @@ export const renewSubscription = async (
   await run(
     by.claim,
     TenantAppEntity.build(PutTransaction)
-      .item({ ...app, status: 'active', expiresAt, ...dueKeys(tenantId, appCode, expiresAt) })
+      .item({ ...app, status: 'active', expiresAt, ...subscriptionDueKeys(tenantId, appCode, expiresAt) })
       .options({ condition: { attr: 'status', eq: app.status } }),
     orderWrite(tenantId, appCode, 'renewed', by.orderId),
   )

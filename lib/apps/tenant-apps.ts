@@ -1,6 +1,8 @@
 import { Entity, GetItemCommand, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
+import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import { dueKeys } from '../core/due.js'
 
 export const APP_STATUSES = ['active', 'expired', 'released'] as const
 
@@ -25,7 +27,7 @@ export const TenantAppEntity = new Entity({
     DUESK: string().optional(),
   }),
   computeKey: ({ tenantId, appCode }: { tenantId: string; appCode: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `APP#${appCode}`,
   }),
 })
@@ -64,7 +66,5 @@ export const listTenantApps = async (tenantId: string) => {
   }))
 }
 
-export const dueKeys = (tenantId: string, appCode: string, expiresAt: string) => ({
-  DUEPK: 'DUE',
-  DUESK: `${expiresAt}#SUB#${tenantId}#${appCode}`,
-})
+export const subscriptionDueKeys = (tenantId: string, appCode: string, expiresAt: string) =>
+  dueKeys(expiresAt, 'SUB', tenantId, appCode)

@@ -1,6 +1,7 @@
 import { PERMISSIONS, type Permission, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import { issueAccessToken } from '../core/auth/tokens.js'
 import { AppError } from '../core/errors.js'
+import { scopeOf } from '../core/tenancy.js'
 import { rolePermissions } from '../directory/roles.js'
 import type { Account, Membership } from '../identity/accounts.js'
 import { findTenant } from '../tenants/queries.js'
@@ -22,7 +23,7 @@ export const resolveGrant = async (account: Account, membership: Membership) => 
     const [t, fromRoles] = await Promise.all([
       findTenant(membership.ctx),
       // The tenant administrator holds the whole catalog, including permissions added since.
-      isAdmin ? PERMISSIONS : rolePermissions(membership.ctx, membership.roles),
+      isAdmin ? PERMISSIONS : rolePermissions(scopeOf(membership.ctx), membership.roles),
     ])
     permissions = fromRoles.filter((p): p is Permission => KNOWN.has(p))
     if (!t || t.status === 'released') throw new AppError('FORBIDDEN', 'no access to this tenant')
@@ -55,6 +56,7 @@ export const issueTokens = async (
     pwc: account.mustChangePassword || undefined,
     ro: grant.readOnly || undefined,
     sid: session.familyId,
+    aep: account.sessionEpoch,
   })
   return {
     accessToken: token,

@@ -1,9 +1,11 @@
-import { Entity, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
+import { Entity, item, number, PutTransaction, string } from 'dynamodb-toolbox'
 import { nowEpochSeconds, nowIso } from '../core/clock.js'
 import { config } from '../core/config.js'
-import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { tenantIndexPartition } from '../core/db/keys.js'
+import { queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { newId } from '../core/ids.js'
+import type { TenantScope } from '../core/tenancy.js'
 
 export type LoginResult =
   | 'success'
@@ -58,7 +60,7 @@ export const loginLogWrite = (
     tenantId,
     ip: ctx.ip.slice(0, 64),
     userAgent: ctx.userAgent.slice(0, 256),
-    ...(tenantId ? { GSI2PK: `T#${tenantId}#LOGINS`, GSI2SK: `${at}#${entryId}` } : {}),
+    ...(tenantId ? { GSI2PK: tenantIndexPartition(tenantId, 'LOGINS'), GSI2SK: `${at}#${entryId}` } : {}),
     expiresAtEpoch: nowEpochSeconds() + config().LOGIN_LOG_RETENTION_DAYS * 86_400,
   })
 }
@@ -74,23 +76,23 @@ const view = ({ at, result, accountId, tenantId, ip, userAgent }: Record<string,
   }
 
 export const accountLoginLog = async (accountId: string, limit: number, cursor?: string) => {
-  const partition = `ACCT#${accountId}`
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(LoginLogEntity)
-    .query({ partition, range: { beginsWith: 'LOGIN#' } })
-    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { PK: partition }) })
-    .send()
-  return { items: Items.map(view), nextCursor: encodeCursor(LastEvaluatedKey) }
+  const { items, nextCursor } = await queryPage(LoginLogEntity, {
+    partition: `ACCT#${accountId}`,
+    prefix: 'LOGIN#',
+    limit,
+    cursor,
+    reverse: true,
+  })
+  return { items: items.map(view), nextCursor }
 }
 
-export const tenantLoginLog = async (tenantId: string, limit: number, cursor?: string) => {
-  const partition = `T#${tenantId}#LOGINS`
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(LoginLogEntity)
-    .query({ index: 'GSI2', partition })
-    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { GSI2PK: partition }) })
-    .send()
-  return { items: Items.map(view), nextCursor: encodeCursor(LastEvaluatedKey) }
+export const tenantLoginLog = async ({ tenantId }: TenantScope, limit: number, cursor?: string) => {
+  const { items, nextCursor } = await queryPage(LoginLogEntity, {
+    index: 'GSI2',
+    partition: tenantIndexPartition(tenantId, 'LOGINS'),
+    limit,
+    cursor,
+    reverse: true,
+  })
+  return { items: items.map(view), nextCursor }
 }

@@ -64,7 +64,7 @@ export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContex
     if (err instanceof AppError && err.code === 'TENANT_FROZEN') await logOnly('tenant_frozen', tenantId)
     throw err
   }
-  const session = startSession(account.accountId, membership.realm, membership.ctx)
+  const session = startSession(account, membership.realm, membership.ctx)
   const accountUpdate = await accountAfterLogin(account, input.password)
   await executeTransactWrite(
     session.write,

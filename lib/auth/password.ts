@@ -1,26 +1,29 @@
-import { executeTransactWrite, UpdateTransaction } from 'dynamodb-toolbox'
-import type { Principal } from '../core/auth/principal.js'
+import { $add, UpdateTransaction } from 'dynamodb-toolbox'
+import type { Caller } from '../core/auth/caller.js'
 import { nowIso } from '../core/clock.js'
 import { hashPassword, verifyPassword } from '../core/crypto/passwords.js'
-import { isConditionFailure } from '../core/db/conditions.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
 import { getAccount, getMembership } from '../identity/accounts.js'
 import { AccountEntity } from '../identity/entities.js'
 import { issueTokens, resolveGrant } from './grant.js'
 import { registerFailure } from './lockout.js'
 import { type AttemptContext, loginLogWrite } from './login-log.js'
-import { revokeAllSessions, startSession } from './sessions.js'
+import { startSession } from './sessions.js'
+
+const realmCtx = (caller: Caller) =>
+  caller.realm === 'tenant' ? caller.tenant.tenantId : caller.realm === 'industry' ? caller.industry : ''
 
 /**
- * Changes the caller's password (also the way out of a one-time password). Every other
- * session ends; the caller gets fresh tokens for the realm it is in.
+ * Changes the caller's password (also the way out of a one-time password). Every other session and
+ * token ends with the old password (the account's epoch moves on); the caller gets fresh tokens.
  */
 export const changePassword = async (
-  principal: Principal,
+  caller: Caller,
   input: { currentPassword: string; newPassword: string },
   ctx: AttemptContext,
 ) => {
-  const account = await getAccount(principal.accountId)
+  const account = await getAccount(caller.accountId)
   if (!account) throw new AppError('UNAUTHENTICATED', 'account not found')
   if (!(await verifyPassword(input.currentPassword, account.passwordHash))) {
     await registerFailure(account)
@@ -28,32 +31,40 @@ export const changePassword = async (
       { path: 'body.currentPassword', message: 'is wrong' },
     ])
   }
-  const realmCtx = principal.tenantId ?? principal.industry ?? ''
-  const membership = await getMembership(principal.scope, realmCtx, account.accountId)
+  const membership = await getMembership(caller.realm, realmCtx(caller), account.accountId)
   if (!membership) throw new AppError('FORBIDDEN', 'no longer a member')
   const passwordHash = await hashPassword(input.newPassword)
-  try {
-    await executeTransactWrite(
+  const updated = {
+    ...account,
+    passwordHash,
+    mustChangePassword: false,
+    sessionEpoch: account.sessionEpoch + 1,
+  }
+  const grant = await resolveGrant(updated, membership)
+  const session = startSession(updated, membership.realm, membership.ctx)
+  await transaction()
+    .add(
+      'password',
       AccountEntity.build(UpdateTransaction)
         .item({
           accountId: account.accountId,
           passwordHash,
           mustChangePassword: false,
           passwordChangedAt: nowIso(),
+          sessionEpoch: $add(1),
         })
         .options({ condition: { attr: 'passwordHash', eq: account.passwordHash } }),
     )
-  } catch (err) {
-    if (isConditionFailure(err)) throw new AppError('CONFLICT', 'the password was changed meanwhile')
-    throw err
-  }
-  await revokeAllSessions(account.accountId)
-  const updated = { ...account, passwordHash, mustChangePassword: false }
-  const grant = await resolveGrant(updated, membership)
-  const session = startSession(account.accountId, membership.realm, membership.ctx)
-  await executeTransactWrite(
-    session.write,
-    loginLogWrite(account.accountId, 'success', ctx, principal.tenantId),
-  )
+    .add('session', session.write)
+    .add(
+      'log',
+      loginLogWrite(
+        account.accountId,
+        'success',
+        ctx,
+        membership.realm === 'tenant' ? membership.ctx : undefined,
+      ),
+    )
+    .run({ password: () => new AppError('CONFLICT', 'the password was changed meanwhile') })
   return issueTokens(updated, grant, session)
 }

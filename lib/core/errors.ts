@@ -6,6 +6,10 @@ export const ERROR_STATUS = {
   INVALID_CREDENTIALS: 401,
   TOKEN_EXPIRED: 401,
   REFRESH_TOKEN_INVALID: 401,
+  /** the token's session ended (logout, password change or reset, removal, release): log in again */
+  SESSION_ENDED: 401,
+  /** the caller's roles changed since the token was issued: refresh it */
+  TOKEN_STALE: 401,
   FORBIDDEN: 403,
   PASSWORD_CHANGE_REQUIRED: 403,
   TENANT_FROZEN: 403,
@@ -17,6 +21,10 @@ export const ERROR_STATUS = {
   INSTANCE_EXISTS: 409,
   FREE_TRIAL_USED: 409,
   INVALID_STATE: 409,
+  /** an invitation that no longer admits anyone, and why */
+  INVITATION_REVOKED: 410,
+  INVITATION_EXPIRED: 410,
+  INVITATION_USED_UP: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SEAT_LIMIT_REACHED: 422,

@@ -1,8 +1,10 @@
-import { Entity, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
+import { Entity, item, number, PutTransaction, string } from 'dynamodb-toolbox'
 import { nowEpochSeconds, nowIso } from '../core/clock.js'
-import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { newId } from '../core/ids.js'
+import type { TenantScope } from '../core/tenancy.js'
 
 const AUDIT_RETENTION_DAYS = 400
 
@@ -25,13 +27,13 @@ const AuditEntity = new Entity({
     expiresAtEpoch: number(),
   }),
   computeKey: ({ tenantId, entryId }: { tenantId: string; entryId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `AUDIT#${entryId}`,
   }),
 })
 
 export const auditWrite = (
-  tenantId: string,
+  { tenantId }: TenantScope,
   entry: { actorId: string; action: string; targetId?: string; detail?: string },
 ) =>
   AuditEntity.build(PutTransaction).item({
@@ -42,22 +44,22 @@ export const auditWrite = (
     expiresAtEpoch: nowEpochSeconds() + AUDIT_RETENTION_DAYS * 86_400,
   })
 
-export const listAudit = async (tenantId: string, limit: number, cursor?: string) => {
-  const partition = `T#${tenantId}`
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(AuditEntity)
-    .query({ partition, range: { beginsWith: 'AUDIT#' } })
-    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { PK: partition }) })
-    .send()
+export const listAudit = async ({ tenantId }: TenantScope, limit: number, cursor?: string) => {
+  const { items, nextCursor } = await queryPage(AuditEntity, {
+    partition: tenantPartition(tenantId),
+    prefix: 'AUDIT#',
+    limit,
+    cursor,
+    reverse: true,
+  })
   return {
-    items: Items.map(({ at, actorId, action, targetId, detail }) => ({
+    items: items.map(({ at, actorId, action, targetId, detail }) => ({
       at,
       actorId,
       action,
       targetId,
       detail,
     })),
-    nextCursor: encodeCursor(LastEvaluatedKey),
+    nextCursor,
   }
 }

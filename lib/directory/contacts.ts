@@ -2,7 +2,9 @@ import { DeleteTransaction, Entity, GetItemCommand, item, PutTransaction, string
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { batchGet } from '../core/db/batch-get.js'
+import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import type { TenantScope } from '../core/tenancy.js'
 import { foldName } from '../core/text.js'
 
 /** Guard: a mobile number or an e-mail address belongs to one member of a tenant. */
@@ -12,7 +14,7 @@ const ContactEntity = new Entity({
   timestamps: false,
   schema: item({ tenantId: string().key(), blindIndex: string().key(), accountId: string() }),
   computeKey: ({ tenantId, blindIndex }: { tenantId: string; blindIndex: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `CONTACT#${blindIndex}`,
   }),
 })
@@ -25,16 +27,16 @@ export const contactIndex = (cipher: FieldCipher, value: string) => {
 
 export const nameIndex = (cipher: FieldCipher, name: string) => cipher.blindIndex('name', foldName(name))
 
-export const claimContact = (tenantId: string, blindIndex: string, accountId: string) =>
+export const claimContact = ({ tenantId }: TenantScope, blindIndex: string, accountId: string) =>
   ContactEntity.build(PutTransaction)
     .item({ tenantId, blindIndex, accountId })
     .options({ condition: { attr: 'blindIndex', exists: false } })
 
-export const releaseContact = (tenantId: string, blindIndex: string) =>
+export const releaseContact = ({ tenantId }: TenantScope, blindIndex: string) =>
   ContactEntity.build(DeleteTransaction).key({ tenantId, blindIndex })
 
 /** The members holding these contacts (by blind index), in the order asked: a batch read per 100. */
-export const membersByContacts = async (tenantId: string, blindIndexes: string[]) =>
+export const membersByContacts = async ({ tenantId }: TenantScope, blindIndexes: string[]) =>
   (
     await batchGet(
       ContactEntity,
@@ -42,7 +44,7 @@ export const membersByContacts = async (tenantId: string, blindIndexes: string[]
     )
   ).map((c) => c?.accountId)
 
-export const memberByContact = async (tenantId: string, blindIndex: string) => {
+export const memberByContact = async ({ tenantId }: TenantScope, blindIndex: string) => {
   const { Item } = await ContactEntity.build(GetItemCommand).key({ tenantId, blindIndex }).send()
   return Item?.accountId
 }

@@ -1,5 +1,5 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
-import type { Principal } from '../core/auth/principal.js'
+import type { TenantContext } from '../core/tenancy.js'
 import { foldName } from '../core/text.js'
 import { auditWrite } from './audit.js'
 import { departmentsByPath, parsePaths, prefixesOf } from './department-paths.js'
@@ -14,14 +14,13 @@ type Row = DepartmentImportReport['rows'][number]
  * same file can be run again and changes nothing the second time.
  */
 export const importDepartments = async (
-  tenantId: string,
-  actor: Principal,
+  ctx: TenantContext,
   input: ImportBody,
 ): Promise<DepartmentImportReport> => {
   const sheet = readSheet(input)
   const column = sheet.columns.indexOf('path')
   if (column < 0) throw invalidFile('the header needs a path column')
-  const byPath = await departmentsByPath(tenantId)
+  const byPath = await departmentsByPath(ctx)
   const planned = new Set<string>()
   const rows: Row[] = sheet.rows.map(({ row, cells }) => {
     const parsed = parsePaths(cells[column] ?? '')
@@ -37,13 +36,13 @@ export const importDepartments = async (
     let created = 0
     for (const r of rows) {
       if (r.outcome !== 'would-create' || !r.path) continue
-      const ensured = await byPath.ensure(actor, r.path)
+      const ensured = await byPath.ensure(r.path)
       created += ensured.created
       r.outcome = ensured.created > 0 ? 'created' : 'unchanged'
     }
     await executeTransactWrite(
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
         action: 'departments.import',
         detail: `created=${created}`,
       }),

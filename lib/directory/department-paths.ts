@@ -1,5 +1,5 @@
-import type { Principal } from '../core/auth/principal.js'
 import { AppError } from '../core/errors.js'
+import type { TenantContext } from '../core/tenancy.js'
 import { foldName } from '../core/text.js'
 import { createDepartment, type Department, departmentTree } from './departments.js'
 import { DepartmentName } from './schemas.js'
@@ -48,18 +48,18 @@ export const prefixesOf = (path: string) =>
  * The tenant's departments by path, compared as names are (sibling names are unique, so a path
  * names at most one department), and a way to create what a path still lacks.
  */
-export const departmentsByPath = async (tenantId: string) => {
+export const departmentsByPath = async (ctx: TenantContext) => {
   const ids = new Map<string, string>()
   const load = async () => {
     ids.clear()
-    for (const [id, path] of departmentPaths(await departmentTree(tenantId))) ids.set(foldName(path), id)
+    for (const [id, path] of departmentPaths(await departmentTree(ctx))) ids.set(foldName(path), id)
   }
   await load()
   return {
     has: (path: string) => ids.has(foldName(path)),
     get: (path: string) => ids.get(foldName(path)),
     /** Creates the departments along a path that do not exist yet; says how many it created. */
-    ensure: async (actor: Principal, path: string) => {
+    ensure: async (path: string) => {
       let parentId: string | undefined
       let created = 0
       for (const prefix of prefixesOf(path)) {
@@ -67,7 +67,7 @@ export const departmentsByPath = async (tenantId: string) => {
         if (!id) {
           const name = prefix.split('/').at(-1) as string
           try {
-            id = (await createDepartment(tenantId, actor, { name, parentId })).deptId
+            id = (await createDepartment(ctx, { name, parentId })).deptId
             created++
           } catch (err) {
             // Someone else created it meanwhile (another import, an admin): use theirs.

@@ -1,6 +1,13 @@
-import type { Principal } from '../core/auth/principal.js'
 import { AppError } from '../core/errors.js'
-import { childIds, deleteDepartment, departmentMemberIds, moveDepartment, subtreeIds } from './departments.js'
+import type { TenantContext } from '../core/tenancy.js'
+import {
+  childIds,
+  deleteDepartment,
+  departmentMemberIds,
+  getDepartment,
+  moveDepartment,
+  subtreeIds,
+} from './departments.js'
 import { getMember, setMemberDepartments } from './members.js'
 
 const invalidMoveTo = (message: string) =>
@@ -11,27 +18,22 @@ const invalidMoveTo = (message: string) =>
  * move is a step of its own; the delete itself still needs the department to be empty, so an
  * interruption leaves everything consistent and the call can simply be repeated).
  */
-export const removeDepartment = async (
-  tenantId: string,
-  actor: Principal,
-  deptId: string,
-  moveTo?: string,
-) => {
+export const removeDepartment = async (ctx: TenantContext, deptId: string, moveTo?: string) => {
   if (moveTo) {
-    const inside = await subtreeIds(tenantId, deptId)
+    const inside = await subtreeIds(ctx, deptId)
     if (inside.includes(moveTo))
       throw invalidMoveTo('cannot move into the department itself or one of its sub-departments')
-    await subtreeIds(tenantId, moveTo).catch(() => {
+    await getDepartment(ctx, moveTo).catch(() => {
       throw invalidMoveTo('unknown department')
     })
-    for (const child of await childIds(tenantId, deptId)) {
-      await moveDepartment(tenantId, actor, child, { parentId: moveTo })
+    for (const child of await childIds(ctx, deptId)) {
+      await moveDepartment(ctx, child, { parentId: moveTo })
     }
-    for (const memberId of await departmentMemberIds(tenantId, [deptId])) {
-      const member = await getMember(tenantId, memberId)
+    for (const memberId of await departmentMemberIds(ctx, [deptId])) {
+      const member = await getMember(ctx, memberId)
       const next = [...new Set(member.departmentIds.map((d) => (d === deptId ? moveTo : d)))]
-      await setMemberDepartments(tenantId, actor, memberId, next)
+      await setMemberDepartments(ctx, memberId, next)
     }
   }
-  await deleteDepartment(tenantId, actor, deptId)
+  await deleteDepartment(ctx, deptId)
 }

@@ -1,26 +1,40 @@
 import {
   $add,
+  $delete,
   $remove,
+  BatchGetCommand,
+  BatchGetRequest,
   ConditionCheck,
   DeleteTransaction,
   Entity,
-  executeTransactWrite,
+  executeBatchGet,
+  GetItemCommand,
   item,
   number,
   PutTransaction,
   QueryCommand,
+  set,
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
-import type { Principal } from '../core/auth/principal.js'
-import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryAll } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
+import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { foldName } from '../core/text.js'
 import { auditWrite } from './audit.js'
 
-/** A department; `childCount` and `memberCount` let the database refuse deleting a non-empty one. */
+/** How deep the tree may grow: a path names at most this many departments. */
+export const MAX_DEPTH = 15
+
+/**
+ * A department. `childIds` (a set: absent when empty) lets a subtree be read level by level, only
+ * its own items; with `memberCount` it lets the database refuse deleting a non-empty department.
+ */
 const DepartmentEntity = new Entity({
   name: 'Department',
   table,
@@ -32,11 +46,11 @@ const DepartmentEntity = new Entity({
     parentId: string(),
     order: number(),
     headId: string().optional(),
-    childCount: number(),
+    childIds: set(string()).optional(),
     memberCount: number(),
   }),
   computeKey: ({ tenantId, deptId }: { tenantId: string; deptId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `DEPT#${deptId}`,
   }),
 })
@@ -52,7 +66,7 @@ const TreeEntity = new Entity({
   timestamps: false,
   schema: item({ tenantId: string().key(), version: number() }),
   // Sorts after every department id, so one range read returns the tree and its version.
-  computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: `T#${tenantId}`, SK: 'DEPT#~TREE' }),
+  computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: tenantPartition(tenantId), SK: 'DEPT#~TREE' }),
 })
 
 /** A member's place in a department, for listing a department's members. */
@@ -62,7 +76,7 @@ const DeptMemberEntity = new Entity({
   timestamps: false,
   schema: item({ tenantId: string().key(), deptId: string().key(), memberId: string().key() }),
   computeKey: ({ tenantId, deptId, memberId }: { tenantId: string; deptId: string; memberId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `DMEMBER#${deptId}#${memberId}`,
   }),
 })
@@ -85,12 +99,22 @@ type Row = {
   parentId: string
   order: number
   headId?: string
-  childCount: number
+  childIds?: Set<string>
   memberCount: number
 }
 
+const viewOf = (r: Row): Department => ({
+  deptId: r.deptId,
+  name: r.name,
+  parentId: r.parentId || null,
+  order: r.order,
+  headId: r.headId,
+  memberCount: r.memberCount,
+  children: [],
+})
+
 /** Every department and the tree version, in as few Query pages as the data needs (one for ~1,000). */
-const snapshot = async (tenantId: string) => {
+const snapshot = async (scope: TenantScope) => {
   const rows: Row[] = []
   let version = 0
   let start: Record<string, unknown> | undefined
@@ -98,7 +122,7 @@ const snapshot = async (tenantId: string) => {
     const { Items = [], LastEvaluatedKey } = await table
       .build(QueryCommand)
       .entities(DepartmentEntity, TreeEntity)
-      .query({ partition: `T#${tenantId}`, range: { beginsWith: 'DEPT#' } })
+      .query({ partition: tenantPartition(scope.tenantId), range: { beginsWith: 'DEPT#' } })
       .options({ consistent: true, exclusiveStartKey: start as never, showEntityAttr: true })
       .send()
     for (const i of Items as (Row & { entity: string; version?: number })[]) {
@@ -109,23 +133,11 @@ const snapshot = async (tenantId: string) => {
   } while (start)
   return { rows, version, byId: new Map(rows.map((r) => [r.deptId, r])) }
 }
+type Snapshot = Awaited<ReturnType<typeof snapshot>>
 
-export const departmentTree = async (tenantId: string): Promise<Department[]> => {
-  const { rows } = await snapshot(tenantId)
-  const nodes = new Map<string, Department>(
-    rows.map((r) => [
-      r.deptId,
-      {
-        deptId: r.deptId,
-        name: r.name,
-        parentId: r.parentId || null,
-        order: r.order,
-        headId: r.headId,
-        memberCount: r.memberCount,
-        children: [],
-      },
-    ]),
-  )
+export const departmentTree = async (scope: TenantScope): Promise<Department[]> => {
+  const { rows } = await snapshot(scope)
+  const nodes = new Map<string, Department>(rows.map((r) => [r.deptId, viewOf(r)]))
   const roots: Department[] = []
   for (const node of nodes.values()) (node.parentId ? nodes.get(node.parentId)?.children : roots)?.push(node)
   const sort = (list: Department[]) => {
@@ -136,20 +148,63 @@ export const departmentTree = async (tenantId: string): Promise<Department[]> =>
   return roots
 }
 
-/** The ids of a department's direct sub-departments. */
-export const childIds = async (tenantId: string, deptId: string): Promise<string[]> =>
-  (await snapshot(tenantId)).rows.filter((r) => r.parentId === deptId).map((r) => r.deptId)
+const getRow = async (scope: TenantScope, deptId: string) =>
+  (
+    await DepartmentEntity.build(GetItemCommand)
+      .key({ tenantId: scope.tenantId, deptId })
+      .options({ consistent: true })
+      .send()
+  ).Item
 
-/** The ids of a department and all below it. */
-export const subtreeIds = async (tenantId: string, deptId: string): Promise<string[]> => {
-  const { rows, byId } = await snapshot(tenantId)
-  if (!byId.has(deptId)) throw notFound('department')
+/** One department, without its sub-departments (see the tree for those). */
+export const getDepartment = async (scope: TenantScope, deptId: string): Promise<Department> => {
+  const row = await getRow(scope, deptId)
+  if (!row) throw notFound('department')
+  return viewOf(row)
+}
+
+const rowsByIds = async (scope: TenantScope, ids: string[]): Promise<Row[]> => {
+  const rows: Row[] = []
+  for (let i = 0; i < ids.length; i += 100) {
+    const command = table
+      .build(BatchGetCommand)
+      .requests(
+        ...ids
+          .slice(i, i + 100)
+          .map((deptId) => DepartmentEntity.build(BatchGetRequest).key({ tenantId: scope.tenantId, deptId })),
+      )
+      .options({ consistent: true })
+    const { Responses } = await executeBatchGet({ maxAttempts: 5 }, command)
+    for (const r of Responses?.[0] ?? []) if (r) rows.push(r as Row)
+  }
+  return rows
+}
+
+/**
+ * The ids of a department and all below it, read level by level: only the subtree's own items,
+ * one batch read per level (however large the rest of the tree is).
+ */
+export const subtreeIds = async (scope: TenantScope, deptId: string): Promise<string[]> => {
+  const top = await getRow(scope, deptId)
+  if (!top) throw notFound('department')
   const ids = [deptId]
-  for (let i = 0; i < ids.length; i++) for (const r of rows) if (r.parentId === ids[i]) ids.push(r.deptId)
+  let level: Row[] = [top]
+  while (level.length > 0) {
+    const next = level.flatMap((r) => [...(r.childIds ?? [])])
+    ids.push(...next)
+    level = next.length > 0 ? await rowsByIds(scope, next) : []
+  }
   return ids
 }
 
-const treeBump = (tenantId: string, version: number) =>
+/** The ids of a department's direct sub-departments. */
+export const childIds = async (scope: TenantScope, deptId: string): Promise<string[]> => {
+  const row = await getRow(scope, deptId)
+  if (!row) throw notFound('department')
+  return [...(row.childIds ?? [])]
+}
+
+const treeBump = ({ tenantId }: TenantScope, version: number) =>
   version === 0
     ? TreeEntity.build(PutTransaction)
         .item({ tenantId, version: 1 })
@@ -158,39 +213,35 @@ const treeBump = (tenantId: string, version: number) =>
         .item({ tenantId, version: $add(1) })
         .options({ condition: { attr: 'version', eq: version } })
 
-const childCountWrite = (tenantId: string, deptId: string, delta: number) =>
+const childWrite = ({ tenantId }: TenantScope, parentId: string, child: string, op: 'add' | 'delete') =>
   DepartmentEntity.build(UpdateTransaction)
-    .item({ tenantId, deptId, childCount: $add(delta) })
+    .item({
+      tenantId,
+      deptId: parentId,
+      childIds: op === 'add' ? $add(new Set([child])) : $delete(new Set([child])),
+    })
     .options({ condition: { attr: 'deptId', exists: true } })
 
-type Snapshot = Awaited<ReturnType<typeof snapshot>>
-
 /**
- * Runs a change of the tree; a lost race on the tree version re-reads and tries again. `explain`
- * turns the failed conditions of `writes` (their indexes) into the caller's error.
+ * Runs a change of the tree; a lost race on the tree version re-reads and tries again. The
+ * change's labelled writes come with the errors their failed conditions mean.
  */
 const reshape = async <T>(
-  tenantId: string,
+  scope: TenantScope,
   fn: (
     snap: Snapshot,
-  ) => Promise<{ writes: WriteItem[]; result: T; explain?: (failed: number[]) => AppError }>,
+  ) => Promise<{ writes: [string, WriteItem[]][]; result: T; explain?: Record<string, () => Error> }>,
 ) =>
   retryOnConflict(async () => {
-    const snap = await snapshot(tenantId)
+    const snap = await snapshot(scope)
     const { writes, result, explain } = await fn(snap)
-    try {
-      await executeTransactWrite(treeBump(tenantId, snap.version), ...writes)
-    } catch (err) {
-      const failed = failedConditions(err)
-      if (failed.includes(0)) throw new StaleRead('the tree changed meanwhile')
-      if (failed.length > 0) {
-        throw (
-          explain?.(failed.map((i) => i - 1)) ??
-          new AppError('CONFLICT', 'the department changed meanwhile; retry')
-        )
-      }
-      throw err
-    }
+    const tx = transaction().add('tree', treeBump(scope, snap.version))
+    for (const [label, items] of writes) tx.add(label, ...items)
+    await tx.run({
+      tree: () => new StaleRead('the tree changed meanwhile'),
+      ...explain,
+      department: () => new AppError('CONFLICT', 'the department changed meanwhile; retry'),
+    })
     return result
   })
 
@@ -210,7 +261,22 @@ const refuseTakenName = (
   }
 }
 
-const parentOf = (snap: Awaited<ReturnType<typeof snapshot>>, parentId: string | null | undefined) => {
+const depthOf = (snap: Snapshot, deptId: string) => {
+  let depth = 0
+  for (let at = deptId; at; at = snap.byId.get(at)?.parentId ?? ROOT) depth++
+  return depth
+}
+
+/** Levels below a department, itself included (1 for a leaf). */
+const heightOf = (snap: Snapshot, deptId: string): number =>
+  1 + Math.max(0, ...[...(snap.byId.get(deptId)?.childIds ?? [])].map((c) => heightOf(snap, c)))
+
+const tooDeep = (field: string) =>
+  new AppError('VALIDATION_FAILED', `departments nest at most ${MAX_DEPTH} levels deep`, [
+    { path: field, message: `deeper than ${MAX_DEPTH} levels` },
+  ])
+
+const parentOf = (snap: Snapshot, parentId: string | null | undefined) => {
   if (!parentId) return ROOT
   if (!snap.byId.has(parentId)) {
     throw new AppError('VALIDATION_FAILED', 'unknown parent department', [
@@ -221,51 +287,47 @@ const parentOf = (snap: Awaited<ReturnType<typeof snapshot>>, parentId: string |
 }
 
 export const createDepartment = (
-  tenantId: string,
-  actor: Principal,
+  ctx: TenantContext,
   input: { name: string; parentId?: string | null; order?: number },
 ) =>
-  reshape(tenantId, async (snap) => {
+  reshape(ctx, async (snap) => {
     const parentId = parentOf(snap, input.parentId)
+    if (parentId && depthOf(snap, parentId) >= MAX_DEPTH) throw tooDeep('body.parentId')
     refuseTakenName(snap, parentId, input.name, undefined, 'body.name')
     const dept = {
-      tenantId,
+      tenantId: ctx.tenantId,
       deptId: newId(),
       name: input.name,
       parentId,
       order: input.order ?? 0,
-      childCount: 0,
       memberCount: 0,
     }
     return {
       writes: [
-        DepartmentEntity.build(PutTransaction).item(dept),
-        ...(parentId ? [childCountWrite(tenantId, parentId, 1)] : []),
-        auditWrite(tenantId, {
-          actorId: actor.accountId,
-          action: 'department.created',
-          targetId: dept.deptId,
-        }),
+        ['department', [DepartmentEntity.build(PutTransaction).item(dept)]],
+        ['parent', parentId ? [childWrite(ctx, parentId, dept.deptId, 'add')] : []],
+        [
+          'audit',
+          [
+            auditWrite(ctx, {
+              actorId: ctx.actor.accountId,
+              action: 'department.created',
+              targetId: dept.deptId,
+            }),
+          ],
+        ],
       ],
-      result: {
-        deptId: dept.deptId,
-        name: dept.name,
-        parentId: parentId || null,
-        order: dept.order,
-        memberCount: 0,
-        children: [],
-      } as Department,
+      result: viewOf(dept),
     }
   })
 
 /** Moves a department (with everything below it); never under itself or one of its descendants. */
 export const moveDepartment = (
-  tenantId: string,
-  actor: Principal,
+  ctx: TenantContext,
   deptId: string,
   input: { parentId: string | null; order?: number },
 ) =>
-  reshape(tenantId, async (snap) => {
+  reshape(ctx, async (snap) => {
     const dept = snap.byId.get(deptId)
     if (!dept) throw notFound('department')
     const parentId = parentOf(snap, input.parentId)
@@ -278,67 +340,88 @@ export const moveDepartment = (
         )
       }
     }
+    if ((parentId ? depthOf(snap, parentId) : 0) + heightOf(snap, deptId) > MAX_DEPTH)
+      throw tooDeep('body.parentId')
     if (parentId !== dept.parentId) refuseTakenName(snap, parentId, dept.name, deptId, 'body.parentId')
-    const writes: WriteItem[] = [
-      DepartmentEntity.build(UpdateTransaction)
-        .item({ tenantId, deptId, parentId, order: input.order ?? dept.order })
-        .options({ condition: { attr: 'parentId', eq: dept.parentId } }),
-    ]
-    if (parentId !== dept.parentId) {
-      if (dept.parentId) writes.push(childCountWrite(tenantId, dept.parentId, -1))
-      if (parentId) writes.push(childCountWrite(tenantId, parentId, 1))
+    const moved = parentId !== dept.parentId
+    return {
+      writes: [
+        [
+          'department',
+          [
+            DepartmentEntity.build(UpdateTransaction)
+              .item({ tenantId: ctx.tenantId, deptId, parentId, order: input.order ?? dept.order })
+              .options({ condition: { attr: 'parentId', eq: dept.parentId } }),
+          ],
+        ],
+        ['old-parent', moved && dept.parentId ? [childWrite(ctx, dept.parentId, deptId, 'delete')] : []],
+        ['new-parent', moved && parentId ? [childWrite(ctx, parentId, deptId, 'add')] : []],
+        [
+          'audit',
+          [auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'department.moved', targetId: deptId })],
+        ],
+      ],
+      result: undefined,
     }
-    writes.push(
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'department.moved', targetId: deptId }),
-    )
-    return { writes, result: undefined }
   })
 
 /** Renames, reorders or sets the head of a department (the head must be one of its members). */
 export const updateDepartment = (
-  tenantId: string,
-  actor: Principal,
+  ctx: TenantContext,
   deptId: string,
   input: { name?: string; order?: number; headId?: string | null },
 ) =>
-  reshape(tenantId, async (snap) => {
+  reshape(ctx, async (snap) => {
     const dept = snap.byId.get(deptId)
     if (!dept) throw notFound('department')
     if (input.name !== undefined) refuseTakenName(snap, dept.parentId, input.name, deptId, 'body.name')
-    const set: Record<string, unknown> = {}
-    if (input.name !== undefined) set.name = input.name
-    if (input.order !== undefined) set.order = input.order
-    if (input.headId) set.headId = input.headId
+    const changes: Record<string, unknown> = {}
+    if (input.name !== undefined) changes.name = input.name
+    if (input.order !== undefined) changes.order = input.order
+    if (input.headId) changes.headId = input.headId
+    if (input.headId === null) changes.headId = $remove()
     return {
       writes: [
-        DepartmentEntity.build(UpdateTransaction)
-          .item({ tenantId, deptId, ...set, ...(input.headId === null ? { headId: $remove() } : {}) })
-          .options({ condition: { attr: 'deptId', exists: true } }),
-        auditWrite(tenantId, { actorId: actor.accountId, action: 'department.updated', targetId: deptId }),
-        ...(input.headId
-          ? [
-              DeptMemberEntity.build(ConditionCheck)
-                .key({ tenantId, deptId, memberId: input.headId })
-                .condition({ attr: 'memberId', exists: true }),
-            ]
-          : []),
+        [
+          'department',
+          [
+            DepartmentEntity.build(UpdateTransaction)
+              .item({ tenantId: ctx.tenantId, deptId, ...changes })
+              .options({ condition: { attr: 'deptId', exists: true } }),
+          ],
+        ],
+        [
+          'audit',
+          [auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'department.updated', targetId: deptId })],
+        ],
+        [
+          'head',
+          input.headId
+            ? [
+                DeptMemberEntity.build(ConditionCheck)
+                  .key({ tenantId: ctx.tenantId, deptId, memberId: input.headId })
+                  .condition({ attr: 'memberId', exists: true }),
+              ]
+            : [],
+        ],
       ],
       result: undefined,
-      explain: (failed) =>
-        failed.includes(2)
-          ? new AppError('VALIDATION_FAILED', 'the head must be a member of the department', [
-              { path: 'body.headId', message: 'not a member of this department' },
-            ])
-          : notFound('department'),
+      explain: {
+        head: () =>
+          new AppError('VALIDATION_FAILED', 'the head must be a member of the department', [
+            { path: 'body.headId', message: 'not a member of this department' },
+          ]),
+        department: () => notFound('department'),
+      },
     }
   })
 
 /** Deletes an empty department; the database refuses one that still has children or members. */
-export const deleteDepartment = (tenantId: string, actor: Principal, deptId: string) =>
-  reshape(tenantId, async (snap) => {
+export const deleteDepartment = (ctx: TenantContext, deptId: string) =>
+  reshape(ctx, async (snap) => {
     const dept = snap.byId.get(deptId)
     if (!dept) throw notFound('department')
-    if (dept.childCount > 0 || dept.memberCount > 0) {
+    if ((dept.childIds?.size ?? 0) > 0 || dept.memberCount > 0) {
       throw new AppError(
         'INVALID_STATE',
         'the department has sub-departments or members: move them first, or delete with moveTo',
@@ -346,25 +429,37 @@ export const deleteDepartment = (tenantId: string, actor: Principal, deptId: str
     }
     return {
       writes: [
-        DepartmentEntity.build(DeleteTransaction)
-          .key({ tenantId, deptId })
-          .options({
-            condition: {
-              and: [
-                { attr: 'childCount', eq: 0 },
-                { attr: 'memberCount', eq: 0 },
-              ],
-            },
-          }),
-        ...(dept.parentId ? [childCountWrite(tenantId, dept.parentId, -1)] : []),
-        auditWrite(tenantId, { actorId: actor.accountId, action: 'department.deleted', targetId: deptId }),
+        [
+          'department',
+          [
+            DepartmentEntity.build(DeleteTransaction)
+              .key({ tenantId: ctx.tenantId, deptId })
+              .options({
+                condition: {
+                  and: [
+                    { attr: 'childIds', exists: false },
+                    { attr: 'memberCount', eq: 0 },
+                  ],
+                },
+              }),
+          ],
+        ],
+        ['parent', dept.parentId ? [childWrite(ctx, dept.parentId, deptId, 'delete')] : []],
+        [
+          'audit',
+          [auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'department.deleted', targetId: deptId })],
+        ],
       ],
       result: undefined,
     }
   })
 
 /** Writes that put a member in a department (the department must exist) or take them out. */
-export const joinDepartmentWrites = (tenantId: string, deptId: string, memberId: string): WriteItem[] => [
+export const joinDepartmentWrites = (
+  { tenantId }: TenantScope,
+  deptId: string,
+  memberId: string,
+): WriteItem[] => [
   DeptMemberEntity.build(PutTransaction)
     .item({ tenantId, deptId, memberId })
     .options({ condition: { attr: 'memberId', exists: false } }),
@@ -373,7 +468,11 @@ export const joinDepartmentWrites = (tenantId: string, deptId: string, memberId:
     .options({ condition: { attr: 'deptId', exists: true } }),
 ]
 
-export const leaveDepartmentWrites = (tenantId: string, deptId: string, memberId: string): WriteItem[] => [
+export const leaveDepartmentWrites = (
+  { tenantId }: TenantScope,
+  deptId: string,
+  memberId: string,
+): WriteItem[] => [
   DeptMemberEntity.build(DeleteTransaction)
     .key({ tenantId, deptId, memberId })
     .options({ condition: { attr: 'memberId', exists: true } }),
@@ -382,26 +481,24 @@ export const leaveDepartmentWrites = (tenantId: string, deptId: string, memberId
     .options({ condition: { attr: 'memberCount', gt: 0 } }),
 ]
 
-/**
- * The members of these departments: a range read for one department, or, for several (a subtree),
- * one read of every department place of the tenant (bounded by its seats), filtered here.
- */
-export const departmentMemberIds = async (tenantId: string, deptIds: string[]) => {
-  const wanted = new Set(deptIds)
-  const prefixes = wanted.size > 1 ? ['DMEMBER#'] : [...wanted].map((d) => `DMEMBER#${d}#`)
+/** A transaction item that only checks a department exists (an invitation that names one). */
+export const departmentExists = ({ tenantId }: TenantScope, deptId: string) =>
+  DepartmentEntity.build(ConditionCheck).key({ tenantId, deptId }).condition({ attr: 'deptId', exists: true })
+
+/** The members of these departments: a range read of each one's places, a few at a time. */
+export const departmentMemberIds = async (scope: TenantScope, deptIds: string[]) => {
   const ids = new Set<string>()
-  for (const prefix of prefixes) {
-    let start: Record<string, unknown> | undefined
-    do {
-      const { Items = [], LastEvaluatedKey } = await table
-        .build(QueryCommand)
-        .entities(DeptMemberEntity)
-        .query({ partition: `T#${tenantId}`, range: { beginsWith: prefix } })
-        .options({ exclusiveStartKey: start as never })
-        .send()
-      for (const i of Items) if (wanted.has(i.deptId)) ids.add(i.memberId)
-      start = LastEvaluatedKey
-    } while (start)
-  }
+  const queue = [...new Set(deptIds)]
+  await Promise.all(
+    Array.from({ length: Math.min(8, queue.length) }, async () => {
+      for (let deptId = queue.shift(); deptId !== undefined; deptId = queue.shift()) {
+        const places = await queryAll(DeptMemberEntity, {
+          partition: tenantPartition(scope.tenantId),
+          prefix: `DMEMBER#${deptId}#`,
+        })
+        for (const p of places) ids.add(p.memberId)
+      }
+    }),
+  )
   return [...ids]
 }

@@ -2,20 +2,21 @@ import {
   $add,
   DeleteTransaction,
   Entity,
-  executeTransactWrite,
   GetItemCommand,
   item,
   number,
   PutTransaction,
-  QueryCommand,
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
-import type { Principal } from '../core/auth/principal.js'
-import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { type Page, queryAll, queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
+import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { updateMembership } from '../identity/accounts.js'
 import { auditWrite } from './audit.js'
 
@@ -26,7 +27,7 @@ const GroupEntity = new Entity({
   timestamps: false,
   schema: item({ tenantId: string().key(), groupId: string().key(), name: string(), memberCount: number() }),
   computeKey: ({ tenantId, groupId }: { tenantId: string; groupId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `GROUP#${groupId}`,
   }),
 })
@@ -53,12 +54,17 @@ const GroupMemberEntity = new Entity({
     memberId: string
     side: string
   }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: side === 'group' ? `GMEMBER#${groupId}#${memberId}` : `MGROUP#${memberId}#${groupId}`,
   }),
 })
 
-const pair = (tenantId: string, groupId: string, memberId: string, op: 'put' | 'delete'): WriteItem[] =>
+const pair = (
+  { tenantId }: TenantScope,
+  groupId: string,
+  memberId: string,
+  op: 'put' | 'delete',
+): WriteItem[] =>
   (['group', 'member'] as const).map((side) =>
     op === 'put'
       ? GroupMemberEntity.build(PutTransaction)
@@ -70,8 +76,13 @@ const pair = (tenantId: string, groupId: string, memberId: string, op: 'put' | '
   )
 
 /** The member's own count of groups, kept with each group place so their removal sees them all. */
-const memberGroupCount = (tenantId: string, memberId: string, delta: number) =>
+const memberGroupCount = ({ tenantId }: TenantScope, memberId: string, delta: number) =>
   updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, { groupCount: $add(delta) })
+
+const groupCountWrite = ({ tenantId }: TenantScope, groupId: string, delta: number, condition: object) =>
+  GroupEntity.build(UpdateTransaction)
+    .item({ tenantId, groupId, memberCount: $add(delta) })
+    .options({ condition: condition as never })
 
 const view = ({ groupId, name, memberCount }: { groupId: string; name: string; memberCount: number }) => ({
   groupId,
@@ -79,137 +90,151 @@ const view = ({ groupId, name, memberCount }: { groupId: string; name: string; m
   memberCount,
 })
 
-export const listGroups = async (tenantId: string) => {
-  const { Items = [] } = await table
-    .build(QueryCommand)
-    .entities(GroupEntity)
-    .query({ partition: `T#${tenantId}`, range: { beginsWith: 'GROUP#' } })
-    .send()
-  return Items.map(view)
+export const listGroups = async (scope: TenantScope, limit: number, cursor?: string) => {
+  const { items, nextCursor } = await queryPage(GroupEntity, {
+    partition: tenantPartition(scope.tenantId),
+    prefix: 'GROUP#',
+    limit,
+    cursor,
+  })
+  return { items: items.map(view), nextCursor }
 }
 
-const getGroup = async (tenantId: string, groupId: string) => {
+export const getGroup = async ({ tenantId }: TenantScope, groupId: string) => {
   const { Item } = await GroupEntity.build(GetItemCommand)
     .key({ tenantId, groupId })
     .options({ consistent: true })
     .send()
   if (!Item) throw notFound('group')
-  return Item
+  return view(Item)
 }
 
-export const createGroup = async (tenantId: string, actor: Principal, name: string) => {
-  const group = { tenantId, groupId: newId(), name, memberCount: 0 }
-  await executeTransactWrite(
-    GroupEntity.build(PutTransaction).item(group),
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'group.created', targetId: group.groupId }),
-  )
-  return { groupId: group.groupId, name, memberCount: 0 }
-}
-
-export const renameGroup = async (tenantId: string, actor: Principal, groupId: string, name: string) => {
-  try {
-    await executeTransactWrite(
-      GroupEntity.build(UpdateTransaction)
-        .item({ tenantId, groupId, name })
-        .options({ condition: { attr: 'groupId', exists: true } }),
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'group.renamed', targetId: groupId }),
+export const createGroup = async (ctx: TenantContext, name: string) => {
+  const group = { tenantId: ctx.tenantId, groupId: newId(), name, memberCount: 0 }
+  await transaction()
+    .add('group', GroupEntity.build(PutTransaction).item(group))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'group.created', targetId: group.groupId }),
     )
-  } catch (err) {
-    if (failedConditions(err).includes(0)) throw notFound('group')
-    throw err
+    .run()
+  return view(group)
+}
+
+export const renameGroup = async (ctx: TenantContext, groupId: string, name: string) => {
+  await transaction()
+    .add(
+      'group',
+      GroupEntity.build(UpdateTransaction)
+        .item({ tenantId: ctx.tenantId, groupId, name })
+        .options({ condition: { attr: 'groupId', exists: true } }),
+    )
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'group.renamed', targetId: groupId }),
+    )
+    .run({ group: () => notFound('group') })
+  return getGroup(ctx, groupId)
+}
+
+const idsPage = async (
+  scope: TenantScope,
+  prefix: string,
+  limit: number,
+  cursor?: string,
+): Promise<Page<string>> => {
+  const { items, nextCursor } = await queryPage(GroupMemberEntity, {
+    partition: tenantPartition(scope.tenantId),
+    prefix,
+    limit,
+    cursor,
+  })
+  return {
+    items: items.map((i) => (prefix.startsWith('GMEMBER#') ? i.memberId : i.groupId)),
+    nextCursor,
   }
-  return view(await getGroup(tenantId, groupId))
 }
 
-const memberIdsOf = async (tenantId: string, prefix: string, pick: (sk: string) => string) => {
-  const ids: string[] = []
-  let start: Record<string, unknown> | undefined
-  do {
-    const { Items = [], LastEvaluatedKey } = await table
-      .build(QueryCommand)
-      .entities(GroupMemberEntity)
-      .query({ partition: `T#${tenantId}`, range: { beginsWith: prefix } })
-      .options({ exclusiveStartKey: start as never })
-      .send()
-    for (const i of Items) ids.push(pick(`${i.groupId}#${i.memberId}`))
-    start = LastEvaluatedKey
-  } while (start)
-  return ids
+/** Every member id of a group (bounded by the tenant's seats). */
+const allGroupMemberIds = async ({ tenantId }: TenantScope, groupId: string) =>
+  (
+    await queryAll(GroupMemberEntity, { partition: tenantPartition(tenantId), prefix: `GMEMBER#${groupId}#` })
+  ).map((i) => i.memberId)
+
+/** A group's member ids, for filtering a member list; 404 for a group that is not this tenant's. */
+export const listGroupMemberIds = async (scope: TenantScope, groupId: string) => {
+  await getGroup(scope, groupId)
+  return allGroupMemberIds(scope, groupId)
 }
 
-export const groupMembers = (tenantId: string, groupId: string) =>
-  memberIdsOf(tenantId, `GMEMBER#${groupId}#`, (k) => k.split('#')[1] as string)
-
-/** A group's members; 404 for a group that does not exist (in this tenant). */
-export const listGroupMembers = async (tenantId: string, groupId: string) => {
-  await getGroup(tenantId, groupId)
-  return groupMembers(tenantId, groupId)
+/** A page of a group's member ids; 404 for a group that is not this tenant's. */
+export const groupMembersPage = async (
+  scope: TenantScope,
+  groupId: string,
+  limit: number,
+  cursor?: string,
+) => {
+  await getGroup(scope, groupId)
+  return idsPage(scope, `GMEMBER#${groupId}#`, limit, cursor)
 }
 
-export const memberGroups = (tenantId: string, memberId: string) =>
-  memberIdsOf(tenantId, `MGROUP#${memberId}#`, (k) => k.split('#')[0] as string)
+/** A page of the group ids a member belongs to. */
+export const memberGroupsPage = (scope: TenantScope, memberId: string, limit: number, cursor?: string) =>
+  idsPage(scope, `MGROUP#${memberId}#`, limit, cursor)
+
+const memberGroupIds = async ({ tenantId }: TenantScope, memberId: string) =>
+  (
+    await queryAll(GroupMemberEntity, { partition: tenantPartition(tenantId), prefix: `MGROUP#${memberId}#` })
+  ).map((i) => i.groupId)
 
 /** Adds members (each must be a member of the workbench; the database checks) to a group. */
-export const addGroupMembers = async (
-  tenantId: string,
-  actor: Principal,
-  groupId: string,
-  memberIds: string[],
-) => {
-  const current = new Set(await groupMembers(tenantId, groupId))
+export const addGroupMembers = async (ctx: TenantContext, groupId: string, memberIds: string[]) => {
+  const current = new Set(await allGroupMemberIds(ctx, groupId))
   const fresh = [...new Set(memberIds)].filter((id) => !current.has(id))
-  if (fresh.length === 0) return view(await getGroup(tenantId, groupId))
-  try {
-    await executeTransactWrite(
-      GroupEntity.build(UpdateTransaction)
-        .item({ tenantId, groupId, memberCount: $add(fresh.length) })
-        .options({ condition: { attr: 'groupId', exists: true } }),
-      ...fresh.flatMap((id) => [memberGroupCount(tenantId, id, 1), ...pair(tenantId, groupId, id, 'put')]),
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
+  if (fresh.length === 0) return getGroup(ctx, groupId)
+  await transaction()
+    .add('group', groupCountWrite(ctx, groupId, fresh.length, { attr: 'groupId', exists: true }))
+    .add('members', ...fresh.map((id) => memberGroupCount(ctx, id, 1)))
+    .add('places', ...fresh.flatMap((id) => pair(ctx, groupId, id, 'put')))
+    .add(
+      'audit',
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
         action: 'group.members-added',
         targetId: groupId,
         detail: fresh.join(','),
       }),
     )
-  } catch (err) {
-    const failed = failedConditions(err)
-    if (failed.includes(0)) throw notFound('group')
-    if (failed.some((i) => (i - 1) % 3 === 0)) {
-      throw new AppError('VALIDATION_FAILED', 'not a member of this workbench', [
-        { path: 'body.memberIds', message: 'unknown member' },
-      ])
-    }
-    if (failed.length > 0) throw new AppError('CONFLICT', 'the group changed meanwhile; retry')
-    throw err
-  }
-  return view(await getGroup(tenantId, groupId))
+    .run({
+      group: () => notFound('group'),
+      members: () =>
+        new AppError('VALIDATION_FAILED', 'not a member of this workbench', [
+          { path: 'body.memberIds', message: 'unknown member' },
+        ]),
+      places: () => new AppError('CONFLICT', 'the group changed meanwhile; retry'),
+    })
+  return getGroup(ctx, groupId)
 }
 
-export const removeGroupMember = async (
-  tenantId: string,
-  actor: Principal,
-  groupId: string,
-  memberId: string,
-) => {
-  try {
-    await executeTransactWrite(
-      ...pair(tenantId, groupId, memberId, 'delete'),
-      GroupEntity.build(UpdateTransaction)
-        .item({ tenantId, groupId, memberCount: $add(-1) })
-        .options({ condition: { attr: 'memberCount', gt: 0 } }),
-      memberGroupCount(tenantId, memberId, -1),
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
+export const removeGroupMember = async (ctx: TenantContext, groupId: string, memberId: string) => {
+  await transaction()
+    .add('places', ...pair(ctx, groupId, memberId, 'delete'))
+    .add('group', groupCountWrite(ctx, groupId, -1, { attr: 'memberCount', gt: 0 }))
+    .add('member', memberGroupCount(ctx, memberId, -1))
+    .add(
+      'audit',
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
         action: 'group.member-removed',
         targetId: groupId,
         detail: memberId,
       }),
     )
-  } catch (err) {
-    if (failedConditions(err).length > 0) throw notFound('group member')
-    throw err
-  }
+    .run({
+      places: () => notFound('group member'),
+      group: () => notFound('group member'),
+      member: () => notFound('group member'),
+    })
 }
 
 /**
@@ -217,15 +242,13 @@ export const removeGroupMember = async (
  * and how many groups that is: the removal is conditioned on the member's group count, so a
  * group joined meanwhile fails it instead of being left behind.
  */
-export const leaveAllGroupsWrites = async (tenantId: string, memberId: string) => {
-  const groups = await memberGroups(tenantId, memberId)
+export const leaveAllGroupsWrites = async (scope: TenantScope, memberId: string) => {
+  const groups = await memberGroupIds(scope, memberId)
   return {
     count: groups.length,
     writes: groups.flatMap((groupId): WriteItem[] => [
-      GroupEntity.build(UpdateTransaction)
-        .item({ tenantId, groupId, memberCount: $add(-1) })
-        .options({ condition: { attr: 'memberCount', gt: 0 } }),
-      ...pair(tenantId, groupId, memberId, 'delete'),
+      groupCountWrite(scope, groupId, -1, { attr: 'memberCount', gt: 0 }),
+      ...pair(scope, groupId, memberId, 'delete'),
     ]),
   }
 }
@@ -235,36 +258,35 @@ export const leaveAllGroupsWrites = async (tenantId: string, memberId: string) =
  * counters), then the group goes, conditioned on having no members left; a member added
  * meanwhile makes that fail, and the next round takes them out too.
  */
-export const deleteGroup = (tenantId: string, actor: Principal, groupId: string) =>
+export const deleteGroup = (ctx: TenantContext, groupId: string) =>
   retryOnConflict(async () => {
-    await getGroup(tenantId, groupId)
-    const members = await groupMembers(tenantId, groupId)
+    await getGroup(ctx, groupId)
+    const members = await allGroupMemberIds(ctx, groupId)
     for (let i = 0; i < members.length; i += 30) {
       const batch = members.slice(i, i + 30)
-      try {
-        await executeTransactWrite(
-          GroupEntity.build(UpdateTransaction)
-            .item({ tenantId, groupId, memberCount: $add(-batch.length) })
-            .options({ condition: { attr: 'memberCount', gte: batch.length } }),
-          ...batch.flatMap((id) => [
-            ...pair(tenantId, groupId, id, 'delete'),
-            memberGroupCount(tenantId, id, -1),
-          ]),
+      await transaction()
+        .add(
+          'group',
+          groupCountWrite(ctx, groupId, -batch.length, { attr: 'memberCount', gte: batch.length }),
         )
-      } catch (err) {
-        if (failedConditions(err).length > 0) throw new StaleRead('the group changed meanwhile')
-        throw err
-      }
+        .add('places', ...batch.flatMap((id) => pair(ctx, groupId, id, 'delete')))
+        .add('members', ...batch.map((id) => memberGroupCount(ctx, id, -1)))
+        .run({
+          group: () => new StaleRead('the group changed meanwhile'),
+          places: () => new StaleRead('the group changed meanwhile'),
+          members: () => new StaleRead('the group changed meanwhile'),
+        })
     }
-    try {
-      await executeTransactWrite(
+    await transaction()
+      .add(
+        'group',
         GroupEntity.build(DeleteTransaction)
-          .key({ tenantId, groupId })
+          .key({ tenantId: ctx.tenantId, groupId })
           .options({ condition: { attr: 'memberCount', eq: 0 } }),
-        auditWrite(tenantId, { actorId: actor.accountId, action: 'group.deleted', targetId: groupId }),
       )
-    } catch (err) {
-      if (failedConditions(err).length > 0) throw new StaleRead('a member joined meanwhile')
-      throw err
-    }
+      .add(
+        'audit',
+        auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'group.deleted', targetId: groupId }),
+      )
+      .run({ group: () => new StaleRead('a member joined meanwhile') })
   })

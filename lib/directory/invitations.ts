@@ -1,28 +1,32 @@
 import {
   $add,
   boolean,
+  DeleteTransaction,
   Entity,
-  executeTransactWrite,
   GetItemCommand,
   item,
   number,
   PutTransaction,
-  QueryCommand,
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import QRCode from 'qrcode'
-import type { Principal } from '../core/auth/principal.js'
+import type { Caller } from '../core/auth/caller.js'
 import { addDays, nowIso } from '../core/clock.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import type { WriteItem } from '../core/db/conditions.js'
+import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
+import { queryAll, queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newCode, newId } from '../core/ids.js'
+import { systemContext, type TenantContext, type TenantScope, trustedTenantId } from '../core/tenancy.js'
 import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '../identity/accounts.js'
 import { findTenant } from '../tenants/queries.js'
 import { tenantDomain } from '../tenants/views.js'
 import { auditWrite } from './audit.js'
+import { departmentExists } from './departments.js'
 import { addMember } from './members.js'
 
 const InvitationEntity = new Entity({
@@ -43,12 +47,15 @@ const InvitationEntity = new Entity({
     createdAt: string(),
   }),
   computeKey: ({ tenantId, inviteId }: { tenantId: string; inviteId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `INVITE#${inviteId}`,
   }),
 })
 
-/** A code resolves to its workbench without knowing the tenant (codes are unique platform-wide). */
+/**
+ * A code resolves to its workbench without knowing the tenant (codes are unique platform-wide).
+ * The guard lives outside the tenant's partition, so the directory's purge removes it.
+ */
 const InviteCodeEntity = new Entity({
   name: 'InviteCode',
   table,
@@ -70,16 +77,22 @@ const JoinRequestEntity = new Entity({
     nameEnc: string(),
     status: string().enum('pending', 'approved', 'rejected'),
     createdAt: string(),
+    /** pending requests by account, so a login can say "waiting for approval" */
+    GSI1PK: string().optional(),
+    GSI1SK: string().optional(),
+    /** pending requests of the tenant, for the admins' queue */
+    GSI2PK: string().optional(),
+    GSI2SK: string().optional(),
   }),
   computeKey: ({ tenantId, requestId }: { tenantId: string; requestId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `JOINREQ#${requestId}`,
   }),
 })
 
-type Invitation = NonNullable<Awaited<ReturnType<typeof getInvitation>>>
+type Invitation = NonNullable<Awaited<ReturnType<typeof findInvitation>>>
 
-const getInvitation = async (tenantId: string, inviteId: string) => {
+const findInvitation = async ({ tenantId }: TenantScope, inviteId: string) => {
   const { Item } = await InvitationEntity.build(GetItemCommand)
     .key({ tenantId, inviteId })
     .options({ consistent: true })
@@ -102,12 +115,6 @@ const view = (i: Invitation, tenantCode: string) => ({
   createdAt: i.createdAt,
 })
 
-const tenantCodeOf = async (tenantId: string) => {
-  const t = await findTenant(tenantId)
-  if (!t) throw notFound('tenant')
-  return t.code
-}
-
 export interface NewInvitation {
   departmentId?: string
   expiresInDays?: number
@@ -115,9 +122,10 @@ export interface NewInvitation {
   needsApproval?: boolean
 }
 
-export const createInvitation = async (tenantId: string, actor: Principal, input: NewInvitation) => {
+/** A new invitation; a department it names must exist in this tenant (the database checks). */
+export const createInvitation = async (ctx: TenantContext, input: NewInvitation) => {
   const invitation: Invitation = {
-    tenantId,
+    tenantId: ctx.tenantId,
     inviteId: newId(),
     code: newCode(10).toUpperCase(),
     departmentId: input.departmentId,
@@ -126,45 +134,81 @@ export const createInvitation = async (tenantId: string, actor: Principal, input
     uses: 0,
     needsApproval: input.needsApproval ?? false,
     revoked: false,
-    createdBy: actor.accountId,
+    createdBy: ctx.actor.accountId,
     createdAt: nowIso(),
   }
-  await executeTransactWrite(
-    InvitationEntity.build(PutTransaction).item(invitation),
-    InviteCodeEntity.build(PutTransaction)
-      .item({ code: invitation.code, tenantId, inviteId: invitation.inviteId })
-      .options({ condition: { attr: 'code', exists: false } }),
-    auditWrite(tenantId, {
-      actorId: actor.accountId,
-      action: 'invitation.created',
-      targetId: invitation.inviteId,
-    }),
-  )
-  return view(invitation, await tenantCodeOf(tenantId))
+  await transaction()
+    .add('invitation', InvitationEntity.build(PutTransaction).item(invitation))
+    .add(
+      'code',
+      InviteCodeEntity.build(PutTransaction)
+        .item({ code: invitation.code, tenantId: ctx.tenantId, inviteId: invitation.inviteId })
+        .options({ condition: { attr: 'code', exists: false } }),
+    )
+    .add('department', ...(input.departmentId ? [departmentExists(ctx, input.departmentId)] : []))
+    .add(
+      'audit',
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
+        action: 'invitation.created',
+        targetId: invitation.inviteId,
+      }),
+    )
+    .run({
+      department: () =>
+        new AppError('VALIDATION_FAILED', 'unknown department', [
+          { path: 'body.departmentId', message: 'unknown department' },
+        ]),
+      code: () => new AppError('CONFLICT', 'a code collided; retry'),
+    })
+  return view(invitation, ctx.code)
 }
 
-export const listInvitations = async (tenantId: string) => {
-  const { Items = [] } = await table
-    .build(QueryCommand)
-    .entities(InvitationEntity)
-    .query({ partition: `T#${tenantId}`, range: { beginsWith: 'INVITE#' } })
-    .send()
-  const code = await tenantCodeOf(tenantId)
-  return Items.map((i) => view(i, code))
+export const listInvitations = async (ctx: TenantContext, limit: number, cursor?: string) => {
+  const { items, nextCursor } = await queryPage(InvitationEntity, {
+    partition: tenantPartition(ctx.tenantId),
+    prefix: 'INVITE#',
+    limit,
+    cursor,
+  })
+  return { items: items.map((i) => view(i, ctx.code)), nextCursor }
 }
 
-export const revokeInvitation = async (tenantId: string, actor: Principal, inviteId: string) => {
-  if (!(await getInvitation(tenantId, inviteId))) throw notFound('invitation')
-  await executeTransactWrite(
-    InvitationEntity.build(UpdateTransaction).item({ tenantId, inviteId, revoked: true }),
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'invitation.revoked', targetId: inviteId }),
-  )
-}
-
-export const invitationQr = async (tenantId: string, inviteId: string) => {
-  const invitation = await getInvitation(tenantId, inviteId)
+export const getInvitation = async (ctx: TenantContext, inviteId: string) => {
+  const invitation = await findInvitation(ctx, inviteId)
   if (!invitation) throw notFound('invitation')
-  return QRCode.toString(joinUrl(invitation.code, await tenantCodeOf(tenantId)), { type: 'svg', margin: 2 })
+  return view(invitation, ctx.code)
+}
+
+export const revokeInvitation = async (ctx: TenantContext, inviteId: string) => {
+  await transaction()
+    .add(
+      'invitation',
+      InvitationEntity.build(UpdateTransaction)
+        .item({ tenantId: ctx.tenantId, inviteId, revoked: true })
+        .options({ condition: { attr: 'inviteId', exists: true } }),
+    )
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'invitation.revoked', targetId: inviteId }),
+    )
+    .run({ invitation: () => notFound('invitation') })
+}
+
+export const invitationQr = async (ctx: TenantContext, inviteId: string) => {
+  const invitation = await findInvitation(ctx, inviteId)
+  if (!invitation) throw notFound('invitation')
+  return QRCode.toString(joinUrl(invitation.code, ctx.code), { type: 'svg', margin: 2 })
+}
+
+/** Why an invitation no longer admits anyone, as the person trying it should hear it. */
+const unusable = (i: Invitation): AppError | undefined => {
+  if (i.revoked) return new AppError('INVITATION_REVOKED', 'this invitation was withdrawn by the workbench')
+  if (i.expiresAt && i.expiresAt <= nowIso())
+    return new AppError('INVITATION_EXPIRED', 'this invitation has expired')
+  if (i.maxUses !== undefined && i.uses >= i.maxUses)
+    return new AppError('INVITATION_USED_UP', 'this invitation has been used as often as it allows')
+  return undefined
 }
 
 /**
@@ -194,17 +238,23 @@ const useWrite = (i: Invitation): WriteItem =>
       },
     })
 
+/** The invitation's use, with the error that says why it failed (read again after the race). */
+const use = (i: Invitation) => ({
+  label: 'invitation',
+  writes: [useWrite(i)],
+  explain: () => new AppError('INVITATION_USED_UP', 'this invitation has been used as often as it allows'),
+})
+
 const resolveCode = async (code: string) => {
   const { Item } = await InviteCodeEntity.build(GetItemCommand)
     .key({ code: code.trim().toUpperCase() })
     .send()
-  const invitation = Item ? await getInvitation(Item.tenantId, Item.inviteId) : undefined
+  const invitation = Item
+    ? await findInvitation({ tenantId: trustedTenantId(Item.tenantId) }, Item.inviteId)
+    : undefined
   if (!invitation) throw notFound('invitation')
-  const usable =
-    !invitation.revoked &&
-    (!invitation.expiresAt || invitation.expiresAt > nowIso()) &&
-    (invitation.maxUses === undefined || invitation.uses < invitation.maxUses)
-  if (!usable) throw new AppError('INVALID_STATE', 'the invitation is expired, used up or revoked')
+  const refusal = unusable(invitation)
+  if (refusal) throw refusal
   return invitation
 }
 
@@ -215,6 +265,15 @@ export interface Joiner {
   password?: string
 }
 
+/** After a lost race on the use counter, say why with a fresh read. */
+const explainUse = async (invitation: Invitation, err: unknown) => {
+  if (err instanceof AppError && err.code === 'INVITATION_USED_UP') {
+    const now = await findInvitation({ tenantId: trustedTenantId(invitation.tenantId) }, invitation.inviteId)
+    throw (now && unusable(now)) ?? err
+  }
+  throw err
+}
+
 /**
  * Redeems a code: straight into the workbench (the seat limit holds as for any add), or as a
  * join request when the invitation needs an admin's approval.
@@ -222,27 +281,22 @@ export interface Joiner {
 const redeem = async (code: string, joiner: Joiner, existing?: { accountId: string }) => {
   const invitation = await resolveCode(code)
   const tenant = await findTenant(invitation.tenantId)
-  if (!tenant) throw notFound('invitation')
+  if (!tenant || tenant.status === 'released') throw notFound('invitation')
   const base = { tenant: { code: tenant.code, name: tenant.name } }
   if (invitation.needsApproval) {
     return { ...base, ...(await requestToJoin(invitation, joiner, existing)) }
   }
+  const ctx = systemContext({ tenantId: trustedTenantId(tenant.tenantId), code: tenant.code }, 'invitation')
   await addMember(
-    invitation.tenantId,
-    { accountId: existing?.accountId ?? '' },
+    ctx,
     {
       name: joiner.name,
       mobile: joiner.mobile,
       email: joiner.email,
       departmentIds: invitation.departmentId ? [invitation.departmentId] : [],
     },
-    {
-      password: joiner.password,
-      extra: [useWrite(invitation)],
-      action: 'member.joined',
-      newAccountOnly: !existing,
-    },
-  )
+    { password: joiner.password, extra: use(invitation), action: 'member.joined', newAccountOnly: !existing },
+  ).catch((err) => explainUse(invitation, err))
   return { ...base, status: 'joined' as const }
 }
 
@@ -250,8 +304,8 @@ const redeem = async (code: string, joiner: Joiner, existing?: { accountId: stri
 export const redeemAsNewPerson = (code: string, joiner: Joiner & { password: string }) => redeem(code, joiner)
 
 /** A logged-in person joins another enterprise with a code (personal centre). */
-export const redeemAsMe = async (principal: Principal, code: string, name: string) => {
-  const account = await getAccount(principal.accountId)
+export const redeemAsMe = async (caller: Caller, code: string, name: string) => {
+  const account = await getAccount(caller.accountId)
   if (!account) throw new AppError('UNAUTHENTICATED', 'account not found')
   const identifier = await decryptIdentifier(account)
   const contact = identifier.includes('@') ? { email: identifier } : { mobile: identifier }
@@ -272,86 +326,151 @@ const requestToJoin = async (invitation: Invitation, joiner: Joiner, existing?: 
   const cipher = await cipherFor(tenantScope(invitation.tenantId))
   if (!cipher) throw notFound('invitation')
   const requestId = newId()
-  await executeTransactWrite(
-    ...account.writes,
-    JoinRequestEntity.build(PutTransaction).item({
-      tenantId: invitation.tenantId,
-      requestId,
-      accountId: account.accountId,
-      inviteId: invitation.inviteId,
-      nameEnc: cipher.encrypt(
-        JSON.stringify({ name: joiner.name, mobile: joiner.mobile, email: joiner.email }),
-        `joinreq:${requestId}`,
-      ),
-      status: 'pending',
-      createdAt: nowIso(),
-    }),
-  )
+  const createdAt = nowIso()
+  await transaction()
+    .add('account', ...account.writes)
+    .add(
+      'request',
+      JoinRequestEntity.build(PutTransaction).item({
+        tenantId: invitation.tenantId,
+        requestId,
+        accountId: account.accountId,
+        inviteId: invitation.inviteId,
+        nameEnc: cipher.encrypt(
+          JSON.stringify({ name: joiner.name, mobile: joiner.mobile, email: joiner.email }),
+          `joinreq:${requestId}`,
+        ),
+        status: 'pending',
+        createdAt,
+        GSI1PK: `ACCT#${account.accountId}`,
+        GSI1SK: `JOINREQ#${invitation.tenantId}#${requestId}`,
+        GSI2PK: tenantIndexPartition(invitation.tenantId, 'JOINREQ'),
+        GSI2SK: `${createdAt}#${requestId}`,
+      }),
+    )
+    .run({
+      account: () =>
+        new AppError(
+          'ALREADY_EXISTS',
+          'this login already exists: log in and join from your personal centre',
+        ),
+    })
   return { status: 'pending' as const, requestId }
 }
 
-export const listJoinRequests = async (tenantId: string) => {
-  const cipher = await cipherFor(tenantScope(tenantId))
-  const { Items = [] } = await table
-    .build(QueryCommand)
-    .entities(JoinRequestEntity)
-    .query({ partition: `T#${tenantId}`, range: { beginsWith: 'JOINREQ#' } })
-    .send()
-  return Items.filter((r) => r.status === 'pending').map((r) => {
-    const who = JSON.parse(cipher?.decrypt(r.nameEnc, `joinreq:${r.requestId}`) ?? '{}') as Joiner
-    return {
-      requestId: r.requestId,
-      name: who.name,
-      mobile: who.mobile,
-      email: who.email,
-      createdAt: r.createdAt,
-    }
+export const listJoinRequests = async (ctx: TenantContext, limit: number, cursor?: string) => {
+  const cipher = await cipherFor(tenantScope(ctx.tenantId))
+  const { items, nextCursor } = await queryPage(JoinRequestEntity, {
+    index: 'GSI2',
+    partition: tenantIndexPartition(ctx.tenantId, 'JOINREQ'),
+    limit,
+    cursor,
   })
+  return {
+    items: items.map((r) => {
+      const who = JSON.parse(cipher?.decrypt(r.nameEnc, `joinreq:${r.requestId}`) ?? '{}') as Joiner
+      return {
+        requestId: r.requestId,
+        name: who.name,
+        mobile: who.mobile,
+        email: who.email,
+        createdAt: r.createdAt,
+      }
+    }),
+    nextCursor,
+  }
 }
 
+/** The workbenches an account waits to join (a login with nothing else to enter says so). */
+export const pendingJoinTenants = async (accountId: string) =>
+  (
+    await queryAll(JoinRequestEntity, { index: 'GSI1', partition: `ACCT#${accountId}`, prefix: 'JOINREQ#' })
+  ).map((r) => r.tenantId)
+
 /** Approving adds the member (seat limit and invitation use held as for any join). */
-export const decideJoinRequest = async (
-  tenantId: string,
-  actor: Principal,
-  requestId: string,
-  approve: boolean,
-) => {
+export const decideJoinRequest = async (ctx: TenantContext, requestId: string, approve: boolean) => {
   const { Item: request } = await JoinRequestEntity.build(GetItemCommand)
-    .key({ tenantId, requestId })
+    .key({ tenantId: ctx.tenantId, requestId })
     .options({ consistent: true })
     .send()
   if (request?.status !== 'pending') throw notFound('join request')
-  const decided = JoinRequestEntity.build(UpdateTransaction)
-    .item({ tenantId, requestId, status: approve ? 'approved' : 'rejected' })
+  // Decided requests leave both queues (the tenant's and the account's).
+  const decided = JoinRequestEntity.build(PutTransaction)
+    .item({
+      tenantId: request.tenantId,
+      requestId,
+      accountId: request.accountId,
+      inviteId: request.inviteId,
+      nameEnc: request.nameEnc,
+      createdAt: request.createdAt,
+      status: approve ? 'approved' : 'rejected',
+    })
     .options({ condition: { attr: 'status', eq: 'pending' } })
+  const stale = () => notFound('join request')
   if (!approve) {
-    await executeTransactWrite(
-      decided,
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
-        action: 'join.rejected',
-        targetId: request.accountId,
-      }),
-    )
+    await transaction()
+      .add('request', decided)
+      .add(
+        'audit',
+        auditWrite(ctx, {
+          actorId: ctx.actor.accountId,
+          action: 'join.rejected',
+          targetId: request.accountId,
+        }),
+      )
+      .run({ request: stale })
     return { status: 'rejected' as const }
   }
-  const invitation = await getInvitation(tenantId, request.inviteId)
+  const invitation = await findInvitation(ctx, request.inviteId)
   if (!invitation) throw notFound('invitation')
-  const cipher = await cipherFor(tenantScope(tenantId))
+  const cipher = await cipherFor(tenantScope(ctx.tenantId))
   const who = JSON.parse(cipher?.decrypt(request.nameEnc, `joinreq:${requestId}`) ?? '{}') as Joiner
   const account = await getAccount(request.accountId)
-  if (!account || (await getMembership('tenant', tenantId, request.accountId)))
+  if (!account || (await getMembership('tenant', ctx.tenantId, request.accountId)))
     throw new AppError('INVALID_STATE', 'already a member')
+  const refusal = unusable(invitation)
+  if (refusal) throw refusal
   await addMember(
-    tenantId,
-    actor,
+    ctx,
     {
       name: who.name,
       mobile: who.mobile,
       email: who.email,
       departmentIds: invitation.departmentId ? [invitation.departmentId] : [],
     },
-    { extra: [useWrite(invitation), decided], action: 'join.approved' },
-  )
+    {
+      extra: {
+        label: 'invitation',
+        writes: [useWrite(invitation), decided],
+        explain: use(invitation).explain,
+      },
+      action: 'join.approved',
+    },
+  ).catch((err) => explainUse(invitation, err))
   return { status: 'approved' as const }
+}
+
+/**
+ * Release: the invitation codes are guards outside the tenant's partition. Run before the
+ * partition is purged (the invitations name their codes); each call removes up to `budget`.
+ */
+export const purgeInvitationCodes = async (scope: TenantScope, budget: number) => {
+  const invitations = await queryPage(InvitationEntity, {
+    partition: tenantPartition(scope.tenantId),
+    prefix: 'INVITE#',
+    limit: Math.min(budget, 100),
+  })
+  if (invitations.items.length === 0) return { deleted: 0, done: true }
+  for (let start = 0; start < invitations.items.length; start += 50) {
+    const chunk = transaction()
+    for (const i of invitations.items.slice(start, start + 50)) {
+      chunk.add('code', InviteCodeEntity.build(DeleteTransaction).key({ code: i.code }))
+      chunk.add(
+        'invitation',
+        InvitationEntity.build(DeleteTransaction).key({ tenantId: scope.tenantId, inviteId: i.inviteId }),
+      )
+    }
+    await chunk.run()
+  }
+  return { deleted: invitations.items.length * 2, done: invitations.nextCursor === undefined }
 }

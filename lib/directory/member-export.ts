@@ -1,5 +1,5 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
-import type { Principal } from '../core/auth/principal.js'
+import type { TenantContext } from '../core/tenancy.js'
 import { auditWrite } from './audit.js'
 import { formatCsv } from './csv.js'
 import { departmentPaths } from './department-paths.js'
@@ -7,12 +7,12 @@ import { departmentTree } from './departments.js'
 import { listMembers } from './members.js'
 
 /** Every member as CSV, with department paths; the same columns the import reads. */
-export const exportMembers = async (tenantId: string, actor: Principal) => {
-  const names = departmentPaths(await departmentTree(tenantId))
+export const exportMembers = async (ctx: TenantContext) => {
+  const names = departmentPaths(await departmentTree(ctx))
   const rows: (string | undefined)[][] = [['name', 'mobile', 'email', 'employeeNo', 'status', 'departments']]
   let cursor: string | undefined
   do {
-    const page = await listMembers(tenantId, { limit: 100, cursor })
+    const page = await listMembers(ctx, { limit: 100, cursor })
     for (const m of page.items) {
       rows.push([
         m.name,
@@ -26,8 +26,8 @@ export const exportMembers = async (tenantId: string, actor: Principal) => {
     cursor = page.nextCursor
   } while (cursor)
   await executeTransactWrite(
-    auditWrite(tenantId, {
-      actorId: actor.accountId,
+    auditWrite(ctx, {
+      actorId: ctx.actor.accountId,
       action: 'members.export',
       detail: `rows=${rows.length - 1}`,
     }),

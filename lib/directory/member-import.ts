@@ -1,7 +1,7 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
-import type { Principal } from '../core/auth/principal.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import { AppError, notFound } from '../core/errors.js'
+import type { TenantContext } from '../core/tenancy.js'
 import { findTenant } from '../tenants/queries.js'
 import { auditWrite } from './audit.js'
 import { contactIndex, membersByContacts } from './contacts.js'
@@ -41,14 +41,14 @@ const pool = async <T>(items: T[], size: number, fn: (item: T) => Promise<void>)
  * for any add, and a member who is already there (same mobile or e-mail) is left unchanged, so
  * running the same file again changes nothing.
  */
-export const importMembers = async (tenantId: string, actor: Principal, input: ImportBody) => {
+export const importMembers = async (ctx: TenantContext, input: ImportBody) => {
   const sheet = readSheet(input)
   const columns = sheet.columns.map((h) => COLUMNS[h as keyof typeof COLUMNS])
   if (!columns.includes('name')) throw invalidFile('the header needs a name column')
   const [tenant, cipher, byPath] = await Promise.all([
-    findTenant(tenantId),
-    cipherFor(tenantScope(tenantId)),
-    departmentsByPath(tenantId),
+    findTenant(ctx.tenantId),
+    cipherFor(tenantScope(ctx.tenantId)),
+    departmentsByPath(ctx),
   ])
   if (!tenant || !cipher) throw notFound('tenant')
   const reports: RowReport[] = []
@@ -92,7 +92,7 @@ export const importMembers = async (tenantId: string, actor: Principal, input: I
   // Who is already there: one batch read of the contact guards for the whole file.
   const holders = new Map<string, string | undefined>()
   const asked = candidates.flatMap((c) => c.contacts)
-  for (const [i, holder] of (await membersByContacts(tenantId, asked)).entries())
+  for (const [i, holder] of (await membersByContacts(ctx, asked)).entries())
     holders.set(asked[i] as string, holder)
   const toAdd = candidates.filter(({ report, contacts }) => {
     const existing = contacts.map((c) => holders.get(c)).find(Boolean)
@@ -111,16 +111,11 @@ export const importMembers = async (tenantId: string, actor: Principal, input: I
   const missingPaths = [...new Set(adding.flatMap((t) => t.paths))].filter((p) => !byPath.has(p))
 
   if (!input.dryRun) {
-    for (const path of missingPaths) await byPath.ensure(actor, path)
+    for (const path of missingPaths) await byPath.ensure(path)
     await pool(adding, 8, async ({ report, body, paths }) => {
       try {
         const departmentIds = paths.map((p) => byPath.get(p) as string)
-        const added = await addMember(
-          tenantId,
-          actor,
-          { ...body, departmentIds },
-          { action: 'member.imported' },
-        )
+        const added = await addMember(ctx, { ...body, departmentIds }, { action: 'member.imported' })
         Object.assign(report, {
           outcome: 'added',
           memberId: added.member.memberId,
@@ -134,7 +129,7 @@ export const importMembers = async (tenantId: string, actor: Principal, input: I
     })
     const added = reports.filter((r) => r.outcome === 'added').length
     await executeTransactWrite(
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'members.import', detail: `added=${added}` }),
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'members.import', detail: `added=${added}` }),
     )
   }
   const count = (o: RowReport['outcome']) => reports.filter((r) => r.outcome === o).length

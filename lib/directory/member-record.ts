@@ -1,6 +1,8 @@
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
 import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import type { WriteItem } from '../core/db/conditions.js'
+import { tenantIndexPartition } from '../core/db/keys.js'
+import type { TenantScope } from '../core/tenancy.js'
 import { claimContact, contactIndex, nameIndex } from './contacts.js'
 
 /** Binds a ciphertext to its member and field, so one field's value cannot be pasted into another. */
@@ -9,7 +11,7 @@ export const memberAad = (accountId: string, field: 'name' | 'mobile' | 'email')
 
 /** The key of the name search index (exact full name, through its blind index). */
 export const nameKeys = (tenantId: string, cipher: FieldCipher, name: string, accountId: string) => ({
-  GSI2PK: `T#${tenantId}#NAME#${nameIndex(cipher, name)}`,
+  GSI2PK: tenantIndexPartition(tenantId, 'NAME', nameIndex(cipher, name)),
   GSI2SK: accountId,
 })
 
@@ -25,12 +27,12 @@ export interface Person {
  * member (added, imported, invited, or the tenant administrator when the tenant opens) goes
  * through here.
  */
-export const memberRecord = (tenantId: string, cipher: FieldCipher, accountId: string, person: Person) => {
+export const memberRecord = (scope: TenantScope, cipher: FieldCipher, accountId: string, person: Person) => {
   const mobileBi = person.mobile ? contactIndex(cipher, person.mobile) : undefined
   const emailBi = person.email ? contactIndex(cipher, person.email) : undefined
   const guards: WriteItem[] = [mobileBi, emailBi]
     .filter((b): b is string => b !== undefined)
-    .map((b) => claimContact(tenantId, b, accountId))
+    .map((b) => claimContact(scope, b, accountId))
   return {
     fields: {
       nameEnc: cipher.encrypt(person.name, memberAad(accountId, 'name')),
@@ -38,7 +40,7 @@ export const memberRecord = (tenantId: string, cipher: FieldCipher, accountId: s
       emailEnc: person.email ? cipher.encrypt(person.email, memberAad(accountId, 'email')) : undefined,
       mobileBi,
       emailBi,
-      ...nameKeys(tenantId, cipher, person.name, accountId),
+      ...nameKeys(scope.tenantId, cipher, person.name, accountId),
     },
     guards,
   }

@@ -1,19 +1,21 @@
-import { executeTransactWrite, QueryCommand } from 'dynamodb-toolbox'
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
-import type { Principal } from '../core/auth/principal.js'
 import { nowIso } from '../core/clock.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
-import { failedConditions, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
-import { decodeCursor, encodeCursor, invalidCursor } from '../core/db/pagination.js'
-import { table } from '../core/db/table.js'
+import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
+import { pageOfSortedIds, queryPage } from '../core/db/pagination.js'
+import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
+import { count } from '../core/metrics.js'
+import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import {
   deleteMembership,
   getMembership,
   getMemberships,
   listMemberships,
   type Membership,
+  membershipUnchanged,
   prepareAccount,
   putMembership,
   resetPasswordWrite,
@@ -30,12 +32,12 @@ import {
   leaveDepartmentWrites,
   subtreeIds,
 } from './departments.js'
-import { leaveAllGroupsWrites, listGroupMembers } from './groups.js'
+import { leaveAllGroupsWrites, listGroupMemberIds } from './groups.js'
 import { memberAad, memberRecord, nameKeys } from './member-record.js'
-import { holdRolesWrites } from './roles.js'
+import { holdRolesWrites, rolePermissions } from './roles.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
-const tenantCipher = async (tenantId: string): Promise<FieldCipher> => {
+export const tenantCipher = async ({ tenantId }: TenantScope): Promise<FieldCipher> => {
   const cipher = await cipherFor(tenantScope(tenantId))
   if (!cipher) throw notFound('tenant')
   return cipher
@@ -53,6 +55,12 @@ export const toMember = (cipher: FieldCipher, m: Membership): Member => ({
   createdAt: m.createdAt,
 })
 
+const memberKey = ({ tenantId }: TenantScope, accountId: string) => ({
+  realm: 'tenant' as const,
+  ctx: tenantId,
+  accountId,
+})
+
 const unknownDepartment = () =>
   new AppError('VALIDATION_FAILED', 'unknown department', [
     { path: 'body.departmentIds', message: 'unknown department' },
@@ -60,6 +68,13 @@ const unknownDepartment = () =>
 
 const duplicate = (what: string) =>
   new AppError('ALREADY_EXISTS', `${what} already belongs to a member of this workbench`)
+
+const seatLimit = (max: number) => {
+  count('SeatRefused')
+  return new AppError('SEAT_LIMIT_REACHED', `the edition allows ${max} members; remove one or upgrade`, {
+    maxMembers: max,
+  })
+}
 
 /**
  * Adds a member: the person's account (created with a one-time password, or linked when the
@@ -69,21 +84,16 @@ const duplicate = (what: string) =>
 export interface AddOptions {
   /** the person chooses their password (joining by invitation) instead of a one-time one */
   password?: string
-  /** more writes of the same transaction, after all others (an invitation's use) */
-  extra?: WriteItem[]
+  /** more writes of the same transaction, with the error their failed condition means */
+  extra?: { label: string; writes: WriteItem[]; explain: () => Error }
   /** what the audit log calls it */
   action?: string
   /** refuse to link an existing account (a stranger redeeming a code cannot claim someone's login) */
   newAccountOnly?: boolean
 }
 
-export const addMember = async (
-  tenantId: string,
-  actor: Pick<Principal, 'accountId'>,
-  input: AddMemberInput,
-  options: AddOptions = {},
-) => {
-  const [tenant, cipher] = await Promise.all([findTenant(tenantId), tenantCipher(tenantId)])
+export const addMember = async (ctx: TenantContext, input: AddMemberInput, options: AddOptions = {}) => {
+  const [tenant, cipher] = await Promise.all([findTenant(ctx.tenantId), tenantCipher(ctx)])
   if (!tenant) throw notFound('tenant')
   // Fail fast before hashing a password; the transaction below is what decides.
   if (tenant.memberCount >= tenant.limits.maxMembers) throw seatLimit(tenant.limits.maxMembers)
@@ -98,53 +108,51 @@ export const addMember = async (
       )
     }
     const { accountId } = account
-    const { fields, guards } = memberRecord(tenantId, cipher, accountId, input)
-    const writes: WriteItem[] = [
-      takeSeatWrite(tenantId),
-      putMembership({
-        realm: 'tenant',
-        ctx: tenantId,
-        ctxCode: tenant.code,
-        accountId,
-        ...fields,
-        employeeNo: input.employeeNo,
-        departmentIds,
-        createdAt: nowIso(),
-        roles: [],
-      }),
-      ...guards,
-      ...account.writes,
-      ...departmentIds.flatMap((d) => joinDepartmentWrites(tenantId, d, accountId)),
-      auditWrite(tenantId, {
-        actorId: actor.accountId || accountId,
-        action: options.action ?? 'member.added',
-        targetId: accountId,
-      }),
-      ...(options.extra ?? []),
-    ]
-    const firstExtra = writes.length - (options.extra?.length ?? 0)
-    const firstDeptWrite = 2 + guards.length + account.writes.length
+    const { fields, guards } = memberRecord(ctx, cipher, accountId, input)
+    const tx = transaction()
+      .add('seat', takeSeatWrite(ctx))
+      .add(
+        'membership',
+        putMembership({
+          ...memberKey(ctx, accountId),
+          ctxCode: ctx.code,
+          ...fields,
+          employeeNo: input.employeeNo,
+          departmentIds,
+          createdAt: nowIso(),
+          roles: [],
+        }),
+      )
+      .add('contacts', ...guards)
+      .add('account', ...account.writes)
+      .add('departments', ...departmentIds.flatMap((d) => joinDepartmentWrites(ctx, d, accountId)))
+      .add(
+        'audit',
+        auditWrite(ctx, {
+          actorId: ctx.actor.accountId.startsWith('system:') ? accountId : ctx.actor.accountId,
+          action: options.action ?? 'member.added',
+          targetId: accountId,
+        }),
+      )
+    if (options.extra) tx.add(options.extra.label, ...options.extra.writes)
     try {
-      await executeTransactWrite(...writes)
+      await tx.run({
+        membership: () => duplicate('this person'),
+        ...(options.extra ? { [options.extra.label]: options.extra.explain } : {}),
+        departments: unknownDepartment,
+        contacts: () => duplicate('this mobile number or e-mail address'),
+      })
     } catch (err) {
-      const failed = failedConditions(err)
-      if (failed.includes(0)) {
-        const now = await findTenant(tenantId)
+      if (!(err instanceof ConditionsFailed)) throw err
+      if (err.has('seat')) {
+        const now = await findTenant(ctx.tenantId)
         if (now?.status !== 'active') throw new AppError('TENANT_FROZEN', 'the workbench is frozen')
         throw seatLimit(now.limits.maxMembers)
       }
-      if (failed.includes(1)) throw duplicate('this person')
-      if (failed.some((i) => i >= firstExtra))
-        throw new AppError('INVALID_STATE', 'the invitation is expired, used up or revoked')
-      if (failed.some((i) => i >= firstDeptWrite && i < firstDeptWrite + 2 * departmentIds.length))
-        throw unknownDepartment()
-      if (failed.some((i) => i >= 2 && i < 2 + guards.length))
-        throw duplicate('this mobile number or e-mail address')
       // The account was created concurrently by another request: the retry links it.
-      if (failed.length > 0) throw new StaleRead('account created meanwhile')
-      throw err
+      throw new StaleRead('account created meanwhile')
     }
-    const member = await getMembership('tenant', tenantId, accountId)
+    const member = await getMembership('tenant', ctx.tenantId, accountId)
     return {
       member: toMember(cipher, member as Membership),
       initialPassword: account.created ? account.initialPassword : undefined,
@@ -153,41 +161,46 @@ export const addMember = async (
   })
 }
 
-const seatLimit = (max: number) =>
-  new AppError('SEAT_LIMIT_REACHED', `the edition allows ${max} members; remove one or upgrade`, {
-    maxMembers: max,
-  })
-
-const loadMember = async (tenantId: string, memberId: string) => {
-  const m = await getMembership('tenant', tenantId, memberId)
+const loadMember = async (scope: TenantScope, memberId: string) => {
+  const m = await getMembership('tenant', scope.tenantId, memberId)
   if (!m) throw notFound('member')
   return m
 }
 
-/** Business admins never act on the tenant administrator; nobody removes or disables themselves. */
-const guardTarget = (actor: Principal, target: Membership, selfAllowed: boolean) => {
-  if (target.roles.includes(TENANT_ADMIN_ROLE) && !actor.roles.includes(TENANT_ADMIN_ROLE)) {
+/**
+ * Nobody acts on a member who holds a permission they do not hold (the tenant administrator holds
+ * them all, so only they act on one another); nobody removes or disables themselves. The writes
+ * that follow are conditioned on the target's roles being the ones checked here.
+ */
+export const assertOutranks = async (ctx: TenantContext, target: Membership, options: { self: boolean }) => {
+  if (target.accountId === ctx.actor.accountId) {
+    if (!options.self) throw new AppError('FORBIDDEN', 'not on yourself')
+    return
+  }
+  if (ctx.actor.isTenantAdmin) return
+  if (target.roles.includes(TENANT_ADMIN_ROLE)) {
     throw new AppError('FORBIDDEN', 'only the tenant administrator can change the tenant administrator')
   }
-  if (!selfAllowed && target.accountId === actor.accountId) throw new AppError('FORBIDDEN', 'not on yourself')
+  const held = await rolePermissions(ctx, target.roles)
+  const missing = held.filter((p) => !ctx.actor.permissions.includes(p as never))
+  if (missing.length > 0) {
+    throw new AppError('FORBIDDEN', `this member holds permissions you do not: ${missing.join(', ')}`)
+  }
 }
 
-export const getMember = async (tenantId: string, memberId: string) =>
-  toMember(await tenantCipher(tenantId), await loadMember(tenantId, memberId))
+const changedMeanwhile = () => new AppError('CONFLICT', 'the member changed meanwhile; retry')
 
-export const updateMember = async (
-  tenantId: string,
-  actor: Principal,
-  memberId: string,
-  input: UpdateMemberInput,
-) => {
-  const [cipher, m] = await Promise.all([tenantCipher(tenantId), loadMember(tenantId, memberId)])
-  guardTarget(actor, m, true)
+export const getMember = async (scope: TenantScope, memberId: string) =>
+  toMember(await tenantCipher(scope), await loadMember(scope, memberId))
+
+export const updateMember = async (ctx: TenantContext, memberId: string, input: UpdateMemberInput) => {
+  const [cipher, m] = await Promise.all([tenantCipher(ctx), loadMember(ctx, memberId)])
+  await assertOutranks(ctx, m, { self: true })
   const set: Record<string, unknown> = {}
-  const writes: WriteItem[] = []
+  const contacts: WriteItem[] = []
   if (input.name !== undefined) {
     set.nameEnc = cipher.encrypt(input.name, memberAad(memberId, 'name'))
-    Object.assign(set, nameKeys(tenantId, cipher, input.name, memberId))
+    Object.assign(set, nameKeys(ctx.tenantId, cipher, input.name, memberId))
   }
   for (const field of ['mobile', 'email'] as const) {
     const value = input[field]
@@ -195,48 +208,52 @@ export const updateMember = async (
     const old = m[`${field}Bi`]
     const next = value === null ? undefined : contactIndex(cipher, value)
     if (old === next) continue
-    if (old) writes.push(releaseContact(tenantId, old))
-    if (next) writes.push(claimContact(tenantId, next, memberId))
+    if (old) contacts.push(releaseContact(ctx, old))
+    if (next) contacts.push(claimContact(ctx, next, memberId))
     set[`${field}Enc`] = value === null ? undefined : cipher.encrypt(value, memberAad(memberId, field))
     set[`${field}Bi`] = next
   }
   if (input.employeeNo !== undefined) set.employeeNo = input.employeeNo ?? undefined
-  try {
-    await executeTransactWrite(
-      updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, set),
-      ...writes,
-      auditWrite(tenantId, {
-        actorId: actor.accountId,
+  await transaction()
+    .add('member', updateMembership(memberKey(ctx, memberId), set, { roles: m.roles }))
+    .add('contacts', ...contacts)
+    .add(
+      'audit',
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
         action: 'member.updated',
         targetId: memberId,
         detail: Object.keys(input).join(','),
       }),
     )
-  } catch (err) {
-    if (failedConditions(err).some((i) => i > 0)) throw duplicate('this mobile number or e-mail address')
-    if (failedConditions(err).includes(0)) throw notFound('member')
-    throw err
-  }
-  return getMember(tenantId, memberId)
+    .run({ member: changedMeanwhile, contacts: () => duplicate('this mobile number or e-mail address') })
+  return getMember(ctx, memberId)
 }
 
 export const setMemberStatus = async (
-  tenantId: string,
-  actor: Principal,
+  ctx: TenantContext,
   memberId: string,
   status: 'active' | 'disabled',
 ) => {
-  const m = await loadMember(tenantId, memberId)
-  guardTarget(actor, m, false)
-  await executeTransactWrite(
-    updateMembership({ realm: 'tenant', ctx: tenantId, accountId: memberId }, { status }),
-    auditWrite(tenantId, {
-      actorId: actor.accountId,
-      action: status === 'active' ? 'member.enabled' : 'member.disabled',
-      targetId: memberId,
-    }),
-  )
-  return getMember(tenantId, memberId)
+  const m = await loadMember(ctx, memberId)
+  await assertOutranks(ctx, m, { self: false })
+  await transaction()
+    .add('member', updateMembership(memberKey(ctx, memberId), { status }, { roles: m.roles }))
+    .add(
+      'audit',
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
+        action: status === 'active' ? 'member.enabled' : 'member.disabled',
+        targetId: memberId,
+      }),
+    )
+    // Removed meanwhile: 404 on the read below; changed meanwhile: the caller retries.
+    .run({ member: changedMeanwhile })
+    .catch(async (err) => {
+      if (!(await getMembership('tenant', ctx.tenantId, memberId))) throw notFound('member')
+      throw err
+    })
+  return getMember(ctx, memberId)
 }
 
 /**
@@ -244,43 +261,51 @@ export const setMemberStatus = async (
  * Their departments, roles and groups are left in the same transaction, conditioned on being the
  * ones read: a change meanwhile makes it read again.
  */
-export const removeMember = (tenantId: string, actor: Principal, memberId: string) =>
+export const removeMember = (ctx: TenantContext, memberId: string) =>
   retryOnConflict(async () => {
-    const m = await loadMember(tenantId, memberId)
-    guardTarget(actor, m, false)
+    const m = await loadMember(ctx, memberId)
     if (m.roles.includes(TENANT_ADMIN_ROLE))
       throw new AppError('FORBIDDEN', 'the tenant administrator cannot be removed')
-    const groups = await leaveAllGroupsWrites(tenantId, memberId)
+    await assertOutranks(ctx, m, { self: false })
+    const groups = await leaveAllGroupsWrites(ctx, memberId)
     const departmentIds = m.departmentIds ?? []
-    try {
-      await executeTransactWrite(
-        deleteMembership(
-          { realm: 'tenant', ctx: tenantId, accountId: memberId },
-          { departmentIds, roles: m.roles, groupCount: groups.count },
-        ),
-        ...groups.writes,
-        freeSeatWrite(tenantId),
-        ...departmentIds.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
-        ...holdRolesWrites(tenantId, [], m.roles),
+    await transaction()
+      .add(
+        'member',
+        deleteMembership(memberKey(ctx, memberId), {
+          departmentIds,
+          roles: m.roles,
+          groupCount: groups.count,
+        }),
+      )
+      .add('groups', ...groups.writes)
+      .add('seat', freeSeatWrite(ctx))
+      .add('departments', ...departmentIds.flatMap((d) => leaveDepartmentWrites(ctx, d, memberId)))
+      .add('roles', ...holdRolesWrites(ctx, [], m.roles))
+      .add(
+        'contacts',
         ...[m.mobileBi, m.emailBi]
           .filter((b): b is string => b !== undefined)
-          .map((b) => releaseContact(tenantId, b)),
-        auditWrite(tenantId, { actorId: actor.accountId, action: 'member.removed', targetId: memberId }),
+          .map((b) => releaseContact(ctx, b)),
       )
-    } catch (err) {
+      .add(
+        'audit',
+        auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'member.removed', targetId: memberId }),
+      )
       // Gone (404 on the next read) or changed meanwhile: read again.
-      if (failedConditions(err).length > 0) throw new StaleRead('member changed meanwhile')
-      throw err
-    }
+      .run({
+        member: () => new StaleRead('member changed meanwhile'),
+        groups: () => new StaleRead('groups changed'),
+      })
   })
 
 /**
- * A new one-time password. Only for a person who belongs to this workbench alone: a shared
- * person's password is theirs to reset, not one tenant's to take over.
+ * A new one-time password, which also ends the member's sessions. Only for a person who belongs
+ * to this workbench alone: a shared person's password is theirs to reset, not one tenant's to take.
  */
-export const resetMemberPassword = async (tenantId: string, actor: Principal, memberId: string) => {
-  const m = await loadMember(tenantId, memberId)
-  guardTarget(actor, m, false)
+export const resetMemberPassword = async (ctx: TenantContext, memberId: string) => {
+  const m = await loadMember(ctx, memberId)
+  await assertOutranks(ctx, m, { self: false })
   const memberships = await listMemberships(memberId)
   if (memberships.length > 1) {
     throw new AppError(
@@ -289,10 +314,14 @@ export const resetMemberPassword = async (tenantId: string, actor: Principal, me
     )
   }
   const { password, write } = await resetPasswordWrite(memberId)
-  await executeTransactWrite(
-    write,
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'member.password-reset', targetId: memberId }),
-  )
+  await transaction()
+    .add('member', membershipUnchanged(memberKey(ctx, memberId), { roles: m.roles }))
+    .add('account', write)
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'member.password-reset', targetId: memberId }),
+    )
+    .run({ member: changedMeanwhile, account: () => notFound('member') })
   return { initialPassword: password }
 }
 
@@ -308,115 +337,105 @@ export interface ListMembersInput {
 
 /**
  * The ids a search or filter selects (all of them must hold), or undefined when none is given.
- * Each source is bounded by the tenant's size, never by the whole table.
+ * Each source is bounded by what it selects (a name, a department's subtree, a group).
  */
-const selectedIds = async (tenantId: string, cipher: FieldCipher, input: ListMembersInput) => {
+const selectedIds = async (scope: TenantScope, cipher: FieldCipher, input: ListMembersInput) => {
   const sources: Promise<string[]>[] = []
   if (input.q) {
     const q = input.q
     const byContact = /^[+\d\s\-()]{6,}$/.test(q) || q.includes('@')
     sources.push(
       byContact
-        ? memberByContact(tenantId, contactIndex(cipher, q)).then((id) => (id ? [id] : []))
-        : table
-            .build(QueryCommand)
-            .entities(MembershipEntity)
-            .query({ index: 'GSI2', partition: `T#${tenantId}#NAME#${nameIndex(cipher, q)}` })
-            .send()
-            .then(({ Items = [] }) => Items.map((i) => i.accountId)),
+        ? memberByContact(scope, contactIndex(cipher, q)).then((id) => (id ? [id] : []))
+        : queryPage(MembershipEntity, {
+            index: 'GSI2',
+            partition: tenantIndexPartition(scope.tenantId, 'NAME', nameIndex(cipher, q)),
+            limit: 100,
+          }).then(({ items }) => items.map((i) => i.accountId)),
     )
   }
   if (input.departmentId) {
     const depts = input.includeSubDepartments
-      ? await subtreeIds(tenantId, input.departmentId)
+      ? await subtreeIds(scope, input.departmentId)
       : [input.departmentId]
-    sources.push(departmentMemberIds(tenantId, depts))
+    sources.push(departmentMemberIds(scope, depts))
   }
-  if (input.groupId) sources.push(listGroupMembers(tenantId, input.groupId))
+  if (input.groupId) sources.push(listGroupMemberIds(scope, input.groupId))
   if (sources.length === 0) return undefined
   const [first = [], ...rest] = (await Promise.all(sources)).map((ids) => new Set(ids))
   return [...first].filter((id) => rest.every((more) => more.has(id)))
 }
 
 /** A page of a selected set of members, in id order; the cursor is the last id given. */
-const pageOfIds = async (tenantId: string, cipher: FieldCipher, ids: string[], input: ListMembersInput) => {
-  const sorted = [...new Set(ids)].sort()
-  let at = 0
-  if (input.cursor) {
-    const after = decodeCursor(input.cursor, {})?.after
-    if (!after) throw invalidCursor()
-    at = sorted.findIndex((id) => id > after)
-    if (at < 0) at = sorted.length
-  }
+const pageOfIds = async (scope: TenantScope, cipher: FieldCipher, ids: string[], input: ListMembersInput) => {
+  const { ids: rest, cursorAfter } = pageOfSortedIds(ids, input.cursor)
   const items: Member[] = []
-  while (items.length < input.limit && at < sorted.length) {
-    const chunk = sorted.slice(at, at + input.limit - items.length)
+  let at = 0
+  while (items.length < input.limit && at < rest.length) {
+    const chunk = rest.slice(at, at + input.limit - items.length)
     at += chunk.length
-    for (const m of await getMemberships('tenant', tenantId, chunk)) {
+    for (const m of await getMemberships('tenant', scope.tenantId, chunk)) {
       if (!input.status || m.status === input.status) items.push(toMember(cipher, m))
     }
   }
-  return { items, nextCursor: at < sorted.length ? encodeCursor({ after: sorted[at - 1] }) : undefined }
+  return { items, nextCursor: cursorAfter(rest[at - 1]) }
 }
 
 /**
  * A page of members: everyone (one Query page), or those a search (exact mobile, e-mail or
  * full name, through the blind indexes) and the department/group filters select.
  */
-export const listMembers = async (tenantId: string, input: ListMembersInput) => {
-  const cipher = await tenantCipher(tenantId)
-  const ids = await selectedIds(tenantId, cipher, input)
-  if (ids) return pageOfIds(tenantId, cipher, ids, input)
-  const partition = `T#${tenantId}`
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(MembershipEntity)
-    .query({ partition, range: { beginsWith: 'MEMBER#' } })
-    .options({
+export const listMembers = async (scope: TenantScope, input: ListMembersInput) => {
+  const cipher = await tenantCipher(scope)
+  const ids = await selectedIds(scope, cipher, input)
+  if (ids) return pageOfIds(scope, cipher, ids, input)
+  const page = await queryPage(
+    MembershipEntity,
+    {
+      partition: tenantPartition(scope.tenantId),
+      prefix: 'MEMBER#',
       limit: input.limit,
-      exclusiveStartKey: decodeCursor(input.cursor, { PK: partition }),
-      ...(input.status ? { filters: { Membership: { attr: 'status', eq: input.status } } } : {}),
-    })
-    .send()
-  return { items: Items.map((m) => toMember(cipher, m)), nextCursor: encodeCursor(LastEvaluatedKey) }
+      cursor: input.cursor,
+    },
+    input.status ? { attr: 'status', eq: input.status } : undefined,
+  )
+  return { items: page.items.map((m) => toMember(cipher, m)), nextCursor: page.nextCursor }
 }
 
 /** Puts a member in exactly these departments (each must exist: the database checks). */
-export const setMemberDepartments = (
-  tenantId: string,
-  actor: Principal,
-  memberId: string,
-  departmentIds: string[],
-) =>
+export const setMemberDepartments = (ctx: TenantContext, memberId: string, departmentIds: string[]) =>
   retryOnConflict(async () => {
-    const m = await loadMember(tenantId, memberId)
-    guardTarget(actor, m, true)
+    const m = await loadMember(ctx, memberId)
+    await assertOutranks(ctx, m, { self: true })
     const wanted = [...new Set(departmentIds)]
     const current = m.departmentIds ?? []
     const joins = wanted.filter((d) => !current.includes(d))
     const leaves = current.filter((d) => !wanted.includes(d))
-    try {
-      await executeTransactWrite(
+    await transaction()
+      .add(
+        'member',
         updateMembership(
-          { realm: 'tenant', ctx: tenantId, accountId: memberId },
+          memberKey(ctx, memberId),
           { departmentIds: wanted },
-          { departmentIds: current },
+          { departmentIds: current, roles: m.roles },
         ),
-        ...joins.flatMap((d) => joinDepartmentWrites(tenantId, d, memberId)),
-        ...leaves.flatMap((d) => leaveDepartmentWrites(tenantId, d, memberId)),
-        auditWrite(tenantId, {
-          actorId: actor.accountId,
+      )
+      .add('joins', ...joins.flatMap((d) => joinDepartmentWrites(ctx, d, memberId)))
+      .add('leaves', ...leaves.flatMap((d) => leaveDepartmentWrites(ctx, d, memberId)))
+      .add(
+        'audit',
+        auditWrite(ctx, {
+          actorId: ctx.actor.accountId,
           action: 'member.departments-set',
           targetId: memberId,
           detail: wanted.join(','),
         }),
       )
-    } catch (err) {
-      const failed = failedConditions(err)
       // The member changed (or went) meanwhile: read again.
-      if (failed.includes(0)) throw new StaleRead('membership changed')
-      if (failed.length > 0) throw unknownDepartment()
-      throw err
-    }
-    return getMember(tenantId, memberId)
+      .run({
+        member: () => new StaleRead('membership changed'),
+        joins: unknownDepartment,
+        leaves: () => new StaleRead('department places changed'),
+      })
+    return getMember(ctx, memberId)
   })

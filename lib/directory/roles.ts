@@ -3,29 +3,24 @@ import {
   $set,
   DeleteTransaction,
   Entity,
-  executeTransactWrite,
   GetItemCommand,
   item,
   list,
   number,
   PutTransaction,
-  QueryCommand,
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
-import type { Principal } from '../core/auth/principal.js'
 import { batchGet } from '../core/db/batch-get.js'
-import {
-  failedConditions,
-  listEquals,
-  retryOnConflict,
-  StaleRead,
-  type WriteItem,
-} from '../core/db/conditions.js'
+import { listEquals, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryAll, queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
+import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { getMembership, updateMembership } from '../identity/accounts.js'
 import { auditWrite } from './audit.js'
 
@@ -42,30 +37,35 @@ const RoleEntity = new Entity({
     holderCount: number().default(0),
   }),
   computeKey: ({ tenantId, roleId }: { tenantId: string; roleId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `ROLE#${roleId}`,
   }),
 })
 
 type Role = { roleId: string; name: string; permissions: string[] }
+const view = ({ roleId, name, permissions }: Role): Role => ({ roleId, name, permissions })
 
 /** A business admin hands on only what they hold; the tenant admin holds everything. */
-const assertGrantable = (actor: Principal, permissions: string[]) => {
-  const missing = permissions.filter((p) => !actor.permissions.includes(p))
+const assertGrantable = (ctx: TenantContext, permissions: string[]) => {
+  const missing = permissions.filter((p) => !ctx.actor.permissions.includes(p as never))
   if (missing.length > 0)
     throw new AppError('FORBIDDEN', `you cannot grant permissions you do not hold: ${missing.join(', ')}`)
 }
 
-export const listRoles = async (tenantId: string): Promise<Role[]> => {
-  const { Items = [] } = await table
-    .build(QueryCommand)
-    .entities(RoleEntity)
-    .query({ partition: `T#${tenantId}`, range: { beginsWith: 'ROLE#' } })
-    .send()
-  return Items.map(({ roleId, name, permissions }) => ({ roleId, name, permissions }))
+export const listRoles = async (scope: TenantScope, limit: number, cursor?: string) => {
+  const { items, nextCursor } = await queryPage(RoleEntity, {
+    partition: tenantPartition(scope.tenantId),
+    prefix: 'ROLE#',
+    limit,
+    cursor,
+  })
+  return { items: items.map(view), nextCursor }
 }
 
-const getRole = async (tenantId: string, roleId: string) => {
+const allRoles = async (scope: TenantScope) =>
+  (await queryAll(RoleEntity, { partition: tenantPartition(scope.tenantId), prefix: 'ROLE#' })).map(view)
+
+const loadRole = async ({ tenantId }: TenantScope, roleId: string) => {
   const { Item } = await RoleEntity.build(GetItemCommand)
     .key({ tenantId, roleId })
     .options({ consistent: true })
@@ -74,11 +74,14 @@ const getRole = async (tenantId: string, roleId: string) => {
   return Item
 }
 
+export const getRole = async (scope: TenantScope, roleId: string) => view(await loadRole(scope, roleId))
+
 /**
- * What a member's roles allow, read when a token is issued (login, refresh, switch): a role's
- * new permissions reach its holders with their next token, with nothing to copy or keep in step.
+ * What a member's roles allow, read when a token is issued (login, refresh, switch) and when an
+ * admin's authority over a member is checked: a role's new permissions reach its holders with their
+ * next token, with nothing to copy or keep in step.
  */
-export const rolePermissions = async (tenantId: string, roleIds: string[]) => {
+export const rolePermissions = async ({ tenantId }: TenantScope, roleIds: string[]) => {
   if (roleIds.length === 0) return []
   const roles = await batchGet(
     RoleEntity,
@@ -91,7 +94,11 @@ export const rolePermissions = async (tenantId: string, roleIds: string[]) => {
  * Writes that count a member in (or out of) roles. Taking a role needs the role to exist, so a
  * role deleted meanwhile cannot be held; a role is deleted only when nobody holds it.
  */
-export const holdRolesWrites = (tenantId: string, added: string[], dropped: string[]): WriteItem[] => [
+export const holdRolesWrites = (
+  { tenantId }: TenantScope,
+  added: string[],
+  dropped: string[],
+): WriteItem[] => [
   ...added.map((roleId) =>
     RoleEntity.build(UpdateTransaction)
       .item({ tenantId, roleId, holderCount: $add(1) })
@@ -104,50 +111,46 @@ export const holdRolesWrites = (tenantId: string, added: string[], dropped: stri
   ),
 ]
 
-export const createRole = async (
-  tenantId: string,
-  actor: Principal,
-  input: { name: string; permissions: string[] },
-) => {
-  assertGrantable(actor, input.permissions)
+export const createRole = async (ctx: TenantContext, input: { name: string; permissions: string[] }) => {
+  assertGrantable(ctx, input.permissions)
   const role = {
-    tenantId,
+    tenantId: ctx.tenantId,
     roleId: newId(),
     name: input.name,
     permissions: [...new Set(input.permissions)],
     holderCount: 0,
   }
-  await executeTransactWrite(
-    RoleEntity.build(PutTransaction).item(role),
-    auditWrite(tenantId, { actorId: actor.accountId, action: 'role.created', targetId: role.roleId }),
-  )
-  return { roleId: role.roleId, name: role.name, permissions: role.permissions }
+  await transaction()
+    .add('role', RoleEntity.build(PutTransaction).item(role))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'role.created', targetId: role.roleId }),
+    )
+    .run()
+  return view(role)
 }
 
 export const updateRole = async (
-  tenantId: string,
-  actor: Principal,
+  ctx: TenantContext,
   roleId: string,
   input: { name?: string; permissions?: string[] },
 ) => {
-  const role = await getRole(tenantId, roleId)
-  if (input.permissions) assertGrantable(actor, [...input.permissions, ...role.permissions])
-  const set = {
+  const role = await loadRole(ctx, roleId)
+  if (input.permissions) assertGrantable(ctx, [...input.permissions, ...role.permissions])
+  const changes = {
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.permissions ? { permissions: $set([...new Set(input.permissions)]) } : {}),
   }
-  try {
-    await executeTransactWrite(
+  await transaction()
+    .add(
+      'role',
       RoleEntity.build(UpdateTransaction)
-        .item({ tenantId, roleId, ...set })
+        .item({ tenantId: ctx.tenantId, roleId, ...changes })
         // what the grant check saw is what is changed (gone meanwhile: the condition fails too)
         .options({ condition: listEquals('permissions', role.permissions) }),
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'role.updated', targetId: roleId }),
     )
-  } catch (err) {
-    if (!failedConditions(err).includes(0)) throw err
-    throw new AppError('CONFLICT', 'the role changed meanwhile; retry')
-  }
+    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'role.updated', targetId: roleId }))
+    .run({ role: () => new AppError('CONFLICT', 'the role changed meanwhile; retry') })
   return {
     roleId,
     name: input.name ?? role.name,
@@ -155,29 +158,29 @@ export const updateRole = async (
   }
 }
 
-export const deleteRole = async (tenantId: string, actor: Principal, roleId: string) => {
-  const role = await getRole(tenantId, roleId)
-  assertGrantable(actor, role.permissions)
-  try {
-    await executeTransactWrite(
+export const deleteRole = async (ctx: TenantContext, roleId: string) => {
+  const role = await loadRole(ctx, roleId)
+  assertGrantable(ctx, role.permissions)
+  await transaction()
+    .add(
+      'role',
       RoleEntity.build(DeleteTransaction)
-        .key({ tenantId, roleId })
+        .key({ tenantId: ctx.tenantId, roleId })
         .options({ condition: { attr: 'holderCount', eq: 0 } }),
-      auditWrite(tenantId, { actorId: actor.accountId, action: 'role.deleted', targetId: roleId }),
     )
-  } catch (err) {
-    if (!failedConditions(err).includes(0)) throw err
-    throw new AppError('INVALID_STATE', 'the role is still held by members: take it from them first')
-  }
+    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'role.deleted', targetId: roleId }))
+    .run({
+      role: () => new AppError('INVALID_STATE', 'the role is still held by members: take it from them first'),
+    })
 }
 
 /**
  * Gives a member exactly these roles (a business admin). The member's permissions are the union
  * of the roles'; the actor must hold all of them, and the tenant administrator is out of reach.
  */
-export const assignRoles = (tenantId: string, actor: Principal, memberId: string, roleIds: string[]) =>
+export const assignRoles = (ctx: TenantContext, memberId: string, roleIds: string[]) =>
   retryOnConflict(async () => {
-    const [m, roles] = await Promise.all([getMembership('tenant', tenantId, memberId), listRoles(tenantId)])
+    const [m, roles] = await Promise.all([getMembership('tenant', ctx.tenantId, memberId), allRoles(ctx)])
     if (!m) throw notFound('member')
     if (m.roles.includes(TENANT_ADMIN_ROLE))
       throw new AppError('FORBIDDEN', 'the tenant administrator holds every permission already')
@@ -195,33 +198,35 @@ export const assignRoles = (tenantId: string, actor: Principal, memberId: string
     ]
     const permissions = permissionsOf(wanted)
     // Taking roles away needs the authority over them too.
-    assertGrantable(actor, [...permissions, ...permissionsOf(m.roles)])
+    assertGrantable(ctx, [...permissions, ...permissionsOf(m.roles)])
     const added = wanted.filter((id) => !m.roles.includes(id))
     const dropped = m.roles.filter((id) => !wanted.includes(id))
-    try {
-      await executeTransactWrite(
+    await transaction()
+      .add(
+        'member',
         updateMembership(
-          { realm: 'tenant', ctx: tenantId, accountId: memberId },
+          { realm: 'tenant', ctx: ctx.tenantId, accountId: memberId },
           { roles: wanted },
           { roles: m.roles },
         ),
-        ...holdRolesWrites(tenantId, added, dropped),
-        auditWrite(tenantId, {
-          actorId: actor.accountId,
+      )
+      .add('roles', ...holdRolesWrites(ctx, added, dropped))
+      .add(
+        'audit',
+        auditWrite(ctx, {
+          actorId: ctx.actor.accountId,
           action: 'member.roles-set',
           targetId: memberId,
           detail: wanted.join(','),
         }),
       )
-    } catch (err) {
-      const failed = failedConditions(err)
-      // The member changed (or went) meanwhile: read again.
-      if (failed.includes(0)) throw new StaleRead('membership changed')
-      if (failed.length > 0)
-        throw new AppError('VALIDATION_FAILED', 'unknown role', [
-          { path: 'body.roleIds', message: 'unknown role' },
-        ])
-      throw err
-    }
+      .run({
+        // The member changed (or went) meanwhile: read again.
+        member: () => new StaleRead('membership changed'),
+        roles: () =>
+          new AppError('VALIDATION_FAILED', 'unknown role', [
+            { path: 'body.roleIds', message: 'unknown role' },
+          ]),
+      })
     return { memberId, roles: wanted, permissions }
   })

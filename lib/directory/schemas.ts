@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { PERMISSIONS } from '../core/auth/permissions.js'
-import { PageQuery } from '../core/db/pagination.js'
+import { PageQuery, page } from '../core/db/pagination.js'
 import { NewPassword } from '../core/http/schemas.js'
 
 const Mobile = z
@@ -78,6 +78,9 @@ export const ListMembersQuery = PageQuery.extend({
   /** exact match on a mobile number, an e-mail address or a full name */
   q: z.string().trim().min(1).max(254).optional(),
 })
+
+/** A page of ids (a group's members, a member's groups). */
+export const IdPage = page(z.string()).meta({ id: 'IdPage' })
 
 export const MemberIdParams = z.object({ memberId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a member id') })
 

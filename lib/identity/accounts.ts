@@ -1,6 +1,8 @@
 import {
+  $add,
   $remove,
   $set,
+  BatchGetRequest,
   type Condition,
   ConditionCheck,
   DeleteTransaction,
@@ -165,19 +167,30 @@ export const deleteMembership = (
     .key(key)
     .options({ condition: existsUnchanged(unchanged) })
 
-/** Sets a new one-time password: the person must change it at the next login. */
+/**
+ * Sets a new one-time password: the person must change it at the next login, and every token
+ * issued before dies with the old password (the session epoch moves on).
+ */
 export const resetPasswordWrite = async (accountId: string) => {
   const password = newInitialPassword()
   return {
     password,
-    write: AccountEntity.build(UpdateTransaction).item({
-      accountId,
-      passwordHash: hashGeneratedSecret(password),
-      mustChangePassword: true,
-      passwordChangedAt: nowIso(),
-    }),
+    write: AccountEntity.build(UpdateTransaction)
+      .item({
+        accountId,
+        passwordHash: hashGeneratedSecret(password),
+        mustChangePassword: true,
+        passwordChangedAt: nowIso(),
+        sessionEpoch: $add(1),
+      })
+      .options({ condition: { attr: 'accountId', exists: true } }),
   }
 }
+
+/** Reads for a batch (the live session check): the account, and a membership. */
+export const accountRequest = (accountId: string) => AccountEntity.build(BatchGetRequest).key({ accountId })
+export const membershipRequest = (realm: Realm, ctx: string, accountId: string) =>
+  MembershipEntity.build(BatchGetRequest).key({ realm, ctx, accountId })
 
 export const putMembership = (m: MembershipInput) =>
   MembershipEntity.build(PutTransaction)
@@ -213,6 +226,11 @@ export const getMemberships = async (realm: Realm, ctx: string, accountIds: stri
     )
   ).filter((m): m is Membership => m !== undefined)
 
-/** A transaction item that only checks the member exists (e.g. when adding them to a group). */
-export const membershipExists = (key: { realm: Realm; ctx: string; accountId: string }) =>
-  MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'accountId', exists: true })
+/**
+ * A transaction item that only checks the membership: it exists (e.g. when adding them to a group)
+ * and, when given, its lists are still what was read (an admin's authority over them was checked).
+ */
+export const membershipUnchanged = (
+  key: { realm: Realm; ctx: string; accountId: string },
+  unchanged: Unchanged = {},
+) => MembershipEntity.build(ConditionCheck).key(key).condition(existsUnchanged(unchanged))

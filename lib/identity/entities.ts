@@ -1,4 +1,5 @@
 import { boolean, Entity, item, list, number, string } from 'dynamodb-toolbox'
+import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 
 /** A person's login account, platform-wide. The identifier is stored encrypted only. */
@@ -17,6 +18,8 @@ export const AccountEntity = new Entity({
     failWindowStartMs: number().default(0),
     lockedUntilMs: number().default(0),
     passwordChangedAt: string(),
+    /** bumped when the password changes or is reset: access tokens carry it and die with it */
+    sessionEpoch: number().default(0),
   }),
   computeKey: ({ accountId }: { accountId: string }) => ({ PK: `ACCT#${accountId}`, SK: 'ACCOUNT' }),
 })
@@ -33,7 +36,7 @@ export const LoginIdEntity = new Entity({
 export type Realm = 'platform' | 'industry' | 'tenant'
 
 export const realmPartition = (realm: Realm, ctx: string): string =>
-  realm === 'platform' ? 'PLATFORM' : realm === 'industry' ? `IND#${ctx}` : `T#${ctx}`
+  realm === 'platform' ? 'PLATFORM' : realm === 'industry' ? `IND#${ctx}` : tenantPartition(ctx)
 
 /**
  * An account's standing in a realm: the platform (system admins), an industry (its admins)

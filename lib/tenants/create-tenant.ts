@@ -1,13 +1,14 @@
-import { executeTransactWrite, PutTransaction } from 'dynamodb-toolbox'
-import { bindInitialAppsWrites } from '../apps/tenant-apps.js'
-import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
+import { PutTransaction } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { newDataKey, tenantScope } from '../core/crypto/data-keys.js'
-import { failedConditions, type WriteItem } from '../core/db/conditions.js'
+import type { WriteItem } from '../core/db/conditions.js'
+import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
 import { newCode, newId } from '../core/ids.js'
-import { contactOf, memberRecord } from '../directory/member-record.js'
-import { prepareAccount, putMembership } from '../identity/accounts.js'
+import { count } from '../core/metrics.js'
+import { trustedTenantId } from '../core/tenancy.js'
+import { type OpeningTenant, tenantHooks } from '../core/tenant-hooks.js'
+import { prepareAccount } from '../identity/accounts.js'
 import { getIndustry, getPlan } from '../platform/catalog.js'
 import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, tenantIndexKeys } from './entities.js'
 import { historyWrite } from './history.js'
@@ -46,8 +47,9 @@ export interface OpenedTenant {
 export class ClaimTaken extends Error {}
 
 /**
- * Opens a tenant instance in one transaction: the tenant, its code, its data key, its apps,
- * its administrator (account and membership) and the customer guards. The guards' conditions
+ * Opens a tenant instance in one transaction: the tenant, its code, its data key, the administrator's
+ * account, what each capability writes for a new tenant (the administrator's membership, the apps…)
+ * and the customer guards. The guards' conditions
  * hold "one instance per customer" and "the free edition once per customer" in the database.
  */
 export const createTenant = async (
@@ -105,23 +107,15 @@ export const createTenant = async (
         dueAt: expiresAt,
       }),
     }
-    // The administrator is a member like any other: their login is their directory contact.
-    const admin = memberRecord(tenantId, dataKey.cipher, account.accountId, {
-      name: input.admin.name,
-      ...contactOf(identifier),
-    })
-    const guards = [
-      CustomerGuardEntity.build(PutTransaction)
-        .item({ customerId: input.customerId, guard: 'INSTANCE', tenantId })
-        .options({ condition: { attr: 'guard', exists: false } }),
-      ...(plan.repeatable
-        ? []
-        : [
-            CustomerGuardEntity.build(PutTransaction)
-              .item({ customerId: input.customerId, guard: `TRIAL#${plan.product}`, tenantId })
-              .options({ condition: { attr: 'guard', exists: false } }),
-          ]),
-    ]
+    const opening: OpeningTenant = {
+      scope: { tenantId: trustedTenantId(tenantId) },
+      code,
+      cipher: dataKey.cipher,
+      plan: { code: plan.code, baseApps: plan.baseApps },
+      industry: { code: industry.code, preinstalledApps: industry.preinstalledApps },
+      admin: { accountId: account.accountId, identifier, name: input.admin.name },
+      createdAt,
+    }
     const opened: OpenedTenant = {
       tenant: toTenantView(tenant),
       admin: {
@@ -131,10 +125,24 @@ export const createTenant = async (
         existingAccount: !account.created,
       },
     }
-    const claim = options.claim ? [await options.claim(opened)] : []
-    const writes = [
-      ...claim,
-      ...guards,
+    const tx = transaction()
+    if (options.claim) tx.add('claim', await options.claim(opened))
+    tx.add(
+      'instance',
+      CustomerGuardEntity.build(PutTransaction)
+        .item({ customerId: input.customerId, guard: 'INSTANCE', tenantId })
+        .options({ condition: { attr: 'guard', exists: false } }),
+    )
+    if (!plan.repeatable) {
+      tx.add(
+        'trial',
+        CustomerGuardEntity.build(PutTransaction)
+          .item({ customerId: input.customerId, guard: `TRIAL#${plan.product}`, tenantId })
+          .options({ condition: { attr: 'guard', exists: false } }),
+      )
+    }
+    tx.add(
+      'tenant',
       TenantEntity.build(PutTransaction)
         .item(tenant)
         .options({ condition: { attr: 'tenantId', exists: false } }),
@@ -142,19 +150,12 @@ export const createTenant = async (
         .item({ code, tenantId })
         .options({ condition: { attr: 'code', exists: false } }),
       dataKey.put,
-      ...account.writes,
-      putMembership({
-        realm: 'tenant',
-        ctx: tenantId,
-        ctxCode: code,
-        accountId: account.accountId,
-        ...admin.fields,
-        createdAt,
-        roles: [TENANT_ADMIN_ROLE],
-      }),
-      ...admin.guards,
-      ...bindInitialAppsWrites(tenantId, plan.baseApps, industry.preinstalledApps),
-      ...reminderWrites(tenantId, expiresAt),
+    )
+    tx.add('account', ...account.writes)
+    for (const hooks of tenantHooks()) tx.add(hooks.name, ...(hooks.onOpen?.(opening) ?? []))
+    tx.add('reminders', ...reminderWrites(tenantId, expiresAt))
+    tx.add(
+      'history',
       historyWrite(tenantId, {
         action: 'opened',
         toStatus: 'active',
@@ -162,22 +163,20 @@ export const createTenant = async (
         orderId: options.orderId,
         note: `${plan.code}${trial ? ' (trial)' : ''}`,
       }),
-    ]
+    )
     try {
-      await executeTransactWrite(...writes)
+      await tx.run({
+        claim: () => new ClaimTaken('the request was already handled'),
+        instance: () => new AppError('INSTANCE_EXISTS', 'this customer already has a workbench instance'),
+        trial: () => new AppError('FREE_TRIAL_USED', 'the free edition can be opened only once per customer'),
+      })
     } catch (err) {
-      const failed = failedConditions(err).map((i) => i - claim.length)
-      if (failed.includes(-1)) throw new ClaimTaken('the request was already handled')
-      if (failed.includes(0)) {
-        throw new AppError('INSTANCE_EXISTS', 'this customer already has a workbench instance')
-      }
-      if (failed.includes(1) && !plan.repeatable) {
-        throw new AppError('FREE_TRIAL_USED', 'the free edition can be opened only once per customer')
-      }
-      if (failed.length > 0 && attempt === 0) continue
+      // A fresh account or tenant code lost a race: try once more with new ones.
+      if (err instanceof ConditionsFailed && attempt === 0) continue
       throw err
     }
     dataKey.commit()
+    count('TenantOpened')
     return opened
   }
 }

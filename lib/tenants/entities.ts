@@ -1,5 +1,7 @@
 import { boolean, Entity, item, map, number, string } from 'dynamodb-toolbox'
+import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import { dueKeys } from '../core/due.js'
 
 export const TENANT_STATUSES = ['active', 'frozen', 'released'] as const
 export type TenantStatus = (typeof TENANT_STATUSES)[number]
@@ -44,7 +46,7 @@ export const TenantEntity = new Entity({
     DUEPK: string().optional(),
     DUESK: string().optional(),
   }),
-  computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: `T#${tenantId}`, SK: 'TENANT' }),
+  computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: tenantPartition(tenantId), SK: 'TENANT' }),
 })
 
 /** Index keys follow status and due date, so they are recomputed on every transition. */
@@ -59,8 +61,7 @@ export const tenantIndexKeys = (t: {
   GSI1SK: `${t.status}#${t.createdAt}#${t.tenantId}`,
   GSI2PK: 'TENANTS',
   GSI2SK: `${t.status}#${t.createdAt}#${t.tenantId}`,
-  DUEPK: t.dueAt ? 'DUE' : undefined,
-  DUESK: t.dueAt ? `${t.dueAt}#TENANT#${t.tenantId}` : undefined,
+  ...(t.dueAt ? dueKeys(t.dueAt, 'TENANT', t.tenantId) : { DUEPK: undefined, DUESK: undefined }),
 })
 
 /** Guard: tenant codes are unique, and resolve a code (login, public pages) to the tenant. */
@@ -103,7 +104,7 @@ export const TenantHistoryEntity = new Entity({
     note: string().optional(),
   }),
   computeKey: ({ tenantId, eventId }: { tenantId: string; eventId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `HIST#${eventId}`,
   }),
 })

@@ -1,7 +1,7 @@
-import { executeTransactWrite, PutTransaction, QueryCommand } from 'dynamodb-toolbox'
+import { executeTransactWrite, PutTransaction } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
-import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
-import { table } from '../core/db/table.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryPage } from '../core/db/pagination.js'
 import { newId } from '../core/ids.js'
 import { TenantHistoryEntity } from './entities.js'
 import { findTenant } from './queries.js'
@@ -20,15 +20,15 @@ export const historyWrite = (tenantId: string, event: HistoryEvent) =>
   TenantHistoryEntity.build(PutTransaction).item({ tenantId, eventId: newId(), at: nowIso(), ...event })
 
 export const listHistory = async (tenantId: string, limit: number, cursor?: string) => {
-  const partition = `T#${tenantId}`
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(TenantHistoryEntity)
-    .query({ partition, range: { beginsWith: 'HIST#' } })
-    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { PK: partition }) })
-    .send()
+  const { items, nextCursor } = await queryPage(TenantHistoryEntity, {
+    partition: tenantPartition(tenantId),
+    prefix: 'HIST#',
+    limit,
+    cursor,
+    reverse: true,
+  })
   return {
-    items: Items.map(({ at, action, fromStatus, toStatus, actor, orderId, note }) => ({
+    items: items.map(({ at, action, fromStatus, toStatus, actor, orderId, note }) => ({
       at,
       action,
       fromStatus,
@@ -37,7 +37,7 @@ export const listHistory = async (tenantId: string, limit: number, cursor?: stri
       orderId,
       note,
     })),
-    nextCursor: encodeCursor(LastEvaluatedKey),
+    nextCursor,
   }
 }
 

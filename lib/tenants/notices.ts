@@ -1,6 +1,7 @@
-import { Entity, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
+import { Entity, item, number, PutTransaction, string } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
-import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 
 /** A notice for the tenant administrators (e.g. "expires in 7 days"); the id makes it once-only. */
@@ -17,7 +18,7 @@ const NoticeEntity = new Entity({
     daysBefore: number().optional(),
   }),
   computeKey: ({ tenantId, noticeId }: { tenantId: string; noticeId: string }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `NOTICE#${noticeId}`,
   }),
 })
@@ -35,15 +36,15 @@ export const expiryNoticeWrite = (tenantId: string, expiresAt: string, daysBefor
     .options({ condition: { attr: 'noticeId', exists: false } })
 
 export const listNotices = async (tenantId: string, limit: number, cursor?: string) => {
-  const partition = `T#${tenantId}`
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(NoticeEntity)
-    .query({ partition, range: { beginsWith: 'NOTICE#' } })
-    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { PK: partition }) })
-    .send()
+  const { items, nextCursor } = await queryPage(NoticeEntity, {
+    partition: tenantPartition(tenantId),
+    prefix: 'NOTICE#',
+    limit,
+    cursor,
+    reverse: true,
+  })
   return {
-    items: Items.map(({ kind, at, expiresAt, daysBefore }) => ({ kind, at, expiresAt, daysBefore })),
-    nextCursor: encodeCursor(LastEvaluatedKey),
+    items: items.map(({ kind, at, expiresAt, daysBefore }) => ({ kind, at, expiresAt, daysBefore })),
+    nextCursor,
   }
 }

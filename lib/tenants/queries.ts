@@ -1,6 +1,5 @@
-import { GetItemCommand, QueryCommand } from 'dynamodb-toolbox'
-import { decodeCursor, encodeCursor } from '../core/db/pagination.js'
-import { table } from '../core/db/table.js'
+import { BatchGetRequest, GetItemCommand } from 'dynamodb-toolbox'
+import { queryPage } from '../core/db/pagination.js'
 import { notFound } from '../core/errors.js'
 import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, type TenantStatus } from './entities.js'
 import { type TenantRecord, toTenantView } from './views.js'
@@ -12,6 +11,9 @@ export const findTenant = async (tenantId: string): Promise<TenantRecord | undef
     .send()
   return Item
 }
+
+/** The tenant's read for a batch (the live session check). */
+export const tenantRequest = (tenantId: string) => TenantEntity.build(BatchGetRequest).key({ tenantId })
 
 /**
  * A released tenant is gone for its industry and its members: it answers like one that never
@@ -42,16 +44,15 @@ export interface ListTenantsFilter {
 
 /** By industry on GSI1, across industries on GSI2; status narrows the sort key; newest first. */
 export const listTenants = async ({ industry, status, limit, cursor }: ListTenantsFilter) => {
-  const index = industry ? 'GSI1' : 'GSI2'
-  const partition = industry ? `TENANTS#IND#${industry}` : 'TENANTS'
-  const pk = industry ? 'GSI1PK' : 'GSI2PK'
-  const { Items = [], LastEvaluatedKey } = await table
-    .build(QueryCommand)
-    .entities(TenantEntity)
-    .query({ index, partition, ...(status ? { range: { beginsWith: `${status}#` } } : {}) })
-    .options({ limit, reverse: true, exclusiveStartKey: decodeCursor(cursor, { [pk]: partition }) })
-    .send()
-  return { items: Items.map(toTenantView), nextCursor: encodeCursor(LastEvaluatedKey) }
+  const { items, nextCursor } = await queryPage(TenantEntity, {
+    index: industry ? 'GSI1' : 'GSI2',
+    partition: industry ? `TENANTS#IND#${industry}` : 'TENANTS',
+    prefix: status ? `${status}#` : undefined,
+    limit,
+    cursor,
+    reverse: true,
+  })
+  return { items: items.map(toTenantView), nextCursor }
 }
 
 /** The live instance of a marketplace customer, through the customer's instance guard. */

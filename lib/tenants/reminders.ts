@@ -1,6 +1,8 @@
 import { DeleteTransaction, Entity, item, PutTransaction, string } from 'dynamodb-toolbox'
 import { addDays, nowMs } from '../core/clock.js'
+import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import { dueKeys } from '../core/due.js'
 
 /** Days before expiry at which the tenant admin is reminded. */
 export const REMINDER_DAYS = [7, 1] as const
@@ -29,7 +31,7 @@ export const ReminderEntity = new Entity({
     expiresAt: string
     daysBefore: string
   }) => ({
-    PK: `T#${tenantId}`,
+    PK: tenantPartition(tenantId),
     SK: `REMIND#${expiresAt}#${daysBefore}`,
   }),
 })
@@ -43,8 +45,7 @@ export const reminderWrites = (tenantId: string, expiresAt: string) =>
         tenantId,
         expiresAt,
         daysBefore: String(days),
-        DUEPK: 'DUE',
-        DUESK: `${dueAt}#REMIND#${tenantId}#${expiresAt}#${days}`,
+        ...dueKeys(dueAt, 'REMIND', tenantId, expiresAt, String(days)),
       }),
     ]
   })

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { seedPlatform } from '../../lib/platform/seed.js'
 import { createTable } from '../../scripts/local/create-table.js'
 import { localEnv } from '../../scripts/local/env.js'
 import { type RunningApi, startOffline } from '../../scripts/local/offline.js'
+import { seedPlatform } from '../../scripts/seed.js'
 import { pointAt, testEndpoint } from '../support/dynamo.js'
 import { SEED } from '../support/fixtures.js'
 import { decryptField, expectedBodySign, sign, stamp } from '../support/koogallery.js'
@@ -152,7 +152,7 @@ describe('the API over HTTP', () => {
     const second = await request('POST', '/v1/invitations/redeem', {
       body: { ...joiner, email: 'other@e2e.test' },
     })
-    expect(second.status).toBe(409) // single use
+    expect([second.status, second.body.error.code]).toEqual([410, 'INVITATION_USED_UP']) // single use
     const han = await request('POST', '/v1/auth/login', {
       body: { identifier: 'han@e2e.test', password: 'Han-password-1' },
     })

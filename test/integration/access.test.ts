@@ -4,10 +4,13 @@ import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
-import { allRoutes } from '../../lib/api-document.js'
+import { liveSession } from '../../lib/auth/session-check.js'
 import type { Scope } from '../../lib/core/auth/principal.js'
+import type { Access } from '../../lib/core/http/access.js'
+import { tenantAccess } from '../../lib/core/http/access.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
-import { bind, defineRoute } from '../../lib/core/http/route.js'
+import { route } from '../../lib/core/http/route.js'
+import { allRoutes } from '../../scripts/api-document.js'
 import { useTestTable } from '../support/dynamo.js'
 import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -26,6 +29,10 @@ const HANDLERS: Record<string, typeof auth> = {
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 const concrete = (path: string, id = '01aaaaaaaaaaaaaaaaaaaaaaaa') => path.replace(/\{\w+\}/g, id)
+const REALMS = ['platform', 'industry', 'tenant'] as const
+/** The realms an access rule admits. */
+const realmsOf = (access: Access): readonly Scope[] =>
+  access.kind === 'public' ? [] : access.kind === 'signed-in' ? REALMS : [access.kind]
 
 describe('access rules on every route', () => {
   let tokens: Record<Scope, string>
@@ -39,7 +46,7 @@ describe('access rules on every route', () => {
     tokens = { platform: platformToken, industry: officeToken, tenant: a.accessToken }
   })
 
-  const protectedRoutes = () => allRoutes().filter((r) => !('public' in r.spec.access))
+  const protectedRoutes = () => allRoutes().filter((r) => r.spec.access.kind !== 'public')
 
   it('refuses every protected route without a token', async () => {
     for (const { spec } of protectedRoutes()) {
@@ -50,10 +57,7 @@ describe('access rules on every route', () => {
 
   it('refuses every protected route to the scopes it does not name', async () => {
     for (const { spec } of protectedRoutes()) {
-      const access = spec.access as { scopes: readonly Scope[] }
-      for (const scope of (['platform', 'industry', 'tenant'] as const).filter(
-        (s) => !access.scopes.includes(s),
-      )) {
+      for (const scope of REALMS.filter((s) => !realmsOf(spec.access).includes(s))) {
         const res = await call(handlerOf(spec.tag), spec.method, concrete(spec.path), {
           token: tokens[scope],
           body: {},
@@ -66,7 +70,7 @@ describe('access rules on every route', () => {
   it('refuses every route that needs an admin permission to a member who lacks it', async () => {
     const member = await addPlainMember(a.tenant)
     const { accessToken } = await login(member.identifier, member.password)
-    const guarded = allRoutes().filter((r) => !('public' in r.spec.access) && r.spec.access.permission)
+    const guarded = allRoutes().filter((r) => r.spec.access.kind === 'tenant' && r.spec.access.permission)
     expect(guarded.length).toBeGreaterThan(5)
     for (const { spec } of guarded) {
       const res = await call(handlerOf(spec.tag), spec.method, concrete(spec.path), {
@@ -79,7 +83,7 @@ describe('access rules on every route', () => {
 
   it('answers 400 naming the field for bad input on every route that takes input', async () => {
     const scopeFor = (spec: (typeof allRoutes extends () => (infer R)[] ? R : never)['spec']) =>
-      'public' in spec.access ? undefined : tokens[(spec.access.scopes as Scope[])[0] as Scope]
+      spec.access.kind === 'public' ? undefined : tokens[realmsOf(spec.access)[0] as Scope]
     for (const { spec } of allRoutes()) {
       const token = scopeFor(spec)
       const handler = handlerOf(spec.tag)
@@ -197,16 +201,17 @@ describe('access rules on every route', () => {
   })
 
   it("refuses writes from a frozen tenant's read-only session with TENANT_FROZEN", async () => {
-    const write = defineRoute({
+    const write = route({
       operationId: 'probeWrite',
       method: 'POST',
       path: '/v1/probe',
       summary: 'a tenant write',
       tag: 'Test',
-      access: { scopes: ['tenant'] },
+      access: tenantAccess(),
       response: z.object({ ok: z.boolean() }),
+      handle: async () => ({ ok: true }),
     })
-    const probe = httpFunction([bind(write, async () => ({ ok: true }))])
+    const probe = httpFunction({ name: 'probe', routes: [write], session: liveSession })
     const t = await openTenant(tokens.platform)
     expect((await call(probe, 'POST', '/v1/probe', { token: t.accessToken })).status).toBe(200)
     await call(tenants, 'POST', `/v1/tenants/${t.tenant.tenantId}/freeze`, {

@@ -1,5 +1,6 @@
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
+import { REFRESH_GRACE_MS } from '../../lib/auth/sessions.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { PASSWORD_PARAMS } from '../../lib/core/crypto/passwords.js'
 import { findAccountByIdentifier } from '../../lib/identity/accounts.js'
@@ -119,8 +120,15 @@ describe('login, sessions and passwords', () => {
     })
     expect(next.status).toBe(200)
     expect(next.body.refreshToken).not.toBe(session.refreshToken)
+    // the same client's retry gets the same new token; another client replaying the old one is a thief
+    const retry = await call(auth, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken: session.refreshToken },
+    })
+    expect(retry.status).toBe(200)
+    expect(retry.body.refreshToken).toBe(next.body.refreshToken)
     const replay = await call(auth, 'POST', '/v1/auth/refresh', {
       body: { refreshToken: session.refreshToken },
+      ip: '203.0.113.9',
     })
     expect(replay.status).toBe(401)
     const afterReplay = await call(auth, 'POST', '/v1/auth/refresh', {
@@ -129,7 +137,7 @@ describe('login, sessions and passwords', () => {
     expect(afterReplay.status).toBe(401)
   })
 
-  it('lets only one of two concurrent refreshes with the same token win', async () => {
+  it('gives a client that retries concurrently one new token, and keeps the session', async () => {
     const t = await openTenant(platformToken)
     const session = await login(t.identifier, t.password)
     const results = await Promise.all(
@@ -137,7 +145,53 @@ describe('login, sessions and passwords', () => {
         call(auth, 'POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } }),
       ),
     )
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    const tokens = new Set(results.map((r) => r.body.refreshToken))
+    expect(tokens.size).toBe(1)
+    const after = await call(auth, 'POST', '/v1/auth/refresh', { body: { refreshToken: [...tokens][0] } })
+    expect(after.status).toBe(200)
+  })
+
+  it('lets only one of several clients presenting the same token win, and ends the session', async () => {
+    const t = await openTenant(platformToken)
+    const session = await login(t.identifier, t.password)
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        call(auth, 'POST', '/v1/auth/refresh', {
+          body: { refreshToken: session.refreshToken },
+          ip: `198.51.100.${i + 1}`,
+        }),
+      ),
+    )
     expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1)
+    const winner = results.find((r) => r.status === 200)
+    if (winner) {
+      const reused = await call(auth, 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: winner.body.refreshToken },
+      })
+      expect(reused.status).toBe(401)
+    }
+  })
+
+  it('ends the session when the old token comes back after the grace, even from the same client', async () => {
+    const t = await openTenant(platformToken)
+    const session = await login(t.identifier, t.password)
+    const next = await call(auth, 'POST', '/v1/auth/refresh', {
+      body: { refreshToken: session.refreshToken },
+    })
+    advanceClock(REFRESH_GRACE_MS + 1000)
+    try {
+      const late = await call(auth, 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: session.refreshToken },
+      })
+      expect(late.status).toBe(401)
+      const theirs = await call(auth, 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: next.body.refreshToken },
+      })
+      expect(theirs.status).toBe(401)
+    } finally {
+      resetClock()
+    }
   })
 
   it('ends the session on logout', async () => {

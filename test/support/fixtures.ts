@@ -2,7 +2,7 @@ import { executeTransactWrite } from 'dynamodb-toolbox'
 import { handler as authHandler } from '../../functions/auth/handler.js'
 import { handler as tenantsHandler } from '../../functions/tenants/handler.js'
 import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
-import { seedPlatform } from '../../lib/platform/seed.js'
+import { seedPlatform } from '../../scripts/seed.js'
 import { call } from './lambda.js'
 
 export const SEED = {

@@ -28,7 +28,7 @@ export default async function globalSetup(): Promise<void> {
   Object.assign(
     process.env,
     localEnv({ endpoint: dynamo.endpoint, tableName: 'atrium-test-no-table', masterKeyFile }),
-    { LOG_LEVEL: 'error' },
+    { LOG_LEVEL: 'error', POWERTOOLS_METRICS_DISABLED: 'true' },
   )
   ;(globalThis as Shared.SharedStack).atriumTestStack = { stop: dynamo.stop, keyDir }
   console.log(`\nDynamoDB Local ready on ${dynamo.endpoint} in ${Date.now() - started} ms`)

@@ -70,8 +70,6 @@ export const httpEvent = (
   }
 }
 
-const context = { awsRequestId: 'local', functionName: 'test' } as Context
-
 /** Invokes a function's real handler (the whole middy stack) in-process. */
 export const call = async (
   handler: Handler,
@@ -79,7 +77,9 @@ export const call = async (
   path: string,
   options?: CallOptions,
 ): Promise<CallResult> => {
-  const res = (await handler(httpEvent(method, path, options), context)) as APIGatewayProxyStructuredResultV2
+  const event = httpEvent(method, path, options)
+  const context = { awsRequestId: event.requestContext.requestId, functionName: 'test' } as Context
+  const res = (await handler(event, context)) as APIGatewayProxyStructuredResultV2
   const text = res.body ?? ''
   let body: unknown = text
   try {

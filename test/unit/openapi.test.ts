@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { allRoutes, apiDocument } from '../../lib/api-document.js'
+import { allRoutes, apiDocument } from '../../scripts/api-document.js'
 
 describe('the OpenAPI document', () => {
   it('is the one the schemas generate (run `npm run openapi` after changing a route)', () => {

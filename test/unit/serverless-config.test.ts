@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parse } from 'yaml'
-import { allRoutes } from '../../lib/api-document.js'
+import { allRoutes } from '../../scripts/api-document.js'
 
 interface Fn {
   handler: string

@@ -19,10 +19,12 @@ export const AccessClaimsSchema = z.object({
   /** read-only session: a frozen tenant's administrator */
   ro: z.boolean().optional(),
   sid: z.string(),
+  /** the account's session epoch when issued: a password change or reset ends the token */
+  aep: z.number().int().default(0),
 })
 export type AccessClaims = z.infer<typeof AccessClaimsSchema>
 
-/** The verified caller, as the auth middleware puts it on the request. */
+/** What a verified access token says; the live session check turns it into a Caller. */
 export interface Principal {
   accountId: string
   scope: Scope
@@ -34,6 +36,7 @@ export interface Principal {
   mustChangePassword: boolean
   readOnly: boolean
   sessionId: string
+  accountEpoch: number
 }
 
 export const principalFromClaims = (c: AccessClaims): Principal => ({
@@ -47,4 +50,5 @@ export const principalFromClaims = (c: AccessClaims): Principal => ({
   mustChangePassword: c.pwc === true,
   readOnly: c.ro === true,
   sessionId: c.sid,
+  accountEpoch: c.aep,
 })

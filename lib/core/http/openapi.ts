@@ -62,7 +62,9 @@ export const buildOpenApi = (routes: BoundRoute[], info: { title: string; versio
     const errorCodes = [
       'VALIDATION_FAILED',
       'INTERNAL',
-      ...('public' in spec.access ? [] : ['UNAUTHENTICATED', 'FORBIDDEN']),
+      ...(spec.access.kind === 'public'
+        ? []
+        : ['UNAUTHENTICATED', 'SESSION_ENDED', 'TOKEN_STALE', 'FORBIDDEN']),
       ...(spec.errors ?? []),
     ]
     const codesByStatus = new Map<string, string[]>()
@@ -83,12 +85,14 @@ export const buildOpenApi = (routes: BoundRoute[], info: { title: string; versio
       operationId: spec.operationId,
       summary: spec.summary,
       tags: [spec.tag],
-      ...('public' in spec.access
+      ...(spec.access.kind === 'public'
         ? { security: [] }
         : {
             security: [{ bearer: [] }],
-            'x-atrium-scopes': spec.access.scopes,
-            ...(spec.access.permission ? { 'x-atrium-permission': spec.access.permission } : {}),
+            'x-atrium-access': spec.access.kind,
+            ...(spec.access.kind === 'tenant' && spec.access.permission
+              ? { 'x-atrium-permission': spec.access.permission }
+              : {}),
           }),
       parameters: [
         ...parameters(spec.params, 'path'),
@@ -120,8 +124,8 @@ export const buildOpenApi = (routes: BoundRoute[], info: { title: string; versio
         [status]:
           status === '204'
             ? { description: 'done' }
-            : spec.raw && spec.response instanceof z.ZodString
-              ? { description: 'ok', content: { 'text/html': { schema: { type: 'string' } } } }
+            : spec.produces && spec.produces !== 'application/json'
+              ? { description: 'ok', content: { [spec.produces]: { schema: { type: 'string' } } } }
               : {
                   description: 'ok',
                   content: { 'application/json': { schema: convert(spec.response, 'output') } },

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda'
 import { AppError, type ErrorCode, type FieldIssue } from '../errors.js'
 
+type Result = APIGatewayProxyStructuredResultV2
+
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
@@ -12,14 +14,15 @@ export const json = (status: number, body: unknown, headers: Record<string, stri
     statusCode: status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS, ...headers },
     body: status === 204 ? '' : JSON.stringify(body),
-  }) satisfies APIGatewayProxyStructuredResultV2
+  }) satisfies Result
 
 export const raw = (status: number, body: string, headers: Record<string, string>) =>
-  ({
-    statusCode: status,
-    headers: { ...SECURITY_HEADERS, ...headers },
-    body,
-  }) satisfies APIGatewayProxyStructuredResultV2
+  ({ statusCode: status, headers: { ...SECURITY_HEADERS, ...headers }, body }) satisfies Result
+
+export const withHeaders = (response: Result, headers: Record<string, string>): Result => ({
+  ...response,
+  headers: { ...(response.headers ?? {}), ...headers },
+})
 
 export const errorBody = (code: ErrorCode, message: string, details?: unknown) => ({
   error: { code, message, ...(details === undefined ? {} : { details }) },

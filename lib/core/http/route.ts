@@ -1,22 +1,13 @@
 import type { z } from 'zod'
-import type { Permission } from '../auth/permissions.js'
-import type { Principal, Scope } from '../auth/principal.js'
+import type { Caller, IndustryCaller, PlatformCaller, TenantCaller } from '../auth/caller.js'
 import type { ErrorCode } from '../errors.js'
+import type { TenantContext } from '../tenancy.js'
+import type { Access } from './access.js'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
-/** Who may call a route. Tenant-scoped routes take the tenant only from the verified token. */
-export type Access =
-  | { public: true }
-  | {
-      scopes: readonly Scope[]
-      /** tenant scope: the admin permission needed (tenant admins hold all) */
-      permission?: Permission
-      /** allowed while the one-time password is still unchanged (only the change itself) */
-      beforePasswordChange?: boolean
-      /** a write that a read-only (frozen tenant) session may still make, e.g. logout */
-      allowReadOnly?: boolean
-    }
+/** Media types a route may answer with besides JSON (the handler then returns a Representation). */
+export type Produces = 'application/json' | 'text/csv' | 'image/svg+xml' | 'text/html'
 
 type Schema = z.ZodType
 
@@ -26,36 +17,29 @@ export interface RouteSpec<
   Q extends Schema | undefined = Schema | undefined,
   P extends Schema | undefined = Schema | undefined,
   R extends Schema = Schema,
+  A extends Access = Access,
 > {
   operationId: string
   method: Method
   path: string
   summary: string
   tag: string
-  access: Access
+  access: A
   body?: B
   query?: Q
   params?: P
+  /** the JSON answer; for other media types, the schema of the body text */
   response: R
   status?: number
   /** error codes this operation can answer with beyond the generic ones */
   errors?: readonly ErrorCode[]
-  /** the body is form-encoded rather than JSON */
+  /** the body is form-encoded (an HTML form's post) rather than JSON */
   form?: boolean
-  /** the response is not JSON (e.g. an HTML page): the handler returns a raw response */
-  raw?: boolean
+  /** the answer's media type when it is not JSON: the handler returns a Representation */
+  produces?: Produces
   /** a retry with the same Idempotency-Key header gets the first answer, not a second effect */
   idempotent?: boolean
 }
-
-export const defineRoute = <
-  B extends Schema | undefined = undefined,
-  Q extends Schema | undefined = undefined,
-  P extends Schema | undefined = undefined,
-  R extends Schema = Schema,
->(
-  spec: RouteSpec<B, Q, P, R>,
-): RouteSpec<B, Q, P, R> => spec
 
 type Out<S> = [NonNullable<S>] extends [never]
   ? undefined
@@ -65,36 +49,81 @@ type Out<S> = [NonNullable<S>] extends [never]
 
 export interface RequestInfo {
   requestId: string
+  correlationId: string
   ip: string
   userAgent: string
   headers: Record<string, string | undefined>
+  cookies: Record<string, string>
 }
 
-export interface Request<B, Q, P> extends RequestInfo {
-  body: B
-  query: Q
-  params: P
-  principal: Principal | undefined
-}
+/** What a handler receives beyond its inputs, by the route's access rule. */
+export type CallerFor<A extends Access> = A extends { kind: 'public' }
+  ? { caller?: undefined }
+  : A extends { kind: 'tenant' }
+    ? { caller: TenantCaller; tenant: TenantContext }
+    : A extends { kind: 'platform' }
+      ? { caller: PlatformCaller }
+      : A extends { kind: 'industry' }
+        ? { caller: IndustryCaller }
+        : { caller: Caller }
 
-export interface RawResponse {
-  raw: true
-  status: number
-  headers: Record<string, string>
+export type Request<B, Q, P, A extends Access> = RequestInfo & { body: B; query: Q; params: P } & CallerFor<A>
+
+/** A non-JSON answer (HTML, CSV, SVG, a redirect) and the headers it needs. */
+export interface Representation {
+  representation: true
+  status?: number
+  headers?: Record<string, string>
   body: string
 }
 
-export type RouteHandler<S extends RouteSpec> = (
-  req: Request<Out<S['body']>, Out<S['query']>, Out<S['params']>>,
-) => Promise<z.input<S['response']> | RawResponse>
+export const representation = (
+  body: string,
+  headers: Record<string, string> = {},
+  status?: number,
+): Representation => ({ representation: true, body, headers, status })
+
+export const redirect = (location: string, status = 303): Representation =>
+  representation('', { location }, status)
+
+type Result<R extends Schema> = z.input<R> | Representation
+
+export type RouteDefinition<
+  B extends Schema | undefined,
+  Q extends Schema | undefined,
+  P extends Schema | undefined,
+  R extends Schema,
+  A extends Access,
+> = RouteSpec<B, Q, P, R, A> & {
+  handle: (req: Request<Out<B>, Out<Q>, Out<P>, A>) => Promise<Result<R>>
+}
+
+export type AnyRequest = RequestInfo & {
+  body: unknown
+  query: unknown
+  params: unknown
+  caller?: Caller
+  tenant?: TenantContext
+}
 
 export interface BoundRoute {
   spec: RouteSpec
-  handle: (req: Request<unknown, unknown, unknown>) => Promise<unknown>
+  handle: (req: AnyRequest) => Promise<unknown>
 }
 
-/** Ties an implementation to its contract; the handler's types come from the spec's schemas. */
-export const bind = <S extends RouteSpec>(spec: S, handle: RouteHandler<S>): BoundRoute => ({
-  spec,
-  handle: handle as BoundRoute['handle'],
-})
+/**
+ * One operation, its contract and its implementation side by side; the handler's request type
+ * (inputs and caller) follows from the schemas and the access rule.
+ */
+export const route = <
+  A extends Access,
+  R extends Schema,
+  B extends Schema | undefined = undefined,
+  Q extends Schema | undefined = undefined,
+  P extends Schema | undefined = undefined,
+>(
+  definition: RouteDefinition<B, Q, P, R, A>,
+): BoundRoute => {
+  const { handle, ...spec } = definition
+  return { spec: spec as RouteSpec, handle: handle as BoundRoute['handle'] }
+}

@@ -1,12 +1,13 @@
+import '../lib/capabilities.js'
 import { executeTransactWrite } from 'dynamodb-toolbox'
-import { nowMs } from '../core/clock.js'
-import { AppError } from '../core/errors.js'
-import { getMembership, prepareAccount, putMembership } from '../identity/accounts.js'
-import type { Realm } from '../identity/entities.js'
-import { createTenant } from '../tenants/create-tenant.js'
-import { getTenantView, tenantIdByCustomer } from '../tenants/queries.js'
-import { putCatalog } from './catalog.js'
-import { BUILT_IN_APPS, INDUSTRIES, PLANS, SKUS, SUBSCRIBABLE_APPS } from './seed-data.js'
+import { nowMs } from '../lib/core/clock.js'
+import { AppError } from '../lib/core/errors.js'
+import { getMembership, prepareAccount, putMembership } from '../lib/identity/accounts.js'
+import type { Realm } from '../lib/identity/entities.js'
+import { putCatalog } from '../lib/platform/catalog.js'
+import { BUILT_IN_APPS, INDUSTRIES, PLANS, SKUS, SUBSCRIBABLE_APPS } from '../lib/platform/seed-data.js'
+import { createTenant } from '../lib/tenants/create-tenant.js'
+import { getTenantView, tenantIdByCustomer } from '../lib/tenants/queries.js'
 
 export interface SeedOptions {
   adminIdentifier: string

@@ -3,7 +3,7 @@ import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
 import { routes as tenantRoutes } from '../functions/tenants/routes.js'
-import { buildOpenApi } from './core/http/openapi.js'
+import { buildOpenApi } from '../lib/core/http/openapi.js'
 
 /** Every bound route of every function: the source of the OpenAPI document. */
 export const allRoutes = () => [

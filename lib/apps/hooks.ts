@@ -1,0 +1,12 @@
+import type { TenantHooks } from '../core/tenant-hooks.js'
+import { expireSubscription } from './subscriptions.js'
+import { bindInitialAppsWrites } from './tenant-apps.js'
+
+/** Apps in a tenant's life: the edition's and industry's apps at opening, subscriptions expiring. */
+export const appHooks: TenantHooks = {
+  name: 'apps',
+  onOpen: (t) => bindInitialAppsWrites(t.scope.tenantId, t.plan.baseApps, t.industry.preinstalledApps),
+  due: {
+    SUB: ([tenantId, appCode]) => expireSubscription(tenantId as string, appCode as string),
+  },
+}

@@ -1,0 +1,72 @@
+import { BatchGetCommand, executeBatchGet } from 'dynamodb-toolbox'
+import type { Caller, SessionCheck } from '../core/auth/caller.js'
+import { PERMISSIONS, type Permission, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
+import type { Principal } from '../core/auth/principal.js'
+import { table } from '../core/db/table.js'
+import { AppError } from '../core/errors.js'
+import { trustedTenantId } from '../core/tenancy.js'
+import { accountRequest, membershipRequest } from '../identity/accounts.js'
+import { tenantRequest } from '../tenants/queries.js'
+import { sessionRequest } from './sessions.js'
+
+const ended = () => new AppError('SESSION_ENDED', 'this session has ended: log in again')
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x))
+
+/**
+ * A token dies with what it stands for. One consistent BatchGetItem reads the account, the session
+ * family, the membership and (for a tenant) the tenant, and the token is refused when the session
+ * was ended (logout), the password changed or was reset (the account's epoch moved on), the
+ * membership is gone or disabled, or the tenant is released; members of a frozen tenant are
+ * refused and its administrator reads only. Roles that changed make the token stale: the client
+ * refreshes it and gets the new permissions.
+ */
+export const liveSession: SessionCheck = async (p: Principal): Promise<Caller> => {
+  const realm = p.scope
+  const ctx = realm === 'tenant' ? (p.tenantId ?? '') : realm === 'industry' ? (p.industry ?? '') : ''
+  const command = table
+    .build(BatchGetCommand)
+    .requests(
+      accountRequest(p.accountId),
+      sessionRequest({ realm, ctx, familyId: p.sessionId }),
+      membershipRequest(realm, ctx, p.accountId),
+      tenantRequest(realm === 'tenant' ? ctx : '-'),
+    )
+    .options({ consistent: true })
+  const {
+    Responses: [[account, family, membership, tenant]],
+  } = await executeBatchGet({ maxAttempts: 5 }, command)
+  if (!account || account.sessionEpoch !== p.accountEpoch) throw ended()
+  if (!family || family.revoked || family.accountId !== p.accountId) throw ended()
+  if (!membership) throw ended()
+  if (account.status !== 'active' || membership.status !== 'active') {
+    throw new AppError('ACCOUNT_DISABLED', 'this account is disabled here')
+  }
+  if (!sameSet(membership.roles, p.roles)) {
+    throw new AppError('TOKEN_STALE', 'your roles changed: refresh the token')
+  }
+  const base = { accountId: p.accountId, sessionId: p.sessionId, mustChangePassword: p.mustChangePassword }
+  if (realm === 'platform') return { ...base, realm }
+  if (realm === 'industry') return { ...base, realm, industry: ctx }
+  if (!tenant || tenant.status === 'released') throw ended()
+  const isTenantAdmin = membership.roles.includes(TENANT_ADMIN_ROLE)
+  if (tenant.status === 'frozen' && !isTenantAdmin) {
+    throw new AppError('TENANT_FROZEN', 'this workbench is frozen; ask your administrator to renew it')
+  }
+  return {
+    ...base,
+    realm,
+    tenant: {
+      tenantId: trustedTenantId(tenant.tenantId),
+      code: tenant.code,
+      readOnly: tenant.status === 'frozen',
+      actor: {
+        accountId: p.accountId,
+        roles: membership.roles,
+        permissions: isTenantAdmin ? PERMISSIONS : (p.permissions as Permission[]),
+        isTenantAdmin,
+      },
+    },
+  }
+}

@@ -1,0 +1,32 @@
+import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
+import type { TenantHooks } from '../core/tenant-hooks.js'
+import { putMembership } from '../identity/accounts.js'
+import { purgeInvitationCodes } from './invitations.js'
+import { contactOf, memberRecord } from './member-record.js'
+
+/**
+ * The directory in a tenant's life: the administrator becomes the first member (their login is
+ * their directory contact); at release, the invitation codes (guards outside the partition) go.
+ */
+export const directoryHooks: TenantHooks = {
+  name: 'directory',
+  onOpen: (t) => {
+    const admin = memberRecord(t.scope, t.cipher, t.admin.accountId, {
+      name: t.admin.name,
+      ...contactOf(t.admin.identifier),
+    })
+    return [
+      putMembership({
+        realm: 'tenant',
+        ctx: t.scope.tenantId,
+        ctxCode: t.code,
+        accountId: t.admin.accountId,
+        ...admin.fields,
+        createdAt: t.createdAt,
+        roles: [TENANT_ADMIN_ROLE],
+      }),
+      ...admin.guards,
+    ]
+  },
+  purge: purgeInvitationCodes,
+}
