@@ -1,16 +1,19 @@
 import * as z from 'zod'
 import { login } from '../../lib/auth/login.js'
 import { accountLoginLog, tenantLoginLog } from '../../lib/auth/login-log.js'
-import { changePassword } from '../../lib/auth/password.js'
+import { changePassword, resetOwnPassword } from '../../lib/auth/password.js'
 import { refresh } from '../../lib/auth/refresh.js'
 import {
+  AcceptedSchema,
   ChangePasswordBody,
+  CodeRequestBody,
   LoginBody,
   LoginLogEntrySchema,
   LoginLogQuery,
   LoginResponse,
   RealmChoice,
   RefreshBody,
+  ResetPasswordBody,
   SwitchBody,
   TokensSchema,
 } from '../../lib/auth/schemas.js'
@@ -21,6 +24,7 @@ import { page } from '../../lib/core/db/pagination.js'
 import { publicAccess, signedInAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
+import { requestCode } from '../../lib/identity/proofs.js'
 
 const tag = 'Auth'
 const client = (req: { ip: string; userAgent: string }) => ({ ip: req.ip, userAgent: req.userAgent })
@@ -40,7 +44,13 @@ export const routes = [
     access: publicAccess,
     body: LoginBody,
     response: LoginResponse,
-    errors: ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'ACCOUNT_DISABLED', 'TENANT_FROZEN'],
+    errors: [
+      'INVALID_CREDENTIALS',
+      'ACCOUNT_LOCKED',
+      'ACCOUNT_DISABLED',
+      'APPROVAL_PENDING',
+      'TENANT_FROZEN',
+    ],
     handle: async (req) => login(req.body, client(req)),
   }),
   route({
@@ -74,12 +84,48 @@ export const routes = [
     operationId: 'changePassword',
     method: 'POST',
     path: '/v1/auth/password',
-    summary: 'Change the password (required first after a one-time password); every other session ends',
+    summary:
+      'Change the password (required first after a one-time password, with the code sent to the login identifier); every other session ends',
     tag,
     access: signedInAccess({ beforePasswordChange: true, allowReadOnly: true }),
     body: ChangePasswordBody,
     response: TokensSchema,
+    errors: ['ACCOUNT_LOCKED', 'CONFLICT'],
     handle: async (req) => changePassword(req.caller, req.body, client(req)),
+  }),
+  route({
+    operationId: 'requestCode',
+    method: 'POST',
+    path: '/v1/auth/codes',
+    summary:
+      'Send a six-digit code to an e-mail address or mobile number, to prove it: to sign up (redeem an invitation), to activate a login given a one-time password, or to reset a password. The answer is the same whether or not a login exists',
+    tag,
+    access: publicAccess,
+    body: CodeRequestBody,
+    response: AcceptedSchema,
+    status: 202,
+    errors: ['TOO_MANY_REQUESTS'],
+    handle: async (req) => {
+      await requestCode(req.body.identifier, req.body.purpose)
+      return { accepted: true as const }
+    },
+  }),
+  route({
+    operationId: 'resetPassword',
+    method: 'POST',
+    path: '/v1/auth/password/reset',
+    summary:
+      'Choose a new password with a code sent to the login identifier (purpose reset): sessions end, and a lockout is lifted',
+    tag,
+    access: publicAccess,
+    body: ResetPasswordBody,
+    response: NoContent,
+    status: 204,
+    errors: ['CONFLICT'],
+    handle: async (req) => {
+      await resetOwnPassword(req.body)
+      return undefined
+    },
   }),
   route({
     operationId: 'myLoginLog',

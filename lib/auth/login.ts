@@ -1,57 +1,110 @@
-import { executeTransactWrite } from 'dynamodb-toolbox'
 import type { z } from 'zod'
-import { nowMs } from '../core/clock.js'
 import { burnPasswordCheck, verifyPassword } from '../core/crypto/passwords.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
-import { findAccountByIdentifier, listMemberships, type Membership } from '../identity/accounts.js'
-import { accountAfterLogin } from './after-login.js'
+import { count } from '../core/metrics.js'
+import { pendingJoinTenants } from '../directory/invitations.js'
+import { type Account, loginSubject, type Membership } from '../identity/accounts.js'
+import { admitAttempt } from '../identity/throttle.js'
+import { findTenant } from '../tenants/queries.js'
+import { rehashAfterLogin } from './after-login.js'
 import { issueTokens, resolveGrant } from './grant.js'
-import { isLocked, registerFailure } from './lockout.js'
-import { type AttemptContext, loginLogWrite } from './login-log.js'
+import { type AttemptContext, type LoginResult, loginLogWrite } from './login-log.js'
 import { choices, selectorOf } from './realms.js'
 import type { LoginBody } from './schemas.js'
 import { startSession } from './sessions.js'
 
 const badCredentials = () => new AppError('INVALID_CREDENTIALS', 'identifier or password is wrong')
 
+/** The tenants an attempt concerns: the one asked for, else every workbench the person is in. */
+const tenantsOf = (memberships: Membership[], wanted: string | undefined) =>
+  memberships
+    .filter((m) => m.realm === 'tenant' && (wanted === undefined || selectorOf(m) === wanted))
+    .slice(0, 10)
+    .map((m) => m.ctx)
+
+/** An attempt in the account's log and in the login log of each tenant it concerns. */
+const logAttempt = async (
+  account: Account | undefined,
+  blindIndex: string,
+  result: LoginResult,
+  ctx: AttemptContext,
+  tenants: string[],
+) => {
+  const tx = transaction()
+  if (!account) tx.add('log', loginLogWrite(`unknown#${blindIndex}`, result, ctx))
+  else if (tenants.length === 0) tx.add('log', loginLogWrite(account.accountId, result, ctx))
+  else for (const t of tenants) tx.add('log', loginLogWrite(account.accountId, result, ctx, t))
+  await tx.run()
+}
+
+/** After a right password with nowhere to go: say what is true (disabled, waiting for approval). */
+const nowhereToGo = async (account: Account, memberships: Membership[], wanted: string | undefined) => {
+  const asked = wanted ? memberships.filter((m) => selectorOf(m) === wanted) : memberships
+  const disabled = asked.filter((m) => m.status !== 'active')
+  if (disabled.length > 0) {
+    const names = await Promise.all(disabled.map(async (m) => (await findTenant(m.ctx))?.name ?? m.ctxCode))
+    return new AppError(
+      'ACCOUNT_DISABLED',
+      `your access to ${names.join(', ')} is disabled; ask its administrator`,
+    )
+  }
+  const pending = await pendingJoinTenants(account.accountId)
+  const waiting = (await Promise.all(pending.map((id) => findTenant(id)))).filter(
+    (t) => t && (wanted === undefined || `tenant:${t.code}` === wanted),
+  )
+  if (waiting.length > 0) {
+    return new AppError(
+      'APPROVAL_PENDING',
+      `your request to join ${waiting.map((t) => t?.name).join(', ')} is waiting for an administrator's approval`,
+    )
+  }
+  return new AppError(
+    'FORBIDDEN',
+    wanted ? 'you have no access to the chosen workbench' : 'this account belongs to no workbench',
+  )
+}
+
 /**
- * Password login. A person in several realms without a choice gets the list to choose from;
- * the chosen realm's token carries only that realm. Every outcome past the identifier lookup
- * lands in the account's login log.
+ * Password login. The attempt is counted before the password is checked (so no burst of guesses
+ * gets past the limit), and an unknown identifier costs and answers as a wrong password does. A
+ * person in several realms without a choice gets the list to choose from; the chosen realm's token
+ * carries only that realm. Every attempt lands in the login log (the tenant's too).
  */
 export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContext) => {
-  const account = await findAccountByIdentifier(input.identifier)
-  if (!account) {
-    await burnPasswordCheck(input.password)
+  const { blindIndex, account, memberships } = await loginSubject(input.identifier)
+  const attempt = await admitAttempt(blindIndex, ctx.ip)
+  const wanted = input.select ?? (input.tenantCode ? `tenant:${input.tenantCode}` : undefined)
+  const right = account
+    ? await verifyPassword(input.password, account.passwordHash)
+    : await burnPasswordCheck(input.password).then(() => false)
+  if (!account || !right) {
+    count('LoginFailed')
+    const [{ retryAfterSeconds }] = await Promise.all([
+      attempt.failed(),
+      logAttempt(account, blindIndex, 'bad_password', ctx, tenantsOf(memberships, wanted)),
+    ])
+    if (retryAfterSeconds !== undefined) {
+      throw new AppError(
+        'ACCOUNT_LOCKED',
+        'too many failed attempts; try again later, or reset your password',
+        {
+          retryAfterSeconds,
+        },
+      )
+    }
     throw badCredentials()
   }
-  const logOnly = (result: Parameters<typeof loginLogWrite>[1], tenantId?: string) =>
-    executeTransactWrite(loginLogWrite(account.accountId, result, ctx, tenantId))
-  if (isLocked(account)) {
-    await logOnly('locked')
-    const retryAfterSeconds = Math.ceil((account.lockedUntilMs - nowMs()) / 1000)
-    throw new AppError('ACCOUNT_LOCKED', 'too many failed logins; try again later', { retryAfterSeconds })
-  }
-  if (!(await verifyPassword(input.password, account.passwordHash))) {
-    const { locked } = await registerFailure(account)
-    await logOnly('bad_password')
-    if (locked) throw new AppError('ACCOUNT_LOCKED', 'too many failed logins; try again later')
-    throw badCredentials()
-  }
+  await attempt.succeeded()
   if (account.status !== 'active') {
-    await logOnly('disabled')
+    await logAttempt(account, blindIndex, 'disabled', ctx, tenantsOf(memberships, wanted))
     throw new AppError('ACCOUNT_DISABLED', 'this account is disabled')
   }
-
-  const memberships = (await listMemberships(account.accountId)).filter((m) => m.status === 'active')
-  const wanted = input.select ?? (input.tenantCode ? `tenant:${input.tenantCode}` : undefined)
-  const candidates = wanted ? memberships.filter((m) => selectorOf(m) === wanted) : memberships
+  const active = memberships.filter((m) => m.status === 'active')
+  const candidates = wanted ? active.filter((m) => selectorOf(m) === wanted) : active
   if (candidates.length === 0) {
-    await logOnly('no_membership')
-    throw new AppError(
-      'FORBIDDEN',
-      wanted ? 'no access to the chosen workbench' : 'this account belongs to no workbench',
-    )
+    await logAttempt(account, blindIndex, 'no_membership', ctx, tenantsOf(memberships, wanted))
+    throw await nowhereToGo(account, memberships, wanted)
   }
   if (candidates.length > 1) return { chooseFrom: await choices(candidates) }
 
@@ -61,15 +114,18 @@ export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContex
   try {
     grant = await resolveGrant(account, membership)
   } catch (err) {
-    if (err instanceof AppError && err.code === 'TENANT_FROZEN') await logOnly('tenant_frozen', tenantId)
+    if (err instanceof AppError && err.code === 'TENANT_FROZEN')
+      await logAttempt(account, blindIndex, 'tenant_frozen', ctx, tenantId ? [tenantId] : [])
     throw err
   }
   const session = startSession(account, membership.realm, membership.ctx)
-  const accountUpdate = await accountAfterLogin(account, input.password)
-  await executeTransactWrite(
-    session.write,
-    loginLogWrite(account.accountId, 'success', ctx, tenantId),
-    ...(accountUpdate ? [accountUpdate] : []),
-  )
+  const rehash = await rehashAfterLogin(account, input.password)
+  await transaction()
+    .add('session', session.write)
+    .add('log', loginLogWrite(account.accountId, 'success', ctx, tenantId))
+    .add('rehash', ...(rehash ? [rehash] : []))
+    // a password changed meanwhile keeps its new hash; this login still stands
+    .run({ rehash: () => new AppError('CONFLICT', 'the password changed meanwhile; log in again') })
+  count('LoginSucceeded')
   return issueTokens(account, grant, session)
 }

@@ -1,7 +1,8 @@
 import * as z from 'zod'
 import { PASSWORD_RULE } from '../core/crypto/passwords.js'
 import { PageQuery } from '../core/db/pagination.js'
-import { Identifier, NewPassword } from '../core/http/schemas.js'
+import { Identifier, NewPassword, VerificationCode } from '../core/http/schemas.js'
+import { PURPOSES } from '../identity/proofs.js'
 
 const Password = z.string().min(1).max(PASSWORD_RULE.maxLength)
 
@@ -59,6 +60,8 @@ export const ChangePasswordBody = z
   .object({
     currentPassword: Password,
     newPassword: NewPassword,
+    /** required to replace a one-time password: the code sent to the login identifier (purpose `activate`) */
+    verificationCode: VerificationCode.optional(),
   })
   .strict()
   .refine((b) => b.currentPassword !== b.newPassword, {
@@ -66,6 +69,18 @@ export const ChangePasswordBody = z
     path: ['newPassword'],
   })
   .meta({ id: 'ChangePassword' })
+
+export const CodeRequestBody = z
+  .object({ identifier: Identifier, purpose: z.enum(PURPOSES) })
+  .strict()
+  .meta({ id: 'CodeRequest' })
+
+export const AcceptedSchema = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' })
+
+export const ResetPasswordBody = z
+  .object({ identifier: Identifier, code: VerificationCode, newPassword: NewPassword })
+  .strict()
+  .meta({ id: 'ResetPassword' })
 
 export const LoginLogEntrySchema = z
   .object({

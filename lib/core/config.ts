@@ -17,7 +17,12 @@ const ConfigSchema = z
     ACCESS_TOKEN_TTL_SECONDS: intFrom(900).pipe(z.number().max(900)),
     REFRESH_TOKEN_TTL_DAYS: intFrom(30),
     SIGNING_KEY_ROTATION_DAYS: intFrom(30),
+    /** password attempts of one identifier from one client address, per window */
     LOGIN_MAX_FAILURES: intFrom(5),
+    /** password attempts of one identifier from all addresses together, per window */
+    LOGIN_MAX_FAILURES_PER_IDENTIFIER: intFrom(30),
+    /** password attempts from one address across identifiers, per window (net of successes) */
+    LOGIN_MAX_ATTEMPTS_PER_ADDRESS: intFrom(100),
     LOGIN_FAILURE_WINDOW_MINUTES: intFrom(15),
     LOGIN_LOCK_MINUTES: intFrom(15),
     LOGIN_LOG_RETENTION_DAYS: intFrom(180),

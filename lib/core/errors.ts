@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   PASSWORD_CHANGE_REQUIRED: 403,
   TENANT_FROZEN: 403,
   ACCOUNT_DISABLED: 403,
+  /** the right password, but the person's request to join waits for an administrator */
+  APPROVAL_PENDING: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
@@ -30,6 +32,7 @@ export const ERROR_STATUS = {
   SEAT_LIMIT_REACHED: 422,
   PLAN_LIMIT_EXCEEDED: 422,
   ACCOUNT_LOCKED: 429,
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
 } as const
 

@@ -23,6 +23,7 @@ import { AppError, notFound } from '../core/errors.js'
 import { newCode, newId } from '../core/ids.js'
 import { systemContext, type TenantContext, type TenantScope, trustedTenantId } from '../core/tenancy.js'
 import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '../identity/accounts.js'
+import { proofWrite } from '../identity/proofs.js'
 import { findTenant } from '../tenants/queries.js'
 import { tenantDomain } from '../tenants/views.js'
 import { auditWrite } from './audit.js'
@@ -265,6 +266,16 @@ export interface Joiner {
   password?: string
 }
 
+/** The login a joiner asks for: their mobile number, else their e-mail address. */
+const loginOf = (joiner: Joiner) => (joiner.mobile ?? joiner.email) as string
+
+/** A stranger's proof of the login they ask for, used up in the transaction that creates it. */
+const proofOf = async (joiner: Joiner, verificationCode: string) => ({
+  label: 'proof',
+  writes: [await proofWrite(loginOf(joiner), 'signup', verificationCode, 'body.verificationCode')],
+  explain: () => new AppError('CONFLICT', 'the code was used meanwhile'),
+})
+
 /** After a lost race on the use counter, say why with a fresh read. */
 const explainUse = async (invitation: Invitation, err: unknown) => {
   if (err instanceof AppError && err.code === 'INVITATION_USED_UP') {
@@ -278,13 +289,20 @@ const explainUse = async (invitation: Invitation, err: unknown) => {
  * Redeems a code: straight into the workbench (the seat limit holds as for any add), or as a
  * join request when the invitation needs an admin's approval.
  */
-const redeem = async (code: string, joiner: Joiner, existing?: { accountId: string }) => {
+const redeem = async (
+  code: string,
+  joiner: Joiner,
+  who: { existing: { accountId: string } } | { verificationCode: string },
+) => {
+  const existing = 'existing' in who ? who.existing : undefined
   const invitation = await resolveCode(code)
+  // Nothing about the login is revealed (or created) before its owner proves it.
+  const proof = 'verificationCode' in who ? await proofOf(joiner, who.verificationCode) : undefined
   const tenant = await findTenant(invitation.tenantId)
   if (!tenant || tenant.status === 'released') throw notFound('invitation')
   const base = { tenant: { code: tenant.code, name: tenant.name } }
   if (invitation.needsApproval) {
-    return { ...base, ...(await requestToJoin(invitation, joiner, existing)) }
+    return { ...base, ...(await requestToJoin(invitation, joiner, existing, proof)) }
   }
   const ctx = systemContext({ tenantId: trustedTenantId(tenant.tenantId), code: tenant.code }, 'invitation')
   await addMember(
@@ -295,13 +313,22 @@ const redeem = async (code: string, joiner: Joiner, existing?: { accountId: stri
       email: joiner.email,
       departmentIds: invitation.departmentId ? [invitation.departmentId] : [],
     },
-    { password: joiner.password, extra: use(invitation), action: 'member.joined', newAccountOnly: !existing },
+    {
+      password: joiner.password,
+      extra: [use(invitation), ...(proof ? [proof] : [])],
+      action: 'member.joined',
+      newAccountOnly: !existing,
+      proven: proof !== undefined,
+    },
   ).catch((err) => explainUse(invitation, err))
   return { ...base, status: 'joined' as const }
 }
 
-/** A stranger with a code: a new login with the password they choose. */
-export const redeemAsNewPerson = (code: string, joiner: Joiner & { password: string }) => redeem(code, joiner)
+/** A stranger with a code: a new login with the password they choose, once they proved the identifier. */
+export const redeemAsNewPerson = (
+  code: string,
+  joiner: Joiner & { password: string; verificationCode: string },
+) => redeem(code, joiner, { verificationCode: joiner.verificationCode })
 
 /** A logged-in person joins another enterprise with a code (personal centre). */
 export const redeemAsMe = async (caller: Caller, code: string, name: string) => {
@@ -309,15 +336,19 @@ export const redeemAsMe = async (caller: Caller, code: string, name: string) => 
   if (!account) throw new AppError('UNAUTHENTICATED', 'account not found')
   const identifier = await decryptIdentifier(account)
   const contact = identifier.includes('@') ? { email: identifier } : { mobile: identifier }
-  return redeem(code, { name, ...contact }, { accountId: account.accountId })
+  return redeem(code, { name, ...contact }, { existing: { accountId: account.accountId } })
 }
 
-const requestToJoin = async (invitation: Invitation, joiner: Joiner, existing?: { accountId: string }) => {
-  // A stranger's login is created now, so that approval only adds the membership.
-  const identifier = (joiner.mobile ?? joiner.email) as string
+const requestToJoin = async (
+  invitation: Invitation,
+  joiner: Joiner,
+  existing: { accountId: string } | undefined,
+  proof: Awaited<ReturnType<typeof proofOf>> | undefined,
+) => {
+  // A stranger's (proven) login is created now, so that approval only adds the membership.
   const account = existing
     ? { accountId: existing.accountId, writes: [], created: false }
-    : await prepareAccount(identifier, { password: joiner.password })
+    : await prepareAccount(loginOf(joiner), { password: joiner.password, proven: true })
   if (!existing && !account.created)
     throw new AppError(
       'ALREADY_EXISTS',
@@ -329,6 +360,7 @@ const requestToJoin = async (invitation: Invitation, joiner: Joiner, existing?: 
   const createdAt = nowIso()
   await transaction()
     .add('account', ...account.writes)
+    .add('proof', ...(proof?.writes ?? []))
     .add(
       'request',
       JoinRequestEntity.build(PutTransaction).item({
@@ -439,11 +471,9 @@ export const decideJoinRequest = async (ctx: TenantContext, requestId: string, a
       departmentIds: invitation.departmentId ? [invitation.departmentId] : [],
     },
     {
-      extra: {
-        label: 'invitation',
-        writes: [useWrite(invitation), decided],
-        explain: use(invitation).explain,
-      },
+      extra: [
+        { label: 'invitation', writes: [useWrite(invitation), decided], explain: use(invitation).explain },
+      ],
       action: 'join.approved',
     },
   ).catch((err) => explainUse(invitation, err))

@@ -10,7 +10,9 @@ import { AppError, notFound } from '../core/errors.js'
 import { count } from '../core/metrics.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import {
+  accountIdentifierIndex,
   deleteMembership,
+  getAccount,
   getMembership,
   getMemberships,
   listMemberships,
@@ -22,6 +24,7 @@ import {
   updateMembership,
 } from '../identity/accounts.js'
 import { MembershipEntity } from '../identity/entities.js'
+import { clearThrottles } from '../identity/throttle.js'
 import { findTenant } from '../tenants/queries.js'
 import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
 import { auditWrite } from './audit.js'
@@ -85,7 +88,9 @@ export interface AddOptions {
   /** the person chooses their password (joining by invitation) instead of a one-time one */
   password?: string
   /** more writes of the same transaction, with the error their failed condition means */
-  extra?: { label: string; writes: WriteItem[]; explain: () => Error }
+  extra?: { label: string; writes: WriteItem[]; explain: () => Error }[]
+  /** the identifier was proven by its owner (a code): the new login records it */
+  proven?: boolean
   /** what the audit log calls it */
   action?: string
   /** refuse to link an existing account (a stranger redeeming a code cannot claim someone's login) */
@@ -100,7 +105,7 @@ export const addMember = async (ctx: TenantContext, input: AddMemberInput, optio
   const identifier = (input.mobile ?? input.email) as string
   const departmentIds = [...new Set(input.departmentIds ?? [])]
   return retryOnConflict(async () => {
-    const account = await prepareAccount(identifier, { password: options.password })
+    const account = await prepareAccount(identifier, { password: options.password, proven: options.proven })
     if (options.newAccountOnly && !account.created) {
       throw new AppError(
         'ALREADY_EXISTS',
@@ -134,11 +139,11 @@ export const addMember = async (ctx: TenantContext, input: AddMemberInput, optio
           targetId: accountId,
         }),
       )
-    if (options.extra) tx.add(options.extra.label, ...options.extra.writes)
+    for (const extra of options.extra ?? []) tx.add(extra.label, ...extra.writes)
     try {
       await tx.run({
         membership: () => duplicate('this person'),
-        ...(options.extra ? { [options.extra.label]: options.extra.explain } : {}),
+        ...Object.fromEntries((options.extra ?? []).map((e) => [e.label, e.explain])),
         departments: unknownDepartment,
         contacts: () => duplicate('this mobile number or e-mail address'),
       })
@@ -300,7 +305,9 @@ export const removeMember = (ctx: TenantContext, memberId: string) =>
   })
 
 /**
- * A new one-time password, which also ends the member's sessions. Only for a person who belongs
+ * A new one-time password, which also ends the member's sessions and lifts a lockout (replacing
+ * it needs the code sent to the member's login, so the admin who reads it cannot keep the login).
+ * Only for a person who belongs
  * to this workbench alone: a shared person's password is theirs to reset, not one tenant's to take.
  */
 export const resetMemberPassword = async (ctx: TenantContext, memberId: string) => {
@@ -322,7 +329,26 @@ export const resetMemberPassword = async (ctx: TenantContext, memberId: string) 
       auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'member.password-reset', targetId: memberId }),
     )
     .run({ member: changedMeanwhile, account: () => notFound('member') })
+  await unlockAccount(memberId)
   return { initialPassword: password }
+}
+
+const unlockAccount = async (accountId: string) => {
+  const account = await getAccount(accountId)
+  if (account) await clearThrottles(await accountIdentifierIndex(account))
+}
+
+/** Lifts a lockout (too many failed passwords) without touching the password. */
+export const unlockMember = async (ctx: TenantContext, memberId: string) => {
+  const m = await loadMember(ctx, memberId)
+  await assertOutranks(ctx, m, { self: false })
+  await unlockAccount(memberId)
+  await transaction()
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'member.unlocked', targetId: memberId }),
+    )
+    .run()
 }
 
 export interface ListMembersInput {

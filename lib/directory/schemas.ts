@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { PERMISSIONS } from '../core/auth/permissions.js'
 import { PageQuery, page } from '../core/db/pagination.js'
-import { NewPassword } from '../core/http/schemas.js'
+import { NewPassword, VerificationCode } from '../core/http/schemas.js'
 
 const Mobile = z
   .string()
@@ -260,6 +260,8 @@ export const RedeemBody = z
     mobile: Mobile.optional(),
     email: Email.optional(),
     password: NewPassword,
+    /** the code sent to the mobile number (or, without one, the e-mail address): POST /v1/auth/codes, purpose signup */
+    verificationCode: VerificationCode,
   })
   .strict()
   .refine((b) => b.mobile !== undefined || b.email !== undefined, {

@@ -48,15 +48,37 @@ export const findAccountByIdentifier = async (identifier: string): Promise<Accou
   return guard ? getAccount(guard.accountId) : undefined
 }
 
+/** Read in place of a missing account, so an unknown identifier costs what a known one does. */
+const NO_ACCOUNT = '0000000000000000000000000z'
+
+/**
+ * What a password login needs, read the same way whether or not the identifier has an account
+ * (the guard, the account, its memberships: three reads either way), so timing tells nothing.
+ */
+export const loginSubject = async (identifier: string) => {
+  const blindIndex = await identifierIndex(identifier)
+  const { Item: guard } = await LoginIdEntity.build(GetItemCommand).key({ blindIndex }).send()
+  const accountId = guard?.accountId ?? NO_ACCOUNT
+  const [account, memberships] = await Promise.all([getAccount(accountId), listMemberships(accountId)])
+  return { blindIndex, account: guard ? account : undefined, memberships: guard ? memberships : [] }
+}
+
 export const decryptIdentifier = async (account: Account): Promise<string> =>
   (await platformCipher()).decrypt(account.identifierEnc, `account:${account.accountId}:identifier`)
+
+/** The blind index of an account's own login identifier (its attempt counters are keyed by it). */
+export const accountIdentifierIndex = async (account: Account): Promise<string> =>
+  identifierIndex(await decryptIdentifier(account))
 
 /**
  * The writes that give an identifier an account: the existing one, or a new account with a
  * password (a one-time one the person must change, unless the caller sets it). The guard's
  * condition makes a concurrent creation for the same identifier fail the whole transaction.
  */
-export const prepareAccount = async (identifier: string, options: { password?: string } = {}) => {
+export const prepareAccount = async (
+  identifier: string,
+  options: { password?: string; proven?: boolean } = {},
+) => {
   const existing = await findAccountByIdentifier(identifier)
   if (existing) return { accountId: existing.accountId, created: false as const, writes: [] }
   const accountId = newId()
@@ -77,6 +99,7 @@ export const prepareAccount = async (identifier: string, options: { password?: s
         mustChangePassword: options.password === undefined,
         status: 'active',
         passwordChangedAt: nowIso(),
+        provenAt: options.proven ? nowIso() : undefined,
       })
       .options({ condition: { attr: 'accountId', exists: false } }),
   ]

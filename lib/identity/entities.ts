@@ -14,10 +14,9 @@ export const AccountEntity = new Entity({
     passwordHash: string(),
     mustChangePassword: boolean(),
     status: string().enum('active', 'disabled'),
-    failedCount: number().default(0),
-    failWindowStartMs: number().default(0),
-    lockedUntilMs: number().default(0),
     passwordChangedAt: string(),
+    /** when the owner last proved the identifier with a code sent to it */
+    provenAt: string().optional(),
     /** bumped when the password changes or is reset: access tokens carry it and die with it */
     sessionEpoch: number().default(0),
   }),

@@ -7,6 +7,7 @@ import { seedPlatform } from '../../scripts/seed.js'
 import { pointAt, testEndpoint } from '../support/dynamo.js'
 import { SEED } from '../support/fixtures.js'
 import { decryptField, expectedBodySign, sign, stamp } from '../support/koogallery.js'
+import { lastCode } from '../support/outbox.js'
 
 /** The real handlers, bundled by serverless-esbuild, behind serverless-offline, over HTTP. */
 describe('the API over HTTP', () => {
@@ -83,9 +84,14 @@ describe('the API over HTTP', () => {
     })
     expect(first.body.mustChangePassword).toBe(true)
     expect((await request('GET', '/v1/tenant', { token: first.body.accessToken })).status).toBe(403)
+    await request('POST', '/v1/auth/codes', { body: { identifier: mobile, purpose: 'activate' } })
     const changed = await request('POST', '/v1/auth/password', {
       token: first.body.accessToken,
-      body: { currentPassword: created.body.admin.initialPassword, newPassword: 'E2e-password-1' },
+      body: {
+        currentPassword: created.body.admin.initialPassword,
+        newPassword: 'E2e-password-1',
+        verificationCode: await lastCode(mobile),
+      },
     })
     expect(changed.status).toBe(200)
     return { created: created.body, token: changed.body.accessToken as string }
@@ -142,16 +148,22 @@ describe('the API over HTTP', () => {
     })
     expect(qr.headers.get('content-type')).toContain('image/svg+xml')
     expect(await qr.text()).toMatch(/^<svg[\s\S]*<\/svg>\s*$/)
-    const joiner = {
-      code: invite.body.code,
-      name: 'Han Meimei',
-      email: 'han@e2e.test',
-      password: 'Han-password-1',
+    const proven = async (email: string) => {
+      expect(
+        (await request('POST', '/v1/auth/codes', { body: { identifier: email, purpose: 'signup' } })).status,
+      ).toBe(202)
+      return {
+        code: invite.body.code,
+        name: 'Han Meimei',
+        email,
+        password: 'Han-password-1',
+        verificationCode: await lastCode(email),
+      }
     }
-    expect((await request('POST', '/v1/invitations/redeem', { body: joiner })).status).toBe(201)
-    const second = await request('POST', '/v1/invitations/redeem', {
-      body: { ...joiner, email: 'other@e2e.test' },
-    })
+    expect(
+      (await request('POST', '/v1/invitations/redeem', { body: await proven('han@e2e.test') })).status,
+    ).toBe(201)
+    const second = await request('POST', '/v1/invitations/redeem', { body: await proven('other@e2e.test') })
     expect([second.status, second.body.error.code]).toEqual([410, 'INVITATION_USED_UP']) // single use
     const han = await request('POST', '/v1/auth/login', {
       body: { identifier: 'han@e2e.test', password: 'Han-password-1' },

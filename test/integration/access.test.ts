@@ -14,6 +14,7 @@ import { allRoutes } from '../../scripts/api-document.js'
 import { useTestTable } from '../support/dynamo.js'
 import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { lastCode } from '../support/outbox.js'
 
 useTestTable()
 
@@ -150,13 +151,16 @@ describe('access rules on every route', () => {
     const group = (await post('/v1/groups', { name: 'B Group' })).body.groupId
     const role = (await post('/v1/roles', { name: 'B Role', permissions: ['members.read'] })).body.roleId
     const invite = (await post('/v1/invitations', { needsApproval: true })).body
+    const asker = `ask-${Date.now()}@b.test`
+    await call(auth, 'POST', '/v1/auth/codes', { body: { identifier: asker, purpose: 'signup' } })
     const request = (
       await call(directory, 'POST', '/v1/invitations/redeem', {
         body: {
           code: invite.code,
           name: 'Asker',
-          email: `ask-${Date.now()}@b.test`,
+          email: asker,
           password: 'Asker-pass-123',
+          verificationCode: await lastCode(asker),
         },
       })
     ).body.requestId

@@ -5,7 +5,7 @@ import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { PASSWORD_PARAMS } from '../../lib/core/crypto/passwords.js'
 import { findAccountByIdentifier } from '../../lib/identity/accounts.js'
 import { useTestTable } from '../support/dynamo.js'
-import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
+import { activate, addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -49,10 +49,15 @@ describe('login, sessions and passwords', () => {
     const blocked = await call(tenants, 'GET', '/v1/tenant', { token: first.accessToken })
     expect(blocked.status).toBe(403)
     expect(blocked.body.error.code).toBe('PASSWORD_CHANGE_REQUIRED')
-    const changed = await call(auth, 'POST', '/v1/auth/password', {
+    const withoutCode = await call(auth, 'POST', '/v1/auth/password', {
       token: first.accessToken,
       body: { currentPassword: initialPassword, newPassword: 'My-own-password-1' },
     })
+    expect([withoutCode.status, withoutCode.body.error.details[0].path]).toEqual([
+      400,
+      'body.verificationCode',
+    ])
+    const changed = await activate(first.accessToken, identifier, initialPassword, 'My-own-password-1')
     expect(changed.body.mustChangePassword).toBe(false)
     expect((await call(tenants, 'GET', '/v1/tenant', { token: changed.body.accessToken })).status).toBe(200)
   })

@@ -5,16 +5,23 @@ import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { lastCode, sentTo } from '../support/outbox.js'
 
 useTestTable()
 
 let n = 0
-const stranger = (code: string) => ({
-  code,
-  name: `Joiner ${++n}`,
-  email: `joiner${n}-${Date.now()}@corp.test`,
-  password: 'Joiner-pass-123',
-})
+/** A stranger with an invitation code, who proved their e-mail address with the code sent to it. */
+const stranger = async (code: string) => {
+  const email = `joiner${++n}-${Date.now()}@corp.test`
+  await call(auth, 'POST', '/v1/auth/codes', { body: { identifier: email, purpose: 'signup' } })
+  return {
+    code,
+    name: `Joiner ${n}`,
+    email,
+    password: 'Joiner-pass-123',
+    verificationCode: await lastCode(email),
+  }
+}
 
 describe('invitations', () => {
   let platformToken: string
@@ -41,8 +48,8 @@ describe('invitations', () => {
     expect(String(qr.body)).toContain('<svg')
 
     const results = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        call(directory, 'POST', '/v1/invitations/redeem', { body: stranger(invite.body.code) }),
+      (await Promise.all(Array.from({ length: 6 }, () => stranger(invite.body.code)))).map((body) =>
+        call(directory, 'POST', '/v1/invitations/redeem', { body }),
       ),
     )
     expect(results.filter((r) => r.status === 201)).toHaveLength(3)
@@ -64,24 +71,35 @@ describe('invitations', () => {
       await call(directory, 'POST', '/v1/invitations', { token: t.accessToken, body: { expiresInDays: 1 } })
     ).body
     advanceClock(2 * 86_400_000)
-    const expired = await call(directory, 'POST', '/v1/invitations/redeem', { body: stranger(invite.code) })
+    const expired = await call(directory, 'POST', '/v1/invitations/redeem', {
+      body: await stranger(invite.code),
+    })
     expect([expired.status, expired.body.error.code]).toEqual([410, 'INVITATION_EXPIRED'])
     resetClock()
     const token = (await login(t.identifier, t.password)).accessToken
     const other = (await call(directory, 'POST', '/v1/invitations', { token, body: {} })).body
     expect((await call(directory, 'DELETE', `/v1/invitations/${other.inviteId}`, { token })).status).toBe(204)
-    const revoked = await call(directory, 'POST', '/v1/invitations/redeem', { body: stranger(other.code) })
+    const revoked = await call(directory, 'POST', '/v1/invitations/redeem', {
+      body: await stranger(other.code),
+    })
     expect([revoked.status, revoked.body.error.code]).toEqual([410, 'INVITATION_REVOKED'])
     expect(
-      (await call(directory, 'POST', '/v1/invitations/redeem', { body: stranger('NOSUCHCODE') })).status,
+      (await call(directory, 'POST', '/v1/invitations/redeem', { body: await stranger('NOSUCHCODE') }))
+        .status,
     ).toBe(404)
     const open = (await call(directory, 'POST', '/v1/invitations', { token, body: {} })).body
+    // Someone else's address: the sign-up code goes to its owner, who is told they already have a login.
+    const before = (await sentTo(t.identifier)).length
+    await call(auth, 'POST', '/v1/auth/codes', { body: { identifier: t.identifier, purpose: 'signup' } })
+    const told = await sentTo(t.identifier)
+    expect(told).toHaveLength(before + 1)
+    expect(told.at(-1)?.subject).toMatch(/already have/)
     const hijack = await call(directory, 'POST', '/v1/invitations/redeem', {
-      body: { ...stranger(open.code), email: t.identifier },
+      body: { ...(await stranger(open.code)), email: t.identifier, verificationCode: '123456' },
     })
-    expect(hijack.status).toBe(409)
+    expect([hijack.status, hijack.body.error.details[0].path]).toEqual([400, 'body.verificationCode'])
     const weak = await call(directory, 'POST', '/v1/invitations/redeem', {
-      body: { ...stranger(open.code), password: 'short' },
+      body: { ...(await stranger(open.code)), password: 'short' },
     })
     expect(weak.status).toBe(400)
     expect(weak.body.error.details[0].path).toBe('body.password')
@@ -96,7 +114,9 @@ describe('invitations', () => {
         body: { needsApproval: true },
       })
     ).body
-    const asked = await call(directory, 'POST', '/v1/invitations/redeem', { body: stranger(invite.code) })
+    const asked = await call(directory, 'POST', '/v1/invitations/redeem', {
+      body: await stranger(invite.code),
+    })
     expect(asked.body.status).toBe('pending')
     const fromB = await call(directory, 'POST', '/v1/me/join', {
       token: b.accessToken,

@@ -5,7 +5,7 @@ import { handler as tenants } from '../../functions/tenants/handler.js'
 import { config } from '../../lib/core/config.js'
 import { getDocumentClient } from '../../lib/core/db/client.js'
 import { useTestTable } from '../support/dynamo.js'
-import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -194,10 +194,12 @@ describe('members', () => {
     const t = await openTenant(platformToken)
     const added = await call(directory, 'POST', '/v1/members', { token: t.accessToken, body: person() })
     const member = await login(added.body.member.mobile, added.body.initialPassword)
-    const changed = await call(auth, 'POST', '/v1/auth/password', {
-      token: member.accessToken,
-      body: { currentPassword: added.body.initialPassword, newPassword: 'Member-pass-123' },
-    })
+    const changed = await activate(
+      member.accessToken,
+      added.body.member.mobile,
+      added.body.initialPassword,
+      'Member-pass-123',
+    )
     expect((await call(directory, 'GET', '/v1/members', { token: changed.body.accessToken })).status).toBe(
       403,
     )

@@ -1,7 +1,7 @@
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { useTestTable } from '../support/dynamo.js'
-import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -31,10 +31,12 @@ describe('roles and business administrators', () => {
     })
     expect(set.body.permissions.sort()).toEqual([...permissions].sort())
     const first = await login(added.body.member.email, added.body.initialPassword)
-    const changed = await call(auth, 'POST', '/v1/auth/password', {
-      token: first.accessToken,
-      body: { currentPassword: added.body.initialPassword, newPassword: 'Business-admin-1' },
-    })
+    const changed = await activate(
+      first.accessToken,
+      added.body.member.email,
+      added.body.initialPassword,
+      'Business-admin-1',
+    )
     return {
       token: changed.body.accessToken as string,
       memberId: added.body.member.memberId as string,

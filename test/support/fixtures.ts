@@ -4,6 +4,7 @@ import { handler as tenantsHandler } from '../../functions/tenants/handler.js'
 import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
 import { seedPlatform } from '../../scripts/seed.js'
 import { call } from './lambda.js'
+import { lastCode } from './outbox.js'
 
 export const SEED = {
   adminIdentifier: 'root@atrium.test',
@@ -50,10 +51,7 @@ export const openTenant = async (
   }
   const first = await login(identifier, res.body.admin.initialPassword)
   const password = 'Changed-password-1'
-  const changed = await call(authHandler, 'POST', '/v1/auth/password', {
-    token: first.accessToken,
-    body: { currentPassword: res.body.admin.initialPassword, newPassword: password },
-  })
+  const changed = await activate(first.accessToken, identifier, res.body.admin.initialPassword, password)
   if (changed.status !== 200) throw new Error(`password change failed: ${JSON.stringify(changed.body)}`)
   return {
     tenant: res.body.tenant,
@@ -62,6 +60,27 @@ export const openTenant = async (
     accessToken: changed.body.accessToken as string,
     refreshToken: changed.body.refreshToken as string,
   }
+}
+
+/**
+ * Replaces a one-time password, proving the login identifier with the code the outbox shows (what
+ * a person does at their first login).
+ */
+export const activate = async (
+  token: string,
+  identifier: string,
+  oneTimePassword: string,
+  newPassword: string,
+) => {
+  const asked = await call(authHandler, 'POST', '/v1/auth/codes', {
+    body: { identifier, purpose: 'activate' },
+  })
+  if (asked.status !== 202)
+    throw new Error(`code request failed: ${asked.status} ${JSON.stringify(asked.body)}`)
+  return call(authHandler, 'POST', '/v1/auth/password', {
+    token,
+    body: { currentPassword: oneTimePassword, newPassword, verificationCode: await lastCode(identifier) },
+  })
 }
 
 /** Seed, the system admin's token, an office industry admin's token. */

@@ -15,6 +15,7 @@ import {
   resetMemberPassword,
   setMemberDepartments,
   setMemberStatus,
+  unlockMember,
   updateMember,
 } from '../../../lib/directory/members.js'
 import {
@@ -133,6 +134,22 @@ export const memberRoutes = [
     response: z.object({ initialPassword: z.string() }),
     errors: ['NOT_FOUND', 'INVALID_STATE', 'CONFLICT'],
     handle: async (req) => resetMemberPassword(req.tenant, req.params.memberId),
+  }),
+  route({
+    operationId: 'unlockMember',
+    method: 'POST',
+    path: '/v1/members/{memberId}/unlock',
+    summary: "Lift a member's lockout after too many failed passwords (the password stays)",
+    tag,
+    access: write,
+    params: MemberIdParams,
+    response: NoContent,
+    status: 204,
+    errors: ['NOT_FOUND'],
+    handle: async (req) => {
+      await unlockMember(req.tenant, req.params.memberId)
+      return undefined
+    },
   }),
   route({
     operationId: 'setMemberDepartments',

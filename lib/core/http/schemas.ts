@@ -30,6 +30,12 @@ export const Identifier = z
     message: 'must be an e-mail address or a mobile number',
   })
 
+/** A code sent to a login identifier to prove it (POST /v1/auth/codes): six digits. */
+export const VerificationCode = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, 'six digits')
+
 /** A password a person chooses (change, or joining by invitation). */
 export const NewPassword = z
   .string()
