@@ -1,10 +1,10 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { config } from '../../lib/core/config.js'
-import { dynamoRequestCount, getDocumentClient } from '../../lib/core/db/client.js'
+import { dynamoItemsRead, dynamoRequestCount, getDocumentClient } from '../../lib/core/db/client.js'
 import { newId } from '../../lib/core/ids.js'
 import { scopeOf } from '../../lib/core/tenancy.js'
-import { departmentTree } from '../../lib/directory/departments.js'
+import { departmentTree, subtreeIds } from '../../lib/directory/departments.js'
 import { useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -271,7 +271,7 @@ describe('departments', () => {
     expect(member.body.departmentIds).toEqual([target])
   })
 
-  it('reads a 1,000-department tree in a bounded number of requests', async () => {
+  it('reads a 1,000-department tree in a bounded number of requests, and a subtree by its own items only', async () => {
     const t = await openTenant(platformToken)
     const tenantId = t.tenant.tenantId as string
     const ids = Array.from({ length: 1000 }, () => newId())
@@ -285,6 +285,8 @@ describe('departments', () => {
       parentId: i < 10 ? '' : (ids[Math.floor(i / 10) - 1] as string),
       order: i,
       memberCount: 0,
+      // department i has children 10(i+1) … 10(i+1)+9
+      ...(10 * (i + 1) < 1000 ? { childIds: new Set(ids.slice(10 * (i + 1), 10 * (i + 1) + 10)) } : {}),
     }))
     for (let i = 0; i < items.length; i += 25) {
       await getDocumentClient().send(
@@ -300,5 +302,17 @@ describe('departments', () => {
     const requests = dynamoRequestCount() - before
     expect(flatten(tree as Node[])).toHaveLength(1000)
     expect(requests).toBeLessThanOrEqual(2)
+
+    // A leaf-level branch: department 95 and its ten children (the 1,000 others are not read).
+    const branch = ids[95] as string
+    const readBefore = dynamoItemsRead()
+    const subtree = await subtreeIds(scopeOf(tenantId), branch)
+    expect(subtree.sort()).toEqual([branch, ...ids.slice(960, 970)].sort())
+    expect(dynamoItemsRead() - readBefore).toBe(11)
+    const page = await call(directory, 'GET', '/v1/members', {
+      token: t.accessToken,
+      query: { departmentId: branch, includeSubDepartments: 'true' },
+    })
+    expect(page.status).toBe(200)
   })
 })

@@ -1,4 +1,3 @@
-import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { useTestTable } from '../support/dynamo.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
