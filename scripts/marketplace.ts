@@ -92,8 +92,10 @@ const main = async () => {
   console.log(JSON.stringify(answer, null, 2))
   for (const appInfo of [answer.appInfo, ...(answer.info ?? []).map((i) => i.appInfo)]) {
     if (!appInfo) continue
-    console.log('appInfo, decrypted:')
-    for (const [k, v] of Object.entries(appInfo)) console.log(`  ${k}: ${decrypt(key, v)}`)
+    console.log('appInfo (credentials decrypted):')
+    // the credentials travel encrypted, the URLs plain
+    for (const [k, v] of Object.entries(appInfo))
+      console.log(`  ${k}: ${k === 'userName' || k === 'password' ? decrypt(key, v) : v}`)
   }
 }
 

@@ -54,6 +54,7 @@ export interface Subscription {
   seats: number
   expiresAt: string
   instanceId: string
+  market: string
   orderId?: string
   claim?: WriteItem
 }
@@ -76,6 +77,7 @@ export const subscribeApp = async (s: Subscription) => {
         seats: s.seats,
         expiresAt: s.expiresAt,
         instanceId: s.instanceId,
+        market: s.market,
         ...subscriptionDueKeys(s.tenantId, s.appCode, s.expiresAt),
       })
       .options({

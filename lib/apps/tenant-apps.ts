@@ -23,6 +23,8 @@ export const TenantAppEntity = new Entity({
     seats: number().optional(),
     expiresAt: string().optional(),
     instanceId: string().optional(),
+    /** the marketplace whose order subscribed it: only it may act on the subscription */
+    market: string().optional(),
     DUEPK: string().optional(),
     DUESK: string().optional(),
   }),

@@ -23,6 +23,8 @@ const addMonths = (iso: string, months: number): string => {
 }
 
 export interface CreateTenantOptions {
+  /** the marketplace whose order opens it (it alone may act on the instance later) */
+  market?: string
   /** who opened it: a system admin's account id, or 'marketplace' */
   actor: string
   orderId?: string
@@ -95,6 +97,7 @@ export const createTenant = async (
       status: 'active',
       trial,
       customerId: input.customerId,
+      market: options.market,
       customerLevel: input.customerLevel,
       expiresAt,
       createdAt,

@@ -32,6 +32,8 @@ export const TenantEntity = new Entity({
     frozenReason: string().enum('expired', 'manual').optional(),
     trial: boolean(),
     customerId: string(),
+    /** the marketplace that opened the tenant: only it may act on the instance (absent: the platform) */
+    market: string().optional(),
     customerLevel: string(),
     expiresAt: string(),
     frozenAt: string().optional(),

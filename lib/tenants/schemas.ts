@@ -25,6 +25,8 @@ export const TenantSchema = z
     frozenReason: z.enum(['expired', 'manual']).optional(),
     trial: z.boolean(),
     customerId: z.string(),
+    /** the marketplace that opened it, when one did */
+    market: z.string().optional(),
     customerLevel: z.string(),
     expiresAt: z.string(),
     frozenAt: z.string().optional(),

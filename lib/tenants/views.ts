@@ -21,6 +21,7 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     frozenReason: t.frozenReason,
     trial: t.trial,
     customerId: t.customerId,
+    market: t.market,
     customerLevel: t.customerLevel,
     expiresAt: t.expiresAt,
     frozenAt: t.frozenAt,

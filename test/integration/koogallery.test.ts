@@ -47,17 +47,28 @@ describe('KooGallery SaaS production interface', () => {
     const raw = JSON.stringify(res.body)
     expect(res.headers['Body-Sign']).toBe(expectedBodySign(key(), raw))
     expect(res.body).toMatchObject({ resultCode: '000000', encryptType: '2', instanceId: expect.any(String) })
-    const info = Object.fromEntries(
-      Object.entries(res.body.appInfo as Record<string, string>).map(([k, v]) => [k, decryptField(key(), v)]),
-    )
+    const appInfo = res.body.appInfo as Record<string, string>
+    const info = {
+      ...appInfo,
+      userName: decryptField(key(), appInfo.userName as string),
+      password: decryptField(key(), appInfo.password as string),
+    }
     const t = await findTenant(res.body.instanceId)
-    expect(info.frontEndUrl).toBe(`https://${t?.code}.${config().PLATFORM_DOMAIN}/login`)
-    expect(info.adminUrl).toContain('/admin/login')
+    // The buyer reads the addresses as they are; only the credentials travel encrypted.
+    expect(appInfo.frontEndUrl).toBe(`https://${t?.code}.${config().PLATFORM_DOMAIN}/login`)
+    expect(appInfo.adminUrl).toContain('/admin/login')
+    expect(appInfo.password).not.toBe(info.password)
     const login = await call(auth, 'POST', '/v1/auth/login', {
       body: { identifier: info.userName, password: info.password },
     })
     expect(login.status).toBe(200)
     expect(login.body.mustChangePassword).toBe(true)
+    // The login is one we issued (no mailbox to prove): the buyer makes it theirs with the password alone.
+    const own = await call(auth, 'POST', '/v1/auth/password', {
+      token: login.body.accessToken,
+      body: { currentPassword: info.password, newPassword: 'Buyer-password-1' },
+    })
+    expect(own.status).toBe(200)
     expect(t).toMatchObject({
       customerId: 'kg-1',
       planCode: 'general.professional',
@@ -157,6 +168,41 @@ describe('KooGallery SaaS production interface', () => {
     const res = await kooGallery(params)
     expect(res.body.resultCode).toBe('000002')
     expect(await tenantIdByCustomer(`kg-inv-${order}`)).toBeUndefined()
+  })
+
+  it("reaches only the instances KooGallery opened: not the platform's, not another marketplace's", async () => {
+    const { platformToken } = await platformFixture()
+    const opened = await call(tenants, 'POST', '/v1/tenants', {
+      token: platformToken,
+      body: {
+        customerId: 'direct-customer',
+        name: 'Direct',
+        industry: 'office',
+        planCode: 'general.professional',
+        expiresAt: '2099-01-01T00:00:00Z',
+        admin: { identifier: `direct-${Date.now()}@direct.test`, name: 'D' },
+      },
+    })
+    const instanceId = opened.body.tenant.tenantId as string
+    for (const activity of ['queryInstance', 'expireInstance', 'releaseInstance']) {
+      const res = await kooGallery({ activity, instanceId })
+      expect([activity, res.body.resultCode]).toEqual([activity, '000003'])
+    }
+    const renewed = await kooGallery({
+      activity: 'refreshInstance',
+      instanceId,
+      orderId: 'renew-direct',
+      expireTime: '20991231000000',
+    })
+    expect(renewed.body.resultCode).toBe('000003')
+    const app = await kooGallery(
+      newOrder('direct-customer', { skuCode: 'erp-cloud-20', productId: 'erp-cloud' }),
+    )
+    expect(app.body.resultCode).toBe('000005')
+    const aws = await kooGallery(newOrder('aws:someone'))
+    expect(aws.body.resultCode).toBe('000002')
+    const untouched = await findTenant(instanceId)
+    expect(untouched?.status).toBe('active')
   })
 
   it('never answers 500, even without any parameter', async () => {
@@ -291,7 +337,7 @@ describe('KooGallery SaaS production interface', () => {
       opened.body.instanceId,
       appInstance,
     ])
-    expect(decryptField(key(), q.body.info[0].appInfo.frontEndUrl)).toContain('/login')
+    expect(q.body.info[0].appInfo.frontEndUrl).toContain('/login')
     expect((await kooGallery({ activity: 'expireInstance', instanceId: appInstance })).body.resultCode).toBe(
       '000000',
     )

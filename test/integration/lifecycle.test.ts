@@ -156,6 +156,7 @@ describe('the scheduled lifecycle', () => {
       seats: 20,
       expiresAt: new Date(nowMs() + 5 * DAY).toISOString(),
       instanceId: `${t.tenantId}.erp-cloud.x`,
+      market: 'koogallery',
     })
     advanceClock(6 * DAY)
     const report = await runLifecycle()

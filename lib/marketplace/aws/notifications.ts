@@ -49,7 +49,8 @@ const applyEntitlement = async (tenantId: string, n: Notification) => {
 export const handleNotification = async (n: Notification): Promise<string> => {
   const tenantId = await tenantIdByCustomer(awsCustomerId(n['customer-identifier']))
   // Before registration there is no tenant yet: the landing page opens it with the entitlement.
-  if (!tenantId) return 'no-tenant'
+  // A tenant another marketplace (or the platform) opened is not AWS's to change.
+  if (!tenantId || (await findTenant(tenantId))?.market !== 'aws') return 'no-tenant'
   try {
     switch (n.action) {
       case 'subscribe-success':

@@ -59,7 +59,7 @@ export const registerAwsBuyer = async (input: {
         customerLevel: 'V0',
         admin: { identifier: input.email, name: 'Administrator' },
       },
-      { actor: 'marketplace:aws' },
+      { actor: 'marketplace:aws', market: 'aws' },
     )
     return { kind: 'opened', opened }
   } catch (err) {

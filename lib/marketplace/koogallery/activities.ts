@@ -71,7 +71,8 @@ const extendParams = z
 
 export const SCHEMAS = {
   newInstance: z.object({
-    customerId: id,
+    // AWS customers are `aws:<id>` here: a KooGallery id cannot name one.
+    customerId: id.refine((v) => !v.startsWith('aws:'), 'not a KooGallery customer id'),
     customerName: z.string().max(256).optional(),
     businessId: id,
     orderId: id,
@@ -115,15 +116,22 @@ type Instance =
   | { kind: 'tenant'; tenantId: string }
   | { kind: 'app'; tenantId: string; appCode: string; instanceId: string }
 
-/** Tenants answer to their id; app subscriptions to `<tenantId>.<appCode>.<nonce>`. */
+/**
+ * Tenants answer to their id; app subscriptions to `<tenantId>.<appCode>.<nonce>`. The merchant key
+ * reaches only the instances KooGallery's own orders opened: any other answers as unknown.
+ */
 const resolveInstance = async (instanceId: string): Promise<Instance | undefined> => {
   const parts = instanceId.split('.')
   if (parts.length === 1) {
-    return (await findTenant(instanceId)) ? { kind: 'tenant', tenantId: instanceId } : undefined
+    return (await findTenant(instanceId))?.market === MARKET
+      ? { kind: 'tenant', tenantId: instanceId }
+      : undefined
   }
   const [tenantId, appCode] = parts as [string, string]
   const app = await getTenantApp(tenantId, appCode)
-  return app?.instanceId === instanceId ? { kind: 'app', tenantId, appCode, instanceId } : undefined
+  return app?.instanceId === instanceId && app.market === MARKET
+    ? { kind: 'app', tenantId, appCode, instanceId }
+    : undefined
 }
 
 const notFound = () => new Refusal(RESULT.instanceNotFound, 'instance not found')
@@ -148,7 +156,9 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
     if (sku.target.type === 'app') {
       const target = sku.target
       const tenantId = await tenantIdByCustomer(p.customerId)
-      if (!tenantId) throw new Refusal(RESULT.otherError, 'the customer has no workbench to add the app to')
+      // Only a workbench KooGallery opened takes apps ordered there.
+      if (!tenantId || (await findTenant(tenantId))?.market !== MARKET)
+        throw new Refusal(RESULT.otherError, 'the customer has no workbench to add the app to')
       const instanceId = `${tenantId}.${target.appCode}.${randomToken(6)}`
       const expiresAt = p.expireTime ?? new Date(Date.now() + 365 * 86_400_000).toISOString()
       await retryOnConflict(async () =>
@@ -158,6 +168,7 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
           seats: target.seats,
           expiresAt,
           instanceId,
+          market: MARKET,
           orderId: p.orderId,
           claim: await claimOrder(order, instanceId, ok({ instanceId })),
         }),
@@ -183,6 +194,7 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
         },
         {
           ...ACTOR,
+          market: MARKET,
           orderId: p.orderId,
           claim: async (o) => {
             const appInfo = {

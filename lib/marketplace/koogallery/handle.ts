@@ -12,20 +12,25 @@ export interface WireResponse {
   body: string
 }
 
-const encryptAll = (key: string, appInfo: Record<string, string>) =>
-  Object.fromEntries(Object.entries(appInfo).map(([k, v]) => [k, encryptAppInfoField(key, v)]))
+/** Only the credentials are secret; the URLs are shown to the buyer as they are. */
+const SECRET_FIELDS = new Set(['userName', 'password'])
 
-/** The answer as KooGallery reads it: credentials and URLs encrypted (encryptType "2"). */
+const encryptCredentials = (key: string, appInfo: Record<string, string>) =>
+  Object.fromEntries(
+    Object.entries(appInfo).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? encryptAppInfoField(key, v) : v]),
+  )
+
+/** The answer as KooGallery reads it: the credentials encrypted (encryptType "2"), the URLs plain. */
 const toWire = (key: string, o: Outcome) => ({
   resultCode: o.resultCode,
   resultMsg: o.resultMsg,
   ...(o.instanceId ? { instanceId: o.instanceId } : {}),
-  ...(o.appInfo ? { encryptType: '2', appInfo: encryptAll(key, o.appInfo) } : {}),
+  ...(o.appInfo ? { encryptType: '2', appInfo: encryptCredentials(key, o.appInfo) } : {}),
   ...(o.info
     ? {
         info: o.info.map((i) => ({
           instanceId: i.instanceId,
-          ...(i.appInfo ? { encryptType: '2', appInfo: encryptAll(key, i.appInfo) } : {}),
+          ...(i.appInfo ? { encryptType: '2', appInfo: encryptCredentials(key, i.appInfo) } : {}),
         })),
       }
     : {}),
