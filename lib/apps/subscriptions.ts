@@ -1,8 +1,9 @@
-import { Entity, executeTransactWrite, item, PutTransaction, string } from 'dynamodb-toolbox'
+import { Entity, item, PutTransaction, string } from 'dynamodb-toolbox'
 import { nowIso, nowMs } from '../core/clock.js'
-import { failedConditions, isConditionFailure, type WriteItem } from '../core/db/conditions.js'
+import type { WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import { getTenantApp, subscriptionDueKeys, TenantAppEntity } from './tenant-apps.js'
@@ -38,15 +39,15 @@ const orderWrite = (tenantId: string, appCode: string, activity: string, orderId
     at: nowIso(),
   })
 
-const run = async (claim: WriteItem | undefined, ...writes: WriteItem[]) => {
-  try {
-    await executeTransactWrite(...(claim ? [claim] : []), ...writes)
-  } catch (err) {
-    if (claim && failedConditions(err).includes(0)) throw new SubscriptionClaimTaken('already handled')
-    if (isConditionFailure(err)) throw new AppError('CONFLICT', 'the subscription changed meanwhile')
-    throw err
-  }
-}
+const run = (claim: WriteItem | undefined, app: WriteItem, order: WriteItem) =>
+  transaction()
+    .add('claim', ...(claim ? [claim] : []))
+    .add('app', app)
+    .add('order', order)
+    .run({
+      claim: () => new SubscriptionClaimTaken('already handled'),
+      app: () => new AppError('CONFLICT', 'the subscription changed meanwhile'),
+    })
 
 export interface Subscription {
   tenantId: string

@@ -12,6 +12,7 @@ export type MetricName =
   | 'TenantOpened'
   | 'TenantFrozen'
   | 'TenantReleased'
+  | 'TenantRestored'
   | 'MarketplaceCall'
 
 let metrics: Metrics | undefined

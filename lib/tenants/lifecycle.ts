@@ -1,9 +1,11 @@
-import { $remove, DeleteTransaction, executeTransactWrite, UpdateTransaction } from 'dynamodb-toolbox'
+import { $remove, DeleteTransaction, UpdateTransaction } from 'dynamodb-toolbox'
 import { addDays, nowIso, nowMs } from '../core/clock.js'
 import { config } from '../core/config.js'
 import { destroyDataKey, tenantScope } from '../core/crypto/data-keys.js'
-import { failedConditions, isConditionFailure, type WriteItem } from '../core/db/conditions.js'
+import type { WriteItem } from '../core/db/conditions.js'
+import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
+import { count } from '../core/metrics.js'
 import type { Plan } from '../platform/schemas.js'
 import { ClaimTaken } from './create-tenant.js'
 import {
@@ -53,16 +55,19 @@ const transition = async (t: TenantRecord, change: Change, by: Actor) => {
   const update = Object.fromEntries(
     Object.entries({ ...change.set, ...keys }).map(([k, v]) => [k, v === undefined ? $remove() : v]),
   )
-  const claim = by.claim ? [by.claim] : []
-  try {
-    await executeTransactWrite(
-      ...claim,
+  await transaction()
+    .add('claim', ...(by.claim ? [by.claim] : []))
+    .add(
+      'tenant',
       TenantEntity.build(UpdateTransaction)
         .item({ tenantId: t.tenantId, ...update, status: change.to })
         .options({
           condition: { and: [{ attr: 'status', eq: t.status }, ...(change.condition ?? [])] } as never,
         }),
-      ...(change.writes ?? []),
+    )
+    .add('effects', ...(change.writes ?? []))
+    .add(
+      'history',
       historyWrite(t.tenantId, {
         action: change.action,
         fromStatus: t.status,
@@ -72,12 +77,19 @@ const transition = async (t: TenantRecord, change: Change, by: Actor) => {
         note: by.note,
       }),
     )
-  } catch (err) {
-    const failed = failedConditions(err)
-    if (claim.length > 0 && failed.includes(0)) throw new ClaimTaken('the request was already handled')
-    if (isConditionFailure(err)) throw new AppError('CONFLICT', 'the tenant changed meanwhile; retry')
-    throw err
-  }
+    .run({
+      claim: () => new ClaimTaken('the request was already handled'),
+      tenant: () => new AppError('CONFLICT', 'the tenant changed meanwhile; retry'),
+      effects: () => new AppError('CONFLICT', 'the tenant changed meanwhile; retry'),
+    })
+  if (change.to !== t.status)
+    count(
+      change.to === 'frozen'
+        ? 'TenantFrozen'
+        : change.to === 'released'
+          ? 'TenantReleased'
+          : 'TenantRestored',
+    )
   return toTenantView({ ...next, ...keys })
 }
 

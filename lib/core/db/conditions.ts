@@ -8,15 +8,8 @@ interface CancelledError extends Error {
 
 export const isConditionFailure = (err: unknown): boolean =>
   (err as Error)?.name === 'ConditionalCheckFailedException' ||
-  ((err as Error)?.name === 'TransactionCanceledException' && failedConditions(err).length > 0)
-
-/** Indexes of the transaction items whose condition failed. */
-export const failedConditions = (err: unknown): number[] => {
-  if ((err as Error)?.name !== 'TransactionCanceledException') return []
-  return ((err as CancelledError).CancellationReasons ?? []).flatMap((r, i) =>
-    r.Code === 'ConditionalCheckFailed' ? [i] : [],
-  )
-}
+  ((err as Error)?.name === 'TransactionCanceledException' &&
+    ((err as CancelledError).CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'))
 
 /**
  * A condition that a list of distinct strings still equals `values` (DynamoDB compares no lists

@@ -2,6 +2,7 @@ import { nowMs } from '../../core/clock.js'
 import { config } from '../../core/config.js'
 import { AppError } from '../../core/errors.js'
 import { log } from '../../core/log.js'
+import { count } from '../../core/metrics.js'
 import { ACTIVITIES, type Activity, type Outcome, Refusal, SCHEMAS } from './activities.js'
 import { merchantKey } from './merchant-key.js'
 import { bodySignHeader, encryptAppInfoField, parseCompactTime, RESULT, verifyAuthToken } from './protocol.js'
@@ -86,6 +87,7 @@ export const handleKooGallery = async (params: Record<string, string>): Promise<
     resultCode: outcome.resultCode,
     testFlag: params.testFlag,
   })
+  count('MarketplaceCall', { market: 'koogallery', resultCode: outcome.resultCode })
   const body = JSON.stringify(toWire(key, outcome))
   return {
     status: 200,
