@@ -1,4 +1,7 @@
-/** Projects: unit (no I/O), integration (DynamoDB Local), infra (CDK assertions), e2e (serverless-offline). */
+/**
+ * Projects: unit (no I/O), integration (DynamoDB Local), infra (CDK assertions), e2e
+ * (serverless-offline), iam (checks the roles against the AWS commands the others recorded; last).
+ */
 const shared = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
   // ESM-only packages must be transformed too
@@ -16,7 +19,8 @@ const withDynamoDb = {
 
 module.exports = {
   testTimeout: 60_000,
-  projects: ['unit', 'integration', 'infra', 'e2e'].map((name) => ({
+  testSequencer: '<rootDir>/test/support/sequencer.js',
+  projects: ['unit', 'integration', 'infra', 'e2e', 'iam'].map((name) => ({
     ...shared,
     ...(name === 'integration' || name === 'e2e' ? withDynamoDb : {}),
     displayName: name,

@@ -45,6 +45,8 @@ const ConfigSchema = z
     KOOGALLERY_KEY_SECRET_ARN: z.string().min(1).optional(),
     /** how far a KooGallery request's timeStamp may be from our clock */
     KOOGALLERY_TIMESTAMP_WINDOW_SECONDS: intFrom(300),
+    /** Tests only: a directory where each function's AWS commands are recorded (aws-command-log.ts). */
+    ATRIUM_AWS_COMMAND_LOG: z.string().min(1).optional(),
   })
   .refine((c) => c.PII_KMS_KEY_ID !== undefined || c.LOCAL_MASTER_KEY_FILE !== undefined, {
     message: 'set PII_KMS_KEY_ID (AWS) or LOCAL_MASTER_KEY_FILE (local)',

@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda'
+import { recordFunction } from './aws-command-log.js'
 import { config } from './config.js'
 import { errorSite, log, withLogContext } from './log.js'
 import { configureMetrics, flushMetrics } from './metrics.js'
@@ -7,6 +8,7 @@ import { configureMetrics, flushMetrics } from './metrics.js'
 export const scheduledFunction = <T>(name: string, run: () => Promise<T>) => {
   config()
   configureMetrics(name)
+  recordFunction(name)
   return (_event: unknown, context?: Context): Promise<T> =>
     withLogContext({ fn: name, correlationId: context?.awsRequestId ?? `run-${Date.now()}` }, async () => {
       try {

@@ -1,4 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
+import { recordFunction } from './aws-command-log.js'
 import { config } from './config.js'
 import { AppError } from './errors.js'
 import { errorSite, log, withLogContext } from './log.js'
@@ -26,6 +27,7 @@ export interface SqsFunctionOptions<T> {
 export const sqsFunction = <T>(options: SqsFunctionOptions<T>) => {
   config()
   configureMetrics(options.name)
+  recordFunction(options.name)
   return async (event: SQSEvent, _context?: Context): Promise<SQSBatchResponse> => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = []
     for (const record of event.Records) {

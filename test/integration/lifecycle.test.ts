@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as scheduled } from '../../functions/lifecycle/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { subscribeApp } from '../../lib/apps/subscriptions.js'
 import { getTenantApp } from '../../lib/apps/tenant-apps.js'
@@ -162,5 +163,19 @@ describe('the scheduled lifecycle', () => {
     const report = await runLifecycle()
     expect(report.outcomes.expired).toBeGreaterThanOrEqual(1)
     expect(await getTenantApp(t.tenantId, 'erp-cloud')).toMatchObject({ status: 'expired', seats: 20 })
+  })
+
+  it('runs as the scheduled function: freeze, then release and purge', async () => {
+    const t = await open(1)
+    await addPlainMember(t)
+    advanceClock(2 * DAY)
+    expect((await scheduled({})).outcomes.frozen).toBeGreaterThanOrEqual(1)
+    expect((await findTenant(t.tenantId))?.status).toBe('frozen')
+    advanceClock(16 * DAY)
+    for (let run = 0; run < 3; run++) await scheduled({})
+    expect((await findTenant(t.tenantId))?.status).toBe('released')
+    expect((await partitionSize(t.tenantId)).every((sk) => sk === 'TENANT' || sk.startsWith('HIST#'))).toBe(
+      true,
+    )
   })
 })

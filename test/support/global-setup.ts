@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { register } from 'tsx/cjs/api'
@@ -22,13 +22,16 @@ export default async function globalSetup(): Promise<void> {
   const dynamo = await startDynamoDbLocal()
   const keyDir = mkdtempSync(join(tmpdir(), 'atrium-test-'))
   const masterKeyFile = ensureMasterKeyFile(join(keyDir, 'master.key'))
+  // Each function's AWS commands, for test/iam; global teardown removes it with the key.
+  const commandLog = join(keyDir, 'aws-commands')
+  mkdirSync(commandLog)
   process.env[TEST_ENV.endpoint] = dynamo.endpoint
   process.env[TEST_ENV.masterKeyFile] = masterKeyFile
   // Handlers validate settings when imported; each test file then points them at its own table.
   Object.assign(
     process.env,
     localEnv({ endpoint: dynamo.endpoint, tableName: 'atrium-test-no-table', masterKeyFile }),
-    { LOG_LEVEL: 'error', POWERTOOLS_METRICS_DISABLED: 'true' },
+    { LOG_LEVEL: 'error', POWERTOOLS_METRICS_DISABLED: 'true', ATRIUM_AWS_COMMAND_LOG: commandLog },
   )
   ;(globalThis as Shared.SharedStack).atriumTestStack = { stop: dynamo.stop, keyDir }
   console.log(`\nDynamoDB Local ready on ${dynamo.endpoint} in ${Date.now() - started} ms`)

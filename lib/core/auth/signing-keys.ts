@@ -10,6 +10,7 @@ import {
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey as JoseKey, type JWK } from 'jose'
+import { containerState } from '../aws-command-log.js'
 import { nowEpochSeconds, nowMs } from '../clock.js'
 import { config } from '../config.js'
 import { platformCipher } from '../crypto/data-keys.js'
@@ -51,7 +52,7 @@ export interface SigningKey {
   rotatesAtMs: number
 }
 
-let current: SigningKey | undefined
+const signing = containerState((): { key?: SigningKey } => ({}))
 
 const createKey = async () => {
   const kid = newId()
@@ -94,18 +95,19 @@ const isConditionFailure = (err: unknown) =>
  * The previous key stays in the JWKS until every token it signed has expired.
  */
 export const currentSigningKey = async (): Promise<SigningKey> => {
-  if (current && nowMs() < current.rotatesAtMs) return current
+  const state = signing.current()
+  if (state.key && nowMs() < state.key.rotatesAtMs) return state.key
   const { Item: pointer } = await CurrentKeyEntity.build(GetItemCommand)
     .key({})
     .options({ consistent: true })
     .send()
   if (pointer && nowMs() < pointer.rotatesAtMs) {
-    current = {
+    state.key = {
       kid: pointer.kid,
       privateKey: await loadPrivate(pointer.kid),
       rotatesAtMs: pointer.rotatesAtMs,
     }
-    return current
+    return state.key
   }
   const fresh = await createKey()
   const rotatesAtMs = nowMs() + rotationMs()
@@ -130,18 +132,22 @@ export const currentSigningKey = async (): Promise<SigningKey> => {
           ]
         : []),
     )
-    current = { kid: fresh.kid, privateKey: fresh.privateKey, rotatesAtMs }
-    return current
+    state.key = { kid: fresh.kid, privateKey: fresh.privateKey, rotatesAtMs }
+    return state.key
   } catch (err) {
     if (!isConditionFailure(err)) throw err
-    current = undefined
+    state.key = undefined
     const { Item: winner } = await CurrentKeyEntity.build(GetItemCommand)
       .key({})
       .options({ consistent: true })
       .send()
     if (!winner) throw err
-    current = { kid: winner.kid, privateKey: await loadPrivate(winner.kid), rotatesAtMs: winner.rotatesAtMs }
-    return current
+    state.key = {
+      kid: winner.kid,
+      privateKey: await loadPrivate(winner.kid),
+      rotatesAtMs: winner.rotatesAtMs,
+    }
+    return state.key
   }
 }
 
@@ -163,5 +169,5 @@ export const publicJwks = async (): Promise<{ keys: PublicJwk[] }> => {
 }
 
 export const forgetSigningKey = (): void => {
-  current = undefined
+  for (const state of signing.all()) state.key = undefined
 }

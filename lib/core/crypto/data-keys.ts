@@ -8,6 +8,7 @@ import {
   PutTransaction,
   string,
 } from 'dynamodb-toolbox'
+import { containerState } from '../aws-command-log.js'
 import { table } from '../db/table.js'
 import { FieldCipher } from './field-cipher.js'
 import { keyWrapper } from './key-wrapper.js'
@@ -27,10 +28,11 @@ export const DataKeyEntity = new Entity({
 export const PLATFORM_SCOPE = 'PLATFORM'
 export const tenantScope = (tenantId: string): string => `T#${tenantId}`
 
-const ciphers = new Map<string, FieldCipher>()
+const cache = containerState(() => new Map<string, FieldCipher>())
 const MAX_CACHED = 500
 
 const remember = (scope: string, cipher: FieldCipher): FieldCipher => {
+  const ciphers = cache.current()
   if (ciphers.size >= MAX_CACHED) ciphers.delete(ciphers.keys().next().value as string)
   ciphers.set(scope, cipher)
   return cipher
@@ -51,7 +53,7 @@ export const newDataKey = async (scope: string) => {
 
 /** The cipher of a scope: one GetItem and one unwrap per container, then memory. */
 export const cipherFor = async (scope: string): Promise<FieldCipher | undefined> => {
-  const cached = ciphers.get(scope)
+  const cached = cache.current().get(scope)
   if (cached) return cached
   const { Item } = await DataKeyEntity.build(GetItemCommand)
     .key({ scope })
@@ -80,11 +82,13 @@ export const platformCipher = async (): Promise<FieldCipher> => {
 
 /** Crypto-shredding: once the wrapped key is gone, the scope's ciphertexts are unreadable. */
 export const destroyDataKey = (scope: string) => {
-  ciphers.delete(scope)
+  cache.current().delete(scope)
   return DataKeyEntity.build(DeleteTransaction).key({ scope })
 }
 
 export const dataKeyExists = (scope: string) =>
   DataKeyEntity.build(ConditionCheck).key({ scope }).condition({ attr: 'scope', exists: true })
 
-export const forgetCiphers = (): void => ciphers.clear()
+export const forgetCiphers = (): void => {
+  for (const ciphers of cache.all()) ciphers.clear()
+}

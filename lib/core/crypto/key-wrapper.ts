@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms'
+import { recordAwsCommand, recordingAwsCommands } from '../aws-command-log.js'
 import { config } from '../config.js'
 
 /** Wraps data keys: KMS in AWS, a local key file on a developer's machine. */
@@ -65,13 +66,26 @@ class LocalKeyWrapper implements KeyWrapper {
   }
 }
 
+/** Records the KMS action each call needs in AWS, whichever implementation runs (the local one sends none). */
+const recorded = (inner: KeyWrapper): KeyWrapper => ({
+  generate: (context) => {
+    recordAwsCommand('kms:GenerateDataKey', 'pii-key')
+    return inner.generate(context)
+  },
+  unwrap: (wrapped, context) => {
+    recordAwsCommand('kms:Decrypt', 'pii-key')
+    return inner.unwrap(wrapped, context)
+  },
+})
+
 let wrapper: KeyWrapper | undefined
 export const keyWrapper = (): KeyWrapper => {
   if (wrapper) return wrapper
   const { PII_KMS_KEY_ID, LOCAL_MASTER_KEY_FILE } = config()
-  wrapper = PII_KMS_KEY_ID
+  const inner = PII_KMS_KEY_ID
     ? new KmsKeyWrapper(PII_KMS_KEY_ID)
     : new LocalKeyWrapper(LOCAL_MASTER_KEY_FILE as string)
+  wrapper = recordingAwsCommands() ? recorded(inner) : inner
   return wrapper
 }
 

@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { recordingAwsCommands } from '../aws-command-log.js'
 import { config } from '../config.js'
+import { recordDynamoDbCommand } from './iam-actions.js'
 
 let documentClient: DynamoDBDocumentClient | undefined
 let requestCount = 0
@@ -30,6 +32,15 @@ export const getDocumentClient = (): DynamoDBDocumentClient => {
     },
     { step: 'initialize', name: 'atriumRequestCounter' },
   )
+  if (recordingAwsCommands()) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        recordDynamoDbCommand(context.commandName ?? 'unknown', args.input)
+        return next(args)
+      },
+      { step: 'initialize', name: 'atriumCommandLog' },
+    )
+  }
   documentClient = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   })

@@ -1,6 +1,7 @@
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import type { SessionCheck } from '../auth/caller.js'
+import { recordFunction } from '../aws-command-log.js'
 import { config } from '../config.js'
 import { AppError } from '../errors.js'
 import { withLogContext } from '../log.js'
@@ -85,6 +86,7 @@ const runOnce = async (state: HttpState): Promise<Result> => {
 export const httpFunction = (options: HttpFunctionOptions) => {
   config() // at cold start: a missing or malformed setting fails here, not in the first request
   configureMetrics(options.name)
+  recordFunction(options.name)
   if (!options.session && options.routes.some((r) => r.spec.access.kind !== 'public')) {
     throw new Error(`${options.name}: signed-in routes need a session check`)
   }

@@ -1,4 +1,3 @@
-import { GetEntitlementsCommand } from '@aws-sdk/client-marketplace-entitlement-service'
 import { nowMs } from '../../core/clock.js'
 import { getPlan, getSku } from '../../platform/catalog.js'
 import type { IndustryCode, Plan } from '../../platform/schemas.js'
@@ -21,13 +20,11 @@ export const currentEdition = async (
   productCode: string,
   customerIdentifier: string,
 ): Promise<Edition | undefined> => {
-  const { entitlementClient } = await import('./clients.js')
-  const out = await entitlementClient.send(
-    new GetEntitlementsCommand({
-      ProductCode: productCode,
-      Filter: { CUSTOMER_IDENTIFIER: [customerIdentifier] },
-    }),
-  )
+  const { getEntitlements } = await import('./clients.js')
+  const out = await getEntitlements({
+    ProductCode: productCode,
+    Filter: { CUSTOMER_IDENTIFIER: [customerIdentifier] },
+  })
   let best: Edition | undefined
   for (const e of out.Entitlements ?? []) {
     if (!e.Dimension) continue

@@ -1,7 +1,4 @@
-import {
-  ResolveCustomerCommand,
-  type ResolveCustomerCommandOutput,
-} from '@aws-sdk/client-marketplace-metering'
+import type { ResolveCustomerCommandOutput } from '@aws-sdk/client-marketplace-metering'
 import { AppError } from '../../core/errors.js'
 import { createTenant, type OpenedTenant } from '../../tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../../tenants/queries.js'
@@ -18,8 +15,8 @@ const resolve = async (token: string) => {
   let out: ResolveCustomerCommandOutput
   try {
     // Loaded on first use: the KooGallery path of this function never pays for these clients.
-    const { meteringClient } = await import('./clients.js')
-    out = await meteringClient.send(new ResolveCustomerCommand({ RegistrationToken: token }))
+    const { resolveCustomer } = await import('./clients.js')
+    out = await resolveCustomer({ RegistrationToken: token })
   } catch (err) {
     const name = (err as Error).name
     if (name === 'InvalidTokenException' || name === 'ExpiredTokenException') throw invalidToken()

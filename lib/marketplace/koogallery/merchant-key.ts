@@ -1,3 +1,4 @@
+import { recordAwsCommand } from '../../core/aws-command-log.js'
 import { config } from '../../core/config.js'
 
 let key: Promise<string> | undefined
@@ -5,6 +6,8 @@ let key: Promise<string> | undefined
 /** The merchant key: from the environment locally, from Secrets Manager (once per container) in AWS. */
 export const merchantKey = (): Promise<string> => {
   if (key) return key
+  // what a cold container in AWS sends, whichever source serves the key here
+  recordAwsCommand('secretsmanager:GetSecretValue', 'koogallery-key-secret')
   const { KOOGALLERY_KEY, KOOGALLERY_KEY_SECRET_ARN, AWS_REGION } = config()
   if (KOOGALLERY_KEY) {
     key = Promise.resolve(KOOGALLERY_KEY)
