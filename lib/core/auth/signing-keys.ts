@@ -151,6 +151,10 @@ export const currentSigningKey = async (): Promise<SigningKey> => {
   }
 }
 
+/** Whether this container signs with `kid` now (a token it issued is never refused for an unknown key). */
+export const signsWith = (kid: string | undefined): boolean =>
+  kid !== undefined && signing.current().key?.kid === kid
+
 /** The public keys that verify tokens now: the current key and any not yet retired. */
 export type PublicJwk = JWK & { kty: string; kid: string; alg: string }
 

@@ -5,7 +5,7 @@ import { config } from '../config.js'
 import { AppError } from '../errors.js'
 import { newId } from '../ids.js'
 import { type AccessClaims, AccessClaimsSchema, type Principal, principalFromClaims } from './principal.js'
-import { currentSigningKey, publicJwks, SIGNING_ALG } from './signing-keys.js'
+import { currentSigningKey, publicJwks, SIGNING_ALG, signsWith } from './signing-keys.js'
 
 const AUDIENCE = 'atrium-api'
 
@@ -29,11 +29,12 @@ export const issueAccessToken = async (
 
 /**
  * Verification keys are cached per container. An unknown kid (a key rotated in by another
- * container) refreshes the set, at most every 10 s so garbage tokens cannot drive reads.
+ * container) refreshes the set, at most once a second (at once for the key this container signs
+ * with), so garbage tokens cannot drive reads.
  */
 let keySet: { get: JWTVerifyGetKey; loadedAtMs: number } | undefined
 const REFRESH_AFTER_MS = 5 * 60_000
-const MIN_REFRESH_GAP_MS = 10_000
+const MIN_REFRESH_GAP_MS = 1_000
 
 const loadKeySet = async () => {
   keySet = { get: createLocalJWKSet(await publicJwks()), loadedAtMs: nowMs() }
@@ -45,7 +46,14 @@ const resolveKey: JWTVerifyGetKey = async (header, token) => {
   try {
     return await set.get(header, token)
   } catch (err) {
-    if (!(err instanceof errors.JWKSNoMatchingKey) || nowMs() - set.loadedAtMs < MIN_REFRESH_GAP_MS) throw err
+    // A key rotated in since the last load is fetched at once when this container signs with it;
+    // otherwise at most every MIN_REFRESH_GAP_MS, so tokens with made-up kids cannot drive reads.
+    const ownKey = signsWith(header.kid)
+    if (
+      !(err instanceof errors.JWKSNoMatchingKey) ||
+      (!ownKey && nowMs() - set.loadedAtMs < MIN_REFRESH_GAP_MS)
+    )
+      throw err
     set = await loadKeySet()
     return set.get(header, token)
   }
