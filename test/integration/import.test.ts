@@ -4,7 +4,7 @@ import { parseCsv } from '../../lib/directory/csv.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
-import { writeXlsx } from '../support/xlsx-writer.js'
+import { deflatedRepeat, writeWorkbook } from '../support/xlsx-writer.js'
 
 useTestTable()
 
@@ -104,12 +104,25 @@ describe('member import and export', () => {
     expect(seatRefusals.length).toBe(57 - 49)
   })
 
-  it('imports the same rows from an .xlsx workbook', async () => {
+  it("imports the same rows from an .xlsx workbook's first tab", async () => {
     const t = await openTenant(platformToken)
     const rows = parseCsv(file(30)).map((r, i) =>
       i > 0 && r[1] ? [r[0], Number(r[1].replace('+', '')), ...r.slice(2)] : r,
     ) as (string | number)[][]
-    const content = writeXlsx(rows).toString('base64')
+    // The members tab was dragged in front of an older tab, whose part is still sheet1.xml.
+    const content = writeWorkbook(
+      [
+        { name: 'Members', rows },
+        {
+          name: 'Old',
+          rows: [
+            ['name', 'email'],
+            ['Former', 'former@plant.test'],
+          ],
+        },
+      ],
+      { partNumbers: [2, 1] },
+    ).toString('base64')
     const applied = await call(directory, 'POST', '/v1/members/import', {
       token: t.accessToken,
       body: { format: 'xlsx', content, dryRun: false },
@@ -125,6 +138,28 @@ describe('member import and export', () => {
       body: { format: 'xlsx', content: Buffer.from('not a zip').toString('base64') },
     })
     expect(garbage.status).toBe(400)
+  })
+
+  it('refuses a workbook that inflates past the cap with a 400, without inflating all of it', async () => {
+    const t = await openTenant(platformToken)
+    // ~400 MB of one byte in ~2.5 MB (eight times the cap, about what 4 MB of base64 carries),
+    // its size declared truthfully: a reader that sized its buffers by it would take it all.
+    const runs = 1_550_000
+    const bomb = { deflated: deflatedRepeat(0x61, runs), declaredSize: 1 + runs * 258 }
+    const content = writeWorkbook([{ name: 'Sheet1', part: bomb }]).toString('base64')
+    expect(content.length).toBeLessThan(4_000_000)
+    const peakKb = process.resourceUsage().maxRSS
+    const res = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'xlsx', content },
+    })
+    expect(res.status).toBe(400)
+    expect(res.body.error.code).toBe('VALIDATION_FAILED')
+    expect(res.body.error.details).toEqual([
+      { path: 'body.content', message: expect.stringContaining('more than 50 MB') },
+    ])
+    // The process's peak memory grew by far less than the 400 MB the part would inflate to.
+    expect((process.resourceUsage().maxRSS - peakKb) / 1024).toBeLessThan(200)
   })
 
   it('imports departments from a path column, once, even when two imports of the file race', async () => {
