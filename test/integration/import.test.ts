@@ -227,6 +227,51 @@ describe('member import and export', () => {
     ])
   })
 
+  it('reads back its own export: every row of one tenant imports into another with the same values', async () => {
+    const [a, b] = [await openTenant(platformToken), await openTenant(platformToken)]
+    // Values a spreadsheet would run as formulas, which the export defuses with a leading '.
+    const source = [
+      'name,mobile,email,employeeNo,departments',
+      '@Li Lei,+8613900000001,li.lei@corp.test,-7,=Ops;Plant 1/Assembly',
+      "=Wang,,wang@corp.test,+E2,'quoted",
+      '+Zhao,+8613900000003,,@3,',
+    ].join('\n')
+    const seeded = await call(directory, 'POST', '/v1/members/import', {
+      token: a.accessToken,
+      body: { format: 'csv', content: source, dryRun: false },
+    })
+    expect(seeded.body.summary).toMatchObject({ added: 3, refused: 0 })
+    const exportOf = async (token: string) =>
+      String((await call(directory, 'GET', '/v1/members/export', { token })).body)
+    const exported = await exportOf(a.accessToken)
+    expect(exported).toContain("'+8613900000001") // defused on the way out
+
+    const dry = await call(directory, 'POST', '/v1/members/import', {
+      token: b.accessToken,
+      body: { format: 'csv', content: exported },
+    })
+    expect(dry.body.summary).toMatchObject({ rows: 4, wouldAdd: 4, refused: 0 }) // a's admin too
+    await call(directory, 'POST', '/v1/members/import', {
+      token: b.accessToken,
+      body: { format: 'csv', content: exported, dryRun: false },
+    })
+    const rowsOf = (csv: string, without?: string) =>
+      parseCsv(csv)
+        .slice(1)
+        .filter((r) => r.length > 1 && r[2] !== without)
+        .sort((x, y) => String(x[2]).localeCompare(String(y[2])))
+    expect(rowsOf(await exportOf(b.accessToken), b.identifier)).toEqual(rowsOf(exported))
+    const members = await call(directory, 'GET', '/v1/members', {
+      token: b.accessToken,
+      query: { q: 'li.lei@corp.test' },
+    })
+    expect(members.body.items[0]).toMatchObject({
+      name: '@Li Lei',
+      mobile: '+8613900000001',
+      employeeNo: '-7',
+    })
+  })
+
   it('refuses a file without a name column, and keeps export to admins with the permission', async () => {
     const t = await openTenant(platformToken)
     const bad = await call(directory, 'POST', '/v1/members/import', {
