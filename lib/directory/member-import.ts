@@ -5,7 +5,7 @@ import type { TenantContext } from '../core/tenancy.js'
 import { findTenant } from '../tenants/queries.js'
 import { auditWrite } from './audit.js'
 import { contactIndex, membersByContacts } from './contacts.js'
-import { departmentsByPath, parsePaths } from './department-paths.js'
+import { departmentPlan, departmentsByPath, parsePaths } from './department-paths.js'
 import { addMember } from './members.js'
 import { AddMemberBody, type ImportBody } from './schemas.js'
 import { invalidFile, readSheet } from './sheet.js'
@@ -100,12 +100,16 @@ export const importMembers = async (ctx: TenantContext, input: ImportBody) => {
     return !existing
   })
 
-  const freeSeats = tenant.limits.maxMembers - tenant.memberCount
-  for (const [k, item] of toAdd.entries()) {
-    if (k >= freeSeats) {
-      item.report.outcome = 'refused'
-      item.report.reason = `SEAT_LIMIT_REACHED: the edition allows ${tenant.limits.maxMembers} members`
-    }
+  // In file order, a row takes a seat and its new departments only if both are left.
+  let freeSeats = tenant.limits.maxMembers - tenant.memberCount
+  const plan = departmentPlan(byPath)
+  for (const { report, paths } of toAdd) {
+    const planned =
+      freeSeats > 0
+        ? plan.take(paths)
+        : { reason: `SEAT_LIMIT_REACHED: the edition allows ${tenant.limits.maxMembers} members` }
+    if ('reason' in planned) Object.assign(report, { outcome: 'refused', reason: planned.reason })
+    else freeSeats--
   }
   const adding = toAdd.filter((t) => t.report.outcome === 'would-add')
   const missingPaths = [...new Set(adding.flatMap((t) => t.paths))].filter((p) => !byPath.has(p))

@@ -1,6 +1,7 @@
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { parseCsv } from '../../lib/directory/csv.js'
+import { MAX_NEW_DEPARTMENTS } from '../../lib/directory/department-paths.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -271,6 +272,96 @@ describe('member import and export', () => {
       employeeNo: '-7',
     })
   })
+
+  it('refuses department paths deeper than the tree allows, row by row, in the dry run and the apply', async () => {
+    const t = await openTenant(platformToken)
+    const deep = (root: string, levels: number) =>
+      [root, ...Array.from({ length: levels - 1 }, (_, i) => `L${i + 2}`)].join('/')
+    const content = ['path', deep('Fifteen', 15), deep('Sixteen', 16), deep('Huge', 1200), 'Office'].join(
+      '\n',
+    )
+    for (const dryRun of [true, false]) {
+      const res = await call(directory, 'POST', '/v1/departments/import', {
+        token: t.accessToken,
+        body: { format: 'csv', content, dryRun },
+      })
+      expect(res.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual(
+        dryRun
+          ? ['would-create', 'refused', 'refused', 'would-create']
+          : ['created', 'refused', 'refused', 'created'],
+      )
+      expect(res.body.rows[1].reason).toBe('path: 16 levels deep; departments nest at most 15')
+      expect(res.body.rows[2].reason).toBe('path: 1200 levels deep; departments nest at most 15')
+    }
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body.items
+    expect(tree.map((d: { name: string }) => d.name).sort()).toEqual(['Fifteen', 'Office'])
+
+    const members = [
+      'name,email,departments',
+      `Deep,deep@corp.test,Office;${deep('Sixteen', 16)}`,
+      `Fine,fine@corp.test,${deep('Fifteen', 15)}`,
+    ].join('\n')
+    const imported = await call(directory, 'POST', '/v1/members/import', {
+      token: t.accessToken,
+      body: { format: 'csv', content: members, dryRun: false },
+    })
+    expect(imported.body.rows.map((r: { outcome: string }) => r.outcome)).toEqual(['refused', 'added'])
+    expect(imported.body.rows[0].reason).toBe('departments: 16 levels deep; departments nest at most 15')
+    expect(imported.body.summary.departmentsCreated).toEqual([])
+  })
+
+  it(`creates at most ${MAX_NEW_DEPARTMENTS} departments a call; the rest on the next run, nothing twice`, async () => {
+    const t = await openTenant(platformToken)
+    const extra = 20
+    const content = [
+      'path',
+      ...Array.from({ length: MAX_NEW_DEPARTMENTS + extra }, (_, i) => `Team ${i + 1}`),
+    ].join('\n')
+    const run = async (dryRun: boolean) => {
+      const res = await call(directory, 'POST', '/v1/departments/import', {
+        token: t.accessToken,
+        body: { format: 'csv', content, dryRun },
+      })
+      const count: Record<string, number> = {}
+      for (const r of res.body.rows as { outcome: string }[]) count[r.outcome] = (count[r.outcome] ?? 0) + 1
+      return { count, rows: res.body.rows as { row: number; outcome: string; reason?: string }[] }
+    }
+    const dry = await run(true)
+    expect(dry.count).toEqual({ 'would-create': MAX_NEW_DEPARTMENTS, refused: extra })
+    expect(dry.rows.at(-1)?.reason).toContain('run the file again')
+    const first = await run(false)
+    expect(first.count).toEqual({ created: MAX_NEW_DEPARTMENTS, refused: extra })
+    expect(first.rows.filter((r) => r.outcome === 'refused').map((r) => r.row)).toEqual(
+      Array.from({ length: extra }, (_, i) => MAX_NEW_DEPARTMENTS + i + 2),
+    )
+    const second = await run(false)
+    expect(second.count).toEqual({ unchanged: MAX_NEW_DEPARTMENTS, created: extra })
+    const tree = (await call(directory, 'GET', '/v1/departments', { token: t.accessToken })).body.items
+    expect(tree).toHaveLength(MAX_NEW_DEPARTMENTS + extra)
+
+    // Member rows: each names a new 15-level path, so the budget runs out part-way through a row;
+    // a later row whose departments are already planned still gets in.
+    const levels = (root: string) => [root, ...Array.from({ length: 14 }, (_, i) => `L${i + 2}`)].join('/')
+    const fit = Math.floor(MAX_NEW_DEPARTMENTS / 15)
+    const members = [
+      'name,email,departments',
+      ...Array.from({ length: fit + 1 }, (_, i) => `P${i},p${i}@corp.test,${levels(`Root ${i}`)}`),
+      `Again,again@corp.test,${levels('Root 0')}`,
+      `New,new@corp.test,Elsewhere`,
+    ].join('\n')
+    const outcomes = async (dryRun: boolean) => {
+      const res = await call(directory, 'POST', '/v1/members/import', {
+        token: t.accessToken,
+        body: { format: 'csv', content: members, dryRun },
+      })
+      return res.body.rows.map((r: { outcome: string; reason?: string }) => r.reason ?? r.outcome)
+    }
+    const waits = `one import creates at most ${MAX_NEW_DEPARTMENTS} departments: run the file again to create the rest`
+    const expected = (ok: string) => [...Array(fit).fill(ok), waits, ok, waits]
+    expect(await outcomes(true)).toEqual(expected('would-add'))
+    expect(await outcomes(false)).toEqual(expected('added'))
+    expect(await outcomes(false)).toEqual([...Array(fit).fill('unchanged'), 'added', 'unchanged', 'added'])
+  }, 180_000)
 
   it('refuses a file without a name column, and keeps export to admins with the permission', async () => {
     const t = await openTenant(platformToken)
