@@ -20,11 +20,12 @@ import { queryAll, queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
+import { mobileNumber } from '../core/identifiers.js'
 import { newCode, newId } from '../core/ids.js'
 import { systemContext, type TenantContext, type TenantScope, trustedTenantId } from '../core/tenancy.js'
 import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '../identity/accounts.js'
 import { findTenant } from '../tenants/queries.js'
-import { tenantDomain } from '../tenants/views.js'
+import { tenantDomain, tenantPhoneRegion } from '../tenants/views.js'
 import { auditWrite } from './audit.js'
 import { departmentExists } from './departments.js'
 import { addMember } from './members.js'
@@ -278,10 +279,15 @@ const explainUse = async (invitation: Invitation, err: unknown) => {
  * Redeems a code: straight into the workbench (the seat limit holds as for any add), or as a
  * join request when the invitation needs an admin's approval.
  */
-const redeem = async (code: string, joiner: Joiner, existing?: { accountId: string }) => {
+const redeem = async (code: string, given: Joiner, existing?: { accountId: string }) => {
   const invitation = await resolveCode(code)
   const tenant = await findTenant(invitation.tenantId)
   if (!tenant || tenant.status === 'released') throw notFound('invitation')
+  // The stranger's mobile becomes their login before any member is added (approval): E.164 now.
+  const joiner = {
+    ...given,
+    mobile: given.mobile && mobileNumber(given.mobile, tenantPhoneRegion(tenant), 'body.mobile'),
+  }
   const base = { tenant: { code: tenant.code, name: tenant.name } }
   if (invitation.needsApproval) {
     return { ...base, ...(await requestToJoin(invitation, joiner, existing)) }
