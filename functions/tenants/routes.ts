@@ -17,7 +17,9 @@ import {
   RenewBody,
   TenantIdParams,
   TenantSchema,
+  TenantSettingsBody,
 } from '../../lib/tenants/schemas.js'
+import { updateTenantSettings } from '../../lib/tenants/settings.js'
 
 const tag = 'Tenants'
 const platform = platformAccess()
@@ -171,5 +173,17 @@ export const routes = [
     access: tenantAccess('tenant.read'),
     response: TenantSchema,
     handle: async (req) => getTenantView(req.tenant.tenantId),
+  }),
+  route({
+    operationId: 'updateMyTenant',
+    method: 'PATCH',
+    path: '/v1/tenant',
+    summary: "The caller's tenant settings: the region national mobile numbers are read in",
+    tag,
+    access: tenantAccess('tenant.settings'),
+    body: TenantSettingsBody,
+    response: TenantSchema,
+    errors: ['TENANT_FROZEN'],
+    handle: async (req) => updateTenantSettings(req.tenant, req.body),
   }),
 ]

@@ -13,6 +13,14 @@ const ConfigSchema = z
     PII_KMS_KEY_ID: z.string().min(1).optional(),
     LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),
     PLATFORM_DOMAIN: z.string().min(3).default('atrium.localhost'),
+    /**
+     * Where national mobile numbers are read when a tenant names no region, and for logins (an
+     * account is platform-wide). Checked against the numbering plans where numbers are read.
+     */
+    DEFAULT_PHONE_REGION: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 region such as CN')
+      .default('CN'),
     TOKEN_ISSUER: z.string().default('https://auth.atrium'),
     ACCESS_TOKEN_TTL_SECONDS: intFrom(900).pipe(z.number().max(900)),
     REFRESH_TOKEN_TTL_DAYS: intFrom(30),

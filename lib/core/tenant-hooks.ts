@@ -1,5 +1,6 @@
 import type { FieldCipher } from './crypto/field-cipher.js'
 import type { WriteItem } from './db/conditions.js'
+import type { PhoneRegion } from './identifiers.js'
 import type { TenantScope } from './tenancy.js'
 
 /** A tenant being opened, as the capabilities see it when they add their writes. */
@@ -10,7 +11,10 @@ export interface OpeningTenant {
   cipher: FieldCipher
   plan: { code: string; baseApps: string[] }
   industry: { code: string; preinstalledApps: string[] }
+  /** the administrator's identifier: an e-mail address or a mobile number in E.164 */
   admin: { accountId: string; identifier: string; name: string }
+  /** where the tenant's national mobile numbers are read */
+  phoneRegion: PhoneRegion
   createdAt: string
 }
 

@@ -1,9 +1,9 @@
 import { DeleteTransaction, Entity, GetItemCommand, item, PutTransaction, string } from 'dynamodb-toolbox'
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
-import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { batchGet } from '../core/db/batch-get.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import { normaliseIdentifier, type PhoneRegion } from '../core/identifiers.js'
 import type { TenantScope } from '../core/tenancy.js'
 import { foldName } from '../core/text.js'
 
@@ -19,9 +19,12 @@ const ContactEntity = new Entity({
   }),
 })
 
-/** The tenant-keyed blind index of a contact value; `kind` keeps mobiles and e-mails apart. */
-export const contactIndex = (cipher: FieldCipher, value: string) => {
-  const { kind, value: normalised } = normaliseIdentifier(value)
+/**
+ * The tenant-keyed blind index of a contact value, a national mobile number read in the tenant's
+ * region, so every spelling of one number is one contact; `kind` keeps mobiles and e-mails apart.
+ */
+export const contactIndex = (cipher: FieldCipher, value: string, region: PhoneRegion) => {
+  const { kind, value: normalised } = normaliseIdentifier(value, region)
   return cipher.blindIndex(`contact-${kind}`, normalised)
 }
 

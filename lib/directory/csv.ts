@@ -35,8 +35,18 @@ export const parseCsv = (text: string): string[][] => {
   return rows
 }
 
-/** A cell a spreadsheet would run as a formula is prefixed, so an export cannot carry an attack. */
-const safeCell = (value: string) => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value)
+/**
+ * A cell a spreadsheet would run as a formula (= + - @ tab CR) gets a leading ', so an export cannot
+ * carry an attack. Cells that already read as quote(s) then such a character get one more, so the
+ * import can drop exactly one and read back every value as it was.
+ */
+const DEFUSED = /^'*[=+\-@\t\r]/
+
+const safeCell = (value: string) => (DEFUSED.test(value) ? `'${value}` : value)
+
+/** The inverse of safeCell, for imports: what an export wrote reads back unchanged. */
+export const restoreCell = (value: string) =>
+  value.startsWith("'") && DEFUSED.test(value) ? value.slice(1) : value
 
 export const formatCsv = (rows: (string | undefined)[][]): string =>
   `${rows

@@ -1,8 +1,7 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import type { TenantContext } from '../core/tenancy.js'
-import { foldName } from '../core/text.js'
 import { auditWrite } from './audit.js'
-import { departmentsByPath, parsePaths, prefixesOf } from './department-paths.js'
+import { departmentPlan, departmentsByPath, parsePaths } from './department-paths.js'
 import type { DepartmentImportReport, ImportBody } from './schemas.js'
 import { invalidFile, readSheet } from './sheet.js'
 
@@ -11,7 +10,8 @@ type Row = DepartmentImportReport['rows'][number]
 /**
  * Imports departments: one path a row in a `path` column ("Plant 1/Assembly"). The departments
  * along each path that do not exist yet are created, existing ones are left as they are, so the
- * same file can be run again and changes nothing the second time.
+ * same file can be run again and changes nothing the second time; up to MAX_NEW_DEPARTMENTS a call
+ * (the rows past it say to run the file again).
  */
 export const importDepartments = async (
   ctx: TenantContext,
@@ -21,16 +21,16 @@ export const importDepartments = async (
   const column = sheet.columns.indexOf('path')
   if (column < 0) throw invalidFile('the header needs a path column')
   const byPath = await departmentsByPath(ctx)
-  const planned = new Set<string>()
+  const plan = departmentPlan(byPath)
   const rows: Row[] = sheet.rows.map(({ row, cells }) => {
     const parsed = parsePaths(cells[column] ?? '')
     if ('reason' in parsed) return { row, outcome: 'refused', reason: `path: ${parsed.reason}` }
     const [path, ...more] = parsed.paths
     if (!path) return { row, outcome: 'refused', reason: 'path: empty' }
     if (more.length > 0) return { row, outcome: 'refused', reason: 'path: one path a row' }
-    const known = byPath.has(path) || planned.has(foldName(path))
-    for (const prefix of prefixesOf(path)) planned.add(foldName(prefix))
-    return { row, path, outcome: known ? 'unchanged' : 'would-create' }
+    const planned = plan.take([path])
+    if ('reason' in planned) return { row, path, outcome: 'refused', reason: planned.reason }
+    return { row, path, outcome: planned.creates > 0 ? 'would-create' : 'unchanged' }
   })
   if (!input.dryRun) {
     let created = 0

@@ -11,10 +11,13 @@ import { contactOf, memberRecord } from './member-record.js'
 export const directoryHooks: TenantHooks = {
   name: 'directory',
   onOpen: (t) => {
-    const admin = memberRecord(t.scope, t.cipher, t.admin.accountId, {
-      name: t.admin.name,
-      ...contactOf(t.admin.identifier),
-    })
+    const admin = memberRecord(
+      t.scope,
+      t.cipher,
+      t.admin.accountId,
+      { name: t.admin.name, ...contactOf(t.admin.identifier) },
+      t.phoneRegion,
+    )
     return [
       putMembership({
         realm: 'tenant',

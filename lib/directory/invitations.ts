@@ -20,12 +20,13 @@ import { queryAll, queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
+import { mobileNumber } from '../core/identifiers.js'
 import { newCode, newId } from '../core/ids.js'
 import { systemContext, type TenantContext, type TenantScope, trustedTenantId } from '../core/tenancy.js'
 import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '../identity/accounts.js'
 import { proofWrite } from '../identity/proofs.js'
 import { findTenant } from '../tenants/queries.js'
-import { tenantDomain } from '../tenants/views.js'
+import { tenantDomain, tenantPhoneRegion } from '../tenants/views.js'
 import { auditWrite } from './audit.js'
 import { departmentExists } from './departments.js'
 import { addMember } from './members.js'
@@ -291,15 +292,20 @@ const explainUse = async (invitation: Invitation, err: unknown) => {
  */
 const redeem = async (
   code: string,
-  joiner: Joiner,
+  given: Joiner,
   who: { existing: { accountId: string } } | { verificationCode: string },
 ) => {
   const existing = 'existing' in who ? who.existing : undefined
   const invitation = await resolveCode(code)
-  // Nothing about the login is revealed (or created) before its owner proves it.
-  const proof = 'verificationCode' in who ? await proofOf(joiner, who.verificationCode) : undefined
   const tenant = await findTenant(invitation.tenantId)
   if (!tenant || tenant.status === 'released') throw notFound('invitation')
+  // The stranger's mobile becomes their login before any member is added (approval): E.164 now.
+  const joiner = {
+    ...given,
+    mobile: given.mobile && mobileNumber(given.mobile, tenantPhoneRegion(tenant), 'body.mobile'),
+  }
+  // Nothing about the login is revealed (or created) before its owner proves it.
+  const proof = 'verificationCode' in who ? await proofOf(joiner, who.verificationCode) : undefined
   const base = { tenant: { code: tenant.code, name: tenant.name } }
   if (invitation.needsApproval) {
     return { ...base, ...(await requestToJoin(invitation, joiner, existing, proof)) }

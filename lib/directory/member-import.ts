@@ -1,13 +1,15 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import { AppError, notFound } from '../core/errors.js'
+import { mobileNumber } from '../core/identifiers.js'
 import type { TenantContext } from '../core/tenancy.js'
 import { findTenant } from '../tenants/queries.js'
+import { tenantPhoneRegion } from '../tenants/views.js'
 import { auditWrite } from './audit.js'
 import { contactIndex, membersByContacts } from './contacts.js'
-import { departmentsByPath, parsePaths } from './department-paths.js'
+import { departmentPlan, departmentsByPath, parsePaths } from './department-paths.js'
 import { addMember } from './members.js'
-import { AddMemberBody, type ImportBody } from './schemas.js'
+import { AddMemberBody, type AddMemberInput, type ImportBody } from './schemas.js'
 import { invalidFile, readSheet } from './sheet.js'
 
 const COLUMNS = {
@@ -51,10 +53,11 @@ export const importMembers = async (ctx: TenantContext, input: ImportBody) => {
     departmentsByPath(ctx),
   ])
   if (!tenant || !cipher) throw notFound('tenant')
+  const region = tenantPhoneRegion(tenant)
   const reports: RowReport[] = []
   const candidates: {
     report: RowReport
-    body: ReturnType<typeof AddMemberBody.parse>
+    body: AddMemberInput
     paths: string[]
     contacts: string[]
   }[] = []
@@ -72,21 +75,32 @@ export const importMembers = async (ctx: TenantContext, input: ImportBody) => {
       report.reason = parsed.error.issues.map((e) => `${e.path.join('.') || 'row'}: ${e.message}`).join('; ')
       continue
     }
+    let body: AddMemberInput
+    try {
+      body = {
+        ...parsed.data,
+        mobile: parsed.data.mobile && mobileNumber(parsed.data.mobile, region, 'mobile'),
+      }
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err
+      report.reason = err.message
+      continue
+    }
     const paths = parsePaths(departments)
     if ('reason' in paths) {
       report.reason = `departments: ${paths.reason}`
       continue
     }
-    const contacts = [parsed.data.mobile, parsed.data.email]
+    const contacts = [body.mobile, body.email]
       .filter((c): c is string => !!c)
-      .map((c) => contactIndex(cipher, c))
+      .map((c) => contactIndex(cipher, c, region))
     if (contacts.some((c) => seenContacts.has(c))) {
       report.reason = 'the same mobile number or e-mail address appears earlier in the file'
       continue
     }
     for (const c of contacts) seenContacts.add(c)
     report.outcome = 'would-add'
-    candidates.push({ report, body: parsed.data, paths: paths.paths, contacts })
+    candidates.push({ report, body, paths: paths.paths, contacts })
   }
 
   // Who is already there: one batch read of the contact guards for the whole file.
@@ -100,12 +114,16 @@ export const importMembers = async (ctx: TenantContext, input: ImportBody) => {
     return !existing
   })
 
-  const freeSeats = tenant.limits.maxMembers - tenant.memberCount
-  for (const [k, item] of toAdd.entries()) {
-    if (k >= freeSeats) {
-      item.report.outcome = 'refused'
-      item.report.reason = `SEAT_LIMIT_REACHED: the edition allows ${tenant.limits.maxMembers} members`
-    }
+  // In file order, a row takes a seat and its new departments only if both are left.
+  let freeSeats = tenant.limits.maxMembers - tenant.memberCount
+  const plan = departmentPlan(byPath)
+  for (const { report, paths } of toAdd) {
+    const planned =
+      freeSeats > 0
+        ? plan.take(paths)
+        : { reason: `SEAT_LIMIT_REACHED: the edition allows ${tenant.limits.maxMembers} members` }
+    if ('reason' in planned) Object.assign(report, { outcome: 'refused', reason: planned.reason })
+    else freeSeats--
   }
   const adding = toAdd.filter((t) => t.report.outcome === 'would-add')
   const missingPaths = [...new Set(adding.flatMap((t) => t.paths))].filter((p) => !byPath.has(p))

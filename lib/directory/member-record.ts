@@ -1,7 +1,7 @@
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
-import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { tenantIndexPartition } from '../core/db/keys.js'
+import { identifierKind, type PhoneRegion } from '../core/identifiers.js'
 import type { TenantScope } from '../core/tenancy.js'
 import { claimContact, contactIndex, nameIndex } from './contacts.js'
 
@@ -17,6 +17,7 @@ export const nameKeys = (tenantId: string, cipher: FieldCipher, name: string, ac
 
 export interface Person {
   name: string
+  /** in E.164 (see mobileNumber) */
   mobile?: string
   email?: string
 }
@@ -27,9 +28,15 @@ export interface Person {
  * member (added, imported, invited, or the tenant administrator when the tenant opens) goes
  * through here.
  */
-export const memberRecord = (scope: TenantScope, cipher: FieldCipher, accountId: string, person: Person) => {
-  const mobileBi = person.mobile ? contactIndex(cipher, person.mobile) : undefined
-  const emailBi = person.email ? contactIndex(cipher, person.email) : undefined
+export const memberRecord = (
+  scope: TenantScope,
+  cipher: FieldCipher,
+  accountId: string,
+  person: Person,
+  region: PhoneRegion,
+) => {
+  const mobileBi = person.mobile ? contactIndex(cipher, person.mobile, region) : undefined
+  const emailBi = person.email ? contactIndex(cipher, person.email, region) : undefined
   const guards: WriteItem[] = [mobileBi, emailBi]
     .filter((b): b is string => b !== undefined)
     .map((b) => claimContact(scope, b, accountId))
@@ -48,4 +55,4 @@ export const memberRecord = (scope: TenantScope, cipher: FieldCipher, accountId:
 
 /** A login identifier as the contact field it is (the tenant administrator's, say). */
 export const contactOf = (identifier: string): Pick<Person, 'mobile' | 'email'> =>
-  normaliseIdentifier(identifier).kind === 'mobile' ? { mobile: identifier } : { email: identifier }
+  identifierKind(identifier) === 'mobile' ? { mobile: identifier } : { email: identifier }

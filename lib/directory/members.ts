@@ -7,6 +7,8 @@ import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { pageOfSortedIds, queryPage } from '../core/db/pagination.js'
 import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
+import { Mobile } from '../core/http/schemas.js'
+import { mobileNumber, type PhoneRegion } from '../core/identifiers.js'
 import { count } from '../core/metrics.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import {
@@ -27,6 +29,7 @@ import { MembershipEntity } from '../identity/entities.js'
 import { clearThrottles } from '../identity/throttle.js'
 import { findTenant } from '../tenants/queries.js'
 import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
+import { tenantPhoneRegion } from '../tenants/views.js'
 import { auditWrite } from './audit.js'
 import { claimContact, contactIndex, memberByContact, nameIndex, releaseContact } from './contacts.js'
 import {
@@ -45,6 +48,18 @@ export const tenantCipher = async ({ tenantId }: TenantScope): Promise<FieldCiph
   if (!cipher) throw notFound('tenant')
   return cipher
 }
+
+const phoneRegion = async ({ tenantId }: TenantScope): Promise<PhoneRegion> => {
+  const tenant = await findTenant(tenantId)
+  if (!tenant) throw notFound('tenant')
+  return tenantPhoneRegion(tenant)
+}
+
+/** The member's contact fields as stored: the mobile number in E.164, read in the tenant's region. */
+const storedContacts = <T extends { mobile?: string | null }>(input: T, region: PhoneRegion): T => ({
+  ...input,
+  mobile: input.mobile && mobileNumber(input.mobile, region, 'body.mobile'),
+})
 
 export const toMember = (cipher: FieldCipher, m: Membership): Member => ({
   memberId: m.accountId,
@@ -102,7 +117,9 @@ export const addMember = async (ctx: TenantContext, input: AddMemberInput, optio
   if (!tenant) throw notFound('tenant')
   // Fail fast before hashing a password; the transaction below is what decides.
   if (tenant.memberCount >= tenant.limits.maxMembers) throw seatLimit(tenant.limits.maxMembers)
-  const identifier = (input.mobile ?? input.email) as string
+  const region = tenantPhoneRegion(tenant)
+  const person = storedContacts(input, region)
+  const identifier = (person.mobile ?? person.email) as string
   const departmentIds = [...new Set(input.departmentIds ?? [])]
   return retryOnConflict(async () => {
     const account = await prepareAccount(identifier, { password: options.password, proven: options.proven })
@@ -113,7 +130,7 @@ export const addMember = async (ctx: TenantContext, input: AddMemberInput, optio
       )
     }
     const { accountId } = account
-    const { fields, guards } = memberRecord(ctx, cipher, accountId, input)
+    const { fields, guards } = memberRecord(ctx, cipher, accountId, person, region)
     const tx = transaction()
       .add('seat', takeSeatWrite(ctx))
       .add(
@@ -198,8 +215,13 @@ const changedMeanwhile = () => new AppError('CONFLICT', 'the member changed mean
 export const getMember = async (scope: TenantScope, memberId: string) =>
   toMember(await tenantCipher(scope), await loadMember(scope, memberId))
 
-export const updateMember = async (ctx: TenantContext, memberId: string, input: UpdateMemberInput) => {
-  const [cipher, m] = await Promise.all([tenantCipher(ctx), loadMember(ctx, memberId)])
+export const updateMember = async (ctx: TenantContext, memberId: string, given: UpdateMemberInput) => {
+  const [cipher, m, region] = await Promise.all([
+    tenantCipher(ctx),
+    loadMember(ctx, memberId),
+    phoneRegion(ctx),
+  ])
+  const input = storedContacts(given, region)
   await assertOutranks(ctx, m, { self: true })
   const set: Record<string, unknown> = {}
   const contacts: WriteItem[] = []
@@ -211,7 +233,7 @@ export const updateMember = async (ctx: TenantContext, memberId: string, input: 
     const value = input[field]
     if (value === undefined) continue
     const old = m[`${field}Bi`]
-    const next = value === null ? undefined : contactIndex(cipher, value)
+    const next = value === null ? undefined : contactIndex(cipher, value, region)
     if (old === next) continue
     if (old) contacts.push(releaseContact(ctx, old))
     if (next) contacts.push(claimContact(ctx, next, memberId))
@@ -369,10 +391,12 @@ const selectedIds = async (scope: TenantScope, cipher: FieldCipher, input: ListM
   const sources: Promise<string[]>[] = []
   if (input.q) {
     const q = input.q
-    const byContact = /^[+\d\s\-()]{6,}$/.test(q) || q.includes('@')
+    const byContact = Mobile.safeParse(q).success || q.includes('@')
     sources.push(
       byContact
-        ? memberByContact(scope, contactIndex(cipher, q)).then((id) => (id ? [id] : []))
+        ? phoneRegion(scope)
+            .then((region) => memberByContact(scope, contactIndex(cipher, q, region)))
+            .then((id) => (id ? [id] : []))
         : queryPage(MembershipEntity, {
             index: 'GSI2',
             partition: tenantIndexPartition(scope.tenantId, 'NAME', nameIndex(cipher, q)),

@@ -1,12 +1,8 @@
 import * as z from 'zod'
 import { PERMISSIONS } from '../core/auth/permissions.js'
 import { PageQuery, page } from '../core/db/pagination.js'
-import { NewPassword, VerificationCode } from '../core/http/schemas.js'
+import { Mobile, NewPassword, VerificationCode } from '../core/http/schemas.js'
 
-const Mobile = z
-  .string()
-  .trim()
-  .regex(/^\+?[0-9][0-9 \-()]{5,20}$/, 'must be a mobile number')
 const Email = z.email().max(254)
 const Name = z.string().trim().min(1).max(100)
 const EmployeeNo = z.string().trim().min(1).max(64)

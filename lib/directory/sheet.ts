@@ -1,5 +1,5 @@
 import { AppError } from '../core/errors.js'
-import { parseCsv } from './csv.js'
+import { parseCsv, restoreCell } from './csv.js'
 import { readXlsx, XlsxError } from './xlsx.js'
 
 /** A file must fit one synchronous call (API Gateway answers within 29 s). */
@@ -26,13 +26,16 @@ const rowsOf = (input: { format: 'csv' | 'xlsx'; content: string }): SheetRow[] 
   }
 }
 
+/** Cells as the export wrote them (a defused formula cell reads back as its value), in either format. */
+const restored = (rows: SheetRow[]) => rows.map((r) => ({ row: r.row, cells: r.cells.map(restoreCell) }))
+
 /**
  * Reads an import file (CSV text or a base64 .xlsx): the first non-blank row names the columns
  * (compared without case, spaces or underscores), the rest are the data rows; blank rows are
  * skipped but keep their numbers, so a report's row is the row the user sees.
  */
 export const readSheet = (input: { format: 'csv' | 'xlsx'; content: string }) => {
-  const [header, ...rows] = rowsOf(input).filter((r) => !isBlank(r.cells))
+  const [header, ...rows] = restored(rowsOf(input)).filter((r) => !isBlank(r.cells))
   if (!header) throw invalidFile('the file is empty')
   if (rows.length > MAX_IMPORT_ROWS) throw invalidFile(`at most ${MAX_IMPORT_ROWS} rows per file`)
   const columns = header.cells.map((h) => h.trim().toLowerCase().replace(/[\s_]/g, ''))

@@ -1,4 +1,17 @@
-import { strFromU8, unzipSync } from 'fflate'
+import { Inflate, strFromU8 } from 'fflate'
+
+/**
+ * What one import may inflate, all the parts it reads together. A 2,000-row sheet of 30 columns
+ * is ~3 MB of XML; 50 MB leaves room for styled or sparse sheets and still fits a 1 GB Lambda
+ * with the parsed rows beside it, while a deflate bomb (up to ~1,000:1, so 3 GB from the 3 MB the
+ * API accepts) is stopped early.
+ */
+export const MAX_INFLATED_BYTES = 50 * 1024 * 1024
+
+/** Compressed input fed to the inflater at a time: one slice inflates to at most ~4 MB. */
+const SLICE = 4096
+
+export class XlsxError extends Error {}
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
 const decode = (s: string) =>
@@ -12,36 +25,135 @@ const decode = (s: string) =>
 const textOf = (xml: string) =>
   [...xml.matchAll(/<t(?:\s[^>]*)?>([\s\S]*?)<\/t>/g)].map((m) => decode(m[1] as string)).join('')
 
+const attr = (attrs: string, name: string) => {
+  const raw = new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(attrs)?.[1]
+  return raw === undefined ? undefined : decode(raw)
+}
+
 const columnIndex = (ref: string) => {
   let n = 0
   for (const ch of ref.replace(/\d+$/, '')) n = n * 26 + (ch.charCodeAt(0) - 64)
   return n - 1
 }
 
-export class XlsxError extends Error {}
+interface Entry {
+  method: number
+  compressed: Uint8Array
+}
 
 /**
- * Reads the first worksheet of an .xlsx file as numbered rows of cell text: shared strings,
- * inline strings, numbers and booleans; no formulas evaluated (their cached value is read).
+ * The entries of a zip by name, from its central directory, none inflated. The sizes it declares
+ * for the inflated data are never used: a part is as large as what inflating it yields.
+ */
+const zipEntries = (zip: Uint8Array) => {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength)
+  const u16 = (at: number) => view.getUint16(at, true)
+  const u32 = (at: number) => view.getUint32(at, true)
+  // The end record is the last 22 bytes, unless a comment (up to 65,535 bytes) follows it.
+  let end = zip.length - 22
+  while (end >= 0 && u32(end) !== 0x06054b50) {
+    if (zip.length - end > 22 + 0xffff) throw new XlsxError('not an .xlsx file')
+    end--
+  }
+  if (end < 0) throw new XlsxError('not an .xlsx file')
+  const entries = new Map<string, Entry>()
+  let at = u32(end + 16)
+  for (let i = u16(end + 10); i > 0; i--) {
+    if (u32(at) !== 0x02014b50) throw new XlsxError('the .xlsx file is damaged')
+    const nameLength = u16(at + 28)
+    const name = strFromU8(zip.subarray(at + 46, at + 46 + nameLength))
+    const size = u32(at + 20)
+    const local = u32(at + 42)
+    if (u32(local) !== 0x04034b50) throw new XlsxError('the .xlsx file is damaged')
+    // The local header's name and extra field may differ in length from the directory's.
+    const start = local + 30 + u16(local + 26) + u16(local + 28)
+    if (start + size > zip.length) throw new XlsxError('the .xlsx file is damaged')
+    entries.set(name, { method: u16(at + 10), compressed: zip.subarray(start, start + size) })
+    at += 46 + nameLength + u16(at + 30) + u16(at + 32)
+  }
+  return entries
+}
+
+const tooLarge = () =>
+  new XlsxError(
+    `the workbook inflates to more than ${MAX_INFLATED_BYTES / 1024 / 1024} MB (the limit of one import); split the file`,
+  )
+
+/** Inflates one entry slice by slice, charging what comes out to the budget, so a bomb stops early. */
+const inflate = (entry: Entry, budget: { left: number }): string => {
+  const charge = (bytes: number) => {
+    budget.left -= bytes
+    if (budget.left < 0) throw tooLarge()
+  }
+  if (entry.method === 0) {
+    charge(entry.compressed.length)
+    return strFromU8(entry.compressed)
+  }
+  if (entry.method !== 8) throw new XlsxError('the .xlsx file uses an unknown compression')
+  const chunks: Uint8Array[] = []
+  const inflater = new Inflate((chunk) => {
+    charge(chunk.length)
+    chunks.push(chunk)
+  })
+  const data = entry.compressed
+  try {
+    for (let at = 0; at === 0 || at < data.length; at += SLICE)
+      inflater.push(data.subarray(at, at + SLICE), at + SLICE >= data.length)
+  } catch (err) {
+    if (err instanceof XlsxError) throw err
+    throw new XlsxError('the .xlsx file is damaged')
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** A part's path from a relationship target, which is relative to the workbook's folder. */
+const partPath = (target: string) => {
+  const path: string[] = target.startsWith('/') ? [] : ['xl']
+  for (const segment of target.split('/')) {
+    if (segment === '..') path.pop()
+    else if (segment && segment !== '.') path.push(segment)
+  }
+  return path.join('/')
+}
+
+/**
+ * Reads the workbook's first tab (the first sheet of xl/workbook.xml, whatever its part is called)
+ * as numbered rows of cell text: shared strings, inline strings, numbers and booleans; no formulas
+ * evaluated (their cached value is read). Only the parts it needs are inflated.
  */
 export const readXlsx = (file: Uint8Array): { row: number; cells: string[] }[] => {
-  let files: Record<string, Uint8Array>
+  let entries: Map<string, Entry>
   try {
-    files = unzipSync(file)
-  } catch {
-    throw new XlsxError('not an .xlsx file')
+    entries = zipEntries(file)
+  } catch (err) {
+    if (err instanceof XlsxError) throw err
+    throw new XlsxError('not an .xlsx file') // read past the end: not a zip
   }
-  const sheetName = Object.keys(files)
-    .filter((f) => /^xl\/worksheets\/sheet\d+\.xml$/.test(f))
-    .sort((a, b) => Number(a.match(/\d+/)?.[0]) - Number(b.match(/\d+/)?.[0]))[0]
-  if (!sheetName) throw new XlsxError('the file has no worksheet')
-  const shared = files['xl/sharedStrings.xml']
-    ? [...strFromU8(files['xl/sharedStrings.xml']).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) =>
-        textOf(m[1] as string),
-      )
-    : []
+  const budget = { left: MAX_INFLATED_BYTES }
+  const part = (path: string) => {
+    const entry = entries.get(path)
+    return entry && inflate(entry, budget)
+  }
+  const workbook = part('xl/workbook.xml')
+  if (workbook === undefined) throw new XlsxError('not an .xlsx file')
+  const rels = [
+    ...(part('xl/_rels/workbook.xml.rels') ?? '').matchAll(/<(?:\w+:)?Relationship\s([^>]*)>/g),
+  ].map(([, attrs = '']) => ({
+    id: attr(attrs, 'Id'),
+    type: attr(attrs, 'Type'),
+    target: attr(attrs, 'Target'),
+  }))
+  const target = (rel: { target?: string } | undefined) => rel?.target && part(partPath(rel.target))
+  // The tab order is the order of <sheet> elements (`<sheets>` is not one: a space must follow).
+  const firstSheet = /<(?:\w+:)?sheet\s([^>]*)>/.exec(workbook)?.[1] ?? ''
+  const sheetId = /\s[\w.-]+:id="([^"]*)"/.exec(` ${firstSheet}`)?.[1]
+  const sheet = target(rels.find((r) => r.id !== undefined && r.id === sheetId))
+  if (sheet === undefined) throw new XlsxError('the file has no worksheet')
+  const shared = [
+    ...(target(rels.find((r) => r.type?.endsWith('/sharedStrings'))) ?? '').matchAll(/<si>([\s\S]*?)<\/si>/g),
+  ].map((m) => textOf(m[1] as string))
   const rows: { row: number; cells: string[] }[] = []
-  for (const row of strFromU8(files[sheetName] as Uint8Array).matchAll(/<row([^>]*)>([\s\S]*?)<\/row>/g)) {
+  for (const row of sheet.matchAll(/<row([^>]*)>([\s\S]*?)<\/row>/g)) {
     const cells: string[] = []
     for (const cell of (row[2] as string).matchAll(/<c\s([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
       const attrs = cell[1] as string

@@ -13,11 +13,11 @@ import {
 } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
-import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
 import { batchGet } from '../core/db/batch-get.js'
 import { listEquals } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
+import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { newId, newInitialPassword } from '../core/ids.js'
 import {
   AccountEntity,
@@ -27,8 +27,15 @@ import {
   type Realm,
 } from './entities.js'
 
+/**
+ * A login identifier in its normal form. Accounts are platform-wide, so a national mobile number
+ * is read in the platform's region; callers that know a tenant's region pass numbers already in
+ * E.164, which every region reads alike.
+ */
+const loginIdentifier = (identifier: string) => normaliseIdentifier(identifier, platformPhoneRegion())
+
 export const identifierIndex = async (identifier: string): Promise<string> => {
-  const { kind, value } = normaliseIdentifier(identifier)
+  const { kind, value } = loginIdentifier(identifier)
   return (await platformCipher()).blindIndex(`login-${kind}`, value)
 }
 
@@ -82,7 +89,7 @@ export const prepareAccount = async (
   const existing = await findAccountByIdentifier(identifier)
   if (existing) return { accountId: existing.accountId, created: false as const, writes: [] }
   const accountId = newId()
-  const { kind, value } = normaliseIdentifier(identifier)
+  const { kind, value } = loginIdentifier(identifier)
   const cipher = await platformCipher()
   const password = options.password ?? newInitialPassword()
   const writes = [

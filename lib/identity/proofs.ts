@@ -12,10 +12,10 @@ import {
 import { nowEpochSeconds, nowMs } from '../core/clock.js'
 import { config } from '../core/config.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
-import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { isConditionFailure, type WriteItem } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { AppError } from '../core/errors.js'
+import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { send } from '../notify/outbox.js'
 import { findAccountByIdentifier, identifierIndex } from './accounts.js'
 
@@ -65,7 +65,7 @@ const codeHash = async (blindIndex: string, purpose: Purpose, code: string) =>
 
 /** A login identifier under the platform's own domain is issued by us (a marketplace admin): no mailbox to prove. */
 export const isPlatformIssued = (identifier: string): boolean => {
-  const { kind, value } = normaliseIdentifier(identifier)
+  const { kind, value } = normaliseIdentifier(identifier, platformPhoneRegion())
   if (kind !== 'email') return false
   const domain = value.slice(value.lastIndexOf('@') + 1)
   const platform = config().PLATFORM_DOMAIN.toLowerCase()

@@ -1,8 +1,8 @@
 import { Entity, item, number, PutItemCommand, QueryCommand, string } from 'dynamodb-toolbox'
 import { nowEpochSeconds, nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
-import { normaliseIdentifier } from '../core/crypto/field-cipher.js'
 import { table } from '../core/db/table.js'
+import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { newId } from '../core/ids.js'
 
 /** What we say to a person by e-mail or text message. Templates are ours; values are filled in. */
@@ -53,7 +53,7 @@ const OutboxEntity = new Entity({
 const aad = (messageId: string, field: string) => `outbox:${messageId}:${field}`
 
 export const send = async (to: string, message: Message): Promise<void> => {
-  const { kind, value } = normaliseIdentifier(to)
+  const { kind, value } = normaliseIdentifier(to, platformPhoneRegion())
   const cipher = await platformCipher()
   const messageId = newId()
   const { subject, body } = text(message)

@@ -4,6 +4,7 @@ import { newDataKey, tenantScope } from '../core/crypto/data-keys.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
+import { identifierKind, mobileNumber, platformPhoneRegion } from '../core/identifiers.js'
 import { newCode, newId } from '../core/ids.js'
 import { count } from '../core/metrics.js'
 import { trustedTenantId } from '../core/tenancy.js'
@@ -75,12 +76,19 @@ export const createTenant = async (
   }
   // A paid edition may be on a marketplace trial too; the free editions always are.
   const trial = plan.priceModel === 'free-trial' || input.trial
+  const phoneRegion = input.phoneRegion ?? platformPhoneRegion()
+  // The administrator's mobile is their login and their directory contact: stored in E.164.
+  const given = input.admin.identifier
+  const adminIdentifier =
+    given && identifierKind(given) === 'mobile'
+      ? mobileNumber(given, phoneRegion, 'body.admin.identifier')
+      : given
 
   // Two attempts: a fresh account or tenant code can lose a race; a customer guard cannot.
   for (let attempt = 0; ; attempt++) {
     const tenantId = newId()
     const code = newCode()
-    const identifier = input.admin.identifier ?? `admin@${tenantDomain(code)}`
+    const identifier = adminIdentifier ?? `admin@${tenantDomain(code)}`
     const account = await prepareAccount(identifier)
     const dataKey = await newDataKey(tenantScope(tenantId))
     const tenant: TenantRecord = {
@@ -102,6 +110,7 @@ export const createTenant = async (
       expiresAt,
       createdAt,
       adminAccountId: account.accountId,
+      phoneRegion,
       ...tenantIndexKeys({
         tenantId,
         industry: industry.code,
@@ -117,6 +126,7 @@ export const createTenant = async (
       plan: { code: plan.code, baseApps: plan.baseApps },
       industry: { code: industry.code, preinstalledApps: industry.preinstalledApps },
       admin: { accountId: account.accountId, identifier, name: input.admin.name },
+      phoneRegion,
       createdAt,
     }
     const opened: OpenedTenant = {

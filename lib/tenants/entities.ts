@@ -41,6 +41,8 @@ export const TenantEntity = new Entity({
     releasedAt: string().optional(),
     createdAt: string(),
     adminAccountId: string(),
+    /** where members' national mobile numbers are read (absent: opened before regions existed) */
+    phoneRegion: string().optional(),
     GSI1PK: string(),
     GSI1SK: string(),
     GSI2PK: string(),

@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { PageQuery } from '../core/db/pagination.js'
 import { Identifier, Iso } from '../core/http/schemas.js'
+import { PhoneRegionSchema } from '../core/identifiers.js'
 import { IndustryCode } from '../platform/schemas.js'
 import { TENANT_STATUSES } from './entities.js'
 
@@ -32,6 +33,8 @@ export const TenantSchema = z
     frozenAt: z.string().optional(),
     retentionUntil: z.string().optional(),
     createdAt: z.string(),
+    /** where members' national mobile numbers are read (ISO 3166 alpha-2) */
+    phoneRegion: z.string(),
     domain: z.string(),
     urls: z.object({ userLogin: z.string(), adminLogin: z.string() }),
   })
@@ -48,11 +51,20 @@ export const CreateTenantBody = z
     /** required for a paid edition; a trial's expiry follows from the plan */
     expiresAt: Iso.optional(),
     customerLevel: CustomerLevel.default('V0'),
+    /** where national mobile numbers are read (the administrator's too); default: the platform's */
+    phoneRegion: PhoneRegionSchema.optional(),
     admin: z.object({ identifier: Identifier, name: z.string().trim().min(1).max(100) }),
   })
   .strict()
   .meta({ id: 'CreateTenant' })
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>
+
+/** What the tenant administrator sets (`tenant.settings`). */
+export const TenantSettingsBody = z
+  .object({ phoneRegion: PhoneRegionSchema })
+  .strict()
+  .meta({ id: 'TenantSettings' })
+export type TenantSettingsInput = z.infer<typeof TenantSettingsBody>
 
 export const CreatedTenantSchema = z
   .object({

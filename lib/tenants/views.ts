@@ -1,11 +1,16 @@
 import type { FormattedItem } from 'dynamodb-toolbox'
 import { config } from '../core/config.js'
+import { type PhoneRegion, platformPhoneRegion } from '../core/identifiers.js'
 import type { TenantEntity } from './entities.js'
 import type { TenantView } from './schemas.js'
 
 export type TenantRecord = FormattedItem<typeof TenantEntity>
 
 export const tenantDomain = (code: string): string => `${code}.${config().PLATFORM_DOMAIN}`
+
+/** Where the tenant's members' national mobile numbers are read; stored values were validated. */
+export const tenantPhoneRegion = (t: Pick<TenantRecord, 'phoneRegion'>): PhoneRegion =>
+  (t.phoneRegion as PhoneRegion | undefined) ?? platformPhoneRegion()
 
 export const toTenantView = (t: TenantRecord): TenantView => {
   const domain = tenantDomain(t.code)
@@ -27,6 +32,7 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     frozenAt: t.frozenAt,
     retentionUntil: t.retentionUntil,
     createdAt: t.createdAt,
+    phoneRegion: tenantPhoneRegion(t),
     domain,
     urls: { userLogin: `https://${domain}/login`, adminLogin: `https://${domain}/admin/login` },
   }

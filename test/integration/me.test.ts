@@ -25,7 +25,7 @@ describe('personal centre', () => {
       token: t.accessToken,
       body: { name: 'Chen Jing', mobile: '+86 136 0000 7777' },
     })
-    expect(edited.body.member).toMatchObject({ name: 'Chen Jing', mobile: '+86 136 0000 7777' })
+    expect(edited.body.member).toMatchObject({ name: 'Chen Jing', mobile: '+8613600007777' })
     const refused = await call(directory, 'PATCH', '/v1/me', {
       token: t.accessToken,
       body: { employeeNo: 'E1' },

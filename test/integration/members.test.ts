@@ -31,7 +31,7 @@ describe('members', () => {
     expect(added.status).toBe(201)
     expect(added.body.member).toMatchObject({
       name: 'Li Lei',
-      mobile: '+86 138 0000 1111',
+      mobile: '+8613800001111', // one stored form, E.164
       status: 'active',
       roles: [],
     })

@@ -1,10 +1,10 @@
 import { nowIso } from '../../lib/core/clock.js'
-import { normaliseIdentifier } from '../../lib/core/crypto/field-cipher.js'
+import { normaliseIdentifier, platformPhoneRegion } from '../../lib/core/identifiers.js'
 import { readOutbox, type SentMessage } from '../../lib/notify/outbox.js'
 
 /** What was sent to an address or number today, oldest first (the local outbox). */
 export const sentTo = async (identifier: string): Promise<SentMessage[]> => {
-  const { value } = normaliseIdentifier(identifier)
+  const { value } = normaliseIdentifier(identifier, platformPhoneRegion())
   return (await readOutbox(nowIso().slice(0, 10))).filter((m) => m.to === value)
 }
 

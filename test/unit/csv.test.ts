@@ -1,4 +1,4 @@
-import { formatCsv, parseCsv } from '../../lib/directory/csv.js'
+import { formatCsv, parseCsv, restoreCell } from '../../lib/directory/csv.js'
 import { readSheet } from '../../lib/directory/sheet.js'
 
 describe('CSV', () => {
@@ -32,5 +32,11 @@ describe('CSV', () => {
       ['a,b', 'x"y'],
       ['\'=HYPERLINK("evil")', "'+86 138"],
     ])
+  })
+
+  it('reads back what the export wrote, and leaves other quotes alone', () => {
+    const rows = [['=1+1', '+8613900000001', '-7', '@Li', '\tx', "'+x", "'quoted", "'", 'plain']]
+    expect(parseCsv(formatCsv(rows)).map((r) => r.map(restoreCell))).toEqual(rows)
+    expect(restoreCell("'quoted")).toBe("'quoted")
   })
 })

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { FieldCipher, normaliseIdentifier } from '../../lib/core/crypto/field-cipher.js'
+import { FieldCipher } from '../../lib/core/crypto/field-cipher.js'
 
 describe('FieldCipher', () => {
   const cipher = new FieldCipher(randomBytes(32))
@@ -31,14 +31,5 @@ describe('FieldCipher', () => {
     expect(new FieldCipher(randomBytes(32)).blindIndex('email', 'a@b.c')).not.toBe(
       cipher.blindIndex('email', 'a@b.c'),
     )
-  })
-})
-
-describe('normaliseIdentifier', () => {
-  it('lower-cases e-mail addresses', () => {
-    expect(normaliseIdentifier('  Boss@Example.COM ')).toEqual({ kind: 'email', value: 'boss@example.com' })
-  })
-  it('reduces phone numbers to + and digits', () => {
-    expect(normaliseIdentifier('+86 138-0000 (0000)')).toEqual({ kind: 'mobile', value: '+8613800000000' })
   })
 })

@@ -39,11 +39,3 @@ export class FieldCipher {
     return createHmac('sha256', this.indexKey).update(`${kind}:${normalised}`).digest('base64url')
   }
 }
-
-/** Normalises a login identifier: e-mails lower-cased, phone numbers reduced to + and digits. */
-export const normaliseIdentifier = (value: string): { kind: 'email' | 'mobile'; value: string } => {
-  const trimmed = value.trim()
-  if (trimmed.includes('@')) return { kind: 'email', value: trimmed.toLowerCase() }
-  // Only a leading + and the digits count: spaces, dashes, brackets (and a space sent as '+') vary.
-  return { kind: 'mobile', value: (trimmed.startsWith('+') ? '+' : '') + trimmed.replace(/\D/g, '') }
-}

@@ -20,13 +20,22 @@ export const NoContent = z.undefined()
 export const Iso = z.iso.datetime({ offset: true })
 export const Id = z.string().regex(/^[0-9a-z]{10,40}$/, 'not a valid id')
 
-/** A login identifier: an e-mail address or a mobile number in international form. */
+/**
+ * A mobile number's shape: a '+', digits and separators. Whether it is a valid mobile number
+ * depends on the region its national form is read in, so the use cases check that.
+ */
+export const Mobile = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 ().-]{6,30}$/, 'must be a mobile number')
+
+/** A login identifier: an e-mail address or a mobile number. */
 export const Identifier = z
   .string()
   .trim()
   .min(3)
   .max(254)
-  .refine((v) => z.email().safeParse(v).success || /^\+?[0-9][0-9 \-()]{5,20}$/.test(v), {
+  .refine((v) => z.email().safeParse(v).success || Mobile.safeParse(v).success, {
     message: 'must be an e-mail address or a mobile number',
   })
 
