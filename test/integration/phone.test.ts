@@ -2,8 +2,9 @@ import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { useTestTable } from '../support/dynamo.js'
-import { login, openTenant, platformFixture } from '../support/fixtures.js'
+import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { lastCode } from '../support/outbox.js'
 
 useTestTable()
 
@@ -72,8 +73,15 @@ describe('mobile numbers: one stored form, national numbers read in the tenant r
 
     // Joining by invitation: the stranger's national number becomes an E.164 login.
     const invite = await call(directory, 'POST', '/v1/invitations', { token: t.accessToken, body: {} })
+    await call(auth, 'POST', '/v1/auth/codes', { body: { identifier: '135 0000 0002', purpose: 'signup' } })
     const joined = await call(directory, 'POST', '/v1/invitations/redeem', {
-      body: { code: invite.body.code, name: 'Joiner', mobile: '135 0000 0002', password: 'Joiner-pass-123' },
+      body: {
+        code: invite.body.code,
+        name: 'Joiner',
+        mobile: '135 0000 0002',
+        password: 'Joiner-pass-123',
+        verificationCode: await lastCode('+8613500000002'),
+      },
     })
     expect(joined.body.status).toBe('joined')
     const joiner = await login('+86 135 0000 0002', 'Joiner-pass-123')
@@ -107,10 +115,12 @@ describe('mobile numbers: one stored form, national numbers read in the tenant r
     expect(us.body.tenant.phoneRegion).toBe('US')
     expect(us.body.admin).toMatchObject({ existingAccount: false })
     const boss = await login('+1 415 555 0101', us.body.admin.initialPassword)
-    const changed = await call(auth, 'POST', '/v1/auth/password', {
-      token: boss.accessToken,
-      body: { currentPassword: us.body.admin.initialPassword, newPassword: 'Boss-password-1' },
-    })
+    const changed = await activate(
+      boss.accessToken,
+      '+1 415 555 0101',
+      us.body.admin.initialPassword,
+      'Boss-password-1',
+    )
     const token = changed.body.accessToken as string
     const admin = await call(directory, 'GET', '/v1/members', { token, query: { q: '415-555-0101' } })
     expect(admin.body.items.map((m: { mobile: string }) => m.mobile)).toEqual(['+14155550101'])
@@ -157,10 +167,12 @@ describe('mobile numbers: one stored form, national numbers read in the tenant r
       body: { roleIds: [role.body.roleId] },
     })
     const first = await login('+1 415 555 0102', after.body.initialPassword)
-    const reader = await call(auth, 'POST', '/v1/auth/password', {
-      token: first.accessToken,
-      body: { currentPassword: after.body.initialPassword, newPassword: 'Reader-password-1' },
-    })
+    const reader = await activate(
+      first.accessToken,
+      '+1 415 555 0102',
+      after.body.initialPassword,
+      'Reader-password-1',
+    )
     const denied = await call(tenants, 'PATCH', '/v1/tenant', {
       token: reader.body.accessToken,
       body: { phoneRegion: 'CN' },
