@@ -326,7 +326,7 @@ ${table(
   for a year (${FLEET.permanentGrowthDays} working days); what expires, held for its TTL: ${Object.entries(
     stored.expiring,
   )
-    .map(([e, v]) => `${e} ${fmt(v.bytesPerDay, 0)} B a day for ${fmt(v.lifetimeDays, 0)} day(s)`)
+    .map(([e, v]) => `${e} ${fmt(v.bytesPerDay, 0)} B a day for ${fmt(v.lifetimeDays, 0)} d`)
     .join(', ')}. Point-in-time recovery is billed on the table's part (${fmt(tableShare * 100, 0)} %).
 - **Logs**: every byte the handlers wrote at \`LOG_LEVEL=info\` (EMF metrics included) plus
   ${FLEET.platformLogBytesPerInvocation} bytes of Lambda's START, END and REPORT lines per invocation (assumed).
