@@ -66,6 +66,8 @@ export const measureBundles = async (env: Record<string, string>, runs = 21) => 
   })
   return {
     runs,
+    /** cold init p50 by function, for the cost model */
+    initMs: Object.fromEntries(results.map((r) => [r.name, r.p50])),
     markdown: table(
       ['function', 'bundle KB', '× baseline', '≤ 2.5×', 'init p50 ms', 'init p90 ms', '× baseline', '≤ 2×'],
       rows,

@@ -7,6 +7,7 @@ import { localEnv } from '../scripts/local/env.js'
 import { ensureMasterKeyFile } from '../scripts/local/master-key.js'
 import { REPO_ROOT } from '../scripts/local/paths.js'
 import { measureBundles } from './bundles.js'
+import { measureCost } from './cost.js'
 import { measureDirectory } from './directory.js'
 import { measureLatency } from './latency.js'
 import { measureLifecycle } from './lifecycle.js'
@@ -45,6 +46,10 @@ const main = async () => {
     const directory = await measureDirectory({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
     console.log(directory.markdown)
 
+    console.log('\ncost model: a member-day of 50 members, priced …')
+    const cost = await measureCost({ initMs: bundles.initMs })
+    console.log(cost.markdown)
+
     const taken = new Date().toISOString().slice(0, 10)
     const doc = `# Benchmarks
 
@@ -82,7 +87,9 @@ row), then a members page, a page of a department subtree, and the tree of a ten
 departments. Requests are counted by the application's DynamoDB client.
 
 ${directory.markdown}
-`
+
+## Cost model
+${cost.markdown}`
     writeFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc)
     console.log('\nwrote docs/benchmarks.md')
   } finally {
