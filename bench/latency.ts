@@ -11,14 +11,20 @@ type Handler = (
   context: Context,
 ) => Promise<{ statusCode?: number; body?: string }>
 
-const event = (method: string, path: string, body?: unknown, token?: string): APIGatewayProxyEventV2 =>
+const event = (
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+  sourceIp = '127.0.0.1',
+): APIGatewayProxyEventV2 =>
   ({
     version: '2.0',
     routeKey: '$default',
     rawPath: path,
     rawQueryString: '',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    requestContext: { requestId: 'bench', http: { method, path, sourceIp: '127.0.0.1', userAgent: 'bench' } },
+    requestContext: { requestId: 'bench', http: { method, path, sourceIp, userAgent: 'bench' } },
     body: body === undefined ? undefined : JSON.stringify(body),
     isBase64Encoded: false,
   }) as unknown as APIGatewayProxyEventV2
@@ -73,11 +79,30 @@ export const measureLatency = async (options: {
   const scryptTimes = await timed(20, () => burnPasswordCheck('Atrium-demo-2026'))
   const tenantRequests = await requestStats(20, getTenant)
   const loginRequests = await requestStats(20, login)
+  // Enumeration by timing: a wrong password and an unknown identifier, alternated, each attempt
+  // from its own address (a known identifier takes 30 attempts from all addresses in a window).
+  const wrongTimes: number[] = []
+  const unknownTimes: number[] = []
+  const attempt = async (times: number[], identifier: string, ip: string) => {
+    const started = performance.now()
+    await invoke(
+      auth,
+      event('POST', '/v1/auth/login', { identifier, password: 'Not-the-password-1' }, undefined, ip),
+      401,
+    )
+    times.push(performance.now() - started)
+  }
+  for (let i = 0; i < 24; i++) {
+    const ip = `10.0.${i}.1`
+    await attempt(wrongTimes, seed.demoTenant.adminIdentifier, ip)
+    await attempt(unknownTimes, `nobody-${i}@bench.test`, ip)
+  }
+  const oracle = percentile(unknownTimes, 50) - percentile(wrongTimes, 50)
 
   const baseP50 = percentile(bareTimes, 50)
   const row = (name: string, times: number[], requests: string, target: string) => [
     name,
-    n,
+    times.length,
     fmt(percentile(times, 50)),
     fmt(percentile(times, 99)),
     fmt(percentile(times, 50) / baseP50),
@@ -99,6 +124,13 @@ export const measureLatency = async (options: {
           `p50 ≤ 3× ${verdict(tenantRatio <= 3)}; ≤ 2 requests ${verdict(tenantRequests.max <= 2)}`,
         ),
         row('POST /v1/auth/login', loginTimes, describe(loginRequests), ''),
+        row('POST /v1/auth/login, wrong password', wrongTimes, '', ''),
+        row(
+          'POST /v1/auth/login, unknown identifier',
+          unknownTimes,
+          '',
+          `p50 − wrong password's: ${fmt(oracle)} ms (was −8 to −14) ${verdict(Math.abs(oracle) <= 3)}`,
+        ),
         [
           'scrypt verify alone (context)',
           20,
