@@ -106,7 +106,7 @@ export const routes = [
     status: 202,
     errors: ['TOO_MANY_REQUESTS'],
     handle: async (req) => {
-      await requestCode(req.body.identifier, req.body.purpose)
+      await requestCode(req.body.identifier, req.body.purpose, req.ip)
       return { accepted: true as const }
     },
   }),

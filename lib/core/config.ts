@@ -31,6 +31,8 @@ const ConfigSchema = z
     LOGIN_MAX_FAILURES_PER_IDENTIFIER: intFrom(30),
     /** password attempts from one address across identifiers, per window (net of successes) */
     LOGIN_MAX_ATTEMPTS_PER_ADDRESS: intFrom(100),
+    /** codes (proof of an e-mail address or mobile number) one address may ask for in an hour */
+    CODE_REQUESTS_PER_HOUR_PER_ADDRESS: intFrom(20),
     LOGIN_FAILURE_WINDOW_MINUTES: intFrom(15),
     LOGIN_LOCK_MINUTES: intFrom(15),
     LOGIN_LOG_RETENTION_DAYS: intFrom(180),

@@ -18,6 +18,7 @@ import { AppError } from '../core/errors.js'
 import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { send } from '../notify/outbox.js'
 import { findAccountByIdentifier, identifierIndex } from './accounts.js'
+import { admitCodeRequest } from './throttle.js'
 
 /**
  * Proof that a person controls an e-mail address or mobile number: a six-digit code sent to it.
@@ -82,7 +83,8 @@ const tooSoon = () =>
  * a login is told so rather than sent a sign-up code). The caller's answer is the same whichever
  * happened, so this tells nobody whether a login exists.
  */
-export const requestCode = async (identifier: string, purpose: Purpose): Promise<void> => {
+export const requestCode = async (identifier: string, purpose: Purpose, ip: string): Promise<void> => {
+  await admitCodeRequest(ip)
   if (isPlatformIssued(identifier)) return
   const [blindIndex, account] = await Promise.all([
     identifierIndex(identifier),

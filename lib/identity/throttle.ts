@@ -52,48 +52,16 @@ interface Counter {
   subject: string
   scope: string
   limit: number
+  /** the counting window (fixed, aligned to the clock) */
+  windowMs: number
+  /** what a refusal says: a lockout (passwords) or too many requests (codes) */
+  refuse: (retryAfterMs: number) => AppError
   /** the first lock lasts this long; each further lock within a day doubles it, up to `maxLockMs` */
   lockMs: number
   maxLockMs: number
 }
 
 const hash = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22)
-
-const counters = (identifierIndex: string, ip: string): Counter[] => {
-  const c = config()
-  const lockMs = c.LOGIN_LOCK_MINUTES * 60_000
-  return [
-    {
-      subject: identifierIndex,
-      scope: `CLIENT#${hash(ip)}`,
-      limit: c.LOGIN_MAX_FAILURES,
-      lockMs,
-      maxLockMs: 24 * 3_600_000,
-    },
-    {
-      subject: identifierIndex,
-      scope: 'ALL',
-      limit: c.LOGIN_MAX_FAILURES_PER_IDENTIFIER,
-      lockMs: 60_000,
-      maxLockMs: lockMs,
-    },
-    {
-      subject: `IP#${hash(ip)}`,
-      scope: 'ALL',
-      limit: c.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
-      lockMs,
-      maxLockMs: lockMs,
-    },
-  ]
-}
-
-const windowMs = () => config().LOGIN_FAILURE_WINDOW_MINUTES * 60_000
-const currentWindow = () => Math.floor(nowMs() / windowMs())
-const expiry = () => Math.ceil((nowMs() + 2 * 86_400_000) / 1000)
-
-type Row = Awaited<ReturnType<typeof readRow>>
-const readRow = async (c: Counter) =>
-  (await ThrottleEntity.build(GetItemCommand).key(c).options({ consistent: true }).send()).Item
 
 const locked = (retryAfterMs: number) => {
   count('LoginThrottled')
@@ -102,11 +70,53 @@ const locked = (retryAfterMs: number) => {
   })
 }
 
+const counters = (identifierIndex: string, ip: string): Counter[] => {
+  const c = config()
+  const lockMs = c.LOGIN_LOCK_MINUTES * 60_000
+  const windowMs = c.LOGIN_FAILURE_WINDOW_MINUTES * 60_000
+  return [
+    {
+      subject: identifierIndex,
+      scope: `CLIENT#${hash(ip)}`,
+      limit: c.LOGIN_MAX_FAILURES,
+      windowMs,
+      refuse: locked,
+      lockMs,
+      maxLockMs: 24 * 3_600_000,
+    },
+    {
+      subject: identifierIndex,
+      scope: 'ALL',
+      limit: c.LOGIN_MAX_FAILURES_PER_IDENTIFIER,
+      windowMs,
+      refuse: locked,
+      lockMs: 60_000,
+      maxLockMs: lockMs,
+    },
+    {
+      subject: `IP#${hash(ip)}`,
+      scope: 'ALL',
+      limit: c.LOGIN_MAX_ATTEMPTS_PER_ADDRESS,
+      windowMs,
+      refuse: locked,
+      lockMs,
+      maxLockMs: lockMs,
+    },
+  ]
+}
+
+const windowOf = (c: Counter) => Math.floor(nowMs() / c.windowMs)
+const expiry = () => Math.ceil((nowMs() + 2 * 86_400_000) / 1000)
+
+type Row = Awaited<ReturnType<typeof readRow>>
+const readRow = async (c: Counter) =>
+  (await ThrottleEntity.build(GetItemCommand).key(c).options({ consistent: true }).send()).Item
+
 /** Why a counter refuses now, and for how long; undefined when it admits. */
 const refusal = (c: Counter, row: Row): number | undefined => {
   if (!row) return undefined
   if ((row.lockedUntil ?? 0) > nowMs()) return (row.lockedUntil ?? 0) - nowMs()
-  if (row.window === currentWindow() && row.n >= c.limit) return (row.window + 1) * windowMs() - nowMs()
+  if (row.window === windowOf(c) && row.n >= c.limit) return (row.window + 1) * c.windowMs - nowMs()
   return undefined
 }
 
@@ -119,13 +129,13 @@ const notLocked = () => ({
 
 /** Takes one attempt from a counter, or refuses. Returns the attempts used in this window. */
 const take = async (c: Counter): Promise<number> => {
-  const window = currentWindow()
+  const window = windowOf(c)
   const key = { subject: c.subject, scope: c.scope }
   for (let attempt = 0; attempt < 4; attempt++) {
     // The usual case costs one write: this window's counter, below its limit, not locked.
     const row = attempt === 0 ? undefined : await readRow(c)
     const wait = refusal(c, row)
-    if (wait !== undefined) throw locked(wait)
+    if (wait !== undefined) throw c.refuse(wait)
     const fresh = attempt > 0 && (!row || row.window !== window)
     try {
       const { Attributes } = await ThrottleEntity.build(UpdateItemCommand)
@@ -205,6 +215,25 @@ export const admitAttempt = async (identifierIndex: string, ip: string): Promise
       return { retryAfterSeconds: Math.ceil(Math.max(...waits) / 1000) }
     },
   }
+}
+
+/**
+ * Admits one request for a code from a client address, or refuses it (429): codes cost a message
+ * each (an SMS has a price), so one address asks for at most `CODE_REQUESTS_PER_HOUR_PER_ADDRESS`.
+ */
+export const admitCodeRequest = async (ip: string): Promise<void> => {
+  await take({
+    subject: `CODES#IP#${hash(ip)}`,
+    scope: 'ALL',
+    limit: config().CODE_REQUESTS_PER_HOUR_PER_ADDRESS,
+    windowMs: 3_600_000,
+    refuse: (retryAfterMs) =>
+      new AppError('TOO_MANY_REQUESTS', 'too many codes asked for from this address; try again later', {
+        retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      }),
+    lockMs: 0,
+    maxLockMs: 0,
+  })
 }
 
 /** Clears every counter of an identifier (its owner proved it, or an admin reset or unlocked it). */

@@ -2,6 +2,7 @@ import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
+import { resetConfig } from '../../lib/core/config.js'
 import { useTestTable } from '../support/dynamo.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -371,6 +372,44 @@ describe('the holes an attacker found, closed', () => {
         statuses.push(res.status)
       }
       expect(statuses).toEqual([400, 400, 400, 400, 429, 429])
+    })
+  })
+
+  describe('codes', () => {
+    it('sends an address at most so many codes an hour, whoever asks for them', async () => {
+      const saved = process.env.CODE_REQUESTS_PER_HOUR_PER_ADDRESS
+      process.env.CODE_REQUESTS_PER_HOUR_PER_ADDRESS = '3'
+      resetConfig()
+      try {
+        const ask = (i: number) =>
+          call(auth, 'POST', '/v1/auth/codes', {
+            body: { identifier: uniqueEmail(`spam${i}`), purpose: 'signup' },
+            ip: '192.0.2.44',
+          })
+        const statuses = []
+        for (let i = 0; i < 5; i++) statuses.push((await ask(i)).status)
+        expect(statuses).toEqual([202, 202, 202, 429, 429])
+        const elsewhere = await call(auth, 'POST', '/v1/auth/codes', {
+          body: { identifier: uniqueEmail('other'), purpose: 'signup' },
+          ip: '192.0.2.45',
+        })
+        expect(elsewhere.status).toBe(202)
+        // and one address gets at most one code a minute, whoever asks
+        const victim = uniqueEmail('flooded')
+        const first = await call(auth, 'POST', '/v1/auth/codes', {
+          body: { identifier: victim, purpose: 'signup' },
+          ip: '192.0.2.46',
+        })
+        const again = await call(auth, 'POST', '/v1/auth/codes', {
+          body: { identifier: victim, purpose: 'signup' },
+          ip: '192.0.2.47',
+        })
+        expect([first.status, again.status]).toEqual([202, 429])
+        expect(await sentTo(victim)).toHaveLength(1)
+      } finally {
+        process.env.CODE_REQUESTS_PER_HOUR_PER_ADDRESS = saved
+        resetConfig()
+      }
     })
   })
 

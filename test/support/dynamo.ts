@@ -32,6 +32,8 @@ export const testEnv = (tableName: string): Record<string, string> => ({
   LOG_LEVEL: 'error',
   // EMF lines go to stdout past Jest's console; the metrics unit test turns them on for itself
   POWERTOOLS_METRICS_DISABLED: 'true',
+  // tests ask for many codes from one address; the limit itself is tested on its own
+  CODE_REQUESTS_PER_HOUR_PER_ADDRESS: '10000',
 })
 
 /** Points this process at `tableName`, dropping every setting, client and key cached for another. */
