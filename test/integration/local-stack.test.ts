@@ -4,11 +4,19 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb'
+import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { handler as directory } from '../../functions/directory/handler.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
+import { tenantPartition } from '../../lib/core/db/keys.js'
 import { keyAttributes, TABLE } from '../../lib/core/db/table-definition.js'
+import { tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { createTable, deleteTable } from '../../scripts/local/create-table.js'
 import { localClient, startDynamoDbLocal } from '../../scripts/local/dynamodb-local.js'
 import { ensureMasterKeyFile } from '../../scripts/local/master-key.js'
-import { testEndpoint, uniqueTableName } from '../support/dynamo.js'
+import { seedPlatform } from '../../scripts/seed.js'
+import { testEndpoint, uniqueTableName, useTestTable } from '../support/dynamo.js'
+import { login, SEED } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
 
 describe('the local table', () => {
   const tableName = uniqueTableName('atrium-local-stack')
@@ -128,5 +136,73 @@ describe('starting DynamoDB Local', () => {
     await expect(startDynamoDbLocal({ port })).rejects.toThrow(
       new RegExp(`port ${port} is in use.*DYNAMODB_PORT`),
     )
+  })
+})
+
+describe('the seed', () => {
+  const state = useTestTable()
+
+  const demoPartition = async () => {
+    const tenantId = (await tenantIdByCustomer('demo-customer')) as string
+    const { Items = [] } = await getDocumentClient().send(
+      new QueryCommand({
+        TableName: state.tableName,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+        ExpressionAttributeValues: { ':pk': tenantPartition(tenantId) },
+        ConsistentRead: true,
+      }),
+    )
+    return Items
+  }
+
+  const pathsOf = (nodes: { name: string; children: unknown[] }[], prefix = ''): string[] =>
+    nodes.flatMap((d) => {
+      const path = prefix ? `${prefix}/${d.name}` : d.name
+      return [path, ...pathsOf(d.children as typeof nodes, path)]
+    })
+
+  it('gives the demo tenant an organisation, and a second run writes nothing', async () => {
+    const seed = await seedPlatform(SEED)
+    const before = await demoPartition()
+    await seedPlatform(SEED)
+    expect(await demoPartition()).toEqual(before)
+
+    const admin = await login(seed.demoTenant.adminIdentifier, seed.demoTenant.adminPassword)
+    const read = async (path: string, query?: Record<string, string>) =>
+      (await call(directory, 'GET', path, { token: admin.accessToken, query })).body
+    const tree = await read('/v1/departments')
+    expect(pathsOf(tree.items).sort()).toEqual([
+      'Head office',
+      'Head office/Finance',
+      'Head office/Human resources',
+      'Plant 1',
+      'Plant 1/Assembly',
+      'Plant 1/Assembly/Line A',
+      'Plant 1/Assembly/Line B',
+      'Plant 1/Quality',
+    ])
+    const members = (await read('/v1/members', { limit: '100' })).items
+    expect(members).toHaveLength(11) // the staff and the tenant administrator
+    expect(members.filter((m: { departmentIds: string[] }) => m.departmentIds.length === 0)).toHaveLength(1)
+    expect((await read('/v1/groups')).items).toEqual([
+      expect.objectContaining({ name: 'Safety committee', memberCount: 4 }),
+    ])
+    const roles = (await read('/v1/roles')).items
+    expect(roles.map((r: { name: string }) => r.name)).toEqual(['HR administrator'])
+    const holders = members.filter((m: { roles: string[] }) => m.roles.includes(roles[0].roleId))
+    expect(holders.map((m: { name: string }) => m.name)).toEqual([seed.demoTenant.member.name])
+  })
+
+  it("prints a business admin's login that works, with the role's permissions only", async () => {
+    const { member } = (await seedPlatform(SEED)).demoTenant
+    const session = await login(member.identifier, member.password)
+    expect(session.mustChangePassword).toBe(false)
+    const token = session.accessToken
+    const me = await call(directory, 'GET', '/v1/me', { token })
+    expect(me.body.member.name).toBe(member.name)
+    expect((await call(directory, 'GET', '/v1/members', { token })).status).toBe(200)
+    const role = await call(directory, 'POST', '/v1/roles', { token, body: { name: 'x', permissions: [] } })
+    expect(role.status).toBe(403)
   })
 })
