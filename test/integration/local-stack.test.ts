@@ -1,3 +1,4 @@
+import { execFile, spawn } from 'node:child_process'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
@@ -13,6 +14,8 @@ import { tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { createTable, deleteTable } from '../../scripts/local/create-table.js'
 import { localClient, startDynamoDbLocal } from '../../scripts/local/dynamodb-local.js'
 import { ensureMasterKeyFile } from '../../scripts/local/master-key.js'
+import { REPO_ROOT } from '../../scripts/local/paths.js'
+import { freePort, killWithParent } from '../../scripts/local/process.js'
 import { seedPlatform } from '../../scripts/seed.js'
 import { testEndpoint, uniqueTableName, useTestTable } from '../support/dynamo.js'
 import { login, SEED } from '../support/fixtures.js'
@@ -204,5 +207,180 @@ describe('the seed', () => {
     expect((await call(directory, 'GET', '/v1/members', { token })).status).toBe(200)
     const role = await call(directory, 'POST', '/v1/roles', { token, body: { name: 'x', permissions: [] } })
     expect(role.status).toBe(403)
+  })
+})
+
+/** A script's environment as a newcomer's shell gives it: this run's settings, no verbosity asked. */
+const scriptEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
+  const { ATRIUM_VERBOSE: _, ...env } = process.env
+  return { ...env, LOG_LEVEL: 'info', ...extra }
+}
+
+const TSX = ['--import', 'tsx']
+
+/** Runs a script (what `npm run <name>` runs) to its end. */
+const runScript = (file: string, args: string[], env: Record<string, string>) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [...TSX, file, ...args],
+      { cwd: REPO_ROOT, env: scriptEnv(env) },
+      (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+    )
+  })
+
+interface LocalStack {
+  output: () => string
+  stop(): Promise<number | null>
+}
+
+const BANNER_END = /-d '\{.*\}'\n/
+const BANNER_TIMEOUT_MS = 180_000
+
+/** `npm start` on free ports, up to its banner; stop() ends it as Ctrl-C does and gives its exit code. */
+const startLocalStack = async (args: string[]): Promise<LocalStack> => {
+  const child = spawn(process.execPath, [...TSX, 'scripts/start.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: scriptEnv({ PORT: '0', LAMBDA_PORT: '0', DYNAMODB_PORT: '0' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  const pid = child.pid as number
+  // should this test process die, its npm start (and what that started) goes too
+  const cancelWatchdog = killWithParent(pid, { group: true })
+  let output = ''
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      process.kill(-pid, 'SIGKILL')
+      reject(new Error(`no banner within ${BANNER_TIMEOUT_MS} ms:\n${output}`))
+    }, BANNER_TIMEOUT_MS)
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString()
+      if (!BANNER_END.test(output)) return
+      clearTimeout(timer)
+      resolve()
+    }
+    child.stdout.on('data', collect)
+    child.stderr.on('data', collect)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`npm start exited (${code}) before its banner:\n${output}`))
+    })
+  })
+  return {
+    output: () => output,
+    stop: async () => {
+      child.kill('SIGINT')
+      const code = await exited
+      cancelWatchdog()
+      return code
+    },
+  }
+}
+
+const bannerOf = (output: string) => output.slice(output.indexOf('Atrium is running'))
+const beforeBanner = (output: string) => output.slice(0, output.indexOf('Atrium is running'))
+
+describe('npm start', () => {
+  let stack: LocalStack | undefined
+  afterEach(async () => {
+    await stack?.stop()
+    stack = undefined
+  })
+
+  it('keeps serverless-offline to itself, and every URL of its banner leads somewhere', async () => {
+    stack = await startLocalStack([])
+    const output = stack.output()
+    expect(beforeBanner(output)).not.toContain('Server ready')
+    expect(beforeBanner(output)).not.toContain('"message":"request done"')
+
+    const banner = bannerOf(output)
+    const lines = banner.split('\n')
+    const urls = lines.flatMap((line) =>
+      [...line.matchAll(/https?:\/\/[^\s']+/g)].map((m) => ({ url: m[0], line })),
+    )
+    expect(urls.length).toBeGreaterThanOrEqual(5)
+    for (const { url, line } of urls) {
+      if (line.includes('curl')) {
+        // the command as printed: POST the body of the line after it
+        const body = /-d '(.*)'/.exec(lines[lines.indexOf(line) + 1] ?? '')?.[1]
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        })
+        expect([url, res.status]).toEqual([url, 200])
+        expect(((await res.json()) as { accessToken?: string }).accessToken).toBeTruthy()
+      } else {
+        expect([url, (await fetch(url)).status]).toEqual([url, 200])
+      }
+    }
+
+    const api = urls[0]?.url as string
+    const [, identifier, password] = /demo member +(\S+) \/ (\S+)/.exec(banner) ?? []
+    const member = await fetch(`${api}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier, password }),
+    })
+    expect(member.status).toBe(200)
+
+    // the scripts that work against the running stack find it through the same settings
+    const apiPort = new URL(api).port
+    const dynamoPort = /DynamoDB Local ready on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] as string
+    const order = await runScript('scripts/marketplace.ts', ['newInstance'], { PORT: apiPort })
+    expect([order.code, order.stderr]).toEqual([0, ''])
+    expect(order.stdout).toContain('HTTP 200, Body-Sign verified')
+    expect(order.stdout).toContain('"resultCode": "000000"')
+    // a year on, the demo tenant and the one just ordered have expired: npm start's table it is
+    const lifecycle = await runScript('scripts/lifecycle.ts', ['--days', '400'], {
+      DYNAMODB_PORT: dynamoPort,
+    })
+    expect([lifecycle.code, lifecycle.stderr]).toEqual([0, ''])
+    const report = JSON.parse(lifecycle.stdout.slice(lifecycle.stdout.search(/^\{$/m)))
+    expect(report).toEqual(expect.objectContaining({ failed: 0, more: false }))
+    expect(report.due).toBeGreaterThanOrEqual(2)
+
+    expect(bannerOf(stack.output())).toContain('npm start -- --verbose')
+    expect(await stack.stop()).toBe(0)
+    stack = undefined
+  }, 240_000)
+
+  it("shows serverless-offline's output and the functions' request logs with --verbose", async () => {
+    stack = await startLocalStack(['--verbose'])
+    const output = beforeBanner(stack.output())
+    expect(output).toContain('Server ready')
+    // the health check npm start makes before its banner
+    expect(output).toMatch(/"message":"request done".*"operation":"health"/)
+  }, 240_000)
+
+  it('refuses an option it does not know, with its usage', async () => {
+    const run = await runScript('scripts/start.ts', ['--verbos'], {})
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('unknown option --verbos')
+    expect(run.stderr).toContain('npm start [-- --verbose]')
+  })
+})
+
+describe('the scripts that need a running npm start', () => {
+  it('say when nothing listens where npm start would be', async () => {
+    const port = String(await freePort())
+    const lifecycle = await runScript('scripts/lifecycle.ts', [], { DYNAMODB_PORT: port })
+    expect(lifecycle.code).toBe(1)
+    expect(lifecycle.stderr).toContain(`nothing listens on http://127.0.0.1:${port}`)
+    expect(lifecycle.stderr).toContain('DYNAMODB_PORT')
+    const order = await runScript('scripts/marketplace.ts', ['queryInstance', '--instanceId', 'x'], {
+      PORT: port,
+    })
+    expect(order.code).toBe(1)
+    expect(order.stderr).toContain(`nothing answers on http://localhost:${port}`)
+  })
+
+  it("say when the DynamoDB there is not npm start's", async () => {
+    const { port } = new URL(testEndpoint())
+    const lifecycle = await runScript('scripts/lifecycle.ts', [], { DYNAMODB_PORT: port })
+    expect(lifecycle.code).toBe(1)
+    expect(lifecycle.stderr).toContain('has no table atrium-local')
   })
 })
