@@ -5,10 +5,11 @@ import {
   bodySignHeader,
   formatCompactTime,
 } from '../lib/marketplace/koogallery/protocol.js'
-import { LOCAL_KOOGALLERY_KEY } from './local/env.js'
+import { DEFAULT_PORTS, LOCAL_KOOGALLERY_KEY, runningStackPort } from './local/env.js'
 
 /**
- * `npm run marketplace -- <activity> [--name value …]`: plays KooGallery against the local API.
+ * `npm run marketplace -- <activity> [--name value …]`: plays KooGallery against the local API
+ * (`npm start`, on PORT as npm start has it).
  * Signs the request as the marketplace does, checks the answer's Body-Sign and prints the
  * decrypted appInfo. Defaults make `newInstance` work with no options.
  */
@@ -21,7 +22,7 @@ examples:
   npm run marketplace -- releaseInstance --instanceId <id>
   npm run marketplace -- upgrade --instanceId <id> --skuCode atrium-general-enterprise
   npm run marketplace -- newInstance --customerId acme --skuCode erp-cloud-20   (an app for acme's workbench)
-settings: PORT (3000), KOOGALLERY_KEY (the local key)`
+settings: PORT (npm start's, default ${DEFAULT_PORTS.PORT}), KOOGALLERY_KEY (the local key)`
 
 const inAYear = () => formatCompactTime(Date.now() + 365 * 86_400_000, false)
 const random = () => randomBytes(4).toString('hex')
@@ -68,7 +69,9 @@ const main = async () => {
     }
     options[name] = value
   }
-  const key = process.env.KOOGALLERY_KEY ?? LOCAL_KOOGALLERY_KEY
+  // as npm start reads it (scripts/local/env.ts): an empty value means the local key
+  const key = process.env.KOOGALLERY_KEY || LOCAL_KOOGALLERY_KEY
+  const base = `http://localhost:${runningStackPort('PORT')}`
   const params = {
     ...(DEFAULTS[activity]?.() ?? {}),
     ...options,
@@ -76,11 +79,10 @@ const main = async () => {
     timeStamp: formatCompactTime(Date.now(), true),
   }
   const query = new URLSearchParams({ ...params, authToken: authToken(key, params) })
-  const url = `http://localhost:${process.env.PORT ?? 3000}/v1/marketplace/koogallery?${query}`
+  const url = `${base}/v1/marketplace/koogallery?${query}`
   console.log(`GET ${url.replace(/authToken=[^&]+/, 'authToken=…')}`)
-  const res = await fetch(url).catch((err: Error) => {
-    console.error(`cannot reach the local API (${err.message}): is npm start running?`)
-    process.exit(1)
+  const res = await fetch(url).catch(() => {
+    throw new Error(`nothing answers on ${base}: start the local stack first (npm start), with the same PORT`)
   })
   const body = await res.text()
   const signed = res.headers.get('body-sign') === bodySignHeader(key, body)
@@ -99,4 +101,7 @@ const main = async () => {
   }
 }
 
-void main()
+main().catch((err: Error) => {
+  console.error(`marketplace call failed: ${err.message}`)
+  process.exit(1)
+})

@@ -2,12 +2,14 @@ import '../lib/capabilities.js'
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { nowMs } from '../lib/core/clock.js'
 import { AppError } from '../lib/core/errors.js'
+import { trustedTenantId } from '../lib/core/tenancy.js'
 import { getMembership, prepareAccount, putMembership } from '../lib/identity/accounts.js'
 import type { Realm } from '../lib/identity/entities.js'
 import { putCatalog } from '../lib/platform/catalog.js'
 import { BUILT_IN_APPS, INDUSTRIES, PLANS, SKUS, SUBSCRIBABLE_APPS } from '../lib/platform/seed-data.js'
 import { createTenant } from '../lib/tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../lib/tenants/queries.js'
+import { type DemoMemberLogin, seedDemoOrganisation } from './demo-organisation.js'
 
 export interface SeedOptions {
   adminIdentifier: string
@@ -25,6 +27,8 @@ export interface SeedSummary {
     adminPassword: string
     loginUrl: string
     adminUrl: string
+    /** a business admin of the demo organisation */
+    member: DemoMemberLogin
   }
 }
 
@@ -60,26 +64,31 @@ const ensureAdmin = async (
 
 /**
  * The platform's starting data: plans, industries, the built-in app catalog, a system
- * administrator, an administrator per industry and a demo tenant. Safe to run again.
+ * administrator, an administrator per industry and a demo tenant with a small organisation.
+ * Safe to run again.
  */
 export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> => {
-  await putCatalog({
-    plans: PLANS,
-    industries: INDUSTRIES,
-    apps: [...BUILT_IN_APPS, ...SUBSCRIBABLE_APPS],
-    skus: SKUS,
-  })
-  await ensureAdmin(options.adminIdentifier, options.adminPassword, 'platform', '', 'platform')
-  const industryAdmins = []
-  for (const industry of INDUSTRIES) {
-    const identifier = `${industry.code}-admin@atrium.localhost`
-    await ensureAdmin(identifier, options.demoPassword, 'industry', industry.code, industry.code)
-    industryAdmins.push({ industry: industry.code, identifier, password: options.demoPassword })
-  }
-
-  // The demo admin's account exists first, so the tenant links it instead of issuing a one-time password.
-  const demoAdmin = await prepareAccount(DEMO_ADMIN, { password: options.demoPassword })
-  if (demoAdmin.writes.length > 0) await executeTransactWrite(...demoAdmin.writes)
+  const industryAdmins = INDUSTRIES.map((industry) => ({
+    industry: industry.code,
+    identifier: `${industry.code}-admin@atrium.localhost`,
+    password: options.demoPassword,
+  }))
+  // Independent writes, side by side: hashing the known passwords (scrypt) is most of the time.
+  await Promise.all([
+    putCatalog({
+      plans: PLANS,
+      industries: INDUSTRIES,
+      apps: [...BUILT_IN_APPS, ...SUBSCRIBABLE_APPS],
+      skus: SKUS,
+    }),
+    ensureAdmin(options.adminIdentifier, options.adminPassword, 'platform', '', 'platform'),
+    ...industryAdmins.map((a) => ensureAdmin(a.identifier, a.password, 'industry', a.industry, a.industry)),
+    // The demo admin's account exists first, so the tenant links it instead of issuing a one-time password.
+    (async () => {
+      const demoAdmin = await prepareAccount(DEMO_ADMIN, { password: options.demoPassword })
+      if (demoAdmin.writes.length > 0) await executeTransactWrite(...demoAdmin.writes)
+    })(),
+  ])
   let tenantId = await tenantIdByCustomer(DEMO_CUSTOMER)
   if (!tenantId) {
     try {
@@ -103,6 +112,11 @@ export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> =
     }
   }
   const tenant = await getTenantView(tenantId)
+  // the id comes from the seed's own lookup of its demo customer
+  const member = await seedDemoOrganisation(
+    { tenantId: trustedTenantId(tenantId), code: tenant.code },
+    options.demoPassword,
+  )
   return {
     admin: { identifier: options.adminIdentifier, password: options.adminPassword },
     industryAdmins,
@@ -113,6 +127,7 @@ export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> =
       adminPassword: options.demoPassword,
       loginUrl: tenant.urls.userLogin,
       adminUrl: tenant.urls.adminLogin,
+      member,
     },
   }
 }

@@ -1,22 +1,27 @@
 import { createTable } from './local/create-table.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
-import { localEnv } from './local/env.js'
+import { LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
-import { isPortFree, portFromEnv } from './local/process.js'
+import { isPortFree } from './local/process.js'
 import type { SeedSummary } from './seed.js'
 
-/** `npm start`: DynamoDB Local, the table, the seed and the API, stopped together on Ctrl-C. */
-const TABLE_NAME = 'atrium-local'
+/**
+ * `npm start [-- --verbose]`: DynamoDB Local, the table, the seed and the API, stopped together on
+ * Ctrl-C. serverless-offline's own output (its route table, the functions' request logs) shows
+ * with --verbose or ATRIUM_VERBOSE=1, and whenever it fails.
+ */
+const USAGE = 'usage: npm start [-- --verbose]   (or ATRIUM_VERBOSE=1 npm start)'
 const DEFAULTS = {
   adminIdentifier: 'admin@atrium.localhost',
   adminPassword: 'Atrium-admin-2026',
   demoPassword: 'Atrium-demo-2026',
 }
 
-const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string) => {
+const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string, verbose: boolean) => {
+  const { demoTenant } = seed
   const rows: [string, string][] = [
-    ['API', baseUrl],
+    ['API', `${baseUrl}  (a browser lands on the API docs)`],
     ['API docs', `${baseUrl}/v1/docs`],
     ['OpenAPI', `${baseUrl}/v1/openapi.json`],
     ['JWKS', `${baseUrl}/.well-known/jwks.json`],
@@ -28,9 +33,12 @@ const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string)
     ]),
     [
       'demo tenant admin',
-      `${seed.demoTenant.adminIdentifier} / ${seed.demoTenant.adminPassword}  (tenant code ${seed.demoTenant.code}: ${seed.demoTenant.name})`,
+      `${demoTenant.adminIdentifier} / ${demoTenant.adminPassword}  (tenant code ${demoTenant.code}: ${demoTenant.name})`,
     ],
-    ['demo tenant URLs', `${seed.demoTenant.loginUrl}  ${seed.demoTenant.adminUrl}`],
+    [
+      'demo member',
+      `${demoTenant.member.identifier} / ${demoTenant.member.password}  (${demoTenant.member.name}, business admin: ${demoTenant.member.role})`,
+    ],
     ['', ''],
     ['KooGallery key (local)', koogalleryKey],
     ['', ''],
@@ -40,16 +48,28 @@ const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string)
   const width = Math.max(...rows.map(([k]) => k.length))
   console.log('\nAtrium is running. Ctrl-C stops it.\n')
   for (const [k, v] of rows) console.log(k || v ? `  ${k.padEnd(width)}  ${v}` : '')
+  if (!verbose) console.log("\n  serverless-offline's output and the functions' logs: npm start -- --verbose")
   console.log('')
+}
+
+/** --verbose or ATRIUM_VERBOSE=1; anything else on the command line is a mistake worth saying. */
+const verboseFrom = (args: string[]): boolean => {
+  const unknown = args.filter((a) => a !== '--verbose')
+  if (unknown.length > 0) {
+    console.error(`unknown option ${unknown.join(' ')}\n${USAGE}`)
+    process.exit(2)
+  }
+  return args.includes('--verbose') || ['1', 'true'].includes(process.env.ATRIUM_VERBOSE ?? '')
 }
 
 const main = async () => {
   // before any AWS SDK client exists in this process
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  const verbose = verboseFrom(process.argv.slice(2))
   const ports = {
-    PORT: portFromEnv('PORT', 3000),
-    LAMBDA_PORT: portFromEnv('LAMBDA_PORT', 3002),
-    DYNAMODB_PORT: portFromEnv('DYNAMODB_PORT', 8000),
+    PORT: localPort('PORT'),
+    LAMBDA_PORT: localPort('LAMBDA_PORT'),
+    DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
   }
   // Checked up front, so a second `npm start` fails at once, naming the setting to change.
   for (const [variable, port] of Object.entries(ports)) {
@@ -76,10 +96,10 @@ const main = async () => {
     const started = Date.now()
     dynamo = await startDynamoDbLocal({ port: ports.DYNAMODB_PORT })
     console.log(`DynamoDB Local ready on ${dynamo.endpoint} (${Date.now() - started} ms)`)
-    await createTable(dynamo.endpoint, TABLE_NAME)
+    await createTable(dynamo.endpoint, LOCAL_TABLE_NAME)
     const env = localEnv({
       endpoint: dynamo.endpoint,
-      tableName: TABLE_NAME,
+      tableName: LOCAL_TABLE_NAME,
       masterKeyFile: ensureMasterKeyFile(),
     })
     Object.assign(process.env, env)
@@ -92,9 +112,20 @@ const main = async () => {
     })
     const offlineStarted = Date.now()
     console.log('starting serverless-offline (it bundles every function first) …')
-    api = await startOffline({ env, port: ports.PORT, lambdaPort: ports.LAMBDA_PORT })
+    const running = await startOffline({
+      env,
+      port: ports.PORT,
+      lambdaPort: ports.LAMBDA_PORT,
+      quiet: !verbose,
+    })
+    api = running
+    void running.exited.then((how) => {
+      if (stopping) return
+      console.error(`serverless-offline stopped (${how})${verbose ? '' : `:\n${running.output()}`}`)
+      void stopAll(1)
+    })
     console.log(`serverless-offline ready (${Date.now() - offlineStarted} ms)`)
-    printSummary(`http://localhost:${api.port}`, seed, env.KOOGALLERY_KEY as string)
+    printSummary(`http://localhost:${api.port}`, seed, env.KOOGALLERY_KEY as string, verbose)
   } catch (err) {
     console.error(`npm start failed: ${(err as Error).message}`)
     await stopAll(1)

@@ -2,7 +2,7 @@ import * as z from 'zod'
 import { publicJwks } from '../../lib/core/auth/signing-keys.js'
 import { nowIso } from '../../lib/core/clock.js'
 import { publicAccess } from '../../lib/core/http/access.js'
-import { representation, route } from '../../lib/core/http/route.js'
+import { redirect, representation, route } from '../../lib/core/http/route.js'
 import { DOCS_PAGE } from './docs-page.js'
 
 const tag = 'Meta'
@@ -10,6 +10,18 @@ const tag = 'Meta'
 export const JwkSchema = z.object({ kty: z.string(), kid: z.string(), alg: z.string() }).loose()
 
 export const routes = [
+  route({
+    operationId: 'root',
+    method: 'GET',
+    path: '/',
+    summary: 'Sends a browser on to the API docs page',
+    tag,
+    access: publicAccess,
+    response: z.string(),
+    produces: 'text/html',
+    status: 303,
+    handle: async () => redirect('/v1/docs'),
+  }),
   route({
     operationId: 'health',
     method: 'GET',

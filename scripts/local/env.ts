@@ -1,5 +1,29 @@
+import { portFromEnv } from './process.js'
+
 /** A KooGallery merchant key for local use only; AWS stages read theirs from Secrets Manager. */
 export const LOCAL_KOOGALLERY_KEY = 'local-koogallery-key-change-me'
+
+/** npm start's table; the scripts that work against a running stack use it too. */
+export const LOCAL_TABLE_NAME = 'atrium-local'
+
+/** The local stack's ports, each overridden by the environment variable of its name. */
+export const DEFAULT_PORTS = { PORT: 3000, LAMBDA_PORT: 3002, DYNAMODB_PORT: 8000 } as const
+export type PortSetting = keyof typeof DEFAULT_PORTS
+
+/** A port npm start listens on: the variable, else its default; 0 lets it pick a free one. */
+export const localPort = (variable: PortSetting): number => portFromEnv(variable, DEFAULT_PORTS[variable])
+
+/**
+ * The port of a running npm start, for the scripts that talk to it: the same variable, the same
+ * default. 0 names no port (npm start picked one and printed it).
+ */
+export const runningStackPort = (variable: PortSetting): number => {
+  const port = localPort(variable)
+  if (port === 0) {
+    throw new Error(`${variable}=0 lets npm start pick a free port: set ${variable} to the port it printed`)
+  }
+  return port
+}
 
 export interface LocalEnvOptions {
   endpoint: string

@@ -8,6 +8,10 @@ const READY_TIMEOUT_MS = 180_000
 export interface RunningApi {
   baseUrl: string
   port: number
+  /** Settles when serverless-offline has ended, by stop() or not, saying how. */
+  exited: Promise<string>
+  /** Its latest output (shown or kept to ourselves), for a failure to show. */
+  output(): string
   stop(): Promise<void>
 }
 
@@ -87,6 +91,9 @@ export const startOffline = async (options: OfflineOptions): Promise<RunningApi>
   child.once('error', (err) => {
     spawnError = err
   })
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`))
+  })
   const pid = child.pid
   if (pid === undefined) throw new Error('cannot start serverless-offline: no pid')
   const cancelWatchdog = killWithParent(pid, { group: true })
@@ -114,5 +121,5 @@ export const startOffline = async (options: OfflineOptions): Promise<RunningApi>
     await stop()
     throw err
   }
-  return { baseUrl, port, stop }
+  return { baseUrl, port, exited, output: () => output, stop }
 }

@@ -59,6 +59,28 @@ describe('the API over HTTP', () => {
     const page = await request('GET', '/v1/docs')
     expect(page.headers.get('content-type')).toContain('text/html')
     expect(page.body).toContain('/v1/openapi.json')
+    const root = await request('GET', '/')
+    expect([root.status, root.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8'])
+  })
+
+  it("answers what no route takes in the API's error shape, through the catch-all route", async () => {
+    const unknown = await request('GET', '/v1/nothing-here')
+    expect([unknown.status, unknown.body]).toEqual([
+      404,
+      { error: { code: 'NOT_FOUND', message: 'no route for GET /v1/nothing-here' } },
+    ])
+    expect(unknown.headers.get('x-correlation-id')).toBeTruthy()
+    // paths of other functions, and of meta itself
+    const members = await request('PUT', '/v1/members/m1')
+    expect([members.status, members.body.error]).toEqual([
+      405,
+      {
+        code: 'METHOD_NOT_ALLOWED',
+        message: 'PUT is not allowed on /v1/members/m1 (allowed: GET, PATCH, DELETE)',
+      },
+    ])
+    expect((await request('POST', '/v1/plans')).body.error.code).toBe('METHOD_NOT_ALLOWED')
+    expect((await request('POST', '/v1/health')).body.error.code).toBe('METHOD_NOT_ALLOWED')
   })
 
   /** The system admin opens a tenant; its admin logs in and replaces the one-time password. */

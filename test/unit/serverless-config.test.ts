@@ -6,7 +6,8 @@ import { allRoutes } from '../../scripts/api-document.js'
 interface Fn {
   handler: string
   role?: string
-  events?: { httpApi?: { method: string; path: string } }[]
+  // `httpApi: '*'` is API Gateway's $default route (the catch-all)
+  events?: { httpApi?: { method: string; path: string } | '*' }[]
 }
 
 const config = parse(readFileSync(resolve(__dirname, '../../serverless.yml'), 'utf8')) as {
@@ -36,15 +37,15 @@ describe('serverless.yml', () => {
     const declared = new Set<string>()
     for (const [name, fn] of Object.entries(config.functions)) {
       expect(fn.handler).toBe(`functions/${name}/handler.handler`)
-      const http = (fn.events ?? []).some((e) => e.httpApi)
-      if (!http) continue
+      const routesDeclared = (fn.events ?? []).flatMap((e) =>
+        typeof e.httpApi === 'object' ? [`${e.httpApi.method} ${e.httpApi.path}`] : [],
+      )
+      if (routesDeclared.length === 0) continue
       const { routes } = (await import(
         `../../functions/${name}/routes.js`
       )) as typeof import('../../functions/meta/routes.js')
       const bound = new Set(routes.map((r) => `${r.spec.method} ${r.spec.path}`))
-      const events = new Set(
-        (fn.events ?? []).flatMap((e) => (e.httpApi ? [`${e.httpApi.method} ${e.httpApi.path}`] : [])),
-      )
+      const events = new Set(routesDeclared)
       expect([name, [...events].sort()]).toEqual([name, [...bound].sort()])
       for (const e of events) declared.add(e)
     }
@@ -53,5 +54,12 @@ describe('serverless.yml', () => {
         .map((r) => `${r.spec.method} ${r.spec.path}`)
         .sort(),
     )
+  })
+
+  it('sends every request no route takes to meta, and nothing else to the catch-all', () => {
+    const catchAlls = Object.entries(config.functions).flatMap(([name, fn]) =>
+      (fn.events ?? []).filter((e) => e.httpApi === '*').map(() => name),
+    )
+    expect(catchAlls).toEqual(['meta'])
   })
 })
