@@ -48,7 +48,8 @@ const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string,
   const width = Math.max(...rows.map(([k]) => k.length))
   console.log('\nAtrium is running. Ctrl-C stops it.\n')
   for (const [k, v] of rows) console.log(k || v ? `  ${k.padEnd(width)}  ${v}` : '')
-  if (!verbose) console.log("\n  serverless-offline's output and the functions' logs: npm start -- --verbose")
+  console.log('\n  codes and messages the API sends (e-mail, SMS) are printed here as they go out')
+  if (!verbose) console.log("  serverless-offline's output and the functions' logs: npm start -- --verbose")
   console.log('')
 }
 
@@ -81,10 +82,12 @@ const main = async () => {
 
   let dynamo: RunningDynamoDb | undefined
   let api: RunningApi | undefined
+  let stopPrinting: (() => void) | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
     stopping = true
+    stopPrinting?.()
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
     process.exit(code)
@@ -126,6 +129,8 @@ const main = async () => {
     })
     console.log(`serverless-offline ready (${Date.now() - offlineStarted} ms)`)
     printSummary(`http://localhost:${api.port}`, seed, env.KOOGALLERY_KEY as string, verbose)
+    const { printOutbox } = await import('./local/outbox-printer.js')
+    stopPrinting = printOutbox()
   } catch (err) {
     console.error(`npm start failed: ${(err as Error).message}`)
     await stopAll(1)

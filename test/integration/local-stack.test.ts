@@ -326,6 +326,25 @@ describe('npm start', () => {
     })
     expect(member.status).toBe(200)
 
+    // what the API would e-mail or text is printed where the developer looks
+    const asked = await fetch(`${api}/v1/auth/codes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: 'newcomer@example.com', purpose: 'signup' }),
+    })
+    expect(asked.status).toBe(202)
+    const printed = async () => {
+      for (
+        let i = 0;
+        i < 50 &&
+        !/✉ outbox \(email\) to newcomer@example\.com: Your Atrium code: \d{6}/.test(stack?.output() ?? '');
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 200))
+      return stack?.output() ?? ''
+    }
+    expect(await printed()).toMatch(/✉ outbox \(email\) to newcomer@example\.com: Your Atrium code: \d{6}/)
+
     // the scripts that work against the running stack find it through the same settings
     const apiPort = new URL(api).port
     const dynamoPort = /DynamoDB Local ready on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] as string
