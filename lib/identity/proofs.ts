@@ -97,19 +97,18 @@ export const requestCode = async (identifier: string, purpose: Purpose, ip: stri
   if (purpose !== 'signup' && !account) return
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0')
   const hour = Math.floor(nowMs() / 3_600_000)
+  // A new code replaces the last one (and its guesses).
+  const fresh = {
+    blindIndex,
+    purpose,
+    codeHash: await codeHash(blindIndex, purpose, code),
+    guesses: 0,
+    expiresAtMs: nowMs() + CODE_MINUTES * 60_000,
+    sentAtMs: nowMs(),
+  }
   try {
     await ProofEntity.build(PutItemCommand)
-      .item({
-        blindIndex,
-        purpose,
-        codeHash: await codeHash(blindIndex, purpose, code),
-        guesses: 0,
-        expiresAtMs: nowMs() + CODE_MINUTES * 60_000,
-        sentAtMs: nowMs(),
-        hour,
-        sends: 1,
-        expiresAtEpoch: nowEpochSeconds() + 2 * 3600,
-      })
+      .item({ ...fresh, hour, sends: 1, expiresAtEpoch: nowEpochSeconds() + 2 * 3600 })
       .options({
         condition: {
           or: [
@@ -129,15 +128,7 @@ export const requestCode = async (identifier: string, purpose: Purpose, ip: stri
     // Within the hour: a resend counts, up to the hourly limit, never more than once a minute.
     try {
       await ProofEntity.build(UpdateItemCommand)
-        .item({
-          blindIndex,
-          purpose,
-          codeHash: await codeHash(blindIndex, purpose, code),
-          guesses: 0,
-          expiresAtMs: nowMs() + CODE_MINUTES * 60_000,
-          sentAtMs: nowMs(),
-          sends: $add(1),
-        })
+        .item({ ...fresh, sends: $add(1) })
         .options({
           condition: {
             and: [
