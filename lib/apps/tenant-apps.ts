@@ -57,7 +57,7 @@ export const listTenantApps = async (tenantId: string) => {
   const { Items = [] } = await table
     .build(QueryCommand)
     .entities(TenantAppEntity)
-    .query({ partition: `T#${tenantId}`, range: { beginsWith: 'APP#' } })
+    .query({ partition: tenantPartition(tenantId), range: { beginsWith: 'APP#' } })
     .send()
   return Items.map(({ appCode, source, status, seats, expiresAt }) => ({
     appCode,

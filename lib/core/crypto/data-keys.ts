@@ -9,6 +9,7 @@ import {
   string,
 } from 'dynamodb-toolbox'
 import { containerState } from '../aws-command-log.js'
+import { tenantPartition } from '../db/keys.js'
 import { table } from '../db/table.js'
 import { FieldCipher } from './field-cipher.js'
 import { keyWrapper } from './key-wrapper.js'
@@ -26,7 +27,7 @@ export const DataKeyEntity = new Entity({
 })
 
 export const PLATFORM_SCOPE = 'PLATFORM'
-export const tenantScope = (tenantId: string): string => `T#${tenantId}`
+export const tenantScope = (tenantId: string): string => tenantPartition(tenantId)
 
 const cache = containerState(() => new Map<string, FieldCipher>())
 const MAX_CACHED = 500
