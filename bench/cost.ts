@@ -27,6 +27,7 @@ import { createTenant } from '../lib/tenants/create-tenant.js'
 import { getTenantView } from '../lib/tenants/queries.js'
 import { REPO_ROOT } from '../scripts/local/paths.js'
 import { httpEvent } from '../test/support/lambda.js'
+import { lastCode } from '../test/support/outbox.js'
 import { auditCapacity, type CommandAudit, READ_COMMANDS } from './capacity.js'
 import { type CallStats, type CommandRow, costReport, type Measured } from './cost-report.js'
 import { type Activity, FLEET, MEMBER_DAY } from './member-day.js'
@@ -369,6 +370,7 @@ type Call = (
     body?: unknown
     query?: Record<string, string>
     headers?: Record<string, string>
+    ip?: string
   },
   expect: number,
   // biome-ignore lint/suspicious/noExplicitAny: the bench reads whatever JSON the API answered
@@ -443,11 +445,26 @@ const openTenant = async (call: Call) => {
       200,
     )
     const once = await login(mobile(n), added.initialPassword)
+    // a member proves their login with the code sent to it when they replace the one-time password
+    await call(
+      'setup',
+      'POST',
+      ['/v1/auth/codes'],
+      { body: { identifier: mobile(n), purpose: 'activate' }, ip: `10.1.${n}.1` },
+      202,
+    )
     const own = await call(
       'setup',
       'POST',
       ['/v1/auth/password'],
-      { token: once.accessToken, body: { currentPassword: added.initialPassword, newPassword: PASSWORD } },
+      {
+        token: once.accessToken,
+        body: {
+          currentPassword: added.initialPassword,
+          newPassword: PASSWORD,
+          verificationCode: await lastCode(mobile(n)),
+        },
+      },
       200,
     )
     sessions.push({ memberId, identifier: mobile(n), password: PASSWORD, ...own })
