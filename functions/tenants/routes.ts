@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { checkedTenantOf } from '../../lib/auth/session-check.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { industryAccess, platformAccess, publicAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
@@ -20,6 +21,7 @@ import {
   TenantSettingsBody,
 } from '../../lib/tenants/schemas.js'
 import { updateTenantSettings } from '../../lib/tenants/settings.js'
+import { toTenantView } from '../../lib/tenants/views.js'
 
 const tag = 'Tenants'
 const platform = platformAccess()
@@ -172,7 +174,11 @@ export const routes = [
     tag,
     access: tenantAccess('tenant.read'),
     response: TenantSchema,
-    handle: async (req) => getTenantView(req.tenant.tenantId),
+    // the live session check has just read the tenant, consistently: shown as it was read
+    handle: async (req) => {
+      const checked = checkedTenantOf(req.caller)
+      return checked ? toTenantView(checked) : getTenantView(req.tenant.tenantId)
+    },
   }),
   route({
     operationId: 'updateMyTenant',

@@ -7,7 +7,15 @@ import { AppError } from '../core/errors.js'
 import { trustedTenantId } from '../core/tenancy.js'
 import { accountRequest, membershipRequest } from '../identity/accounts.js'
 import { tenantRequest } from '../tenants/queries.js'
+import type { TenantRecord } from '../tenants/views.js'
 import { sessionRequest } from './sessions.js'
+
+/**
+ * The tenant record the check read for a caller, consistently and at the start of this request:
+ * a route that shows the caller's tenant needs no second read of it.
+ */
+const checkedTenants = new WeakMap<Caller, TenantRecord>()
+export const checkedTenantOf = (caller: Caller): TenantRecord | undefined => checkedTenants.get(caller)
 
 const ended = () => new AppError('SESSION_ENDED', 'this session has ended: log in again')
 
@@ -54,7 +62,7 @@ export const liveSession: SessionCheck = async (p: Principal): Promise<Caller> =
   if (tenant.status === 'frozen' && !isTenantAdmin) {
     throw new AppError('TENANT_FROZEN', 'this workbench is frozen; ask your administrator to renew it')
   }
-  return {
+  const caller: Caller = {
     ...base,
     realm,
     tenant: {
@@ -69,4 +77,6 @@ export const liveSession: SessionCheck = async (p: Principal): Promise<Caller> =
       },
     },
   }
+  checkedTenants.set(caller, tenant)
+  return caller
 }

@@ -249,14 +249,14 @@ describe('tenants and their lifecycle', () => {
     expect((await call(tenants, 'GET', '/v1/tenants', { token: officeToken })).status).toBe(403)
   })
 
-  it('answers GET /v1/tenant with two DynamoDB requests: the live session check and the tenant', async () => {
+  it('answers GET /v1/tenant with one DynamoDB request: the live session check, which reads the tenant', async () => {
     const t = await openTenant(platformToken)
     const { dynamoRequestCount, dynamoRequestsByCommand } = await import('../../lib/core/db/client.js')
     await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })
     const before = dynamoRequestCount()
     const res = await call(tenants, 'GET', '/v1/tenant', { token: t.accessToken })
     expect(res.status).toBe(200)
-    expect(dynamoRequestCount() - before).toBe(2)
+    expect(dynamoRequestCount() - before).toBe(1)
     expect(dynamoRequestsByCommand().BatchGetItemCommand).toBeGreaterThan(0)
   })
 })
