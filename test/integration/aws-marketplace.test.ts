@@ -85,6 +85,27 @@ describe('AWS Marketplace', () => {
     expect(again.headers.location).toBe(`https://${t?.code}.atrium.localhost/login`)
   })
 
+  it("never links a login someone already has to the buyer's workbench: an address that has one gets a login we issue", async () => {
+    metering
+      .on(ResolveCustomerCommand)
+      .resolves({ CustomerIdentifier: 'cust-typed', ProductCode: 'prod-atrium', CustomerAWSAccountId: '789' })
+    entitled('atrium-general-enterprise')
+    // The system administrator's address, typed by a buyer.
+    const page = await register('token-typed', { email: 'root@atrium.test', company: 'Typed Co' })
+    expect(page.status).toBe(201)
+    const userName = /Sign in as <code>([^<]+)<\/code>/.exec(page.body)?.[1] as string
+    const password = /one-time password <code>([^<]+)<\/code>/.exec(page.body)?.[1] as string
+    expect(userName).not.toBe('root@atrium.test')
+    expect(userName).toMatch(/^admin@[a-z0-9]+\./)
+    const buyer = await call(auth, 'POST', '/v1/auth/login', { body: { identifier: userName, password } })
+    expect(buyer.body.tenant.name).toBe('Typed Co')
+    // The address's owner was not made an administrator of a workbench they never asked for.
+    const root = await call(auth, 'POST', '/v1/auth/login', {
+      body: { identifier: 'root@atrium.test', password: 'Root-password-1' },
+    })
+    expect(root.body.realm).toBe('platform')
+  })
+
   it('refuses an invalid token with the failing field, and a buyer without entitlement', async () => {
     metering
       .on(ResolveCustomerCommand)

@@ -1,5 +1,6 @@
 import type { ResolveCustomerCommandOutput } from '@aws-sdk/client-marketplace-metering'
 import { AppError } from '../../core/errors.js'
+import { findAccountByIdentifier } from '../../identity/accounts.js'
 import { createTenant, type OpenedTenant } from '../../tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../../tenants/queries.js'
 import { currentEdition } from './entitlements.js'
@@ -44,6 +45,10 @@ export const registerAwsBuyer = async (input: {
   const edition = await currentEdition(resolved.product, resolved.customer)
   if (!edition)
     throw new AppError('INVALID_STATE', 'no active entitlement for this customer yet; retry shortly')
+  // The address is typed, not proven: it may become a new login (whose one-time password can be
+  // replaced only with a code sent to it), never be linked to a login someone already has. Then
+  // the buyer gets a login we issue instead.
+  const email = input.email && !(await findAccountByIdentifier(input.email)) ? input.email : undefined
   try {
     const opened = await createTenant(
       {
@@ -54,7 +59,7 @@ export const registerAwsBuyer = async (input: {
         trial: false,
         expiresAt: edition.plan.priceModel === 'free-trial' ? undefined : edition.expiresAt,
         customerLevel: 'V0',
-        admin: { identifier: input.email, name: 'Administrator' },
+        admin: { identifier: email, name: 'Administrator' },
       },
       { actor: 'marketplace:aws', market: 'aws' },
     )
