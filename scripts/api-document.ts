@@ -1,3 +1,4 @@
+import { routes as appRoutes } from '../functions/apps/routes.js'
 import { routes as authRoutes } from '../functions/auth/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
@@ -11,6 +12,7 @@ export const allRoutes = () => [
   ...authRoutes,
   ...tenantRoutes,
   ...directoryRoutes,
+  ...appRoutes,
   ...marketplaceRoutes,
 ]
 

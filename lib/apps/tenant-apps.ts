@@ -1,4 +1,14 @@
-import { Entity, GetItemCommand, item, number, PutTransaction, QueryCommand, string } from 'dynamodb-toolbox'
+import {
+  any,
+  boolean,
+  Entity,
+  GetItemCommand,
+  item,
+  number,
+  PutTransaction,
+  QueryCommand,
+  string,
+} from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
@@ -25,6 +35,16 @@ export const TenantAppEntity = new Entity({
     instanceId: string().optional(),
     /** the marketplace whose order subscribed it: only it may act on the subscription */
     market: string().optional(),
+    /** an admin switched it off (absent: on) */
+    enabled: boolean().optional(),
+    /** where the workbench shows it: an app group, and its place in it */
+    groupId: string().optional(),
+    order: number().optional(),
+    /** a self-built app's own definition (catalog apps take theirs from the catalog) */
+    definition: any().optional(),
+    /** the app's client at this tenant's issuer; only the secret's hash is kept */
+    clientId: string().optional(),
+    clientSecretHash: string().optional(),
     DUEPK: string().optional(),
     DUESK: string().optional(),
   }),

@@ -1,6 +1,6 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
+import { auditWrite } from '../core/audit.js'
 import type { TenantContext } from '../core/tenancy.js'
-import { auditWrite } from './audit.js'
 import { departmentPlan, departmentsByPath, parsePaths } from './department-paths.js'
 import type { DepartmentImportReport, ImportBody } from './schemas.js'
 import { invalidFile, readSheet } from './sheet.js'

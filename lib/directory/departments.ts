@@ -17,6 +17,7 @@ import {
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
+import { auditWrite } from '../core/audit.js'
 import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
@@ -26,7 +27,6 @@ import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { foldName } from '../core/text.js'
-import { auditWrite } from './audit.js'
 
 /** How deep the tree may grow: a path names at most this many departments. */
 export const MAX_DEPTH = 15

@@ -9,6 +9,7 @@ import {
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
+import { auditWrite } from '../core/audit.js'
 import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { type Page, queryAll, queryPage } from '../core/db/pagination.js'
@@ -18,7 +19,6 @@ import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { updateMembership } from '../identity/accounts.js'
-import { auditWrite } from './audit.js'
 
 /** A user group: a named set of members across departments. */
 const GroupEntity = new Entity({

@@ -11,6 +11,7 @@ import {
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import QRCode from 'qrcode'
+import { auditWrite } from '../core/audit.js'
 import type { Caller } from '../core/auth/caller.js'
 import { addDays, nowIso } from '../core/clock.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
@@ -27,7 +28,6 @@ import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '..
 import { proofWrite } from '../identity/proofs.js'
 import { findTenant } from '../tenants/queries.js'
 import { tenantDomain, tenantPhoneRegion } from '../tenants/views.js'
-import { auditWrite } from './audit.js'
 import { departmentExists } from './departments.js'
 import { addMember } from './members.js'
 

@@ -1,6 +1,6 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
+import { auditWrite } from '../core/audit.js'
 import type { TenantContext } from '../core/tenancy.js'
-import { auditWrite } from './audit.js'
 import { formatCsv } from './csv.js'
 import { departmentPaths } from './department-paths.js'
 import { departmentTree } from './departments.js'

@@ -1,3 +1,4 @@
+import { auditWrite } from '../core/audit.js'
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import { nowIso } from '../core/clock.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
@@ -30,7 +31,6 @@ import { clearThrottles } from '../identity/throttle.js'
 import { findTenant } from '../tenants/queries.js'
 import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
 import { tenantPhoneRegion } from '../tenants/views.js'
-import { auditWrite } from './audit.js'
 import { claimContact, contactIndex, memberByContact, nameIndex, releaseContact } from './contacts.js'
 import {
   departmentMemberIds,

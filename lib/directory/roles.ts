@@ -11,6 +11,7 @@ import {
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
+import { auditWrite } from '../core/audit.js'
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import { batchGet } from '../core/db/batch-get.js'
 import { listEquals, retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
@@ -22,7 +23,6 @@ import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { getMembership, updateMembership } from '../identity/accounts.js'
-import { auditWrite } from './audit.js'
 
 /** A custom role: a name, a subset of the admin permission catalog, and how many members hold it. */
 const RoleEntity = new Entity({

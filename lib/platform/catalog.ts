@@ -6,6 +6,7 @@ import {
   executeBatchWrite,
   GetItemCommand,
   item,
+  PutItemCommand,
   QueryCommand,
   string,
 } from 'dynamodb-toolbox'
@@ -13,6 +14,7 @@ import type { z } from 'zod'
 import { table } from '../core/db/table.js'
 import {
   type CatalogApp,
+  type CatalogAppInput,
   CatalogAppSchema,
   type Industry,
   IndustrySchema,
@@ -57,13 +59,33 @@ export const getPlan = (code: string): Promise<Plan | undefined> => getOne('PLAN
 export const listIndustries = (): Promise<Industry[]> => listKind('INDUSTRY')
 export const getIndustry = (code: string): Promise<Industry | undefined> => getOne('INDUSTRY', code)
 export const listCatalogApps = (): Promise<CatalogApp[]> => listKind('APP')
+export const getCatalogApp = (code: string): Promise<CatalogApp | undefined> => getOne('APP', code)
 export const getSku = (skuCode: string): Promise<Sku | undefined> => getOne('SKU', skuCode)
+export const listSkus = (): Promise<Sku[]> => listKind('SKU')
+
+const putOne = async (kind: Kind, code: string, doc: unknown) => {
+  await CatalogEntity.build(PutItemCommand).item({ kind, code, doc }).send()
+}
+
+/** A catalog app, created or replaced by a system administrator (validated by its schema). */
+export const putCatalogApp = async (app: CatalogAppInput): Promise<CatalogApp> => {
+  const doc = CatalogAppSchema.parse(app)
+  await putOne('APP', doc.code, doc)
+  return doc
+}
+
+/** An industry's preinstalled apps: what every tenant it opens gets beyond its edition's. */
+export const setPreinstalledApps = async (industry: Industry, appCodes: string[]): Promise<Industry> => {
+  const doc = IndustrySchema.parse({ ...industry, preinstalledApps: [...new Set(appCodes)] })
+  await putOne('INDUSTRY', doc.code, doc)
+  return doc
+}
 
 /** Idempotent upsert of the reference data (the seed runs on every local start). */
 export const putCatalog = async (docs: {
   plans: Plan[]
   industries: Industry[]
-  apps: CatalogApp[]
+  apps: CatalogAppInput[]
   skus: Sku[]
 }) => {
   const requests = [

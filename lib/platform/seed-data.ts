@@ -1,4 +1,4 @@
-import type { CatalogApp, Industry, Plan, Sku } from './schemas.js'
+import type { CatalogAppInput, Industry, Plan, Sku } from './schemas.js'
 
 const BASE = ['im', 'calendar', 'contacts', 'todos', 'news']
 const INDUSTRIAL_BASE = [...BASE, 'approvals', 'announcements']
@@ -125,14 +125,15 @@ export const INDUSTRIES: Industry[] = [
   },
 ]
 
-const builtIn = (code: string, name: string): CatalogApp => ({
+const builtIn = (code: string, name: string): CatalogAppInput => ({
   code,
   name,
   kind: 'built-in',
   clientTypes: ['web', 'h5'],
+  protocol: 'built-in',
 })
 
-export const BUILT_IN_APPS: CatalogApp[] = [
+export const BUILT_IN_APPS: CatalogAppInput[] = [
   builtIn('drive', 'Drive'),
   builtIn('todos', 'Todos'),
   builtIn('calendar', 'Calendar'),
@@ -145,9 +146,32 @@ export const BUILT_IN_APPS: CatalogApp[] = [
 ]
 
 /** Third-party apps a tenant can subscribe to through the marketplace. */
-export const SUBSCRIBABLE_APPS: CatalogApp[] = [
-  { code: 'erp-cloud', name: 'ERP Cloud', kind: 'subscribed', clientTypes: ['web', 'desktop'] },
-  { code: 'crm-pro', name: 'CRM Pro', kind: 'subscribed', clientTypes: ['web', 'h5'] },
+export const SUBSCRIBABLE_APPS: CatalogAppInput[] = [
+  {
+    code: 'erp-cloud',
+    name: 'ERP Cloud',
+    description: 'Ledgers, purchasing and stock for manufacturers',
+    kind: 'subscribed',
+    clientTypes: ['web', 'desktop'],
+    protocol: 'oauth2',
+    homeUrl: 'https://erp-cloud.example.com/',
+    redirectUris: ['https://erp-cloud.example.com/sso/callback'],
+    attributes: [{ key: 'accountSet', name: 'Account set', options: ['Head office', 'Plant 1'] }],
+    requestedFields: ['mobile', 'employeeNo', 'departments'],
+    marketplaceUrl: 'https://marketplace.example.com/apps/erp-cloud',
+  },
+  {
+    code: 'crm-pro',
+    name: 'CRM Pro',
+    description: 'Customers, leads and visits, on the phone too',
+    kind: 'subscribed',
+    clientTypes: ['web', 'h5'],
+    protocol: 'oidc',
+    homeUrl: 'https://crm-pro.example.com/',
+    redirectUris: ['https://crm-pro.example.com/auth/callback'],
+    requestedFields: ['email', 'mobile'],
+    marketplaceUrl: 'https://marketplace.example.com/apps/crm-pro',
+  },
 ]
 
 /** The marketplace catalog: each edition's sku, and app plans with their seats. */

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
@@ -27,9 +28,11 @@ const HANDLERS: Record<string, typeof auth> = {
   Invitations: directory,
   Catalog: tenants,
   Marketplace: marketplace,
+  Apps: apps,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
-const concrete = (path: string, id = '01aaaaaaaaaaaaaaaaaaaaaaaa') => path.replace(/\{\w+\}/g, id)
+// an id of the shape every path parameter takes (ids, app codes), that names nothing
+const concrete = (path: string, id = 'a1aaaaaaaaaaaaaaaaaaaaaaaa') => path.replace(/\{\w+\}/g, id)
 const REALMS = ['platform', 'industry', 'tenant'] as const
 /** The realms an access rule admits. */
 const realmsOf = (access: Access): readonly Scope[] =>
@@ -141,7 +144,7 @@ describe('access rules on every route', () => {
     expect(JSON.stringify(other.body)).not.toContain(b.tenant.code)
   })
 
-  it("never lets one tenant's admin reach another tenant's directory objects, on any route", async () => {
+  it("never lets one tenant's admin reach another tenant's directory objects or apps, on any route", async () => {
     const b2 = await openTenant(tokens.platform)
     const bToken = b2.accessToken
     const post = (path: string, body: unknown) => call(directory, 'POST', path, { token: bToken, body })
@@ -164,7 +167,14 @@ describe('access rules on every route', () => {
         },
       })
     ).body.requestId
+    const app = (
+      await call(apps, 'POST', '/v1/apps', {
+        token: bToken,
+        body: { name: 'B App', clientTypes: ['web'], protocol: 'code' },
+      })
+    ).body.appId
     const ids: Record<string, string> = {
+      appId: app,
       memberId: member,
       deptId: dept,
       groupId: group,
@@ -181,10 +191,10 @@ describe('access rules on every route', () => {
       renameGroup: { name: 'Taken' },
       addGroupMembers: { memberIds: [member] },
       updateRole: { name: 'Taken' },
+      updateApp: { enabled: false },
+      updateAppGroup: { name: 'Taken' },
     }
-    const routes = allRoutes().filter(
-      (r) => r.spec.tag !== 'Tenants' && r.spec.params && !('public' in r.spec.access),
-    )
+    const routes = allRoutes().filter((r) => r.spec.params && r.spec.access.kind === 'tenant')
     expect(routes.length).toBeGreaterThan(15)
     for (const { spec } of routes) {
       const path = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] as string)
@@ -202,6 +212,8 @@ describe('access rules on every route', () => {
     expect((await get('/v1/roles')).body.items.map((r: { name: string }) => r.name)).toEqual(['B Role'])
     expect((await get('/v1/invitations')).body.items[0]).toMatchObject({ revoked: false })
     expect((await get('/v1/join-requests')).body.items).toHaveLength(1)
+    const own = await call(apps, 'GET', `/v1/apps/${app}`, { token: bToken })
+    expect(own.body).toMatchObject({ name: 'B App', enabled: true })
   })
 
   it("refuses writes from a frozen tenant's read-only session with TENANT_FROZEN", async () => {

@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
@@ -188,6 +189,12 @@ describe('no 5xx for what a careless client sends, and nothing left behind', () 
     await call(auth, 'POST', '/v1/auth/login', {
       body: { identifier: t.identifier, password: 'Wrong-pass-1' },
     })
+    // its own app, whose client id is a guard outside the tenant's partition
+    const app = await call(apps, 'POST', '/v1/apps', {
+      token: t.accessToken,
+      body: { name: 'Own', clientTypes: ['web'], protocol: 'code' },
+    })
+    expect(app.body.clientId).toBeDefined()
 
     await releaseTenant(tenantId, { actor: 'test' })
     let report: Awaited<ReturnType<typeof runLifecycle>>

@@ -64,7 +64,14 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
     ])
     expect(report.silent).toEqual(['directory'])
     expect(report.undeclared).toEqual(['probe'])
-    expect(report.untested).toEqual(['meta', 'tenants', 'marketplace', 'marketplace-events', 'lifecycle'])
+    expect(report.untested).toEqual([
+      'meta',
+      'tenants',
+      'apps',
+      'marketplace',
+      'marketplace-events',
+      'lifecycle',
+    ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })
 })

@@ -1,15 +1,15 @@
 import { Entity, item, number, PutTransaction, string } from 'dynamodb-toolbox'
-import { nowEpochSeconds, nowIso } from '../core/clock.js'
-import { tenantPartition } from '../core/db/keys.js'
-import { queryPage } from '../core/db/pagination.js'
-import { table } from '../core/db/table.js'
-import { newId } from '../core/ids.js'
-import type { TenantScope } from '../core/tenancy.js'
+import { nowEpochSeconds, nowIso } from './clock.js'
+import { tenantPartition } from './db/keys.js'
+import { queryPage } from './db/pagination.js'
+import { table } from './db/table.js'
+import { newId } from './ids.js'
+import type { TenantScope } from './tenancy.js'
 
 const AUDIT_RETENTION_DAYS = 400
 
 /**
- * Who did what to whom, in a tenant's directory. Targets are referenced by id; personal data is
+ * Who did what to whom, in a tenant (its directory, its apps). Targets are referenced by id; personal data is
  * never copied here (the member record holds it, encrypted, and goes with the member).
  */
 const AuditEntity = new Entity({

@@ -1,0 +1,345 @@
+import {
+  $remove,
+  DeleteTransaction,
+  Entity,
+  GetItemCommand,
+  item,
+  number,
+  PutTransaction,
+  string,
+  UpdateTransaction,
+} from 'dynamodb-toolbox'
+import type { z } from 'zod'
+import { auditWrite } from '../core/audit.js'
+import { nowIso } from '../core/clock.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryAll, queryPage } from '../core/db/pagination.js'
+import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
+import { AppError, notFound } from '../core/errors.js'
+import { newId } from '../core/ids.js'
+import type { TenantContext, TenantScope } from '../core/tenancy.js'
+import { getCatalogApp, listCatalogApps, listSkus } from '../platform/catalog.js'
+import { AppDefinition, type CatalogApp } from '../platform/schemas.js'
+import { dropClientWrite, issueClientWrites, newClient, newSecretWrite, secretHash } from './clients.js'
+import type { AppView, RegisterAppBody, UpdateAppInput } from './schemas.js'
+import { getTenantApp, TenantAppEntity } from './tenant-apps.js'
+
+type TenantApp = NonNullable<Awaited<ReturnType<typeof getTenantApp>>>
+type Definition = z.output<typeof AppDefinition>
+
+/** A named shelf of apps on the workbench, in the order the admin gives. */
+const AppGroupEntity = new Entity({
+  name: 'AppGroup',
+  table,
+  timestamps: false,
+  schema: item({ tenantId: string().key(), groupId: string().key(), name: string(), order: number() }),
+  computeKey: ({ tenantId, groupId }: { tenantId: string; groupId: string }) => ({
+    PK: tenantPartition(tenantId),
+    SK: `APPGROUP#${groupId}`,
+  }),
+})
+
+/** Apps with a protocol of their own sign members in with a client of the tenant's issuer. */
+const needsClient = (protocol: string) => ['oidc', 'oauth2', 'cas', 'code'].includes(protocol)
+
+/** An app as the tenant has it: its definition (the catalog's, or its own) and the tenant's state. */
+const viewOf = (app: TenantApp, catalog: CatalogApp | undefined): AppView => {
+  const definition = (app.source === 'self-built' ? app.definition : catalog) as Definition | undefined
+  return {
+    appId: app.appCode,
+    kind:
+      app.source === 'self-built' || app.source === 'subscribed'
+        ? app.source
+        : (catalog?.kind ?? (app.source === 'base' ? 'built-in' : 'preinstalled')),
+    name: definition?.name ?? app.appCode,
+    description: definition?.description,
+    iconUrl: definition?.iconUrl,
+    homeUrl: definition?.homeUrl,
+    clientTypes: definition?.clientTypes ?? ['web'],
+    protocol: definition?.protocol ?? 'built-in',
+    redirectUris: definition?.redirectUris ?? [],
+    casServices: definition?.casServices ?? [],
+    attributes: definition?.attributes ?? [],
+    requestedFields: definition?.requestedFields ?? [],
+    enabled: app.enabled !== false,
+    groupId: app.groupId,
+    order: app.order ?? 0,
+    clientId: app.clientId,
+    licence: { status: app.status, seats: app.seats, expiresAt: app.expiresAt },
+    marketplaceUrl: catalog?.marketplaceUrl,
+  }
+}
+
+const catalogByCode = async () => new Map((await listCatalogApps()).map((a) => [a.code, a]))
+
+const loadApp = async (scope: TenantScope, appId: string) => {
+  const app = await getTenantApp(scope.tenantId, appId)
+  if (!app || app.status === 'released') throw notFound('app')
+  return app
+}
+
+/** The tenant's apps, a page at a time, with their status and licence. */
+export const listApps = async (scope: TenantScope, limit: number, cursor?: string) => {
+  const [page, catalog] = await Promise.all([
+    queryPage(TenantAppEntity, { partition: tenantPartition(scope.tenantId), prefix: 'APP#', limit, cursor }),
+    catalogByCode(),
+  ])
+  return {
+    items: page.items.filter((a) => a.status !== 'released').map((a) => viewOf(a, catalog.get(a.appCode))),
+    nextCursor: page.nextCursor,
+  }
+}
+
+export const getApp = async (scope: TenantScope, appId: string) => {
+  const app = await loadApp(scope, appId)
+  return viewOf(app, app.source === 'self-built' ? undefined : await getCatalogApp(app.appCode))
+}
+
+/**
+ * Registers the tenant's own app: a new app id and, for apps that sign members in by protocol, a
+ * client with a secret that is shown once (only its hash is kept).
+ */
+export const registerApp = async (ctx: TenantContext, input: z.output<typeof RegisterAppBody>) => {
+  const definition: Definition = input
+  const appCode = `app-${newId()}`
+  const client = needsClient(definition.protocol) ? newClient() : undefined
+  await transaction()
+    .add(
+      'app',
+      TenantAppEntity.build(PutTransaction)
+        .item({
+          tenantId: ctx.tenantId,
+          appCode,
+          source: 'self-built',
+          status: 'active',
+          addedAt: nowIso(),
+          enabled: true,
+          definition,
+          clientId: client?.clientId,
+          clientSecretHash: client ? secretHash(client.clientSecret) : undefined,
+        })
+        .options({ condition: { attr: 'appCode', exists: false } }),
+    )
+    .add('client', ...(client ? issueClientWrites(ctx, appCode, client) : []))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.registered', targetId: appCode }),
+    )
+    .run()
+  return { app: await getApp(ctx, appCode), appId: appCode, ...client }
+}
+
+const invalid = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', `${field}: ${message}`, [{ path: field, message }])
+
+/**
+ * Shows or hides an app and places it on the workbench; the tenant's own apps may also change
+ * their definition (checked whole, as at registration). Catalog apps keep the catalog's.
+ */
+export const updateApp = async (ctx: TenantContext, appId: string, input: UpdateAppInput) => {
+  const app = await loadApp(ctx, appId)
+  const { enabled, groupId, order, ...changes } = input
+  const set: Record<string, unknown> = {}
+  if (Object.keys(changes).length > 0) {
+    if (app.source !== 'self-built') {
+      throw invalid(
+        `body.${Object.keys(changes)[0]}`,
+        'the catalog defines this app; only the workbench settings change',
+      )
+    }
+    const next = AppDefinition.safeParse({ ...(app.definition as Definition), ...changes })
+    if (!next.success) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'invalid app definition',
+        next.error.issues.map((i) => ({
+          path: ['body', ...i.path.map(String)].join('.'),
+          message: i.message,
+        })),
+      )
+    }
+    set.definition = next.data
+  }
+  if (enabled !== undefined) set.enabled = enabled
+  if (order !== undefined) set.order = order
+  if (groupId !== undefined) set.groupId = groupId === null ? $remove() : groupId
+  const tx = transaction()
+    .add(
+      'app',
+      TenantAppEntity.build(UpdateTransaction)
+        .item({ tenantId: ctx.tenantId, appCode: appId, ...set } as never)
+        .options({ condition: { attr: 'status', eq: app.status } }),
+    )
+    .add(
+      'audit',
+      auditWrite(ctx, {
+        actorId: ctx.actor.accountId,
+        action: 'app.updated',
+        targetId: appId,
+        detail: Object.keys(input).join(','),
+      }),
+    )
+  if (groupId) {
+    tx.add(
+      'group',
+      AppGroupEntity.build(UpdateTransaction)
+        .item({ tenantId: ctx.tenantId, groupId })
+        .options({ condition: { attr: 'groupId', exists: true } }),
+    )
+  }
+  await tx.run({
+    app: () => new AppError('CONFLICT', 'the app changed meanwhile; retry'),
+    group: () => invalid('body.groupId', 'unknown app group'),
+  })
+  return getApp(ctx, appId)
+}
+
+/** Only the tenant's own apps are deleted (catalog apps are switched off; bought ones end with their order). */
+export const deleteApp = async (ctx: TenantContext, appId: string) => {
+  const app = await loadApp(ctx, appId)
+  if (app.source !== 'self-built') {
+    throw new AppError(
+      'INVALID_STATE',
+      "only the workbench's own apps are deleted: switch this one off instead",
+    )
+  }
+  await transaction()
+    .add(
+      'app',
+      TenantAppEntity.build(DeleteTransaction)
+        .key({ tenantId: ctx.tenantId, appCode: appId })
+        .options({ condition: { attr: 'source', eq: 'self-built' } }),
+    )
+    .add('client', ...(app.clientId ? [dropClientWrite(app.clientId)] : []))
+    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.deleted', targetId: appId }))
+    .run({ app: () => notFound('app') })
+}
+
+/**
+ * A new client secret, shown once; the old one stops working at once. An app that signs members in
+ * by protocol and has no client yet (a catalog app the tenant federates) gets one.
+ */
+export const rotateSecret = async (ctx: TenantContext, appId: string) => {
+  const app = await loadApp(ctx, appId)
+  const view = viewOf(app, app.source === 'self-built' ? undefined : await getCatalogApp(app.appCode))
+  if (!needsClient(view.protocol)) {
+    throw new AppError(
+      'INVALID_STATE',
+      `a ${view.protocol} app signs nobody in by itself: it has no client secret`,
+    )
+  }
+  const fresh = newClient()
+  const clientId = app.clientId ?? fresh.clientId
+  await transaction()
+    .add('app', newSecretWrite(ctx, appId, clientId, fresh.clientSecret))
+    .add('client', ...(app.clientId ? [] : issueClientWrites(ctx, appId, { ...fresh, clientId })))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.secret-rotated', targetId: appId }),
+    )
+    .run({ app: () => notFound('app') })
+  return { clientId, clientSecret: fresh.clientSecret }
+}
+
+const groupView = ({ groupId, name, order }: { groupId: string; name: string; order: number }) => ({
+  groupId,
+  name,
+  order,
+})
+
+export const listAppGroups = async (scope: TenantScope, limit: number, cursor?: string) => {
+  const page = await queryPage(AppGroupEntity, {
+    partition: tenantPartition(scope.tenantId),
+    prefix: 'APPGROUP#',
+    limit,
+    cursor,
+  })
+  return { items: page.items.map(groupView), nextCursor: page.nextCursor }
+}
+
+export const createAppGroup = async (ctx: TenantContext, input: { name: string; order?: number }) => {
+  const group = { tenantId: ctx.tenantId, groupId: newId(), name: input.name, order: input.order ?? 0 }
+  await transaction()
+    .add('group', AppGroupEntity.build(PutTransaction).item(group))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app-group.created', targetId: group.groupId }),
+    )
+    .run()
+  return groupView(group)
+}
+
+export const updateAppGroup = async (
+  ctx: TenantContext,
+  groupId: string,
+  input: { name: string; order?: number },
+) => {
+  await transaction()
+    .add(
+      'group',
+      AppGroupEntity.build(UpdateTransaction)
+        .item({
+          tenantId: ctx.tenantId,
+          groupId,
+          name: input.name,
+          ...(input.order !== undefined ? { order: input.order } : {}),
+        })
+        .options({ condition: { attr: 'groupId', exists: true } }),
+    )
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app-group.updated', targetId: groupId }),
+    )
+    .run({ group: () => notFound('app group') })
+  const { Item } = await AppGroupEntity.build(GetItemCommand)
+    .key({ tenantId: ctx.tenantId, groupId })
+    .options({ consistent: true })
+    .send()
+  if (!Item) throw notFound('app group')
+  return groupView(Item)
+}
+
+/** Deleting a group leaves its apps on the workbench, outside any group. */
+export const deleteAppGroup = async (ctx: TenantContext, groupId: string) => {
+  await transaction()
+    .add(
+      'group',
+      AppGroupEntity.build(DeleteTransaction)
+        .key({ tenantId: ctx.tenantId, groupId })
+        .options({ condition: { attr: 'groupId', exists: true } }),
+    )
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app-group.deleted', targetId: groupId }),
+    )
+    .run({ group: () => notFound('app group') })
+}
+
+/** The catalog as a tenant sees it: what it may use or buy, with the skus to buy it, and what it has. */
+export const catalogForTenant = async (scope: TenantScope) => {
+  const [catalog, skus, mine] = await Promise.all([
+    listCatalogApps(),
+    listSkus(),
+    queryAll(TenantAppEntity, { partition: tenantPartition(scope.tenantId), prefix: 'APP#' }).then(
+      (apps) => new Set(apps.filter((a) => a.status !== 'released').map((a) => a.appCode)),
+    ),
+  ])
+  return {
+    items: catalog.map((app) => ({
+      appId: app.code,
+      name: app.name,
+      description: app.description,
+      kind: app.kind,
+      clientTypes: app.clientTypes,
+      protocol: app.protocol,
+      marketplaceUrl: app.marketplaceUrl,
+      skus: skus.flatMap((s) =>
+        s.target.type === 'app' && s.target.appCode === app.code
+          ? [{ skuCode: s.skuCode, name: s.name, seats: s.target.seats }]
+          : [],
+      ),
+      added: mine.has(app.code),
+    })),
+  }
+}

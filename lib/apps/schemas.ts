@@ -1,0 +1,117 @@
+import * as z from 'zod'
+import {
+  AppCode,
+  AppDefinitionFields,
+  AppDefinitionPatch,
+  AttributeDefinition,
+  ClientType,
+  PersonalField,
+  SsoProtocol,
+  wholeDefinition,
+} from '../platform/schemas.js'
+
+export const AppIdParams = z.object({ appId: AppCode })
+export const AppGroupIdParams = z.object({
+  groupId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not an app group id'),
+})
+
+/** A tenant registers its own app: any protocol but ours. */
+export const RegisterAppBody = AppDefinitionFields.extend({
+  protocol: SsoProtocol.exclude(['built-in']),
+})
+  .strict()
+  .superRefine(wholeDefinition)
+  .meta({ id: 'RegisterApp' })
+
+/** What an admin changes: whether it shows and where; for the tenant's own apps, the definition too. */
+export const UpdateAppBody = AppDefinitionPatch.extend({
+  protocol: SsoProtocol.exclude(['built-in']).optional(),
+  enabled: z.boolean().optional(),
+  groupId: z
+    .string()
+    .regex(/^[0-9a-z]{10,40}$/, 'not an app group id')
+    .nullable()
+    .optional(),
+  order: z.number().int().min(0).max(10_000).optional(),
+})
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
+  .meta({ id: 'UpdateApp' })
+export type UpdateAppInput = z.infer<typeof UpdateAppBody>
+
+export const LicenceSchema = z
+  .object({
+    status: z.enum(['active', 'expired', 'released']),
+    seats: z.number().optional(),
+    expiresAt: z.string().optional(),
+  })
+  .meta({ id: 'Licence' })
+
+export const AppSchema = z
+  .object({
+    appId: z.string(),
+    /** built-in (ours), preinstalled (the industry's), subscribed (bought), self-built (the tenant's own) */
+    kind: z.enum(['built-in', 'preinstalled', 'subscribed', 'self-built']),
+    name: z.string(),
+    description: z.string().optional(),
+    iconUrl: z.string().optional(),
+    homeUrl: z.string().optional(),
+    clientTypes: z.array(ClientType),
+    protocol: SsoProtocol,
+    redirectUris: z.array(z.string()),
+    casServices: z.array(z.string()),
+    attributes: z.array(AttributeDefinition),
+    requestedFields: z.array(PersonalField),
+    enabled: z.boolean(),
+    groupId: z.string().optional(),
+    order: z.number(),
+    /** the app's client at the tenant's issuer (its secret is shown once, when issued) */
+    clientId: z.string().optional(),
+    licence: LicenceSchema,
+    marketplaceUrl: z.string().optional(),
+  })
+  .meta({ id: 'App' })
+export type AppView = z.infer<typeof AppSchema>
+
+export const ClientSecretSchema = z
+  .object({ clientId: z.string(), clientSecret: z.string() })
+  .meta({ id: 'ClientSecret' })
+
+export const RegisteredAppSchema = z
+  .object({
+    app: AppSchema,
+    appId: z.string(),
+    clientId: z.string().optional(),
+    clientSecret: z.string().optional(),
+  })
+  .meta({ id: 'RegisteredApp' })
+
+export const AppGroupBody = z
+  .object({ name: z.string().trim().min(1).max(100), order: z.number().int().min(0).max(10_000).optional() })
+  .strict()
+  .meta({ id: 'AppGroupInput' })
+
+export const AppGroupSchema = z
+  .object({ groupId: z.string(), name: z.string(), order: z.number() })
+  .meta({ id: 'AppGroup' })
+
+export const CatalogEntrySchema = z
+  .object({
+    appId: z.string(),
+    name: z.string(),
+    description: z.string().optional(),
+    kind: z.enum(['built-in', 'preinstalled', 'subscribed']),
+    clientTypes: z.array(ClientType),
+    protocol: SsoProtocol,
+    marketplaceUrl: z.string().optional(),
+    /** what can be bought: seats per sku */
+    skus: z.array(z.object({ skuCode: z.string(), name: z.string(), seats: z.number() })),
+    /** the tenant has it already */
+    added: z.boolean(),
+  })
+  .meta({ id: 'CatalogEntry' })
+
+export const PreinstalledAppsBody = z
+  .object({ appIds: z.array(AppCode).max(100) })
+  .strict()
+  .meta({ id: 'PreinstalledApps' })
