@@ -10,7 +10,6 @@ import {
   string,
   UpdateTransaction,
 } from 'dynamodb-toolbox'
-import QRCode from 'qrcode'
 import { auditWrite } from '../core/audit.js'
 import type { Caller } from '../core/auth/caller.js'
 import { addDays, nowIso } from '../core/clock.js'
@@ -200,6 +199,8 @@ export const revokeInvitation = async (ctx: TenantContext, inviteId: string) => 
 export const invitationQr = async (ctx: TenantContext, inviteId: string) => {
   const invitation = await findInvitation(ctx, inviteId)
   if (!invitation) throw notFound('invitation')
+  // Loaded on first use: the QR renderer is a large share of the directory's cold start.
+  const { default: QRCode } = await import('qrcode')
   return QRCode.toString(joinUrl(invitation.code, ctx.code), { type: 'svg', margin: 2 })
 }
 
