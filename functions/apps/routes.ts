@@ -1,20 +1,17 @@
 import * as z from 'zod'
 import {
   catalogForTenant,
-  createAppGroup,
   deleteApp,
-  deleteAppGroup,
   getApp,
-  listAppGroups,
   listApps,
   registerApp,
   rotateSecret,
   updateApp,
-  updateAppGroup,
 } from '../../lib/apps/registry.js'
 import {
   AppGroupBody,
   AppGroupIdParams,
+  AppGroupList,
   AppGroupSchema,
   AppIdParams,
   AppSchema,
@@ -25,6 +22,7 @@ import {
   RegisteredAppSchema,
   UpdateAppBody,
 } from '../../lib/apps/schemas.js'
+import { createAppGroup, deleteAppGroup, listAppGroups, updateAppGroup } from '../../lib/apps/shelf.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { AppError, notFound } from '../../lib/core/errors.js'
 import { industryAccess, platformAccess, tenantAccess } from '../../lib/core/http/access.js'
@@ -125,12 +123,11 @@ const tenantRoutes = [
     operationId: 'listAppGroups',
     method: 'GET',
     path: '/v1/app-groups',
-    summary: 'The app groups the workbench shows its apps in',
+    summary: 'The app groups the workbench shows its apps in (at most 100), in display order',
     tag,
     access: apps,
-    query: PageQuery,
-    response: page(AppGroupSchema),
-    handle: async (req) => listAppGroups(req.tenant, req.query.limit, req.query.cursor),
+    response: AppGroupList,
+    handle: async (req) => listAppGroups(req.tenant),
   }),
   route({
     operationId: 'createAppGroup',
@@ -143,6 +140,7 @@ const tenantRoutes = [
     response: AppGroupSchema,
     status: 201,
     idempotent: true,
+    errors: ['INVALID_STATE'],
     handle: async (req) => createAppGroup(req.tenant, req.body),
   }),
   route({

@@ -1,20 +1,9 @@
-import {
-  $remove,
-  DeleteTransaction,
-  Entity,
-  GetItemCommand,
-  item,
-  number,
-  PutTransaction,
-  string,
-  UpdateTransaction,
-} from 'dynamodb-toolbox'
+import { $remove, DeleteTransaction, PutTransaction, UpdateTransaction } from 'dynamodb-toolbox'
 import type { z } from 'zod'
 import { auditWrite } from '../core/audit.js'
 import { nowIso } from '../core/clock.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll, queryPage } from '../core/db/pagination.js'
-import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
@@ -23,22 +12,11 @@ import { getCatalogApp, listCatalogApps, listSkus } from '../platform/catalog.js
 import { AppDefinition, type CatalogApp } from '../platform/schemas.js'
 import { dropClientWrite, issueClientWrites, newClient, newSecretWrite, secretHash } from './clients.js'
 import type { AppView, RegisterAppBody, UpdateAppInput } from './schemas.js'
+import { appGroupExists } from './shelf.js'
 import { getTenantApp, TenantAppEntity } from './tenant-apps.js'
 
 type TenantApp = NonNullable<Awaited<ReturnType<typeof getTenantApp>>>
 type Definition = z.output<typeof AppDefinition>
-
-/** A named shelf of apps on the workbench, in the order the admin gives. */
-const AppGroupEntity = new Entity({
-  name: 'AppGroup',
-  table,
-  timestamps: false,
-  schema: item({ tenantId: string().key(), groupId: string().key(), name: string(), order: number() }),
-  computeKey: ({ tenantId, groupId }: { tenantId: string; groupId: string }) => ({
-    PK: tenantPartition(tenantId),
-    SK: `APPGROUP#${groupId}`,
-  }),
-})
 
 /** Apps with a protocol of their own sign members in with a client of the tenant's issuer. */
 const needsClient = (protocol: string) => ['oidc', 'oauth2', 'cas', 'code'].includes(protocol)
@@ -181,12 +159,7 @@ export const updateApp = async (ctx: TenantContext, appId: string, input: Update
       }),
     )
   if (groupId) {
-    tx.add(
-      'group',
-      AppGroupEntity.build(UpdateTransaction)
-        .item({ tenantId: ctx.tenantId, groupId })
-        .options({ condition: { attr: 'groupId', exists: true } }),
-    )
+    tx.add('group', appGroupExists(ctx.tenantId, groupId))
   }
   await tx.run({
     app: () => new AppError('CONFLICT', 'the app changed meanwhile; retry'),
@@ -240,80 +213,6 @@ export const rotateSecret = async (ctx: TenantContext, appId: string) => {
     )
     .run({ app: () => notFound('app') })
   return { clientId, clientSecret: fresh.clientSecret }
-}
-
-const groupView = ({ groupId, name, order }: { groupId: string; name: string; order: number }) => ({
-  groupId,
-  name,
-  order,
-})
-
-export const listAppGroups = async (scope: TenantScope, limit: number, cursor?: string) => {
-  const page = await queryPage(AppGroupEntity, {
-    partition: tenantPartition(scope.tenantId),
-    prefix: 'APPGROUP#',
-    limit,
-    cursor,
-  })
-  return { items: page.items.map(groupView), nextCursor: page.nextCursor }
-}
-
-export const createAppGroup = async (ctx: TenantContext, input: { name: string; order?: number }) => {
-  const group = { tenantId: ctx.tenantId, groupId: newId(), name: input.name, order: input.order ?? 0 }
-  await transaction()
-    .add('group', AppGroupEntity.build(PutTransaction).item(group))
-    .add(
-      'audit',
-      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app-group.created', targetId: group.groupId }),
-    )
-    .run()
-  return groupView(group)
-}
-
-export const updateAppGroup = async (
-  ctx: TenantContext,
-  groupId: string,
-  input: { name: string; order?: number },
-) => {
-  await transaction()
-    .add(
-      'group',
-      AppGroupEntity.build(UpdateTransaction)
-        .item({
-          tenantId: ctx.tenantId,
-          groupId,
-          name: input.name,
-          ...(input.order !== undefined ? { order: input.order } : {}),
-        })
-        .options({ condition: { attr: 'groupId', exists: true } }),
-    )
-    .add(
-      'audit',
-      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app-group.updated', targetId: groupId }),
-    )
-    .run({ group: () => notFound('app group') })
-  const { Item } = await AppGroupEntity.build(GetItemCommand)
-    .key({ tenantId: ctx.tenantId, groupId })
-    .options({ consistent: true })
-    .send()
-  if (!Item) throw notFound('app group')
-  return groupView(Item)
-}
-
-/** Deleting a group leaves its apps on the workbench, outside any group. */
-export const deleteAppGroup = async (ctx: TenantContext, groupId: string) => {
-  await transaction()
-    .add(
-      'group',
-      AppGroupEntity.build(DeleteTransaction)
-        .key({ tenantId: ctx.tenantId, groupId })
-        .options({ condition: { attr: 'groupId', exists: true } }),
-    )
-    .add(
-      'audit',
-      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app-group.deleted', targetId: groupId }),
-    )
-    .run({ group: () => notFound('app group') })
 }
 
 /** The catalog as a tenant sees it: what it may use or buy, with the skus to buy it, and what it has. */

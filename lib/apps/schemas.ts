@@ -95,6 +95,8 @@ export const AppGroupSchema = z
   .object({ groupId: z.string(), name: z.string(), order: z.number() })
   .meta({ id: 'AppGroup' })
 
+export const AppGroupList = z.object({ items: z.array(AppGroupSchema) }).meta({ id: 'AppGroupList' })
+
 export const CatalogEntrySchema = z
   .object({
     appId: z.string(),

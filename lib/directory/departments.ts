@@ -204,6 +204,21 @@ export const childIds = async (scope: TenantScope, deptId: string): Promise<stri
   return [...(row.childIds ?? [])]
 }
 
+/**
+ * Each department's parent, and the version they were read at: rules that reach sub-departments
+ * are computed from it and checked against the version when they are written.
+ */
+export const departmentParents = async (scope: TenantScope) => {
+  const { rows, version } = await snapshot(scope)
+  return { parentOf: new Map(rows.map((r) => [r.deptId, r.parentId])), version }
+}
+
+/** A transaction item that only checks the tree is still at the version read. */
+export const treeUnchanged = ({ tenantId }: TenantScope, version: number) =>
+  TreeEntity.build(ConditionCheck)
+    .key({ tenantId })
+    .condition(version === 0 ? { attr: 'version', exists: false } : { attr: 'version', eq: version })
+
 const treeBump = ({ tenantId }: TenantScope, version: number) =>
   version === 0
     ? TreeEntity.build(PutTransaction)
@@ -495,6 +510,7 @@ export const departmentMemberIds = async (scope: TenantScope, deptIds: string[])
         const places = await queryAll(DeptMemberEntity, {
           partition: tenantPartition(scope.tenantId),
           prefix: `DMEMBER#${deptId}#`,
+          consistent: true,
         })
         for (const p of places) ids.add(p.memberId)
       }

@@ -156,9 +156,13 @@ const idsPage = async (
 }
 
 /** Every member id of a group (bounded by the tenant's seats). */
-const allGroupMemberIds = async ({ tenantId }: TenantScope, groupId: string) =>
+export const allGroupMemberIds = async ({ tenantId }: TenantScope, groupId: string) =>
   (
-    await queryAll(GroupMemberEntity, { partition: tenantPartition(tenantId), prefix: `GMEMBER#${groupId}#` })
+    await queryAll(GroupMemberEntity, {
+      partition: tenantPartition(tenantId),
+      prefix: `GMEMBER#${groupId}#`,
+      consistent: true,
+    })
   ).map((i) => i.memberId)
 
 /** A group's member ids, for filtering a member list; 404 for a group that is not this tenant's. */
@@ -182,9 +186,13 @@ export const groupMembersPage = async (
 export const memberGroupsPage = (scope: TenantScope, memberId: string, limit: number, cursor?: string) =>
   idsPage(scope, `MGROUP#${memberId}#`, limit, cursor)
 
-const memberGroupIds = async ({ tenantId }: TenantScope, memberId: string) =>
+export const memberGroupIds = async ({ tenantId }: TenantScope, memberId: string) =>
   (
-    await queryAll(GroupMemberEntity, { partition: tenantPartition(tenantId), prefix: `MGROUP#${memberId}#` })
+    await queryAll(GroupMemberEntity, {
+      partition: tenantPartition(tenantId),
+      prefix: `MGROUP#${memberId}#`,
+      consistent: true,
+    })
   ).map((i) => i.groupId)
 
 /** Adds members (each must be a member of the workbench; the database checks) to a group. */

@@ -153,6 +153,7 @@ export const updateMembership = (
           v === undefined ? $remove() : Array.isArray(v) ? $set(v) : v,
         ]),
       ),
+      rev: $add(1),
     } as never)
     .options({ condition: existsUnchanged(unchanged) })
 
@@ -166,12 +167,17 @@ export interface Unchanged {
   departmentIds?: string[]
   /** how many groups the member is in */
   groupCount?: number
+  /** the revision read (0: never changed since it was written) */
+  rev?: number
 }
 
 /** The membership exists, each list equals what was read, and the group count too. */
-const existsUnchanged = ({ groupCount, ...lists }: Unchanged): Condition<typeof MembershipEntity> => ({
+const existsUnchanged = ({ groupCount, rev, ...lists }: Unchanged): Condition<typeof MembershipEntity> => ({
   and: [
     { attr: 'accountId', exists: true },
+    ...(rev === undefined
+      ? []
+      : [rev === 0 ? { attr: 'rev' as const, exists: false } : { attr: 'rev' as const, eq: rev }]),
     ...(groupCount === undefined
       ? []
       : [

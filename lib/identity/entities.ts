@@ -66,6 +66,8 @@ export const MembershipEntity = new Entity({
     roles: list(string()),
     /** how many groups the member is in, so removing them can be conditioned on having seen all */
     groupCount: number().optional(),
+    /** moves on at every change: whatever was computed from the membership checks it at commit */
+    rev: number().optional(),
     GSI1PK: string(),
     GSI1SK: string(),
     /** exact-name search: `T#<tenantId>#NAME#<blind index>` */

@@ -142,9 +142,16 @@ describe('apps of a workbench', () => {
     expect((await call(apps, 'DELETE', '/v1/apps/drive', { token: t.accessToken })).status).toBe(409)
     expect((await call(apps, 'DELETE', `/v1/apps/${own}`, { token: t.accessToken })).status).toBe(204)
     expect((await call(apps, 'GET', `/v1/apps/${own}`, { token: t.accessToken })).status).toBe(404)
-    expect(
-      (await call(apps, 'DELETE', `/v1/app-groups/${group.groupId}`, { token: t.accessToken })).status,
-    ).toBe(204)
+    const renamed = await call(apps, 'PATCH', `/v1/app-groups/${group.groupId}`, {
+      token: t.accessToken,
+      body: { name: 'Money' },
+    })
+    expect(renamed.body).toEqual({ groupId: group.groupId, name: 'Money', order: 2 })
+    const groups = async () => (await call(apps, 'GET', '/v1/app-groups', { token: t.accessToken })).body.items
+    expect(await groups()).toEqual([renamed.body])
+    const removeGroup = () => call(apps, 'DELETE', `/v1/app-groups/${group.groupId}`, { token: t.accessToken })
+    expect((await removeGroup()).status).toBe(204)
+    expect([(await removeGroup()).status, await groups()]).toEqual([404, []])
   })
 
   it("never shows or changes another workbench's apps", async () => {

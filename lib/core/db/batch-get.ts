@@ -12,29 +12,28 @@ import { table } from './table.js'
 const keyString = (key: Record<string, unknown>) => `${String(key.PK)}\u0000${String(key.SK)}`
 
 /**
- * Items of one entity by key, in the order asked (undefined where there is none): one
- * BatchGetItem per 100 distinct keys; keys DynamoDB leaves unprocessed are asked again after a
- * pause, so a throttled batch slows down instead of losing items.
+ * Items by key, in the order asked (undefined where there is none), whatever entities the
+ * requests are for: one BatchGetItem per 100 distinct keys; keys DynamoDB leaves unprocessed are
+ * asked again after a pause, so a throttled batch slows down instead of losing items.
  */
-export const batchGet = async <E extends Entity>(
-  entity: E,
-  keys: KeyInputItem<E>[],
+export const batchGetRequests = async (
+  requests: BatchGetRequest[],
   options: { consistent?: boolean } = {},
-): Promise<(FormattedItem<E> | undefined)[]> => {
-  const requests = keys.map((key) => entity.build(BatchGetRequest).key(key))
+): Promise<(Record<string, unknown> | undefined)[]> => {
   const distinct = [...new Map(requests.map((r) => [keyString(r.params()), r])).values()]
-  const found = new Map<string, FormattedItem<E>>()
+  const found = new Map<string, Record<string, unknown>>()
   for (let i = 0; i < distinct.length; i += 100) {
     let pending = distinct.slice(i, i + 100)
     await retryOnConflict(async () => {
       const { Responses, UnprocessedKeys } = await executeBatchGet(
         table
           .build(BatchGetCommand)
-          .requests(...pending)
+          .requests(...(pending as [BatchGetRequest]))
           .options(options),
       )
       for (const [j, item] of (Responses?.[0] ?? []).entries()) {
-        if (item) found.set(keyString((pending[j] as BatchGetRequest<E>).params()), item as FormattedItem<E>)
+        if (item)
+          found.set(keyString((pending[j] as BatchGetRequest).params()), item as Record<string, unknown>)
       }
       const left = new Set((UnprocessedKeys?.[table.getName()]?.Keys ?? []).map(keyString))
       pending = pending.filter((r) => left.has(keyString(r.params())))
@@ -43,3 +42,14 @@ export const batchGet = async <E extends Entity>(
   }
   return requests.map((r) => found.get(keyString(r.params())))
 }
+
+/** Items of one entity by key, in the order asked (undefined where there is none). */
+export const batchGet = async <E extends Entity>(
+  entity: E,
+  keys: KeyInputItem<E>[],
+  options: { consistent?: boolean } = {},
+): Promise<(FormattedItem<E> | undefined)[]> =>
+  (await batchGetRequests(
+    keys.map((key) => entity.build(BatchGetRequest).key(key)),
+    options,
+  )) as (FormattedItem<E> | undefined)[]
