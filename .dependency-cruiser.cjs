@@ -13,6 +13,7 @@ const LAYERS = [
   'apps',
   'tenants',
   'directory',
+  'access',
   'auth',
   'marketplace',
   'lifecycle',

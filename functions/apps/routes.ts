@@ -36,6 +36,7 @@ import {
   setPreinstalledApps,
 } from '../../lib/platform/catalog.js'
 import { AppCode, CatalogAppBody, CatalogAppSchema, IndustrySchema } from '../../lib/platform/schemas.js'
+import { grantRoutes } from './grant-routes.js'
 
 const tag = 'Apps'
 const apps = tenantAccess('apps.write')
@@ -254,4 +255,4 @@ const platformRoutes = [
   }),
 ]
 
-export const routes = [...tenantRoutes, ...platformRoutes]
+export const routes = [...tenantRoutes, ...grantRoutes, ...platformRoutes]

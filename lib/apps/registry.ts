@@ -22,7 +22,7 @@ type Definition = z.output<typeof AppDefinition>
 const needsClient = (protocol: string) => ['oidc', 'oauth2', 'cas', 'code'].includes(protocol)
 
 /** An app as the tenant has it: its definition (the catalog's, or its own) and the tenant's state. */
-const viewOf = (app: TenantApp, catalog: CatalogApp | undefined): AppView => {
+export const viewOf = (app: TenantApp, catalog: CatalogApp | undefined): AppView => {
   const definition = (app.source === 'self-built' ? app.definition : catalog) as Definition | undefined
   return {
     appId: app.appCode,

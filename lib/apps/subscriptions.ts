@@ -1,4 +1,4 @@
-import { Entity, item, PutTransaction, string } from 'dynamodb-toolbox'
+import { $remove, Entity, item, PutTransaction, string, UpdateTransaction } from 'dynamodb-toolbox'
 import { nowIso, nowMs } from '../core/clock.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
@@ -66,27 +66,32 @@ export const subscribeApp = async (s: Subscription) => {
   if (existing?.status === 'active') {
     throw new AppError('ALREADY_EXISTS', `the tenant already has ${s.appCode}`)
   }
+  const licence = {
+    tenantId: s.tenantId,
+    appCode: s.appCode,
+    source: 'subscribed' as const,
+    status: 'active' as const,
+    seats: s.seats,
+    expiresAt: s.expiresAt,
+    instanceId: s.instanceId,
+    market: s.market,
+    ...subscriptionDueKeys(s.tenantId, s.appCode, s.expiresAt),
+  }
   await run(
     s.claim,
-    TenantAppEntity.build(PutTransaction)
-      .item({
-        tenantId: s.tenantId,
-        appCode: s.appCode,
-        source: 'subscribed',
-        status: 'active',
-        addedAt: nowIso(),
-        seats: s.seats,
-        expiresAt: s.expiresAt,
-        instanceId: s.instanceId,
-        market: s.market,
-        ...subscriptionDueKeys(s.tenantId, s.appCode, s.expiresAt),
-      })
-      .options({
-        condition: existing ? { attr: 'status', eq: existing.status } : { attr: 'appCode', exists: false },
-      }),
+    // A lapsed app is updated in place: its grants, their version and the seats held stay.
+    existing
+      ? TenantAppEntity.build(UpdateTransaction)
+          .item(licence)
+          .options({ condition: { attr: 'status', eq: existing.status } })
+      : TenantAppEntity.build(PutTransaction)
+          .item({ ...licence, addedAt: nowIso() })
+          .options({ condition: { attr: 'appCode', exists: false } }),
     orderWrite(s.tenantId, s.appCode, 'subscribed', s.orderId),
   )
 }
+
+const offTheDueIndex = { DUEPK: $remove(), DUESK: $remove() }
 
 const loadSubscription = async (tenantId: string, appCode: string) => {
   const app = await getTenantApp(tenantId, appCode)
@@ -104,8 +109,14 @@ export const renewSubscription = async (
   const app = await loadSubscription(tenantId, appCode)
   await run(
     by.claim,
-    TenantAppEntity.build(PutTransaction)
-      .item({ ...app, status: 'active', expiresAt, ...subscriptionDueKeys(tenantId, appCode, expiresAt) })
+    TenantAppEntity.build(UpdateTransaction)
+      .item({
+        tenantId,
+        appCode,
+        status: 'active',
+        expiresAt,
+        ...subscriptionDueKeys(tenantId, appCode, expiresAt),
+      })
       .options({ condition: { attr: 'status', eq: app.status } }),
     orderWrite(tenantId, appCode, 'renewed', by.orderId),
   )
@@ -116,11 +127,10 @@ export const expireSubscription = async (tenantId: string, appCode: string, forc
   const app = await loadSubscription(tenantId, appCode)
   if (app.status !== 'active') return 'skipped' as const
   if (!force && app.expiresAt && Date.parse(app.expiresAt) > nowMs()) return 'skipped' as const
-  const { DUEPK: _p, DUESK: _s, ...rest } = app
   await run(
     undefined,
-    TenantAppEntity.build(PutTransaction)
-      .item({ ...rest, status: 'expired' })
+    TenantAppEntity.build(UpdateTransaction)
+      .item({ tenantId, appCode, status: 'expired', ...offTheDueIndex })
       .options({
         condition: {
           and: [
@@ -138,11 +148,10 @@ export const expireSubscription = async (tenantId: string, appCode: string, forc
 export const releaseSubscription = async (tenantId: string, appCode: string) => {
   const app = await getTenantApp(tenantId, appCode)
   if (!app || app.status === 'released') return
-  const { DUEPK: _p, DUESK: _s, ...rest } = app
   await run(
     undefined,
-    TenantAppEntity.build(PutTransaction)
-      .item({ ...rest, status: 'released' })
+    TenantAppEntity.build(UpdateTransaction)
+      .item({ tenantId, appCode, status: 'released', ...offTheDueIndex })
       .options({ condition: { attr: 'status', eq: app.status } }),
     orderWrite(tenantId, appCode, 'released'),
   )

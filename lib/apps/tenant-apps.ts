@@ -1,5 +1,6 @@
 import {
   any,
+  BatchGetRequest,
   boolean,
   Entity,
   GetItemCommand,
@@ -45,6 +46,10 @@ export const TenantAppEntity = new Entity({
     /** the app's client at this tenant's issuer; only the secret's hash is kept */
     clientId: string().optional(),
     clientSecretHash: string().optional(),
+    /** moves on at every change of the app's grants: entitlements computed from them check it */
+    grantsVersion: number().optional(),
+    /** members holding one of a licensed app's seats (never more than `seats`) */
+    seatsHeld: number().optional(),
     DUEPK: string().optional(),
     DUESK: string().optional(),
   }),
@@ -64,6 +69,9 @@ export const bindInitialAppsWrites = (tenantId: string, baseApps: string[], prei
     TenantAppEntity.build(PutTransaction).item({ tenantId, appCode, source, status: 'active', addedAt }),
   )
 }
+
+export const tenantAppRequest = (tenantId: string, appCode: string) =>
+  TenantAppEntity.build(BatchGetRequest).key({ tenantId, appCode })
 
 export const getTenantApp = async (tenantId: string, appCode: string) => {
   const { Item } = await TenantAppEntity.build(GetItemCommand)

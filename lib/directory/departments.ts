@@ -18,6 +18,7 @@ import {
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import { auditWrite } from '../core/audit.js'
+import { mapLimit } from '../core/concurrency.js'
 import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
@@ -205,12 +206,16 @@ export const childIds = async (scope: TenantScope, deptId: string): Promise<stri
 }
 
 /**
- * Each department's parent, and the version they were read at: rules that reach sub-departments
+ * Each department's parent and name, and the version they were read at: rules that reach sub-departments
  * are computed from it and checked against the version when they are written.
  */
 export const departmentParents = async (scope: TenantScope) => {
   const { rows, version } = await snapshot(scope)
-  return { parentOf: new Map(rows.map((r) => [r.deptId, r.parentId])), version }
+  return {
+    parentOf: new Map(rows.map((r) => [r.deptId, r.parentId])),
+    nameOf: new Map(rows.map((r) => [r.deptId, r.name])),
+    version,
+  }
 }
 
 /** A transaction item that only checks the tree is still at the version read. */
@@ -502,19 +507,12 @@ export const departmentExists = ({ tenantId }: TenantScope, deptId: string) =>
 
 /** The members of these departments: a range read of each one's places, a few at a time. */
 export const departmentMemberIds = async (scope: TenantScope, deptIds: string[]) => {
-  const ids = new Set<string>()
-  const queue = [...new Set(deptIds)]
-  await Promise.all(
-    Array.from({ length: Math.min(8, queue.length) }, async () => {
-      for (let deptId = queue.shift(); deptId !== undefined; deptId = queue.shift()) {
-        const places = await queryAll(DeptMemberEntity, {
-          partition: tenantPartition(scope.tenantId),
-          prefix: `DMEMBER#${deptId}#`,
-          consistent: true,
-        })
-        for (const p of places) ids.add(p.memberId)
-      }
+  const places = await mapLimit([...new Set(deptIds)], 8, (deptId) =>
+    queryAll(DeptMemberEntity, {
+      partition: tenantPartition(scope.tenantId),
+      prefix: `DMEMBER#${deptId}#`,
+      consistent: true,
     }),
   )
-  return [...ids]
+  return [...new Set(places.flat().map((p) => p.memberId))]
 }

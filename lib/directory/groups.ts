@@ -10,6 +10,7 @@ import {
   UpdateTransaction,
 } from 'dynamodb-toolbox'
 import { auditWrite } from '../core/audit.js'
+import { batchGet } from '../core/db/batch-get.js'
 import { retryOnConflict, StaleRead, type WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { type Page, queryAll, queryPage } from '../core/db/pagination.js'
@@ -99,6 +100,18 @@ export const listGroups = async (scope: TenantScope, limit: number, cursor?: str
   })
   return { items: items.map(view), nextCursor }
 }
+
+/** Groups by id, those that exist (a rule may name one deleted since). */
+export const getGroups = async ({ tenantId }: TenantScope, groupIds: string[]) =>
+  (
+    await batchGet(
+      GroupEntity,
+      groupIds.map((groupId) => ({ tenantId, groupId })),
+      { consistent: true },
+    )
+  )
+    .filter((g) => g !== undefined)
+    .map(view)
 
 export const getGroup = async ({ tenantId }: TenantScope, groupId: string) => {
   const { Item } = await GroupEntity.build(GetItemCommand)

@@ -1,5 +1,6 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { auditWrite } from '../core/audit.js'
+import { mapLimit } from '../core/concurrency.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import { AppError, notFound } from '../core/errors.js'
 import { mobileNumber } from '../core/identifiers.js'
@@ -26,15 +27,6 @@ export interface RowReport {
   reason?: string
   memberId?: string
   initialPassword?: string
-}
-
-const pool = async <T>(items: T[], size: number, fn: (item: T) => Promise<void>) => {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++] as T)
-    }),
-  )
 }
 
 /**
@@ -130,7 +122,7 @@ export const importMembers = async (ctx: TenantContext, input: ImportBody) => {
 
   if (!input.dryRun) {
     for (const path of missingPaths) await byPath.ensure(path)
-    await pool(adding, 8, async ({ report, body, paths }) => {
+    await mapLimit(adding, 8, async ({ report, body, paths }) => {
       try {
         const departmentIds = paths.map((p) => byPath.get(p) as string)
         const added = await addMember(ctx, { ...body, departmentIds }, { action: 'member.imported' })

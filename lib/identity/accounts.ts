@@ -270,3 +270,7 @@ export const membershipUnchanged = (
   key: { realm: Realm; ctx: string; accountId: string },
   unchanged: Unchanged = {},
 ) => MembershipEntity.build(ConditionCheck).key(key).condition(existsUnchanged(unchanged))
+
+/** A transaction item that only checks the membership is (still) gone. */
+export const membershipAbsent = (key: { realm: Realm; ctx: string; accountId: string }) =>
+  MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'accountId', exists: false })

@@ -1,5 +1,6 @@
 import {
   any,
+  BatchGetRequest,
   BatchPutRequest,
   BatchWriteCommand,
   Entity,
@@ -60,6 +61,11 @@ export const listIndustries = (): Promise<Industry[]> => listKind('INDUSTRY')
 export const getIndustry = (code: string): Promise<Industry | undefined> => getOne('INDUSTRY', code)
 export const listCatalogApps = (): Promise<CatalogApp[]> => listKind('APP')
 export const getCatalogApp = (code: string): Promise<CatalogApp | undefined> => getOne('APP', code)
+/** A catalog app's read for a batch, and the app from what it returns. */
+export const catalogAppRequest = (code: string) =>
+  CatalogEntity.build(BatchGetRequest).key({ kind: 'APP', code })
+export const catalogAppOf = (item: { doc?: unknown } | undefined): CatalogApp | undefined =>
+  item ? CatalogAppSchema.parse(item.doc) : undefined
 export const getSku = (skuCode: string): Promise<Sku | undefined> => getOne('SKU', skuCode)
 export const listSkus = (): Promise<Sku[]> => listKind('SKU')
 

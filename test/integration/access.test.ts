@@ -29,6 +29,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Catalog: tenants,
   Marketplace: marketplace,
   Apps: apps,
+  Access: apps,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 // an id of the shape every path parameter takes (ids, app codes), that names nothing
@@ -181,6 +182,7 @@ describe('access rules on every route', () => {
       roleId: role,
       inviteId: invite.inviteId,
       requestId: request,
+      grantId: `member-${member}`,
     }
     const bodies: Record<string, unknown> = {
       updateMember: { name: 'Taken' },
@@ -193,6 +195,7 @@ describe('access rules on every route', () => {
       updateRole: { name: 'Taken' },
       updateApp: { enabled: false },
       updateAppGroup: { name: 'Taken' },
+      grantApp: { members: [member] },
     }
     const routes = allRoutes().filter((r) => r.spec.params && r.spec.access.kind === 'tenant')
     expect(routes.length).toBeGreaterThan(15)

@@ -147,9 +147,11 @@ describe('apps of a workbench', () => {
       body: { name: 'Money' },
     })
     expect(renamed.body).toEqual({ groupId: group.groupId, name: 'Money', order: 2 })
-    const groups = async () => (await call(apps, 'GET', '/v1/app-groups', { token: t.accessToken })).body.items
+    const groups = async () =>
+      (await call(apps, 'GET', '/v1/app-groups', { token: t.accessToken })).body.items
     expect(await groups()).toEqual([renamed.body])
-    const removeGroup = () => call(apps, 'DELETE', `/v1/app-groups/${group.groupId}`, { token: t.accessToken })
+    const removeGroup = () =>
+      call(apps, 'DELETE', `/v1/app-groups/${group.groupId}`, { token: t.accessToken })
     expect((await removeGroup()).status).toBe(204)
     expect([(await removeGroup()).status, await groups()]).toEqual([404, []])
   })

@@ -2,11 +2,15 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
+import { listEntitled } from '../../lib/access/entitled.js'
+import { grantApp } from '../../lib/access/grants.js'
+import { getTenantApp } from '../../lib/apps/tenant-apps.js'
 import { config } from '../../lib/core/config.js'
 import { getDocumentClient } from '../../lib/core/db/client.js'
+import { scopeOf, systemContext } from '../../lib/core/tenancy.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { useTestTable } from '../support/dynamo.js'
-import { platformFixture } from '../support/fixtures.js'
+import { addBareMembers, platformFixture } from '../support/fixtures.js'
 import { decryptField, expectedBodySign, kooGallery, sign, stamp } from '../support/koogallery.js'
 import { call, httpEvent } from '../support/lambda.js'
 
@@ -358,5 +362,25 @@ describe('KooGallery SaaS production interface', () => {
       instanceId: Array.from({ length: 101 }, (_, i) => `i${i}`).join(','),
     })
     expect(tooMany.body.resultCode).toBe('000002')
+  })
+
+  it('seats follow a lapsed app bought again with fewer seats: the latest seated wait for one', async () => {
+    const opened = await kooGallery(newOrder('kg-seats'))
+    const tenant = await findTenant(opened.body.instanceId)
+    if (!tenant) throw new Error('no tenant')
+    const buy = (skuCode: string) => kooGallery(newOrder('kg-seats', { skuCode, productId: 'erp-cloud' }))
+    const big = await buy('erp-cloud-100')
+    const members = await addBareMembers(tenant, 25)
+    const none = { departments: [], groups: [], deny: { members: [], departments: [] } }
+    const ctx = systemContext({ ...scopeOf(tenant.tenantId), code: tenant.code }, 'test')
+    await grantApp(ctx, 'erp-cloud', { members, ...none })
+    await kooGallery({ activity: 'releaseInstance', instanceId: big.body.instanceId })
+    expect((await buy('erp-cloud-20')).body.resultCode).toBe('000000')
+    const holders = (state: 'entitled' | 'waiting') =>
+      listEntitled(scopeOf(tenant.tenantId), 'erp-cloud', { state, limit: 100 })
+    expect([(await holders('entitled')).items.length, (await holders('waiting')).items.length]).toEqual([
+      20, 5,
+    ])
+    expect(await getTenantApp(tenant.tenantId, 'erp-cloud')).toMatchObject({ seats: 20, seatsHeld: 20 })
   })
 })

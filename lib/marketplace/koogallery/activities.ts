@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { settleSeats } from '../../access/reconcile.js'
 import {
   expireSubscription,
   releaseSubscription,
@@ -10,6 +11,7 @@ import { getTenantApp } from '../../apps/tenant-apps.js'
 import { retryOnConflict } from '../../core/db/conditions.js'
 import { AppError } from '../../core/errors.js'
 import { randomToken } from '../../core/ids.js'
+import { scopeOf } from '../../core/tenancy.js'
 import { getPlan, getSku } from '../../platform/catalog.js'
 import { ClaimTaken, createTenant } from '../../tenants/create-tenant.js'
 import { changePlan, freezeTenant, releaseTenant, renewTenant } from '../../tenants/lifecycle.js'
@@ -173,6 +175,8 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
           claim: await claimOrder(order, instanceId, ok({ instanceId })),
         }),
       )
+      // a lapsed app bought again keeps its grants: seats follow the new licence
+      await settleSeats(scopeOf(tenantId), [target.appCode])
       return ok({ instanceId })
     }
     const plan = await getPlan(sku.target.planCode)

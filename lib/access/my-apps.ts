@@ -1,0 +1,62 @@
+import { viewOf } from '../apps/registry.js'
+import { groupsOf, shelfRequest } from '../apps/shelf.js'
+import { tenantAppRequest } from '../apps/tenant-apps.js'
+import { batchGetRequests } from '../core/db/batch-get.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryAll } from '../core/db/pagination.js'
+import type { TenantContext } from '../core/tenancy.js'
+import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
+import { EntitlementEntity } from './records.js'
+
+type AppItem = Parameters<typeof viewOf>[0]
+
+/**
+ * The apps the calling member can open, with where they start and the groups they sit in: one
+ * range read of the member's own entitlements, then one batch read of those apps (the tenant's
+ * item and the catalog's) and the shelf. Nothing here grows with the tenant's members or rules.
+ * Apps switched off or whose licence lapsed are left out; the caller's own standing and the
+ * tenant's were checked with the session.
+ */
+export const myApps = async (ctx: TenantContext) => {
+  const entitlements = await queryAll(EntitlementEntity, {
+    partition: tenantPartition(ctx.tenantId),
+    prefix: `ENT#${ctx.actor.accountId}#`,
+    consistent: true,
+  })
+  const appIds = entitlements.filter((e) => e.state === 'entitled').map((e) => e.appId)
+  const [shelf, ...found] = await batchGetRequests([
+    shelfRequest(ctx.tenantId),
+    ...appIds.flatMap((appId) => [tenantAppRequest(ctx.tenantId, appId), catalogAppRequest(appId)]),
+  ])
+  const items = appIds.flatMap((_, i) => {
+    const app = found[2 * i] as AppItem | undefined
+    if (app?.status !== 'active' || app.enabled === false) return []
+    const view = viewOf(app, app.source === 'self-built' ? undefined : catalogAppOf(found[2 * i + 1]))
+    return [
+      {
+        appId: view.appId,
+        name: view.name,
+        description: view.description,
+        iconUrl: view.iconUrl,
+        kind: view.kind,
+        clientTypes: view.clientTypes,
+        protocol: view.protocol,
+        launchUrl: view.protocol === 'built-in' ? undefined : view.homeUrl,
+        groupId: view.groupId,
+        order: view.order,
+      },
+    ]
+  })
+  const groups = groupsOf(shelf as Parameters<typeof groupsOf>[0])
+  const rank = new Map(groups.map((g, i) => [g.groupId, i]))
+  const place = (groupId?: string) =>
+    groupId === undefined ? groups.length : (rank.get(groupId) ?? groups.length)
+  items.sort(
+    (a, b) => place(a.groupId) - place(b.groupId) || a.order - b.order || a.name.localeCompare(b.name),
+  )
+  const used = new Set(items.map((i) => i.groupId))
+  return {
+    items: items.map((i) => (i.groupId && rank.has(i.groupId) ? i : { ...i, groupId: undefined })),
+    groups: groups.filter((g) => used.has(g.groupId)),
+  }
+}
