@@ -19,7 +19,7 @@ import { fmt, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
-const event = (
+export const event = (
   method: string,
   path: string,
   token: string,
@@ -43,7 +43,7 @@ const WRITES = [
   'DeleteItemCommand',
   'BatchWriteItemCommand',
 ]
-const writeRequests = () => WRITES.reduce((n, c) => n + (dynamoRequestsByCommand()[c] ?? 0), 0)
+export const writeRequests = () => WRITES.reduce((n, c) => n + (dynamoRequestsByCommand()[c] ?? 0), 0)
 
 const csv = (rows: number) =>
   [
@@ -61,7 +61,7 @@ const IMPORT_ROWS = 1000
  * adds an edition like the largest seeded one with 2,000 seats, since 1,000 imported members and
  * the administrator would not fit in the seeded 1,000.
  */
-const enterpriseTenant = async () => {
+export const enterpriseTenant = async (name = 'enterprise') => {
   const largest = PLANS.find((p) => p.code === 'industrial.professional-enhanced') as Plan
   const plan = {
     ...largest,
@@ -70,14 +70,14 @@ const enterpriseTenant = async () => {
     limits: { ...largest.limits, maxMembers: 2000 },
   }
   await putCatalog({ plans: [plan], industries: [], apps: [], skus: [] })
-  const identifier = 'bench-admin@bench.test'
+  const identifier = `bench-${name}-admin@bench.test`
   const password = 'Bench-admin-2026'
   const account = await prepareAccount(identifier, { password })
   if (account.writes.length > 0) await executeTransactWrite(...account.writes)
   const opened = await createTenant(
     {
-      customerId: 'bench-enterprise',
-      name: 'Bench Enterprise',
+      customerId: `bench-${name}`,
+      name: `Bench ${name}`,
       industry: 'industrial',
       planCode: plan.code,
       trial: false,
@@ -95,7 +95,11 @@ const enterpriseTenant = async () => {
     } as APIGatewayProxyEventV2,
     { awsRequestId: 'bench' } as Context,
   )
-  return { tenantId: opened.tenant.tenantId, adminToken: JSON.parse(res.body ?? '{}').accessToken as string }
+  return {
+    tenantId: opened.tenant.tenantId,
+    code: opened.tenant.code,
+    adminToken: JSON.parse(res.body ?? '{}').accessToken as string,
+  }
 }
 
 /**

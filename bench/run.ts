@@ -6,6 +6,7 @@ import { startDynamoDbLocal } from '../scripts/local/dynamodb-local.js'
 import { localEnv } from '../scripts/local/env.js'
 import { ensureMasterKeyFile } from '../scripts/local/master-key.js'
 import { REPO_ROOT } from '../scripts/local/paths.js'
+import { measureAccess } from './access.js'
 import { measureBundles } from './bundles.js'
 import { measureCost } from './cost.js'
 import { measureDirectory } from './directory.js'
@@ -45,6 +46,10 @@ const main = async () => {
     console.log('\ndirectory: import, members page, department tree …')
     const directory = await measureDirectory({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
     console.log(directory.markdown)
+
+    console.log("\nunified authorisation: a member's apps, a department grant …")
+    const access = await measureAccess({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
+    console.log(access.markdown)
 
     console.log('\ncost model: a member-day of 50 members, priced …')
     const cost = await measureCost({ initMs: bundles.initMs })
@@ -87,6 +92,16 @@ row), then a members page, a page of a department subtree, and the tree of a ten
 departments. Requests are counted by the application's DynamoDB client.
 
 ${directory.markdown}
+
+## Unified authorisation
+\`GET /v1/me/apps\` for a member in 10 departments and 20 groups who can open 30 apps: measured
+once with only those apps and their 30 rules, then again after the tenant grows to 200 apps and
+5,030 rules; the items it reads must not change. Then one rule granting an app to a department of
+1,000 members (written straight to the table beforehand): the request returns once every member
+holds the app (the entitlements are written in it, in transactions that check what they were
+computed from). Requests are counted by the application's DynamoDB client.
+
+${access.markdown}
 
 ## Cost model
 ${cost.markdown}`

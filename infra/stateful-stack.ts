@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
 import { Key } from 'aws-cdk-lib/aws-kms'
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
@@ -51,6 +51,8 @@ export class StatefulStack extends Stack {
         sortKey: key(index.sortKey),
       })),
       timeToLiveAttribute: TABLE.ttlAttribute,
+      // directory changes reach who may use which app through the stream (functions/access-events)
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       encryption: TableEncryptionV2.customerManagedKey(tableKey),
@@ -78,6 +80,14 @@ export class StatefulStack extends Stack {
       deadLetterQueue: { queue: marketplaceDlq, maxReceiveCount: 5 },
     })
 
+    // Stream records the access-events function still fails on after its retries: their
+    // description lands here (docs/operations.md), never silently dropped.
+    const accessEventsFailures = new Queue(this, 'AccessEventsFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    })
+
     if (props.marketplaceTopicArn) {
       Topic.fromTopicArn(this, 'MarketplaceTopic', props.marketplaceTopicArn).addSubscription(
         new SqsSubscription(marketplaceQueue),
@@ -94,9 +104,11 @@ export class StatefulStack extends Stack {
       new CfnOutput(this, name, { value, exportName: exportName(name) })
     output('TableName', table.tableName)
     output('TableArn', table.tableArn)
+    output('TableStreamArn', table.tableStreamArn as string)
     output('PiiKeyArn', piiKey.keyArn)
     output('AssetsBucketName', assets.bucketName)
     output('MarketplaceQueueArn', marketplaceQueue.queueArn)
+    output('AccessEventsFailuresArn', accessEventsFailures.queueArn)
     output('KooGalleryKeySecretArn', kooGalleryKey.secretArn)
   }
 }

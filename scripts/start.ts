@@ -4,6 +4,7 @@ import { LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { isPortFree } from './local/process.js'
+import { type StreamPoller, startStreamPoller } from './local/stream-poller.js'
 import type { SeedSummary } from './seed.js'
 
 /**
@@ -83,11 +84,13 @@ const main = async () => {
   let dynamo: RunningDynamoDb | undefined
   let api: RunningApi | undefined
   let stopPrinting: (() => void) | undefined
+  let stream: StreamPoller | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
     stopping = true
     stopPrinting?.()
+    await stream?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
     process.exit(code)
@@ -99,14 +102,24 @@ const main = async () => {
     const started = Date.now()
     dynamo = await startDynamoDbLocal({ port: ports.DYNAMODB_PORT })
     console.log(`DynamoDB Local ready on ${dynamo.endpoint} (${Date.now() - started} ms)`)
-    await createTable(dynamo.endpoint, LOCAL_TABLE_NAME)
+    await createTable(dynamo.endpoint, LOCAL_TABLE_NAME, { stream: true })
     const env = localEnv({
       endpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
       masterKeyFile: ensureMasterKeyFile(),
     })
     Object.assign(process.env, env)
+    // The stream's consumer runs in this process (serverless-offline reads no streams); its log
+    // lines stay out of the way unless asked for.
+    if (!verbose) process.env.LOG_LEVEL ??= 'warn'
     // Imported only now: the functions' modules read their settings on first use.
+    const { handler: accessEvents } = await import('../functions/access-events/handler.js')
+    stream = await startStreamPoller({
+      endpoint: dynamo.endpoint,
+      tableName: LOCAL_TABLE_NAME,
+      handler: accessEvents,
+      onFailure: (e) => console.error(`access-events: ${e}`),
+    })
     const { seedPlatform } = await import('./seed.js')
     const seed = await seedPlatform({
       adminIdentifier: process.env.ATRIUM_ADMIN_IDENTIFIER || DEFAULTS.adminIdentifier,

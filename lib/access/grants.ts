@@ -5,15 +5,23 @@ import { nowIso } from '../core/clock.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryPage } from '../core/db/pagination.js'
+import { ConditionsFailed } from '../core/db/transaction.js'
 import { AppError, type FieldIssue, notFound } from '../core/errors.js'
+import { log } from '../core/log.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
-import { departmentMemberIds, departmentParents } from '../directory/departments.js'
-import { allGroupMemberIds, getGroups } from '../directory/groups.js'
+import {
+  departmentExists,
+  departmentMemberIds,
+  departmentParents,
+  subtreeFrom,
+} from '../directory/departments.js'
+import { allGroupMemberIds, getGroups, groupExists } from '../directory/groups.js'
 import { assertOutranks, tenantCipher, toMember } from '../directory/members.js'
 import { getMemberships } from '../identity/accounts.js'
 import { grantIdOf, type Rule } from './policy.js'
 import {
   commitLead,
+  type Inputs,
   loadInputs,
   loadPolicy,
   MAX_ATTEMPTS,
@@ -93,14 +101,12 @@ const checkSubjects = async (ctx: TenantContext, rules: (Rule & { path: string }
 }
 
 /** The members a rule reaches, read after whatever was committed before. */
-const reachOf = async (scope: TenantScope, rules: readonly Rule[]) => {
+export const reachOf = async (scope: TenantScope, rules: readonly Rule[]) => {
   const { parentOf } = await departmentParents(scope)
-  const children = new Map<string, string[]>()
-  for (const [id, parent] of parentOf) children.set(parent, [...(children.get(parent) ?? []), id])
-  const below = (id: string): string[] => [id, ...(children.get(id) ?? []).flatMap(below)]
+  const subtrees = subtreeFrom(parentOf)
   const departments = rules
     .filter((r) => r.subjectType === 'department' && parentOf.has(r.subjectId))
-    .flatMap((r) => (r.includeSubDepartments ? below(r.subjectId) : [r.subjectId]))
+    .flatMap((r) => (r.includeSubDepartments ? subtrees([r.subjectId]) : [r.subjectId]))
   const groups = rules.filter((r) => r.subjectType === 'group')
   const [inDepartments, inGroups] = await Promise.all([
     departmentMemberIds(scope, departments),
@@ -131,15 +137,27 @@ const summary = (transitions: readonly Transition[]) => ({
 const changeRules = async (
   ctx: TenantContext,
   appId: string,
-  change: (current: Rule[]) => { next: Rule[]; touched: Rule[]; writes: WriteItem[] },
+  change: (current: Rule[]) => { next: Rule[]; touched: Rule[]; writes: WriteItem[]; subjects: string[] },
   options: { refuseShortfall: boolean },
 ) => {
+  let read: { touched: string; affected: string[]; inputs: Inputs } | undefined
   for (let attempt = 0; ; attempt++) {
     const policy = await loadPolicy(ctx, appId)
-    const { next, touched, writes } = change(policy.rules)
-    const affected = await reachOf(ctx, touched)
+    const { next, touched, writes, subjects } = change(policy.rules)
     const nextPolicy = { ...policy, rules: next }
-    const inputs = await loadInputs(ctx, [nextPolicy], affected)
+    // A retry after losing to another change of the app's rules reads only the rules again: the
+    // commit checks the members, the tree and the entitlements, and a failure there reads all.
+    if (read?.touched !== JSON.stringify(touched)) {
+      const affected = await reachOf(ctx, touched)
+      read = {
+        touched: JSON.stringify(touched),
+        affected,
+        inputs: await loadInputs(ctx, [nextPolicy], affected),
+      }
+    } else {
+      read.inputs.policies.set(appId, nextPolicy)
+    }
+    const { affected, inputs } = read
     const transitions = plan(inputs, affected)
     const short = transitions.filter((t) => t.to === 'waiting' && t.from === undefined).length
     if (options.refuseShortfall && short > 0 && policy.seats !== undefined) {
@@ -156,21 +174,34 @@ const changeRules = async (
       )
     }
     const delta = seatDelta(transitions, appId)
+    let rest: string[]
     try {
-      const { rest } = await commitLead(ctx, inputs, transitions, {
+      ;({ rest } = await commitLead(ctx, inputs, transitions, {
         writes,
         apps: new Map([[appId, { bump: true, needs: Math.max(0, delta) }]]),
-      })
+        members: subjects,
+      }))
+    } catch (err) {
+      if (!retryable(err)) throw err
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new AppError('CONFLICT', "other changes of this app's rules kept getting in first; retry")
+      }
+      if (!(err instanceof ConditionsFailed && [...err.labels].every((l) => l === 'apps'))) read = undefined
+      await pause(attempt)
+      continue
+    }
+    try {
       const freed = await reconcile(ctx, [appId], rest)
       const seen = new Set(affected)
       const newcomers = (await reachOf(ctx, touched)).filter((id) => !seen.has(id))
       for (const id of await reconcile(ctx, [appId], newcomers)) freed.add(id)
       if (delta < 0 || freed.size > 0) await settleSeats(ctx, [appId])
-      return summary(transitions)
     } catch (err) {
-      if (!retryable(err) || attempt >= MAX_ATTEMPTS) throw err
-      await pause(attempt)
+      // the rules are in: the table stream completes their effect (lib/access/directory-events.ts)
+      if (!retryable(err)) throw err
+      log.warn('rule change left to the stream', { appId })
     }
+    return summary(transitions)
   }
 }
 
@@ -209,6 +240,14 @@ export const grantApp = async (ctx: TenantContext, appId: string, input: GrantIn
               ...grantIndexKeys(ctx.tenantId, r, appId),
             }),
           ),
+          // a rule is never written for a department or group gone meanwhile (members: below)
+          ...rules.flatMap((r): WriteItem[] =>
+            r.subjectType === 'department'
+              ? [departmentExists(ctx, r.subjectId)]
+              : r.subjectType === 'group'
+                ? [groupExists(ctx, r.subjectId)]
+                : [],
+          ),
           auditWrite(ctx, {
             actorId: ctx.actor.accountId,
             action: 'app.granted',
@@ -216,6 +255,7 @@ export const grantApp = async (ctx: TenantContext, appId: string, input: GrantIn
             detail: rules.map((r) => r.grantId).join(','),
           }),
         ],
+        subjects: rules.filter((r) => r.subjectType === 'member').map((r) => r.subjectId),
       }
     },
     { refuseShortfall: rules.some((r) => r.effect === 'allow') },
@@ -250,6 +290,7 @@ export const revokeGrant = async (ctx: TenantContext, appId: string, grantId: st
             detail: grantId,
           }),
         ],
+        subjects: [],
       }
     },
     { refuseShortfall: false },

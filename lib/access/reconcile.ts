@@ -79,8 +79,12 @@ export const ruleOf = (g: Rule): Rule => ({
 export const loadGrants = ({ tenantId }: TenantScope, appId: string) =>
   queryAll(GrantEntity, { partition: tenantPartition(tenantId), prefix: `GRANT#${appId}#`, consistent: true })
 
-export const loadPolicy = async (scope: TenantScope, appId: string): Promise<AppPolicy> => {
-  const [app, grants] = await Promise.all([getTenantApp(scope.tenantId, appId), loadGrants(scope, appId)])
+/** An app's rules and seats; rules already read consistently in this attempt may be passed in. */
+export const loadPolicy = async (scope: TenantScope, appId: string, rules?: Rule[]): Promise<AppPolicy> => {
+  const [app, grants] = await Promise.all([
+    getTenantApp(scope.tenantId, appId),
+    rules ?? loadGrants(scope, appId),
+  ])
   return {
     appId,
     rules: grants.map(ruleOf),
@@ -96,7 +100,7 @@ export const loadPolicy = async (scope: TenantScope, appId: string): Promise<App
  * groups some rule names, read from whichever side is smaller (each member's groups, or each
  * named group's members).
  */
-const loadMembers = async (scope: TenantScope, memberIds: string[], groupIds: ReadonlySet<string>) => {
+export const loadMembers = async (scope: TenantScope, memberIds: string[], groupIds: ReadonlySet<string>) => {
   const memberships = new Map(
     (await getMemberships('tenant', scope.tenantId, memberIds)).map((m) => [m.accountId, m]),
   )
@@ -254,14 +258,16 @@ const appWrite = (tenantId: string, policy: AppPolicy, change: AppChange): Write
     })
   }
   const condition = { and: conditions } as never
-  if (!change.bump && change.delta === 0) {
+  const countsSeats = change.delta !== 0 && policy.seats !== undefined
+  // an update would create the item: an app that is gone is only checked to be gone
+  if (!policy.exists || (!change.bump && !countsSeats)) {
     return TenantAppEntity.build(ConditionCheck).key(key).condition(condition)
   }
   return TenantAppEntity.build(UpdateTransaction)
     .item({
       ...key,
       ...(change.bump ? { grantsVersion: $add(1) } : {}),
-      ...(change.delta !== 0 && policy.seats !== undefined ? { seatsHeld: $add(change.delta) } : {}),
+      ...(countsSeats ? { seatsHeld: $add(change.delta) } : {}),
     } as never)
     .options({ condition })
 }
@@ -270,6 +276,8 @@ const appWrite = (tenantId: string, policy: AppPolicy, change: AppChange): Write
 export interface Lead {
   writes: WriteItem[]
   apps: Map<string, Omit<AppChange, 'delta'>>
+  /** members that must still be there, as read (a rule's own subjects) */
+  members: string[]
 }
 
 /**
@@ -298,7 +306,7 @@ const pack = (transitions: Transition[], appCount: number, leadSize: number) => 
 /** One commit: the transitions, their members' checks, every app read and the tree. */
 const commit = async (scope: TenantScope, inputs: Inputs, transitions: Transition[], lead?: Lead) => {
   const at = nowIso()
-  const members = [...new Set(transitions.map((t) => t.memberId))]
+  const members = [...new Set([...(lead?.members ?? []), ...transitions.map((t) => t.memberId)])]
   const apps = [...inputs.policies.values()].filter(
     (p) => lead?.apps.has(p.appId) || transitions.some((t) => t.appId === p.appId),
   )
@@ -330,16 +338,36 @@ export const retryable = (err: unknown) => err instanceof ConditionsFailed || is
 export const pause = (attempt: number) =>
   new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * Math.min(attempt + 1, 8)))
 
+/** Every rule of the tenant, by app (a member's change may concern any app). */
+export const loadAllRules = async ({ tenantId }: TenantScope) => {
+  const byApp = new Map<string, Rule[]>()
+  const grants = await queryAll(GrantEntity, {
+    partition: tenantPartition(tenantId),
+    prefix: 'GRANT#',
+    consistent: true,
+  })
+  for (const g of grants) byApp.set(g.appId, [...(byApp.get(g.appId) ?? []), ruleOf(g)])
+  return byApp
+}
+
 /**
  * Brings the members' standing with the apps in line with the rules and the directory, a commit
  * at a time; a commit that lost to a concurrent change is read and computed again. Returns the
  * apps on which seats were freed (their waiting members may now get one).
  */
-export const reconcile = async (scope: TenantScope, appIds: string[], memberIds: string[]) => {
+export const reconcile = async (
+  scope: TenantScope,
+  appIds: string[],
+  memberIds: string[],
+  rulesByApp?: ReadonlyMap<string, Rule[]>,
+) => {
   const freed = new Set<string>()
   let pending = [...new Set(memberIds)]
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const policies = await Promise.all(appIds.map((a) => loadPolicy(scope, a)))
+    // rules read by the caller serve the first attempt; a retry reads everything again
+    const policies = await mapLimit(appIds, 16, (a) =>
+      loadPolicy(scope, a, attempt === 0 ? rulesByApp?.get(a) : undefined),
+    )
     const inputs = await loadInputs(scope, policies, pending)
     const chunks = pack(plan(inputs, pending), policies.length, 0)
     const done = new Set<string>()
@@ -370,7 +398,11 @@ export const commitLead = async (
   transitions: Transition[],
   lead: Lead,
 ): Promise<{ rest: string[] }> => {
-  const [first = [], ...later] = pack(transitions, inputs.policies.size, lead.writes.length)
+  const [first = [], ...later] = pack(
+    transitions,
+    inputs.policies.size,
+    lead.writes.length + lead.members.length,
+  )
   await commit(scope, inputs, first, lead)
   return { rest: [...new Set(later.flat().map((t) => t.memberId))] }
 }
@@ -421,5 +453,37 @@ export const settleSeats = async (scope: TenantScope, appIds: Iterable<string>) 
       last = seen
       await reconcile(scope, [appId], members)
     }
+  }
+}
+
+/**
+ * After a member's place changed (departments, groups, removal): their standing with every app a
+ * rule of the tenant lets them use, or that they hold now, is computed again.
+ */
+export const reconcileMembers = async (scope: TenantScope, memberIds: string[]) => {
+  const ids = [...new Set(memberIds)]
+  for (let i = 0; i < ids.length; i += 100) {
+    const chunk = ids.slice(i, i + 100)
+    const rulesByApp = await loadAllRules(scope)
+    const groupIds = new Set(
+      [...rulesByApp.values()].flat().flatMap((r) => (r.subjectType === 'group' ? [r.subjectId] : [])),
+    )
+    const [members, tree, held] = await Promise.all([
+      loadMembers(scope, chunk, groupIds),
+      departmentParents(scope),
+      mapLimit(chunk, 8, (memberId) =>
+        queryAll(EntitlementEntity, {
+          partition: tenantPartition(scope.tenantId),
+          prefix: `ENT#${memberId}#`,
+          consistent: true,
+        }),
+      ),
+    ])
+    const apps = new Set(held.flat().map((e) => e.appId))
+    for (const [appId, rules] of rulesByApp) {
+      if ([...members.values()].some((m) => m.exists && evaluate(rules, m, tree.parentOf).allowed))
+        apps.add(appId)
+    }
+    await settleSeats(scope, await reconcile(scope, [...apps], chunk, rulesByApp))
   }
 }

@@ -1,7 +1,12 @@
 import { boolean, Entity, item, string } from 'dynamodb-toolbox'
-import { tenantPartition } from '../core/db/keys.js'
+import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import type { Rule } from './policy.js'
+
+export const grantKey = (tenantId: string, appId: string, grantId: string) => ({
+  PK: tenantPartition(tenantId),
+  SK: `GRANT#${appId}#${grantId}`,
+})
 
 /**
  * One rule of an app: allow or deny, for a member, a department (with or without the departments
@@ -24,18 +29,19 @@ export const GrantEntity = new Entity({
     GSI1PK: string(),
     GSI1SK: string(),
   }),
-  computeKey: ({ tenantId, appId, grantId }: { tenantId: string; appId: string; grantId: string }) => ({
-    PK: tenantPartition(tenantId),
-    SK: `GRANT#${appId}#${grantId}`,
-  }),
+  computeKey: ({ tenantId, appId, grantId }: { tenantId: string; appId: string; grantId: string }) =>
+    grantKey(tenantId, appId, grantId),
 })
+
+export const subjectPartition = (tenantId: string, rule: Pick<Rule, 'subjectType' | 'subjectId'>) =>
+  tenantIndexPartition(tenantId, 'SUBJECT', rule.subjectType, rule.subjectId)
 
 export const grantIndexKeys = (
   tenantId: string,
   rule: Pick<Rule, 'subjectType' | 'subjectId'>,
   appId: string,
 ) => ({
-  GSI1PK: `${tenantPartition(tenantId)}#SUBJECT#${rule.subjectType}#${rule.subjectId}`,
+  GSI1PK: subjectPartition(tenantId, rule),
   GSI1SK: appId,
 })
 
@@ -69,7 +75,7 @@ export const EntitlementEntity = new Entity({
 })
 
 export const holdersPartition = (tenantId: string, appId: string) =>
-  `${tenantPartition(tenantId)}#ENT#${appId}`
+  tenantIndexPartition(tenantId, 'ENT', appId)
 
 export const entitlementIndexKeys = (
   tenantId: string,

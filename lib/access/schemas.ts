@@ -15,7 +15,8 @@ const DepartmentSubject = z
   .strict()
 
 /** At most this many subjects in one grant request. */
-export const MAX_GRANT_SUBJECTS = 100
+// one transaction holds a request's rules with a check of each subject
+export const MAX_GRANT_SUBJECTS = 40
 
 export const GrantBody = z
   .object({

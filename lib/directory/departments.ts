@@ -218,6 +218,21 @@ export const departmentParents = async (scope: TenantScope) => {
   }
 }
 
+/** A department and every one below it, from the parent links (no reads). */
+export const subtreeFrom = (parentOf: ReadonlyMap<string, string>) => {
+  const children = new Map<string, string[]>()
+  for (const [id, parent] of parentOf) children.set(parent, [...(children.get(parent) ?? []), id])
+  const below = (id: string, seen: Set<string>): string[] => {
+    if (seen.has(id)) return []
+    seen.add(id)
+    return [id, ...(children.get(id) ?? []).flatMap((c) => below(c, seen))]
+  }
+  return (ids: Iterable<string>) => {
+    const seen = new Set<string>()
+    return [...ids].flatMap((id) => below(id, seen))
+  }
+}
+
 /** A transaction item that only checks the tree is still at the version read. */
 export const treeUnchanged = ({ tenantId }: TenantScope, version: number) =>
   TreeEntity.build(ConditionCheck)

@@ -1,5 +1,6 @@
 import {
   $add,
+  ConditionCheck,
   DeleteTransaction,
   Entity,
   GetItemCommand,
@@ -100,6 +101,10 @@ export const listGroups = async (scope: TenantScope, limit: number, cursor?: str
   })
   return { items: items.map(view), nextCursor }
 }
+
+/** A transaction item that only checks a group exists (a rule that names it). */
+export const groupExists = ({ tenantId }: TenantScope, groupId: string) =>
+  GroupEntity.build(ConditionCheck).key({ tenantId, groupId }).condition({ attr: 'groupId', exists: true })
 
 /** Groups by id, those that exist (a rule may name one deleted since). */
 export const getGroups = async ({ tenantId }: TenantScope, groupIds: string[]) =>

@@ -120,13 +120,21 @@ const wildcard = (pattern: string, value: string, ignoreCase: boolean): boolean 
 const allows = (grant: Grant, action: string, arn: string): boolean =>
   wildcard(grant.action, action, true) && wildcard(grant.arn, arn, false)
 
-/** Granted for Lambda itself (the runtime writes logs, the SQS event source polls), not sent by our code. */
+/**
+ * Granted for Lambda itself (the runtime writes logs, the SQS and DynamoDB Streams event sources
+ * poll, a stream's failure destination is sent to), not sent by our code.
+ */
 const USED_BY_LAMBDA = new Set([
   'logs:CreateLogStream',
   'logs:PutLogEvents',
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
   'sqs:GetQueueAttributes',
+  'sqs:SendMessage',
+  'dynamodb:DescribeStream',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:ListStreams',
 ])
 
 export interface IamReport {

@@ -38,6 +38,7 @@ describe('the stateful stack', () => {
         }),
       ],
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     })
     template.hasResource('AWS::DynamoDB::GlobalTable', {
       DeletionPolicy: 'Retain',
@@ -87,9 +88,11 @@ describe('the stateful stack', () => {
     for (const name of [
       'TableName',
       'TableArn',
+      'TableStreamArn',
       'PiiKeyArn',
       'AssetsBucketName',
       'MarketplaceQueueArn',
+      'AccessEventsFailuresArn',
       'KooGalleryKeySecretArn',
     ]) {
       template.hasOutput(name, { Export: { Name: `atrium-test-${name}` } })

@@ -4,7 +4,7 @@ import { resetConfig } from '../../lib/core/config.js'
 import { forgetCiphers } from '../../lib/core/crypto/data-keys.js'
 import { resetKeyWrapper } from '../../lib/core/crypto/key-wrapper.js'
 import { resetDocumentClient } from '../../lib/core/db/client.js'
-import { createTable, deleteTable } from '../../scripts/local/create-table.js'
+import { createTable, deleteTable, type TableOptions } from '../../scripts/local/create-table.js'
 import { localEnv } from '../../scripts/local/env.js'
 import { TEST_ENV } from './shared-stack.js'
 
@@ -48,10 +48,10 @@ export const pointAt = (tableName: string): void => {
 }
 
 /** A fresh table for this test file on the run's shared DynamoDB Local; deleted afterwards. */
-export const useTestTable = (): { tableName: string } => {
+export const useTestTable = (options: TableOptions = {}): { tableName: string } => {
   const state = { tableName: uniqueTableName() }
   beforeAll(async () => {
-    await createTable(testEndpoint(), state.tableName)
+    await createTable(testEndpoint(), state.tableName, options)
     pointAt(state.tableName)
   })
   afterAll(async () => {

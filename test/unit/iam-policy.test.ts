@@ -70,6 +70,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'apps',
       'marketplace',
       'marketplace-events',
+      'access-events',
       'lifecycle',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
