@@ -20,6 +20,23 @@ export const newCode = (length = 8): string =>
 
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url')
 
+/** Crockford base32 (lower case, like the ids) of some bytes, most significant bit first. */
+export const base32 = (bytes: Uint8Array): string => {
+  let out = ''
+  let value = 0
+  let bits = 0
+  for (const byte of bytes) {
+    value = (value << 8) | byte
+    bits += 8
+    while (bits >= 5) {
+      bits -= 5
+      out += ALPHABET[(value >>> bits) & 31]
+    }
+    value &= (1 << bits) - 1
+  }
+  return bits > 0 ? out + ALPHABET[(value << (5 - bits)) & 31] : out
+}
+
 /** Password shown once to a new admin: letters, digits and a symbol so it passes any policy. */
 export const newInitialPassword = (): string => {
   const chars = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789'

@@ -40,6 +40,8 @@ export type UpdateMemberInput = z.infer<typeof UpdateMemberBody>
 export const MemberSchema = z
   .object({
     memberId: z.string(),
+    /** what apps know the member by (see accountName): read-only, to match accounts on the app's side */
+    accountName: z.string(),
     name: z.string(),
     mobile: z.string().optional(),
     email: z.string().optional(),
