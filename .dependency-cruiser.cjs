@@ -15,6 +15,7 @@ const LAYERS = [
   'directory',
   'access',
   'auth',
+  'sso',
   'marketplace',
   'lifecycle',
 ]

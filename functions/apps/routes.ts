@@ -37,6 +37,7 @@ import {
 } from '../../lib/platform/catalog.js'
 import { AppCode, CatalogAppBody, CatalogAppSchema, IndustrySchema } from '../../lib/platform/schemas.js'
 import { grantRoutes } from './grant-routes.js'
+import { identityRoutes } from './identity-routes.js'
 
 const tag = 'Apps'
 const apps = tenantAccess('apps.write')
@@ -255,4 +256,4 @@ const platformRoutes = [
   }),
 ]
 
-export const routes = [...tenantRoutes, ...grantRoutes, ...platformRoutes]
+export const routes = [...tenantRoutes, ...grantRoutes, ...identityRoutes, ...platformRoutes]

@@ -1,4 +1,4 @@
-import { boolean, Entity, item, string } from 'dynamodb-toolbox'
+import { BatchGetRequest, boolean, Entity, item, string } from 'dynamodb-toolbox'
 import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import type { Rule } from './policy.js'
@@ -73,6 +73,10 @@ export const EntitlementEntity = new Entity({
     SK: `ENT#${memberId}#${appId}`,
   }),
 })
+
+/** A member's standing with one app, for a batch read (signing in to the app). */
+export const entitlementRequest = (tenantId: string, memberId: string, appId: string) =>
+  EntitlementEntity.build(BatchGetRequest).key({ tenantId, memberId, appId })
 
 export const holdersPartition = (tenantId: string, appId: string) =>
   tenantIndexPartition(tenantId, 'ENT', appId)

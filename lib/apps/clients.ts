@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { DeleteTransaction, Entity, item, PutTransaction, string, UpdateTransaction } from 'dynamodb-toolbox'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
@@ -24,6 +24,14 @@ const ClientEntity = new Entity({
 
 /** Secrets are 256 random bits: a plain SHA-256 is all their storage needs (nothing to stretch). */
 export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('base64url')
+
+/** Whether a presented secret is the one whose hash is kept, in constant time. */
+export const secretMatches = (secret: string, hash: string | undefined) => {
+  if (hash === undefined) return false
+  const given = createHash('sha256').update(secret).digest()
+  const kept = Buffer.from(hash, 'base64url')
+  return kept.length === given.length && timingSafeEqual(given, kept)
+}
 
 export const newClient = () => ({
   clientId: `cli_${randomToken(18)}`,

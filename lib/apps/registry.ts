@@ -69,10 +69,16 @@ export const listApps = async (scope: TenantScope, limit: number, cursor?: strin
   }
 }
 
-export const getApp = async (scope: TenantScope, appId: string) => {
+/** The tenant's app (404 when it has none by that id) and its view, definition included. */
+export const appWithView = async (scope: TenantScope, appId: string) => {
   const app = await loadApp(scope, appId)
-  return viewOf(app, app.source === 'self-built' ? undefined : await getCatalogApp(app.appCode))
+  return {
+    app,
+    view: viewOf(app, app.source === 'self-built' ? undefined : await getCatalogApp(app.appCode)),
+  }
 }
+
+export const getApp = async (scope: TenantScope, appId: string) => (await appWithView(scope, appId)).view
 
 /**
  * Registers the tenant's own app: a new app id and, for apps that sign members in by protocol, a
@@ -194,8 +200,7 @@ export const deleteApp = async (ctx: TenantContext, appId: string) => {
  * by protocol and has no client yet (a catalog app the tenant federates) gets one.
  */
 export const rotateSecret = async (ctx: TenantContext, appId: string) => {
-  const app = await loadApp(ctx, appId)
-  const view = viewOf(app, app.source === 'self-built' ? undefined : await getCatalogApp(app.appCode))
+  const { app, view } = await appWithView(ctx, appId)
   if (!needsClient(view.protocol)) {
     throw new AppError(
       'INVALID_STATE',

@@ -113,6 +113,16 @@ export const CatalogEntrySchema = z
   })
   .meta({ id: 'CatalogEntry' })
 
+/** The personal fields the tenant lets an app receive: a subset of those it asks for. */
+export const UserDataBody = z
+  .object({ fields: z.array(PersonalField).max(PersonalField.options.length) })
+  .strict()
+  .meta({ id: 'UserDataInput' })
+
+export const UserDataSchema = z
+  .object({ appId: z.string(), requestedFields: z.array(PersonalField), fields: z.array(PersonalField) })
+  .meta({ id: 'UserData' })
+
 export const PreinstalledAppsBody = z
   .object({ appIds: z.array(AppCode).max(100) })
   .strict()

@@ -2,9 +2,11 @@ import {
   any,
   BatchGetRequest,
   boolean,
+  ConditionCheck,
   Entity,
   GetItemCommand,
   item,
+  list,
   number,
   PutTransaction,
   QueryCommand,
@@ -46,6 +48,8 @@ export const TenantAppEntity = new Entity({
     /** the app's client at this tenant's issuer; only the secret's hash is kept */
     clientId: string().optional(),
     clientSecretHash: string().optional(),
+    /** the personal fields the tenant lets this app receive (of those it asks for; absent: none) */
+    approvedFields: list(string()).optional(),
     /** moves on at every change of the app's grants: entitlements computed from them check it */
     grantsVersion: number().optional(),
     /** members holding one of a licensed app's seats (never more than `seats`) */
@@ -72,6 +76,10 @@ export const bindInitialAppsWrites = (tenantId: string, baseApps: string[], prei
 
 export const tenantAppRequest = (tenantId: string, appCode: string) =>
   TenantAppEntity.build(BatchGetRequest).key({ tenantId, appCode })
+
+/** A transaction item that only checks the app is still in the state read (what hangs on it stays valid). */
+export const tenantAppStill = (tenantId: string, appCode: string, status: (typeof APP_STATUSES)[number]) =>
+  TenantAppEntity.build(ConditionCheck).key({ tenantId, appCode }).condition({ attr: 'status', eq: status })
 
 export const getTenantApp = async (tenantId: string, appCode: string) => {
   const { Item } = await TenantAppEntity.build(GetItemCommand)

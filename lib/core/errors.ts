@@ -2,10 +2,14 @@
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   BAD_REQUEST: 400,
+  /** a sign-in code that is unknown, used already or expired */
+  INVALID_CODE: 400,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   TOKEN_EXPIRED: 401,
   REFRESH_TOKEN_INVALID: 401,
+  /** an app's client did not authenticate (unknown, wrong secret, or not the client a code was issued to) */
+  INVALID_CLIENT: 401,
   /** the token's session ended (logout, password change or reset, removal, release): log in again */
   SESSION_ENDED: 401,
   /** the caller's roles changed since the token was issued: refresh it */
@@ -16,6 +20,8 @@ export const ERROR_STATUS = {
   ACCOUNT_DISABLED: 403,
   /** the right password, but the person's request to join waits for an administrator */
   APPROVAL_PENDING: 403,
+  /** no grant lets the member use the app */
+  NOT_ENTITLED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
@@ -23,6 +29,10 @@ export const ERROR_STATUS = {
   INSTANCE_EXISTS: 409,
   FREE_TRIAL_USED: 409,
   INVALID_STATE: 409,
+  /** the app is switched off, its licence lapsed, or the member waits for one of its seats */
+  APP_DISABLED: 409,
+  APP_LAPSED: 409,
+  WAITING_FOR_SEAT: 409,
   /** an invitation that no longer admits anyone, and why */
   INVITATION_REVOKED: 410,
   INVITATION_EXPIRED: 410,

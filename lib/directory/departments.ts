@@ -13,6 +13,7 @@ import {
   number,
   PutTransaction,
   QueryCommand,
+  record,
   set,
   string,
   UpdateTransaction,
@@ -69,6 +70,23 @@ const TreeEntity = new Entity({
   // Sorts after every department id, so one range read returns the tree and its version.
   computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: tenantPartition(tenantId), SK: 'DEPT#~TREE' }),
 })
+
+/**
+ * Every department's name by id, rewritten whole in each change of the tree (the tree's version
+ * condition orders the writes): whatever shows a member's departments by name (an app's view of
+ * the member) reads it in the same batch as the membership, whichever departments they are in.
+ * Outside the `DEPT#` range, so reads of the tree do not carry it.
+ */
+const DepartmentNamesEntity = new Entity({
+  name: 'DepartmentNames',
+  table,
+  timestamps: false,
+  schema: item({ tenantId: string().key(), names: record(string(), string()) }),
+  computeKey: ({ tenantId }: { tenantId: string }) => ({ PK: tenantPartition(tenantId), SK: 'DEPTNAMES' }),
+})
+
+/** The names item stays well inside DynamoDB's 400 KB item limit: thousands of departments. */
+const NAMES_BUDGET_BYTES = 350_000
 
 /** A member's place in a department, for listing a department's members. */
 const DeptMemberEntity = new Entity({
@@ -263,14 +281,20 @@ const childWrite = ({ tenantId }: TenantScope, parentId: string, child: string, 
  */
 const reshape = async <T>(
   scope: TenantScope,
-  fn: (
-    snap: Snapshot,
-  ) => Promise<{ writes: [string, WriteItem[]][]; result: T; explain?: Record<string, () => Error> }>,
+  fn: (snap: Snapshot) => Promise<{
+    writes: [string, WriteItem[]][]
+    result: T
+    explain?: Record<string, () => Error>
+    /** a department's new name, or (no name) its removal */
+    named?: { deptId: string; name?: string }
+  }>,
 ) =>
   retryOnConflict(async () => {
     const snap = await snapshot(scope)
-    const { writes, result, explain } = await fn(snap)
-    const tx = transaction().add('tree', treeBump(scope, snap.version))
+    const { writes, result, explain, named } = await fn(snap)
+    const tx = transaction()
+      .add('tree', treeBump(scope, snap.version))
+      .add('names', namesWrite(scope, snap, named))
     for (const [label, items] of writes) tx.add(label, ...items)
     await tx.run({
       tree: () => new StaleRead('the tree changed meanwhile'),
@@ -279,6 +303,25 @@ const reshape = async <T>(
     })
     return result
   })
+
+/** Every name as the change leaves it (written whole: an item written before names were kept heals). */
+const namesWrite = ({ tenantId }: TenantScope, snap: Snapshot, named?: { deptId: string; name?: string }) => {
+  const names = new Map(snap.rows.map((r) => [r.deptId, r.name]))
+  if (named?.name !== undefined) names.set(named.deptId, named.name)
+  else if (named) names.delete(named.deptId)
+  let bytes = 0
+  for (const [id, name] of names) bytes += id.length + Buffer.byteLength(name)
+  if (named?.name !== undefined && bytes > NAMES_BUDGET_BYTES) {
+    throw new AppError('PLAN_LIMIT_EXCEEDED', 'the workbench holds as many departments as it can')
+  }
+  return DepartmentNamesEntity.build(PutTransaction).item({ tenantId, names: Object.fromEntries(names) })
+}
+
+/** Department names by id, for a batch read (see DepartmentNamesEntity). */
+export const departmentNamesRequest = (tenantId: string) =>
+  DepartmentNamesEntity.build(BatchGetRequest).key({ tenantId })
+export const departmentNamesOf = (item: { names?: unknown } | undefined): Record<string, string> =>
+  (item?.names as Record<string, string> | undefined) ?? {}
 
 /** Sibling departments never share a name, so a path ("Plant 1/Assembly") names one department. */
 const refuseTakenName = (
@@ -353,6 +396,7 @@ export const createDepartment = (
         ],
       ],
       result: viewOf(dept),
+      named: { deptId: dept.deptId, name: dept.name },
     }
   })
 
@@ -441,6 +485,7 @@ export const updateDepartment = (
         ],
       ],
       result: undefined,
+      named: { deptId, name: input.name ?? dept.name },
       explain: {
         head: () =>
           new AppError('VALIDATION_FAILED', 'the head must be a member of the department', [
@@ -486,6 +531,7 @@ export const deleteDepartment = (ctx: TenantContext, deptId: string) =>
         ],
       ],
       result: undefined,
+      named: { deptId },
     }
   })
 

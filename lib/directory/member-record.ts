@@ -20,6 +20,16 @@ export const memberAad = (accountId: string, field: 'name' | 'mobile' | 'email')
 export const accountName = (tenantId: string, accountId: string) =>
   base32(createHash('sha256').update(`member:${tenantId}:${accountId}`).digest()).slice(0, 26)
 
+/** One personal field of a membership, decrypted (undefined when the member has none). */
+export const memberField = (
+  cipher: FieldCipher,
+  m: { accountId: string; nameEnc?: string; mobileEnc?: string; emailEnc?: string },
+  field: 'name' | 'mobile' | 'email',
+) => {
+  const sealed = m[`${field}Enc`]
+  return sealed ? cipher.decrypt(sealed, memberAad(m.accountId, field)) : undefined
+}
+
 /** The key of the name search index (exact full name, through its blind index). */
 export const nameKeys = (tenantId: string, cipher: FieldCipher, name: string, accountId: string) => ({
   GSI2PK: tenantIndexPartition(tenantId, 'NAME', nameIndex(cipher, name)),

@@ -39,7 +39,7 @@ import {
   subtreeIds,
 } from './departments.js'
 import { leaveAllGroupsWrites, listGroupMemberIds } from './groups.js'
-import { accountName, memberAad, memberRecord, nameKeys } from './member-record.js'
+import { accountName, memberAad, memberField, memberRecord, nameKeys } from './member-record.js'
 import { holdRolesWrites, rolePermissions } from './roles.js'
 import type { AddMemberInput, Member, UpdateMemberInput } from './schemas.js'
 
@@ -64,9 +64,9 @@ const storedContacts = <T extends { mobile?: string | null }>(input: T, region: 
 export const toMember = (cipher: FieldCipher, m: Membership): Member => ({
   memberId: m.accountId,
   accountName: accountName(m.ctx, m.accountId),
-  name: m.nameEnc ? cipher.decrypt(m.nameEnc, memberAad(m.accountId, 'name')) : '',
-  mobile: m.mobileEnc ? cipher.decrypt(m.mobileEnc, memberAad(m.accountId, 'mobile')) : undefined,
-  email: m.emailEnc ? cipher.decrypt(m.emailEnc, memberAad(m.accountId, 'email')) : undefined,
+  name: memberField(cipher, m, 'name') ?? '',
+  mobile: memberField(cipher, m, 'mobile'),
+  email: memberField(cipher, m, 'email'),
   employeeNo: m.employeeNo,
   departmentIds: m.departmentIds ?? [],
   status: m.status,
