@@ -1,4 +1,6 @@
 import * as z from 'zod'
+import { AppIdParams } from '../apps/schemas.js'
+import { MemberIdParams } from '../directory/schemas.js'
 import { AttributeDefinition } from '../platform/schemas.js'
 
 const AttributeValue = z.union([
@@ -21,10 +23,7 @@ export const MemberAttributesSchema = z
   .object({ appId: z.string(), memberId: z.string(), values: AttributeValues })
   .meta({ id: 'MemberAttributes' })
 
-export const AppMemberParams = z.object({
-  appId: z.string().regex(/^[a-z][a-z0-9-]{1,39}$/, 'not an app id'),
-  memberId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a member id'),
-})
+export const AppMemberParams = AppIdParams.extend(MemberIdParams.shape)
 
 export const LightAppCodeSchema = z
   .object({

@@ -30,6 +30,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Marketplace: marketplace,
   Apps: apps,
   Access: apps,
+  'Single sign-on': apps,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 // an id of the shape every path parameter takes (ids, app codes), that names nothing
@@ -196,6 +197,8 @@ describe('access rules on every route', () => {
       updateApp: { enabled: false },
       updateAppGroup: { name: 'Taken' },
       grantApp: { members: [member] },
+      setAppUserData: { fields: [] },
+      setMemberAppAttributes: { values: {} },
     }
     const routes = allRoutes().filter((r) => r.spec.params && r.spec.access.kind === 'tenant')
     expect(routes.length).toBeGreaterThan(15)
