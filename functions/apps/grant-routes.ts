@@ -100,6 +100,6 @@ export const grantRoutes = [
     tag,
     access: tenantAccess(),
     response: MyAppsSchema,
-    handle: async (req) => myApps(req.tenant),
+    handle: async (req) => myApps(req.tenant, req.tenant.actor.accountId),
   }),
 ]

@@ -4,7 +4,7 @@ import { tenantAppRequest } from '../apps/tenant-apps.js'
 import { batchGetRequests } from '../core/db/batch-get.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
-import type { TenantContext } from '../core/tenancy.js'
+import type { TenantScope } from '../core/tenancy.js'
 import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
 import { EntitlementEntity } from './records.js'
 
@@ -17,16 +17,16 @@ type AppItem = Parameters<typeof viewOf>[0]
  * Apps switched off or whose licence lapsed are left out; the caller's own standing and the
  * tenant's were checked with the session.
  */
-export const myApps = async (ctx: TenantContext) => {
+export const myApps = async (scope: TenantScope, memberId: string) => {
   const entitlements = await queryAll(EntitlementEntity, {
-    partition: tenantPartition(ctx.tenantId),
-    prefix: `ENT#${ctx.actor.accountId}#`,
+    partition: tenantPartition(scope.tenantId),
+    prefix: `ENT#${memberId}#`,
     consistent: true,
   })
   const appIds = entitlements.filter((e) => e.state === 'entitled').map((e) => e.appId)
   const [shelf, ...found] = await batchGetRequests([
-    shelfRequest(ctx.tenantId),
-    ...appIds.flatMap((appId) => [tenantAppRequest(ctx.tenantId, appId), catalogAppRequest(appId)]),
+    shelfRequest(scope.tenantId),
+    ...appIds.flatMap((appId) => [tenantAppRequest(scope.tenantId, appId), catalogAppRequest(appId)]),
   ])
   const items = appIds.flatMap((_, i) => {
     const app = found[2 * i] as AppItem | undefined

@@ -1,5 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { DeleteTransaction, Entity, item, PutTransaction, string, UpdateTransaction } from 'dynamodb-toolbox'
+import {
+  BatchGetRequest,
+  DeleteTransaction,
+  Entity,
+  GetItemCommand,
+  item,
+  PutTransaction,
+  string,
+  UpdateTransaction,
+} from 'dynamodb-toolbox'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
@@ -21,6 +30,13 @@ const ClientEntity = new Entity({
   schema: item({ clientId: string().key(), tenantId: string(), appCode: string() }),
   computeKey: ({ clientId }: { clientId: string }) => ({ PK: `CLIENT#${clientId}`, SK: 'CLIENT' }),
 })
+
+/** Which tenant and app a client id belongs to, as a batch read. */
+export const clientRequest = (clientId: string) => ClientEntity.build(BatchGetRequest).key({ clientId })
+
+/** Which tenant and app a client id belongs to. */
+export const clientOf = async (clientId: string) =>
+  (await ClientEntity.build(GetItemCommand).key({ clientId }).send()).Item
 
 /** Secrets are 256 random bits: a plain SHA-256 is all their storage needs (nothing to stretch). */
 export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('base64url')

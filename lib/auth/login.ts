@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import { burnPasswordCheck, verifyPassword } from '../core/crypto/passwords.js'
+import type { WriteItem } from '../core/db/conditions.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
 import { count } from '../core/metrics.js'
@@ -66,12 +67,12 @@ const nowhereToGo = async (account: Account, memberships: Membership[], wanted: 
 }
 
 /**
- * Password login. The attempt is counted before the password is checked (so no burst of guesses
- * gets past the limit), and an unknown identifier costs and answers as a wrong password does. A
- * person in several realms without a choice gets the list to choose from; the chosen realm's token
- * carries only that realm. Every attempt lands in the login log (the tenant's too).
+ * The checks of a password login, up to the one membership it opens. The attempt is counted before
+ * the password is checked (so no burst of guesses gets past the limit), and an unknown identifier
+ * costs and answers as a wrong password does. Every failure lands in the login log (the tenant's
+ * too); the success is logged by the caller, in the transaction of what the login starts.
  */
-export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContext) => {
+const authenticate = async (input: z.infer<typeof LoginBody>, ctx: AttemptContext) => {
   const { blindIndex, account, memberships } = await loginSubject(input.identifier)
   const attempt = await admitAttempt(blindIndex, ctx.ip)
   const wanted = input.select ?? (input.tenantCode ? `tenant:${input.tenantCode}` : undefined)
@@ -110,22 +111,64 @@ export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContex
 
   const membership = candidates[0] as Membership
   const tenantId = membership.realm === 'tenant' ? membership.ctx : undefined
-  let grant: Awaited<ReturnType<typeof resolveGrant>>
   try {
-    grant = await resolveGrant(account, membership)
+    return { account, membership, tenantId, grant: await resolveGrant(account, membership) }
   } catch (err) {
     if (err instanceof AppError && err.code === 'TENANT_FROZEN')
       await logAttempt(account, blindIndex, 'tenant_frozen', ctx, tenantId ? [tenantId] : [])
     throw err
   }
-  const session = startSession(account, membership.realm, membership.ctx)
-  const rehash = await rehashAfterLogin(account, input.password)
+}
+
+/** A successful login: logged, the password rehashed if due, and `starts` in one transaction. */
+const completeLogin = async (
+  account: Account,
+  password: string,
+  ctx: AttemptContext,
+  tenantId: string | undefined,
+  starts: WriteItem[],
+) => {
+  const rehash = await rehashAfterLogin(account, password)
   await transaction()
-    .add('session', session.write)
+    .add('start', ...starts)
     .add('log', loginLogWrite(account.accountId, 'success', ctx, tenantId))
     .add('rehash', ...(rehash ? [rehash] : []))
     // a password changed meanwhile keeps its new hash; this login still stands
     .run({ rehash: () => new AppError('CONFLICT', 'the password changed meanwhile; log in again') })
   count('LoginSucceeded')
+}
+
+/**
+ * Password login to the API. A person in several realms without a choice gets the list to choose
+ * from; the chosen realm's token carries only that realm.
+ */
+export const login = async (input: z.infer<typeof LoginBody>, ctx: AttemptContext) => {
+  const outcome = await authenticate(input, ctx)
+  if (outcome.chooseFrom) return { chooseFrom: outcome.chooseFrom }
+  const { account, membership, tenantId, grant } = outcome
+  const session = startSession(account, membership.realm, membership.ctx)
+  await completeLogin(account, input.password, ctx, tenantId, [session.write])
   return issueTokens(account, grant, session)
+}
+
+/**
+ * Password login to one tenant's sign-in page (single sign-on): the same checks, lockout and log as
+ * the API's; what it starts is the caller's (the browser session), written with the log.
+ */
+export const tenantLogin = async (
+  input: { identifier: string; password: string; tenantCode: string },
+  ctx: AttemptContext,
+  starts: (accountId: string) => WriteItem[] = () => [],
+) => {
+  const outcome = await authenticate(input, ctx)
+  // one membership per tenant: a tenant's page never has a choice to offer
+  if (outcome.chooseFrom || outcome.tenantId === undefined) throw badCredentials()
+  await completeLogin(
+    outcome.account,
+    input.password,
+    ctx,
+    outcome.tenantId,
+    starts(outcome.account.accountId),
+  )
+  return { accountId: outcome.account.accountId, tenantId: outcome.tenantId }
 }

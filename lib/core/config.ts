@@ -25,6 +25,8 @@ const ConfigSchema = z
     ACCESS_TOKEN_TTL_SECONDS: intFrom(900).pipe(z.number().max(900)),
     REFRESH_TOKEN_TTL_DAYS: intFrom(30),
     SIGNING_KEY_ROTATION_DAYS: intFrom(30),
+    /** an app's duplicate retry of a refresh within this many seconds is answered, not taken as theft */
+    SSO_REFRESH_GRACE_SECONDS: intFrom(30).pipe(z.number().max(120)),
     /** password attempts of one identifier from one client address, per window */
     LOGIN_MAX_FAILURES: intFrom(5),
     /** password attempts of one identifier from all addresses together, per window */

@@ -139,35 +139,23 @@ export const identityFrom = (s: Standing, cipher: FieldCipher | undefined): AppI
   }
 }
 
-/**
- * Who a member is to an app, or why they may not sign in to it (tenant not active, app gone,
- * switched off or lapsed, member gone or disabled, waiting for a seat, no grant). One consistent
- * BatchGetItem reads everything it needs: the tenant, the tenant's app and its catalog entry, the
- * membership and account, the member's entitlement, the department names and the member's values
- * of the app's attributes. Every sign-in protocol (OIDC, the workbench's OAuth2, CAS, light-app
- * codes) asks here, at every step that hands out who the member is.
- */
-export const appIdentity = async (
-  tenantId: TenantId,
-  appCode: string,
-  memberId: string,
-): Promise<AppIdentityResult> => {
-  const [found, cipher] = await Promise.all([
-    batchGetRequests(
-      [
-        tenantRequest(tenantId),
-        tenantAppRequest(tenantId, appCode),
-        catalogAppRequest(appCode),
-        membershipRequest('tenant', tenantId, memberId),
-        accountRequest(memberId),
-        entitlementRequest(tenantId, memberId, appCode),
-        departmentNamesRequest(tenantId),
-        attributeValuesRequest(tenantId, appCode, memberId),
-      ],
-      { consistent: true },
-    ),
-    cipherFor(tenantScope(tenantId)),
-  ])
+/** The reads of `appIdentity`, for a caller that batches them with reads of its own. */
+export const identityRequests = (tenantId: TenantId, appCode: string, memberId: string) => [
+  tenantRequest(tenantId),
+  tenantAppRequest(tenantId, appCode),
+  catalogAppRequest(appCode),
+  membershipRequest('tenant', tenantId, memberId),
+  accountRequest(memberId),
+  entitlementRequest(tenantId, memberId, appCode),
+  departmentNamesRequest(tenantId),
+  attributeValuesRequest(tenantId, appCode, memberId),
+]
+
+/** The identity from what `identityRequests` read, in its order. */
+export const identityOfFound = (
+  found: (Record<string, unknown> | undefined)[],
+  cipher: FieldCipher | undefined,
+) => {
   const [tenant, app, catalog, membership, account, entitlement, names, attributeValues] = found
   return identityFrom(
     {
@@ -182,6 +170,29 @@ export const appIdentity = async (
     },
     cipher,
   )
+}
+
+/** The tenant's key for the personal fields an identity decrypts (kept by the container). */
+export const identityCipher = (tenantId: TenantId) => cipherFor(tenantScope(tenantId))
+
+/**
+ * Who a member is to an app, or why they may not sign in to it (tenant not active, app gone,
+ * switched off or lapsed, member gone or disabled, waiting for a seat, no grant). One consistent
+ * BatchGetItem reads everything it needs: the tenant, the tenant's app and its catalog entry, the
+ * membership and account, the member's entitlement, the department names and the member's values
+ * of the app's attributes. Every sign-in protocol (OIDC, the workbench's OAuth2, CAS, light-app
+ * codes) asks here, at every step that hands out who the member is.
+ */
+export const appIdentity = async (
+  tenantId: TenantId,
+  appCode: string,
+  memberId: string,
+): Promise<AppIdentityResult> => {
+  const [found, cipher] = await Promise.all([
+    batchGetRequests(identityRequests(tenantId, appCode, memberId), { consistent: true }),
+    identityCipher(tenantId),
+  ])
+  return identityOfFound(found, cipher)
 }
 
 /** A refusal as the API answers it; `details.reason` names it. */
