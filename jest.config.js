@@ -5,7 +5,7 @@
 const shared = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
   // ESM-only packages must be transformed too
-  transformIgnorePatterns: ['node_modules/(?!(jose|@middy)/)'],
+  transformIgnorePatterns: ['node_modules/(?!(jose|@middy|openid-client|oauth4webapi)/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
 }

@@ -12,6 +12,7 @@ import { measureCost } from './cost.js'
 import { measureDirectory } from './directory.js'
 import { measureLatency } from './latency.js'
 import { measureLifecycle } from './lifecycle.js'
+import { measureSso } from './sso.js'
 
 /** `npm run bench`: prints the figures the issues ask for and writes docs/benchmarks.md. */
 const main = async () => {
@@ -50,6 +51,10 @@ const main = async () => {
     console.log("\nunified authorisation: a member's apps, a department grant …")
     const access = await measureAccess({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
     console.log(access.markdown)
+
+    console.log('\nsingle sign-on: authorize, token, userinfo …')
+    const sso = await measureSso({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
+    console.log(sso.markdown)
 
     console.log('\ncost model: a member-day of 50 members, priced …')
     const cost = await measureCost({ initMs: bundles.initMs })
@@ -102,6 +107,14 @@ holds the app (the entitlements are written in it, in transactions that check wh
 computed from). Requests are counted by the application's DynamoDB client.
 
 ${access.markdown}
+
+## Single sign-on
+An app written for the cloud workbench (OAuth2 dialect) and a member signed in once through the
+tenant's hosted page: the tile click's authorization on that live browser session, the code's
+exchange at the token endpoint, userinfo. In process against DynamoDB Local, through the SSO
+function's handler (API Gateway events, the OpenID provider behind it).
+
+${sso.markdown}
 
 ## Cost model
 ${cost.markdown}`

@@ -68,6 +68,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'meta',
       'tenants',
       'apps',
+      'sso',
       'marketplace',
       'marketplace-events',
       'access-events',

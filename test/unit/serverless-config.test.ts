@@ -37,8 +37,11 @@ describe('serverless.yml', () => {
     const declared = new Set<string>()
     for (const [name, fn] of Object.entries(config.functions)) {
       expect(fn.handler).toBe(`functions/${name}/handler.handler`)
+      // the tenants' sign-in sites are pages and protocol endpoints, not operations of the API
       const routesDeclared = (fn.events ?? []).flatMap((e) =>
-        typeof e.httpApi === 'object' ? [`${e.httpApi.method} ${e.httpApi.path}`] : [],
+        typeof e.httpApi === 'object' && !e.httpApi.path.startsWith('/t/{tenantCode}/')
+          ? [`${e.httpApi.method} ${e.httpApi.path}`]
+          : [],
       )
       if (routesDeclared.length === 0) continue
       const { routes } = (await import(
@@ -54,6 +57,17 @@ describe('serverless.yml', () => {
         .map((r) => `${r.spec.method} ${r.spec.path}`)
         .sort(),
     )
+  })
+
+  it("serves every tenant's sign-in site from the sso function alone", () => {
+    const sites = Object.entries(config.functions).flatMap(([name, fn]) =>
+      (fn.events ?? []).flatMap((e) =>
+        typeof e.httpApi === 'object' && e.httpApi.path.startsWith('/t/')
+          ? [`${name} ${e.httpApi.method} ${e.httpApi.path}`]
+          : [],
+      ),
+    )
+    expect(sites.sort()).toEqual(['sso GET /t/{tenantCode}/{proxy+}', 'sso POST /t/{tenantCode}/{proxy+}'])
   })
 
   it('sends every request no route takes to meta, and nothing else to the catch-all', () => {

@@ -1,0 +1,108 @@
+import type { Refusal } from './identity.js'
+
+/** The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build. */
+export interface PagePlace {
+  issuer: string
+  tenantName: string
+}
+
+const escapes: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+export const html = (value: unknown): string =>
+  String(value ?? '').replace(/[&<>"']/g, (c) => escapes[c] as string)
+
+const STYLE = `body{font-family:system-ui,sans-serif;background:#eef2f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+main{background:#fff;padding:2rem 2.5rem;border-radius:10px;box-shadow:0 2px 12px rgba(0,0,0,.08);width:22rem}
+h1{font-size:1.3rem;margin:0 0 .3rem}p.site{color:#667;margin:0 0 1.5rem}label{display:block;margin:.8rem 0 .3rem;font-size:.9rem}
+input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #ccd;border-radius:6px}
+button{margin-top:1.2rem;width:100%;padding:.6rem;border:0;border-radius:6px;background:#2457c5;color:#fff;font-size:1rem;cursor:pointer}
+.error{background:#fdecea;color:#8a1c12;padding:.6rem;border-radius:6px}ul{padding-left:1.2rem}a{color:#2457c5}`
+
+export const page = (place: PagePlace, title: string, body: string): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${html(title)} · ${html(place.tenantName)}</title><style>${STYLE}</style></head>
+<body><main><h1>${html(place.tenantName)}</h1><p class="site">Atrium workbench</p>${body}</main></body></html>`
+
+export const renderLoginForm = (
+  place: PagePlace,
+  form: { action: string; csrf: string; identifier?: string; error?: string; appName?: string },
+) =>
+  page(
+    place,
+    'Sign in',
+    `${form.appName ? `<p>Sign in to continue to <strong>${html(form.appName)}</strong>.</p>` : ''}
+${form.error ? `<p class="error" role="alert">${html(form.error)}</p>` : ''}
+<form method="post" action="${html(form.action)}">
+<input type="hidden" name="csrf" value="${html(form.csrf)}">
+<label for="identifier">Mobile or e-mail</label><input id="identifier" name="identifier" autocomplete="username" required value="${html(form.identifier ?? '')}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>`,
+  )
+
+const REFUSALS: Record<Refusal, string> = {
+  no_such_app: 'This app is not available in this workbench.',
+  app_disabled: 'Your administrator has switched this app off.',
+  app_lapsed: "This workbench's subscription to the app has expired. Ask your administrator to renew it.",
+  no_such_member: 'You are not a member of this workbench.',
+  member_disabled: 'Your access to this workbench is disabled. Ask your administrator.',
+  not_entitled: 'You have not been given access to this app. Ask your administrator.',
+  waiting_for_seat: 'All seats of this app are taken; you are on the waiting list. Ask your administrator.',
+  tenant_inactive: 'This workbench is not active. Ask your administrator to renew it.',
+}
+
+export const refusalText = (refusal: Refusal | undefined) =>
+  refusal ? REFUSALS[refusal] : 'You cannot use this app.'
+
+export const renderRefusal = (place: PagePlace, refusal: Refusal | undefined, appName?: string) =>
+  page(
+    place,
+    'No access',
+    `<p class="error" role="alert">${html(refusalText(refusal))}</p>${appName ? `<p>App: ${html(appName)}</p>` : ''}
+<p><a href="${html(place.issuer)}/api/v1/logout">Sign in as someone else</a></p>`,
+  )
+
+export const renderProviderError = (
+  place: PagePlace,
+  out: { error?: string; error_description?: string },
+  refusal?: Refusal,
+) =>
+  page(
+    place,
+    'Sign-in failed',
+    `<p class="error" role="alert">${html(refusal ? refusalText(refusal) : (out.error_description ?? out.error ?? 'The request could not be completed.'))}</p>
+<p>Code: <code>${html(out.error ?? 'server_error')}</code></p>`,
+  )
+
+export const renderLogoutConfirm = (place: PagePlace, form: string) =>
+  page(
+    place,
+    'Sign out',
+    `<p>Sign out of every app of this workbench?</p>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>`,
+  )
+
+export const renderLoggedOut = (place: PagePlace) =>
+  page(
+    place,
+    'Signed out',
+    `<p>You are signed out.</p><p><a href="${html(place.issuer)}/login">Sign in again</a></p>`,
+  )
+
+export const renderPortal = (
+  place: PagePlace,
+  apps: { name: string; launch: string; description?: string }[],
+) =>
+  page(
+    place,
+    'Your apps',
+    `<p>Your apps:</p>${
+      apps.length === 0
+        ? '<p>None yet: ask your administrator for access.</p>'
+        : `<ul>${apps.map((a) => `<li><a href="${html(a.launch)}">${html(a.name)}</a></li>`).join('')}</ul>`
+    }<p><a href="${html(place.issuer)}/api/v1/logout">Sign out</a></p>`,
+  )

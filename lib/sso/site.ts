@@ -1,0 +1,286 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { APIGatewayProxyEventV2 } from 'aws-lambda'
+import type Provider from 'oidc-provider'
+import { tenantLogin } from '../auth/login.js'
+import { nowMs } from '../core/clock.js'
+import { AppError } from '../core/errors.js'
+import { clientCredentials } from '../core/http/client-credentials.js'
+import { randomToken } from '../core/ids.js'
+import { log } from '../core/log.js'
+import { trustedTenantId } from '../core/tenancy.js'
+import { findTenant, tenantIdByCode } from '../tenants/queries.js'
+import { workbenchUserinfo } from './claims.js'
+import type { PresentedClient } from './clients.js'
+import { type IssuerPlace, PORTAL_CLIENT, providerFor } from './issuer.js'
+import { launchAddress, myLaunchableApps } from './launch.js'
+import { page, renderLoginForm, renderPortal, renderRefusal } from './pages.js'
+import { identityFor, readAhead } from './read-ahead.js'
+import { type SsoRequest, ssoRequest, withSsoRequest } from './request-context.js'
+import { endBrowserSession, sessionOf } from './sessions.js'
+
+type Req = IncomingMessage & { apiGateway?: { event: APIGatewayProxyEventV2 }; originalUrl?: string }
+
+const places = new Map<string, { place: Omit<IssuerPlace, 'issuer'>; until: number }>()
+
+/** A tenant's code to its id and name, kept a minute (the tenant's standing is checked at every use). */
+const tenantByCode = async (code: string) => {
+  const cached = places.get(code)
+  if (cached && cached.until > nowMs()) return cached.place
+  const tenantId = await tenantIdByCode(code)
+  const tenant = tenantId ? await findTenant(tenantId) : undefined
+  if (!tenant || tenant.status === 'released') return undefined
+  const place = { tenantId: trustedTenantId(tenant.tenantId), tenantCode: code, tenantName: tenant.name }
+  places.set(code, { place, until: nowMs() + 60_000 })
+  return place
+}
+
+const bodyOf = (req: Req): string => {
+  const event = req.apiGateway?.event
+  if (!event?.body) return ''
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body
+}
+
+const formOf = (req: Req) => new URLSearchParams(bodyOf(req))
+
+const cookiesOf = (req: Req): Map<string, string> =>
+  new Map(
+    (req.headers.cookie ?? '')
+      .split(';')
+      .map((c) => c.trim().split('='))
+      .filter((kv): kv is [string, string] => kv.length >= 2 && kv[0] !== '')
+      .map(([k, ...v]) => [k, decodeURIComponent(v.join('='))]),
+  )
+
+const send = (res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8') => {
+  res.statusCode = status
+  res.setHeader('content-type', type)
+  res.setHeader('cache-control', 'no-store')
+  res.end(body)
+}
+
+const redirect = (res: ServerResponse, location: string) => {
+  res.statusCode = 303
+  res.setHeader('location', location)
+  res.setHeader('cache-control', 'no-store')
+  res.end()
+}
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+  send(res, status, JSON.stringify(body), 'application/json; charset=utf-8')
+}
+
+/** The client credentials of a token request, HTTP Basic or in the form (client_secret_post). */
+const presentedClient = (req: Req): PresentedClient | undefined => {
+  const form = formOf(req)
+  try {
+    const { clientId, clientSecret } = clientCredentials(req.headers.authorization, {
+      clientId: form.get('client_id') ?? undefined,
+      clientSecret: form.get('client_secret') ?? undefined,
+    })
+    return { clientId, secret: clientSecret, fromForm: !/^Basic\s/i.test(req.headers.authorization ?? '') }
+  } catch {
+    // none or both: the provider answers the client itself (invalid_client)
+    return undefined
+  }
+}
+
+const CSRF_COOKIE = 'atrium_csrf'
+
+const csrfCookie = (place: IssuerPlace, value: string) =>
+  `${CSRF_COOKIE}=${value}; Path=${new URL(place.issuer).pathname}; HttpOnly; SameSite=Strict${place.issuer.startsWith('https:') ? '; Secure' : ''}`
+
+/** The sign-in form of an interaction, or the page that says why the member cannot go on. */
+const interaction = async (
+  provider: Provider,
+  place: IssuerPlace,
+  req: Req,
+  res: ServerResponse,
+  uid: string,
+) => {
+  const details = await provider.interactionDetails(req, res).catch(() => undefined)
+  if (!details || details.uid !== uid) {
+    return send(
+      res,
+      400,
+      page(
+        place,
+        'Sign-in expired',
+        '<p class="error">This sign-in has expired. Go back to the app and try again.</p>',
+      ),
+    )
+  }
+  const client = details.params.client_id
+    ? await provider.Client.find(String(details.params.client_id))
+    : undefined
+  const appName = client?.clientName
+  const action = `${new URL(place.issuer).pathname}/interaction/${uid}`
+  const refused = details.prompt.reasons.includes('not_entitled')
+  if (refused) {
+    const refusal = (details.prompt.details as { refusal?: SsoRequest['refusal'] }).refusal
+    return send(res, 403, renderRefusal(place, refusal, appName))
+  }
+  if (req.method === 'GET') {
+    const csrf = randomToken(24)
+    res.setHeader('set-cookie', [csrfCookie(place, csrf)])
+    return send(res, 200, renderLoginForm(place, { action, csrf, appName }))
+  }
+  const form = formOf(req)
+  const csrf = cookiesOf(req).get(CSRF_COOKIE)
+  if (!csrf || form.get('csrf') !== csrf) {
+    return send(
+      res,
+      403,
+      page(place, 'Sign-in refused', '<p class="error">The form expired. Go back and try again.</p>'),
+    )
+  }
+  const identifier = form.get('identifier') ?? ''
+  try {
+    const { accountId } = await tenantLogin(
+      { identifier, password: form.get('password') ?? '', tenantCode: place.tenantCode },
+      {
+        ip: req.socket?.remoteAddress ?? req.headers['x-forwarded-for']?.toString() ?? 'unknown',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
+    )
+    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false })
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err
+    const fresh = randomToken(24)
+    res.setHeader('set-cookie', [csrfCookie(place, fresh)])
+    send(
+      res,
+      err.code === 'ACCOUNT_LOCKED' ? 429 : 401,
+      renderLoginForm(place, { action, csrf: fresh, appName, identifier, error: err.message }),
+    )
+  }
+}
+
+/**
+ * The workbench's userinfo (protocol doc A.5), for both dialects: the access token, then the
+ * member as this app may see them, checked now (a disabled member's token stops working at once).
+ */
+const userinfo = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse) => {
+  const bearer =
+    /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? formOf(req).get('access_token')
+  const unauthorized = () =>
+    json(
+      res,
+      401,
+      { error: 'unauthorized', error_description: 'Full authentication is required to access this resource' },
+      { 'www-authenticate': 'Bearer error="invalid_token"' },
+    )
+  if (!bearer) return unauthorized()
+  const token = await provider.AccessToken.find(bearer)
+  const appCode = (token?.extra as { app_code?: string } | undefined)?.app_code
+  if (!token?.accountId || appCode === undefined) return unauthorized()
+  const verdict = await identityFor(place.tenantId, appCode, token.accountId)
+  if (!verdict.ok) return unauthorized()
+  json(res, 200, workbenchUserinfo(verdict.identity))
+}
+
+/** The portal: the member's apps with where each starts; signs in first when nobody is. */
+const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse) => {
+  const session = await sessionOf(provider, cookiesOf(req))
+  if (!session) {
+    const url = new URL(`${place.issuer}/api/v1/oauth2/authorize`)
+    url.search = new URLSearchParams({
+      client_id: PORTAL_CLIENT,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${place.issuer}/`,
+      code_challenge: randomToken(32),
+      code_challenge_method: 'S256',
+    }).toString()
+    return redirect(res, url.href)
+  }
+  const apps = await myLaunchableApps(place, session.accountId as string)
+  send(res, 200, renderPortal(place, apps))
+}
+
+/** The workbench's global logout (A.6): the browser session and what it granted end; back only to a registered address. */
+const logout = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse) => {
+  const target = new URL(req.url ?? '/', 'http://x').searchParams.get('redirect_url') ?? undefined
+  const back = await endBrowserSession(provider, place, cookiesOf(req), target)
+  res.setHeader('set-cookie', [
+    `_session=; Path=${new URL(place.issuer).pathname}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`,
+  ])
+  if (back) return redirect(res, back)
+  send(
+    res,
+    200,
+    page(
+      place,
+      'Signed out',
+      `<p>You are signed out.</p><p><a href="${place.issuer}/">Sign in again</a></p>`,
+    ),
+  )
+}
+
+/** An authorization on a live session, or a code or refresh token exchange: read ahead in two batches. */
+const readAheadFor = async (place: IssuerPlace, rest: string, req: Req, url: URL) => {
+  if (rest === '/api/v1/oauth2/authorize' && req.method === 'GET') {
+    const clientId = url.searchParams.get('client_id')
+    const session = cookiesOf(req).get('_session')
+    if (clientId && session) await readAhead(place.tenantId, clientId, { model: 'Session', id: session })
+  }
+  if (rest === '/api/v1/oauth2/token' && req.method === 'POST') {
+    const form = formOf(req)
+    const clientId = ssoRequest().presented?.clientId
+    const grant = form.get('grant_type')
+    const code = grant === 'authorization_code' ? form.get('code') : undefined
+    const refresh = grant === 'refresh_token' ? form.get('refresh_token') : undefined
+    if (clientId && code) await readAhead(place.tenantId, clientId, { model: 'AuthorizationCode', id: code })
+    if (clientId && refresh) await readAhead(place.tenantId, clientId, { model: 'RefreshToken', id: refresh })
+  }
+}
+
+const notFoundPage = (res: ServerResponse) =>
+  send(res, 404, '<!doctype html><title>Not found</title><p>No such workbench.</p>')
+
+/**
+ * Every SSO address of a tenant under one origin, `/t/<code>/…`, so one browser session serves
+ * all of its apps: the hosted sign-in, the OpenID provider (both dialects), the portal, logout.
+ */
+export const ssoSite = async (req: Req, res: ServerResponse) => {
+  const url = new URL(req.url ?? '/', 'http://x')
+  const match = /^\/t\/([a-z0-9-]{3,40})(\/.*)?$/.exec(url.pathname)
+  const place = match ? await tenantByCode(match[1] as string) : undefined
+  if (!match || !place) return notFoundPage(res)
+  const proto =
+    req.headers['x-forwarded-proto']?.toString().split(',')[0]?.trim() === 'https' ? 'https' : 'http'
+  const host = req.headers.host ?? 'localhost'
+  const issuerPlace: IssuerPlace = { ...place, issuer: `${proto}://${host}/t/${place.tenantCode}` }
+  const provider = await providerFor(issuerPlace)
+  const rest = match[2] ?? '/'
+  // what Koa believes about the origin is what this handler decided, never a client's header
+  req.headers['x-forwarded-proto'] = proto
+  req.headers['x-forwarded-host'] = host
+  Object.assign(req.socket, { encrypted: proto === 'https' })
+  const presented = rest === '/api/v1/oauth2/token' ? presentedClient(req) : undefined
+  await withSsoRequest({ presented, identities: new Map(), spent: new Set() }, async () => {
+    const uid = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(rest)?.[1]
+    if (uid && (req.method === 'GET' || req.method === 'POST'))
+      return interaction(provider, issuerPlace, req, res, uid)
+    if (rest === '/api/v1/oauth2/userinfo') return userinfo(provider, issuerPlace, req, res)
+    const launch = /^\/launch\/([0-9a-z-]{3,60})$/.exec(rest)?.[1]
+    if (launch && req.method === 'GET') {
+      const to = await launchAddress(issuerPlace, launch)
+      return to ? redirect(res, to) : send(res, 404, renderRefusal(issuerPlace, 'no_such_app'))
+    }
+    if (rest === '/api/v1/logout' && req.method === 'GET') return logout(provider, issuerPlace, req, res)
+    if ((rest === '/' || rest === '/login') && req.method === 'GET' && !url.searchParams.has('error')) {
+      return portal(provider, issuerPlace, req, res)
+    }
+    await readAheadFor(issuerPlace, rest, req, url)
+    const inner =
+      rest === '/api/v1/oauth2/.well-known/openid-configuration' ? '/.well-known/openid-configuration' : rest
+    req.originalUrl = `/t/${place.tenantCode}${inner}${url.search}`
+    req.url = `${inner}${url.search}`
+    await provider.callback()(req, res)
+  }).catch((err: unknown) => {
+    log.error('sso request failed', { errorName: (err as Error).name })
+    if (!res.headersSent)
+      send(res, 500, page(issuerPlace, 'Error', '<p class="error">Something went wrong. Try again.</p>'))
+  })
+}

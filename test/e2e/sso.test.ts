@@ -1,0 +1,463 @@
+import * as oidc from 'openid-client'
+import { handler as apps } from '../../functions/apps/handler.js'
+import { handler as directory } from '../../functions/directory/handler.js'
+import { handler as tenants } from '../../functions/tenants/handler.js'
+import { expireSubscription, subscribeApp } from '../../lib/apps/subscriptions.js'
+import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+import { startOffline, type TestApi } from '../support/offline.js'
+
+/** A browser: a cookie jar and redirects followed by hand, so each hop can be looked at. */
+const browser = () => {
+  const jar = new Map<string, string>()
+  const go = async (url: string, init: RequestInit = {}) => {
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
+    })
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';')
+      const [k, v] = (pair as string).split('=')
+      if (/Expires=Thu, 01 Jan 1970/i.test(c) || v === '') jar.delete(k as string)
+      else jar.set(k as string, v as string)
+    }
+    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() }
+  }
+  /** Follows redirects until one leaves the issuer (the app's callback) or a page answers. */
+  const follow = async (url: string, origin: string, init?: RequestInit) => {
+    let res = await go(url, init)
+    let at = url
+    while (res.location) {
+      at = new URL(res.location, at).href
+      if (!at.startsWith(origin)) return { ...res, at }
+      res = await go(at)
+    }
+    return { ...res, at }
+  }
+  return { go, follow, jar }
+}
+
+const GRACE_MS = 2000
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the issuer answered
+type Json = any
+
+const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
+
+describe('single sign-on over HTTP (a certified-library relying party against a tenant issuer)', () => {
+  let api: TestApi
+  let admin: Awaited<ReturnType<typeof openTenant>>
+  let issuer: string
+  const redirectUri = 'https://rp.example.test/callback'
+  let app: { appId: string; clientId: string; clientSecret: string }
+  let member: { memberId: string; email: string; password: string }
+
+  beforeAll(async () => {
+    api = await startOffline({ SSO_REFRESH_GRACE_SECONDS: String(GRACE_MS / 1000) })
+    const { platformToken } = await platformFixture()
+    admin = await openTenant(platformToken)
+    issuer = `${api.baseUrl}/t/${admin.tenant.code}`
+    const registered = await call(apps, 'POST', '/v1/apps', {
+      token: admin.accessToken,
+      body: {
+        name: 'Relying party',
+        protocol: 'oidc',
+        clientTypes: ['web'],
+        homeUrl: 'https://rp.example.test/',
+        redirectUris: [redirectUri],
+      },
+    })
+    expect(registered.status).toBe(201)
+    app = registered.body
+    const email = `sso-${Date.now()}@corp.test`
+    const added = await call(directory, 'POST', '/v1/members', {
+      token: admin.accessToken,
+      body: { name: 'Single Sign', email },
+    })
+    const first = await login(email, added.body.initialPassword)
+    await activate(first.accessToken, email, added.body.initialPassword, 'Member-password-1')
+    member = { memberId: added.body.member.memberId, email, password: 'Member-password-1' }
+    const granted = await call(apps, 'POST', `/v1/apps/${app.appId}/grants`, {
+      token: admin.accessToken,
+      body: { members: [member.memberId] },
+    })
+    expect(granted.status).toBeLessThan(300)
+  }, 240_000)
+
+  afterAll(async () => {
+    await api?.stop()
+  })
+
+  const client = () =>
+    oidc.discovery(new URL(issuer), app.clientId, app.clientSecret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+    })
+
+  /** Code + PKCE through the hosted sign-in page, as a browser does; answers the callback URL. */
+  const signIn = async (b: ReturnType<typeof browser>, config: oidc.Configuration, who = member) => {
+    const verifier = oidc.randomPKCECodeVerifier()
+    const state = oidc.randomState()
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    })
+    let res = await b.follow(url.href, issuer)
+    if (res.status === 200 && res.text.includes('name="password"')) {
+      res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          csrf: csrfOf(res.text),
+          identifier: who.email,
+          password: who.password,
+        }).toString(),
+      })
+    }
+    return { res, verifier, state }
+  }
+
+  it('completes code + PKCE, ID token, userinfo, refresh rotation and RP-initiated logout', async () => {
+    const config = await client()
+    expect(config.serverMetadata().issuer).toBe(issuer)
+    expect(config.serverMetadata().end_session_endpoint).toBeDefined()
+    const b = browser()
+    const { res, verifier, state } = await signIn(b, config)
+    expect(res.at.startsWith(redirectUri)).toBe(true)
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(res.at), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    })
+    const claims = tokens.claims()
+    expect(claims?.sub).toMatch(/^[0-9a-z]{26}$/)
+    expect(claims?.sub).not.toBe(member.memberId)
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims?.sub as string)
+    expect(info.preferred_username).toBe(claims?.sub)
+    expect(info.email).toBeUndefined()
+
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string)
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token)
+    // a duplicate retry within the grace (2 s here) is answered; past it the used token is refused
+    const retried = await oidc.refreshTokenGrant(config, tokens.refresh_token as string)
+    expect(retried.refresh_token).not.toBe(refreshed.refresh_token)
+    await new Promise((r) => setTimeout(r, GRACE_MS + 500))
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token as string)).rejects.toThrow()
+
+    // a second app visit signs in without a form: the browser session carries it
+    const again = await signIn(b, config)
+    expect(again.res.at.startsWith(redirectUri)).toBe(true)
+
+    const logout = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: redirectUri,
+    })
+    const confirm = await b.follow(logout.href, issuer)
+    expect(confirm.status).toBe(200)
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.text)?.[1] as string
+    const done = await b.follow(new URL(actionOf(confirm.text), issuer).href, issuer, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    })
+    expect(done.at.startsWith(redirectUri)).toBe(true)
+    // the session is gone: the next visit asks for the password again
+    const after = await b.follow(
+      oidc.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: 'openid', state: 'x' }).href,
+      issuer,
+    )
+    expect(after.text).toContain('name="password"')
+  })
+
+  it("signs in on the hosted page and lists the member's apps (the portal)", async () => {
+    const b = browser()
+    const form = await b.follow(`${issuer}/`, issuer)
+    expect([form.status, form.text.includes('name="password"')]).toEqual([200, true])
+    const portal = await b.follow(new URL(actionOf(form.text), issuer).href, issuer, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf: csrfOf(form.text),
+        identifier: member.email,
+        password: member.password,
+      }).toString(),
+    })
+    expect(portal.status).toBe(200)
+    expect(portal.text).toContain('Relying party')
+    // a wrong password shows the form again with the reason, and no session
+    const other = browser()
+    const wrong = await other.follow(`${issuer}/login`, issuer)
+    const again = await other.go(new URL(actionOf(wrong.text), issuer).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: 'forged', identifier: member.email, password: 'x' }).toString(),
+    })
+    expect(again.status).toBe(403)
+  })
+
+  it('refuses a registered app to a member it was not granted to, with a page and never a code', async () => {
+    const email = `nogrant-${Date.now()}@corp.test`
+    const added = await call(directory, 'POST', '/v1/members', {
+      token: admin.accessToken,
+      body: { name: 'Not Granted', email },
+    })
+    const first = await login(email, added.body.initialPassword)
+    await activate(first.accessToken, email, added.body.initialPassword, 'Member-password-1')
+    const config = await client()
+    const { res } = await signIn(browser(), config, {
+      memberId: added.body.member.memberId,
+      email,
+      password: 'Member-password-1',
+    })
+    expect(res.at.startsWith(redirectUri)).toBe(false)
+    expect(res.status).toBe(403)
+    expect(res.text).toContain('not been given access')
+  })
+
+  it('answers an unregistered redirect URI with an error page, never a redirect', async () => {
+    const config = await client()
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: 'https://evil.example.test/cb',
+      scope: 'openid',
+      state: 's',
+    })
+    const res = await browser().go(url.href)
+    expect(res.status).toBe(400)
+    expect(res.location).toBeUndefined()
+  })
+
+  it("never lets one tenant's client work at another tenant's issuer", async () => {
+    const { platformToken } = await platformFixture()
+    const other = await openTenant(platformToken)
+    const foreign = await oidc.discovery(
+      new URL(`${api.baseUrl}/t/${other.tenant.code}`),
+      app.clientId,
+      app.clientSecret,
+      undefined,
+      { execute: [oidc.allowInsecureRequests] },
+    )
+    const url = oidc.buildAuthorizationUrl(foreign, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      state: 's',
+    })
+    const res = await browser().go(url.href)
+    expect(res.status).toBe(400)
+    expect(res.location).toBeUndefined()
+  })
+  describe('the workbench dialect (apps written for the cloud workbench, unchanged)', () => {
+    const callback = 'https://wb.example.test/sso/callback'
+    let wbApp: { appId: string; clientId: string; clientSecret: string }
+    beforeAll(async () => {
+      const registered = await call(apps, 'POST', '/v1/apps', {
+        token: admin.accessToken,
+        body: { name: 'Workbench app', protocol: 'oauth2', clientTypes: ['web'], redirectUris: [callback] },
+      })
+      wbApp = registered.body
+      await call(apps, 'POST', `/v1/apps/${wbApp.appId}/grants`, {
+        token: admin.accessToken,
+        body: { members: [member.memberId] },
+      })
+    })
+
+    const form = (fields: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    })
+    const token = async (fields: Record<string, string>) => {
+      const res = await fetch(`${issuer}/api/v1/oauth2/token`, form(fields))
+      return { status: res.status, body: (await res.json()) as Json }
+    }
+    /** A tile click in the workbench: the app's callback gets `?code&tenant` it never asked for. */
+    const launch = async () => {
+      const b = browser()
+      let res = await b.follow(`${issuer}/launch/${wbApp.appId}`, issuer)
+      if (res.text.includes('name="password"')) {
+        res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            csrf: csrfOf(res.text),
+            identifier: member.email,
+            password: member.password,
+          }).toString(),
+        })
+      }
+      return { b, at: new URL(res.at) }
+    }
+
+    it('launches from the tile, exchanges the code with form credentials, answers userinfo, rotates refresh, logs out', async () => {
+      const { b, at } = await launch()
+      expect(at.href.startsWith(callback)).toBe(true)
+      expect(at.searchParams.get('tenant')).toBe(admin.tenant.tenantId)
+      const code = at.searchParams.get('code') as string
+      const creds = { client_id: wbApp.clientId, client_secret: wbApp.clientSecret }
+      const issued = await token({ grant_type: 'authorization_code', code, redirect_uri: callback, ...creds })
+      expect(issued.status).toBe(200)
+      expect(issued.body).toMatchObject({ token_type: 'Bearer', expires_in: 7200 })
+      expect(issued.body.refresh_token).toEqual(expect.any(String))
+
+      const info = await fetch(`${issuer}/api/v1/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${issued.body.access_token}`, accept: 'application/json' },
+      })
+      const user = (await info.json()) as Json
+      expect([info.status, user]).toEqual([200, expect.anything()])
+      expect(user).toMatchObject({ id: user.userName, tenant: admin.tenant.tenantId })
+      expect(user.userName).toMatch(/^[0-9a-z]{26}$/)
+      expect(JSON.stringify(user)).not.toContain(member.email)
+
+      const refreshed = await token({
+        grant_type: 'refresh_token',
+        refresh_token: issued.body.refresh_token,
+        ...creds,
+      })
+      expect(refreshed.status).toBe(200)
+      expect(refreshed.body.refresh_token).not.toBe(issued.body.refresh_token)
+      const wrong = await token({
+        grant_type: 'refresh_token',
+        refresh_token: refreshed.body.refresh_token,
+        client_id: wbApp.clientId,
+        client_secret: 'sec_wrong',
+      })
+      expect(wrong.status).toBe(401)
+      expect(wrong.body.error).toBe('invalid_client')
+
+      // the code is single-use, and its replay revokes what it gave (RFC 6749 4.1.2)
+      const replay = await token({ grant_type: 'authorization_code', code, redirect_uri: callback, ...creds })
+      expect(replay.status).toBe(400)
+      expect(replay.body.error).toBe('invalid_grant')
+      const revoked = await fetch(`${issuer}/api/v1/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${refreshed.body.access_token}` },
+      })
+      expect(revoked.status).toBe(401)
+
+      // logout sends the browser back only to an address the app registered
+      const elsewhere = await b.go(
+        `${issuer}/api/v1/logout?redirect_url=${encodeURIComponent('https://evil.example.test/')}`,
+      )
+      expect(elsewhere.location).toBeUndefined()
+      const again = await launch()
+      const back = await again.b.go(`${issuer}/api/v1/logout?redirect_url=${encodeURIComponent(callback)}`)
+      expect(back.location).toBe(callback)
+    })
+
+    it('gives tokens for one code to one of 20 concurrent exchanges', async () => {
+      const { at } = await launch()
+      const fields = {
+        grant_type: 'authorization_code',
+        code: at.searchParams.get('code') as string,
+        redirect_uri: callback,
+        client_id: wbApp.clientId,
+        client_secret: wbApp.clientSecret,
+      }
+      const answers = await Promise.all(Array.from({ length: 20 }, () => token(fields)))
+      const statuses = answers.map((a) => a.status).sort()
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1)
+      expect(statuses.filter((s) => s !== 200 && s !== 400)).toEqual([])
+    })
+
+    it('refuses a lapsed subscription, then a frozen tenant, with a page that says so', async () => {
+      await subscribeApp({
+        tenantId: admin.tenant.tenantId,
+        appCode: 'erp-cloud',
+        seats: 5,
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        instanceId: `${admin.tenant.tenantId}.erp-cloud.${Date.now()}`,
+        market: 'koogallery',
+      })
+      const secret = await call(apps, 'POST', '/v1/apps/erp-cloud/secret', { token: admin.accessToken })
+      expect(secret.status).toBeLessThan(300)
+      await call(apps, 'POST', '/v1/apps/erp-cloud/grants', {
+        token: admin.accessToken,
+        body: { members: [member.memberId] },
+      })
+      const visit = async () => {
+        const b = browser()
+        let res = await b.follow(`${issuer}/launch/erp-cloud`, issuer)
+        if (res.text.includes('name="password"')) {
+          res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+              csrf: csrfOf(res.text),
+              identifier: member.email,
+              password: member.password,
+            }).toString(),
+          })
+        }
+        return res
+      }
+      expect((await visit()).at.startsWith('https://erp-cloud.example.com/sso/callback')).toBe(true)
+      await expireSubscription(admin.tenant.tenantId, 'erp-cloud', true)
+      const lapsed = await visit()
+      expect([lapsed.status, lapsed.at.startsWith(issuer)]).toEqual([403, true])
+      expect(lapsed.text).toContain('subscription to the app has expired')
+
+      const { platformToken } = await platformFixture()
+      const frozen = await call(tenants, 'POST', `/v1/tenants/${admin.tenant.tenantId}/freeze`, {
+        token: platformToken,
+        body: { note: 'overdue' },
+      })
+      expect(frozen.status).toBeLessThan(300)
+      try {
+        const refused = await launch()
+        expect(refused.at.href.startsWith(callback)).toBe(false)
+      } finally {
+        await call(tenants, 'POST', `/v1/tenants/${admin.tenant.tenantId}/unfreeze`, {
+          token: platformToken,
+          body: { note: 'paid' },
+        })
+      }
+    })
+
+    it('serves the OneAccess discovery path too', async () => {
+      const res = await fetch(`${issuer}/api/v1/oauth2/.well-known/openid-configuration`)
+      const doc = (await res.json()) as Json
+      expect(doc.issuer).toBe(issuer)
+      expect(doc.token_endpoint).toBe(`${issuer}/api/v1/oauth2/token`)
+    })
+
+    it('stops userinfo and refresh at once when the member is disabled', async () => {
+      const { at } = await launch()
+      const creds = { client_id: wbApp.clientId, client_secret: wbApp.clientSecret }
+      const issued = await token({
+        grant_type: 'authorization_code',
+        code: at.searchParams.get('code') as string,
+        redirect_uri: callback,
+        ...creds,
+      })
+      expect(issued.status).toBe(200)
+      const userinfo = () =>
+        fetch(`${issuer}/api/v1/oauth2/userinfo`, {
+          headers: { authorization: `Bearer ${issued.body.access_token}` },
+        })
+      expect((await userinfo()).status).toBe(200)
+      const disabled = await call(directory, 'POST', `/v1/members/${member.memberId}/disable`, {
+        token: admin.accessToken,
+      })
+      expect(disabled.status).toBeLessThan(300)
+      try {
+        const info = await fetch(`${issuer}/api/v1/oauth2/userinfo`, {
+          headers: { authorization: `Bearer ${issued.body.access_token}` },
+        })
+        expect(info.status).toBe(401)
+        const refreshed = await token({
+          grant_type: 'refresh_token',
+          refresh_token: issued.body.refresh_token,
+          ...creds,
+        })
+        expect(refreshed.status).toBe(400)
+        expect(refreshed.body.error).toBe('invalid_grant')
+      } finally {
+        await call(directory, 'POST', `/v1/members/${member.memberId}/enable`, { token: admin.accessToken })
+      }
+    })
+  })
+})
