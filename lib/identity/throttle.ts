@@ -189,11 +189,17 @@ export const admitAttempt = async (identifierIndex: string, ip: string): Promise
   return {
     succeeded: async () => {
       await Promise.all([
-        // the identifier's counters start again; the address keeps only its failures
-        ...all.slice(0, 2).map((c) =>
+        // the identifier's counters start again; the address keeps only its failures. Not when
+        // attempts sent alongside were counted after this one, or locked it meanwhile: a success
+        // inside a burst must neither lift its lock nor give it five more guesses
+        ...all.slice(0, 2).map((c, i) =>
           ThrottleEntity.build(UpdateItemCommand)
             .item({ subject: c.subject, scope: c.scope, n: 0, lockedUntil: $remove() })
-            .options({ condition: { attr: 'window', exists: true } })
+            .options({
+              condition: {
+                and: [{ attr: 'window', exists: true }, notLocked(), { attr: 'n', eq: used[i] as number }],
+              },
+            })
             .send()
             .catch((err) => {
               if (!isConditionFailure(err)) throw err
