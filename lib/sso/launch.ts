@@ -6,8 +6,8 @@ import type { IssuerPlace } from './issuer.js'
 /**
  * Where a tile sends the browser. Apps written for the cloud workbench (OAuth2) are launched by the
  * workbench itself: an authorization for their registered callback, which then receives
- * `?code&tenant` without having asked (protocol doc A.7.1). Others start at their home address and
- * sign in from there.
+ * `?code&tenant` without having asked (protocol doc A.7.1); CAS apps get a ticket for their first
+ * registered service. Others start at their home address and sign in from there.
  */
 export const launchAddress = async (place: IssuerPlace, appId: string): Promise<string | undefined> => {
   const app = await getApp(scopeOf(place.tenantId), appId).catch(() => undefined)
@@ -23,6 +23,10 @@ export const launchAddress = async (place: IssuerPlace, appId: string): Promise<
     }).toString()
     return url.href
   }
+  const service = app.casServices.find((s) => !s.endsWith('/*'))
+  if (app.protocol === 'cas' && service) {
+    return `${place.issuer}/api/v1/cas/login?${new URLSearchParams({ service })}`
+  }
   return app.homeUrl
 }
 
@@ -30,7 +34,7 @@ export const launchAddress = async (place: IssuerPlace, appId: string): Promise<
 export const myLaunchableApps = async (place: IssuerPlace, accountId: string) => {
   const { items } = await myApps(scopeOf(place.tenantId), accountId)
   return items.flatMap((a) =>
-    a.protocol === 'oauth2' || a.launchUrl
+    a.protocol === 'oauth2' || a.protocol === 'cas' || a.launchUrl
       ? [{ name: a.name, launch: `${place.issuer}/launch/${a.appId}`, description: a.description }]
       : [],
   )

@@ -9,11 +9,19 @@ import { randomToken } from '../core/ids.js'
 import { log } from '../core/log.js'
 import { trustedTenantId } from '../core/tenancy.js'
 import { findTenant, tenantIdByCode } from '../tenants/queries.js'
+import {
+  casAppFor,
+  issueTicket,
+  normalService,
+  renderValidation,
+  renderValidation1,
+  validateTicket,
+} from './cas.js'
 import { workbenchUserinfo } from './claims.js'
 import type { PresentedClient } from './clients.js'
 import { type IssuerPlace, PORTAL_CLIENT, providerFor } from './issuer.js'
 import { launchAddress, myLaunchableApps } from './launch.js'
-import { page, renderLoginForm, renderPortal, renderRefusal } from './pages.js'
+import { page, renderLoggedOut, renderLoginForm, renderPortal, renderRefusal } from './pages.js'
 import { identityFor, readAhead } from './read-ahead.js'
 import { type SsoRequest, ssoRequest, withSsoRequest } from './request-context.js'
 import { endBrowserSession, sessionOf } from './sessions.js'
@@ -86,6 +94,9 @@ const presentedClient = (req: Req): PresentedClient | undefined => {
 }
 
 const CSRF_COOKIE = 'atrium_csrf'
+
+const clearedSession = (place: IssuerPlace) =>
+  `_session=; Path=${new URL(place.issuer).pathname}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`
 
 const csrfCookie = (place: IssuerPlace, value: string) =>
   `${CSRF_COOKIE}=${value}; Path=${new URL(place.issuer).pathname}; HttpOnly; SameSite=Strict${place.issuer.startsWith('https:') ? '; Secure' : ''}`
@@ -180,31 +191,113 @@ const userinfo = async (provider: Provider, place: IssuerPlace, req: Req, res: S
 }
 
 /** The portal: the member's apps with where each starts; signs in first when nobody is. */
-const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse) => {
+/** A path of this issuer to come back to after signing in; anything else is ignored (no open redirect). */
+const returnPath = (place: IssuerPlace, value: string | null) => {
+  const base = `${new URL(place.issuer).pathname}/`
+  const path = value?.split('?')[0] ?? ''
+  return value?.startsWith(base) && !/[\\]|\/\//.test(path) ? value : undefined
+}
+
+/** The portal: the member's apps with where each starts; signs in first when nobody is. */
+const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse, url: URL) => {
   const session = await sessionOf(provider, cookiesOf(req))
+  const back = returnPath(place, url.searchParams.get('return') ?? url.searchParams.get('state'))
   if (!session) {
-    const url = new URL(`${place.issuer}/api/v1/oauth2/authorize`)
-    url.search = new URLSearchParams({
+    const authorize = new URL(`${place.issuer}/api/v1/oauth2/authorize`)
+    authorize.search = new URLSearchParams({
       client_id: PORTAL_CLIENT,
       response_type: 'code',
       scope: 'openid',
       redirect_uri: `${place.issuer}/`,
       code_challenge: randomToken(32),
       code_challenge_method: 'S256',
+      ...(back ? { state: back } : {}),
+      ...(url.searchParams.get('prompt') === 'login' ? { prompt: 'login' } : {}),
     }).toString()
-    return redirect(res, url.href)
+    return redirect(res, authorize.href)
   }
+  if (back) return redirect(res, back)
   const apps = await myLaunchableApps(place, session.accountId as string)
   send(res, 200, renderPortal(place, apps))
+}
+
+/**
+ * CAS login (protocol doc B): a registered service gets a ticket for a signed-in member the app
+ * lets in; nobody signed in signs in first and comes back; an unregistered service gets a page,
+ * never a redirect. `renew` asks for a sign-in of the last minute, `gateway` never shows a form.
+ */
+const casLogin = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse, url: URL) => {
+  const service = url.searchParams.get('service')
+  if (!service) return redirect(res, `${place.issuer}/`)
+  const app = await casAppFor(place.tenantId, service)
+  const normal = normalService(service)
+  if (!app || !normal) {
+    return send(
+      res,
+      400,
+      page(place, 'Unknown service', '<p class="error">This address is not registered for sign-in here.</p>'),
+    )
+  }
+  const session = await sessionOf(provider, cookiesOf(req))
+  const renew = url.searchParams.get('renew') === 'true'
+  const loginTs = Number(session?.loginTs ?? 0)
+  const fresh = Date.now() / 1000 - loginTs < 60
+  if (!session || (renew && !fresh)) {
+    if (url.searchParams.get('gateway') === 'true') return redirect(res, service)
+    const back = `${url.pathname}${url.search}`
+    const next = new URL(`${place.issuer}/`)
+    next.searchParams.set('return', back)
+    if (renew) next.searchParams.set('prompt', 'login')
+    return redirect(res, next.href)
+  }
+  const verdict = await identityFor(place.tenantId, app.appId, session.accountId as string)
+  if (!verdict.ok) return send(res, 403, renderRefusal(place, verdict.refusal, app.name))
+  const ticket = await issueTicket(place.tenantId, {
+    accountId: session.accountId as string,
+    appCode: app.appId,
+    service: normal,
+    authenticatedAt: loginTs,
+    newLogin: fresh,
+  })
+  const to = new URL(service)
+  to.searchParams.set('ticket', ticket)
+  redirect(res, to.href)
+}
+
+/** CAS validation, versions 1.0 to 3.0; proxy tickets are not offered. */
+const casValidate = async (place: IssuerPlace, res: ServerResponse, url: URL, step: string) => {
+  const format = url.searchParams.get('format')?.toUpperCase() === 'JSON' ? 'JSON' : 'XML'
+  const type = format === 'JSON' ? 'application/json; charset=utf-8' : 'application/xml; charset=utf-8'
+  if (step === 'proxy' || step.endsWith('proxyValidate')) {
+    const result = {
+      ok: false as const,
+      failure: { code: 'INVALID_REQUEST', description: 'proxy tickets are not supported' },
+    }
+    return send(res, 200, renderValidation(result, format, false), type)
+  }
+  const result = await validateTicket(
+    place.tenantId,
+    url.searchParams.get('ticket') ?? undefined,
+    url.searchParams.get('service') ?? undefined,
+  )
+  if (step === 'validate') return send(res, 200, renderValidation1(result), 'text/plain; charset=utf-8')
+  send(res, 200, renderValidation(result, format, step === 'p3/serviceValidate'), type)
+}
+
+/** CAS logout: the browser session ends; back to the service only when an app registered it. */
+const casLogout = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse, url: URL) => {
+  const service = url.searchParams.get('service')
+  await endBrowserSession(provider, place, cookiesOf(req), undefined)
+  res.setHeader('set-cookie', [clearedSession(place)])
+  if (service && (await casAppFor(place.tenantId, service))) return redirect(res, service)
+  send(res, 200, renderLoggedOut(place))
 }
 
 /** The workbench's global logout (A.6): the browser session and what it granted end; back only to a registered address. */
 const logout = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse) => {
   const target = new URL(req.url ?? '/', 'http://x').searchParams.get('redirect_url') ?? undefined
   const back = await endBrowserSession(provider, place, cookiesOf(req), target)
-  res.setHeader('set-cookie', [
-    `_session=; Path=${new URL(place.issuer).pathname}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`,
-  ])
+  res.setHeader('set-cookie', [clearedSession(place)])
   if (back) return redirect(res, back)
   send(
     res,
@@ -263,6 +356,16 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     if (uid && (req.method === 'GET' || req.method === 'POST'))
       return interaction(provider, issuerPlace, req, res, uid)
     if (rest === '/api/v1/oauth2/userinfo') return userinfo(provider, issuerPlace, req, res)
+    // CAS under the workbench's prefix and the standard one (a CAS client appends to `…/cas`)
+    const cas =
+      /^\/(?:api\/v1\/)?cas\/(login|logout|validate|serviceValidate|p3\/serviceValidate|proxyValidate|p3\/proxyValidate|proxy)$/.exec(
+        rest,
+      )?.[1]
+    if (cas && req.method === 'GET') {
+      if (cas === 'login') return casLogin(provider, issuerPlace, req, res, url)
+      if (cas === 'logout') return casLogout(provider, issuerPlace, req, res, url)
+      return casValidate(issuerPlace, res, url, cas)
+    }
     const launch = /^\/launch\/([0-9a-z-]{3,60})$/.exec(rest)?.[1]
     if (launch && req.method === 'GET') {
       const to = await launchAddress(issuerPlace, launch)
@@ -270,7 +373,7 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     }
     if (rest === '/api/v1/logout' && req.method === 'GET') return logout(provider, issuerPlace, req, res)
     if ((rest === '/' || rest === '/login') && req.method === 'GET' && !url.searchParams.has('error')) {
-      return portal(provider, issuerPlace, req, res)
+      return portal(provider, issuerPlace, req, res, url)
     }
     await readAheadFor(issuerPlace, rest, req, url)
     const inner =

@@ -460,4 +460,91 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       }
     })
   })
+  describe('CAS 3.0', () => {
+    const service = 'https://cas-app.example.test/login?next=%2Fhome'
+    let casApp: { appId: string }
+    beforeAll(async () => {
+      const registered = await call(apps, 'POST', '/v1/apps', {
+        token: admin.accessToken,
+        body: {
+          name: 'CAS app',
+          protocol: 'cas',
+          clientTypes: ['web'],
+          casServices: ['https://cas-app.example.test/login?next=%2Fhome'],
+        },
+      })
+      expect(registered.status).toBe(201)
+      casApp = registered.body
+      await call(apps, 'POST', `/v1/apps/${casApp.appId}/grants`, {
+        token: admin.accessToken,
+        body: { members: [member.memberId] },
+      })
+    })
+
+    /** The browser's round trip: CAS login, the hosted sign-in, back to the service with a ticket. */
+    const ticketFor = async (b = browser(), prefix = '/cas') => {
+      let res = await b.follow(`${issuer}${prefix}/login?service=${encodeURIComponent(service)}`, issuer)
+      if (res.text.includes('name="password"')) {
+        res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            csrf: csrfOf(res.text),
+            identifier: member.email,
+            password: member.password,
+          }).toString(),
+        })
+      }
+      expect(res.at.startsWith('https://cas-app.example.test/login')).toBe(true)
+      return new URL(res.at).searchParams.get('ticket') as string
+    }
+    const validate = async (path: string, ticket: string, svc = service, format?: string) => {
+      const q = new URLSearchParams({ service: svc, ticket, ...(format ? { format } : {}) })
+      const res = await fetch(`${issuer}${path}?${q}`)
+      return res.text()
+    }
+
+    it('signs in, issues a single-use ticket, validates it with the attributes (XML, JSON, 1.0)', async () => {
+      const b = browser()
+      const ticket = await ticketFor(b)
+      expect(ticket).toMatch(/^ST-[A-Za-z0-9_-]{32,}$/)
+      const xml = await validate('/cas/p3/serviceValidate', ticket)
+      expect(xml).toContain('<cas:authenticationSuccess>')
+      expect(xml).toMatch(/<cas:user>[0-9a-z]{26}<\/cas:user>/)
+      expect(xml).toContain(`<cas:tenant>${admin.tenant.tenantId}</cas:tenant>`)
+      expect(xml).not.toContain(member.email)
+      // validated once: the same ticket again is refused
+      expect(await validate('/cas/p3/serviceValidate', ticket)).toContain('code="INVALID_TICKET"')
+
+      // the browser is signed in now: the workbench prefix gets a ticket without a form
+      const second = await ticketFor(b, '/api/v1/cas')
+      const json = JSON.parse(await validate('/api/v1/cas/p3/serviceValidate', second, service, 'JSON'))
+      expect(json.serviceResponse.authenticationSuccess.attributes.tenant).toBe(admin.tenant.tenantId)
+      const third = await ticketFor(b)
+      expect(await validate('/cas/validate', third)).toMatch(/^yes\n[0-9a-z]{26}\n$/)
+      // a ticket presented for another service fails, and is spent
+      const fourth = await ticketFor(b)
+      expect(await validate('/cas/serviceValidate', fourth, 'https://cas-app.example.test/other')).toContain(
+        'code="INVALID_SERVICE"',
+      )
+      expect(await validate('/cas/serviceValidate', fourth)).toContain('code="INVALID_TICKET"')
+    })
+
+    it('checks the member again at validation: a ticket issued before they were disabled fails', async () => {
+      const ticket = await ticketFor()
+      await call(directory, 'POST', `/v1/members/${member.memberId}/disable`, { token: admin.accessToken })
+      try {
+        expect(await validate('/cas/p3/serviceValidate', ticket)).toContain('code="INVALID_TICKET"')
+      } finally {
+        await call(directory, 'POST', `/v1/members/${member.memberId}/enable`, { token: admin.accessToken })
+      }
+    })
+
+    it('answers an unregistered service with a page, never a redirect', async () => {
+      const res = await browser().go(
+        `${issuer}/cas/login?service=${encodeURIComponent('https://evil.example.test/')}`,
+      )
+      expect([res.status, res.location]).toEqual([400, undefined])
+    })
+  })
 })
