@@ -59,6 +59,7 @@ const ROLE = {
 const GROUP = { name: 'Safety committee', members: ['Zhou Hao', 'Wu Tao', 'Feng Qiang', 'Li Jing'] }
 
 export interface DemoMemberLogin {
+  memberId: string
   name: string
   identifier: string
   password: string
@@ -125,5 +126,5 @@ export const seedDemoOrganisation = async (
   if (!(await getMember(ctx, holder)).roles.includes(role.roleId))
     await assignRoles(ctx, holder, [role.roleId])
 
-  return { name: admin.name, identifier, password, role: ROLE.name }
+  return { memberId: holder, name: admin.name, identifier, password, role: ROLE.name }
 }

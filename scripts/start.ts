@@ -1,4 +1,5 @@
 import { createTable } from './local/create-table.js'
+import { type DemoApp, startDemoApp } from './local/demo-app.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
 import { LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
@@ -19,7 +20,13 @@ const DEFAULTS = {
   demoPassword: 'Atrium-demo-2026',
 }
 
-const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string, verbose: boolean) => {
+const printSummary = (
+  baseUrl: string,
+  seed: SeedSummary,
+  koogalleryKey: string,
+  verbose: boolean,
+  demoAppOrigin: string,
+) => {
   const { demoTenant } = seed
   const rows: [string, string][] = [
     ['API', `${baseUrl}  (a browser lands on the API docs)`],
@@ -45,6 +52,10 @@ const printSummary = (baseUrl: string, seed: SeedSummary, koogalleryKey: string,
       `${baseUrl}/t/${demoTenant.code}/  (the tenant's hosted sign-in, then the member's apps)`,
     ],
     ['OIDC discovery', `${baseUrl}/t/${demoTenant.code}/.well-known/openid-configuration`],
+    [
+      'demo apps',
+      `${demoAppOrigin}/  (an OIDC, a workbench OAuth2 and a CAS app of the demo tenant: sign in as the demo member)`,
+    ],
     ['', ''],
     ['KooGallery key (local)', koogalleryKey],
     ['', ''],
@@ -77,6 +88,7 @@ const main = async () => {
     PORT: localPort('PORT'),
     LAMBDA_PORT: localPort('LAMBDA_PORT'),
     DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
+    DEMO_APP_PORT: localPort('DEMO_APP_PORT'),
   }
   // Checked up front, so a second `npm start` fails at once, naming the setting to change.
   for (const [variable, port] of Object.entries(ports)) {
@@ -90,12 +102,14 @@ const main = async () => {
   let api: RunningApi | undefined
   let stopPrinting: (() => void) | undefined
   let stream: StreamPoller | undefined
+  let demo: DemoApp | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
     stopping = true
     stopPrinting?.()
     await stream?.stop().catch(() => undefined)
+    await demo?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
     process.exit(code)
@@ -131,6 +145,17 @@ const main = async () => {
       adminPassword: process.env.ATRIUM_ADMIN_PASSWORD || DEFAULTS.adminPassword,
       demoPassword: process.env.ATRIUM_DEMO_PASSWORD || DEFAULTS.demoPassword,
     })
+    // the demo relying party first: its address is what the demo apps register
+    demo = await startDemoApp(ports.DEMO_APP_PORT)
+    const { tenantIdByCode } = await import('../lib/tenants/queries.js')
+    const { trustedTenantId } = await import('../lib/core/tenancy.js')
+    const { seedDemoApps } = await import('./demo-apps.js')
+    const demoTenantId = trustedTenantId((await tenantIdByCode(seed.demoTenant.code)) as string)
+    const demoApps = await seedDemoApps(
+      { tenantId: demoTenantId, code: seed.demoTenant.code },
+      seed.demoTenant.member.memberId,
+      demo.origin,
+    )
     const offlineStarted = Date.now()
     console.log('starting serverless-offline (it bundles every function first) …')
     const running = await startOffline({
@@ -146,7 +171,8 @@ const main = async () => {
       void stopAll(1)
     })
     console.log(`serverless-offline ready (${Date.now() - offlineStarted} ms)`)
-    printSummary(`http://localhost:${api.port}`, seed, env.KOOGALLERY_KEY as string, verbose)
+    demo.configure(`http://localhost:${api.port}/t/${seed.demoTenant.code}`, demoApps)
+    printSummary(`http://localhost:${api.port}`, seed, env.KOOGALLERY_KEY as string, verbose, demo.origin)
     const { printOutbox } = await import('./local/outbox-printer.js')
     stopPrinting = printOutbox()
   } catch (err) {

@@ -15,6 +15,7 @@ import {
 import { AppIdParams } from '../../lib/apps/schemas.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
+import { tenantIssuer } from '../../lib/core/http/origin.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 
@@ -100,6 +101,7 @@ export const grantRoutes = [
     tag,
     access: tenantAccess(),
     response: MyAppsSchema,
-    handle: async (req) => myApps(req.tenant, req.tenant.actor.accountId),
+    handle: async (req) =>
+      myApps(req.tenant, req.tenant.actor.accountId, tenantIssuer(req.headers, req.tenant.code)),
   }),
 ]

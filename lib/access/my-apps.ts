@@ -17,7 +17,7 @@ type AppItem = Parameters<typeof viewOf>[0]
  * Apps switched off or whose licence lapsed are left out; the caller's own standing and the
  * tenant's were checked with the session.
  */
-export const myApps = async (scope: TenantScope, memberId: string) => {
+export const myApps = async (scope: TenantScope, memberId: string, issuer: string) => {
   const entitlements = await queryAll(EntitlementEntity, {
     partition: tenantPartition(scope.tenantId),
     prefix: `ENT#${memberId}#`,
@@ -41,7 +41,8 @@ export const myApps = async (scope: TenantScope, memberId: string) => {
         kind: view.kind,
         clientTypes: view.clientTypes,
         protocol: view.protocol,
-        launchUrl: view.protocol === 'built-in' ? undefined : view.homeUrl,
+        // every app starts through the tenant's issuer: it signs in by the app's protocol
+        launchUrl: view.protocol === 'built-in' ? undefined : `${issuer}/launch/${view.appId}`,
         groupId: view.groupId,
         order: view.order,
       },

@@ -1,33 +1,14 @@
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider'
-import { keyRing } from '../core/auth/signing-keys.js'
 import { errorSite, log } from '../core/log.js'
 import type { TenantId } from '../core/tenancy.js'
 import { accountName } from '../directory/member-record.js'
 import { oidcClaims } from './claims.js'
 import { clientMetadata } from './clients.js'
+import { SSO_TTL, ssoKeys } from './keys.js'
 import { renderLoggedOut, renderLogoutConfirm, renderProviderError } from './pages.js'
 import { identityFor } from './read-ahead.js'
 import { ssoRequest } from './request-context.js'
 import { commitWrites, ssoStore } from './store.js'
-
-/** The lifetimes the workbench's apps expect (protocol doc A.8), and ours for the rest. */
-export const SSO_TTL = {
-  AccessToken: 7200,
-  AuthorizationCode: 60,
-  RefreshToken: 30 * 86_400,
-  IdToken: 3600,
-  Interaction: 600,
-  /** the browser's sign-in: a working day */
-  Session: 12 * 3600,
-  Grant: 30 * 86_400,
-} as const
-
-/** RS256, what relying parties expect unless told otherwise; one ring for every tenant's issuer. */
-export const ssoKeys = keyRing({
-  partition: 'PLATFORM#SSO-SIGNING',
-  alg: 'RS256',
-  retireAfterSeconds: () => Math.max(SSO_TTL.IdToken, SSO_TTL.AccessToken),
-})
 
 /** Where an issuer lives: the tenant and the origin+path its URLs are built on. */
 export interface IssuerPlace {
@@ -216,7 +197,7 @@ export const providerFor = async (place: IssuerPlace): Promise<Provider> => {
   const key = await ssoKeys.current()
   const cached = cache.get(place.issuer)
   if (cached && cached.kid === key.kid) return cached.provider
-  const provider = new Provider(place.issuer, configuration(place, [key.privateJwk]))
+  const provider = new Provider(place.issuer, configuration(place, await ssoKeys.privateJwks()))
   // the handler sets the forwarded protocol and host from what it trusts (see functions/sso)
   provider.proxy = true
   tenantIds.set(provider, place.tenantId)

@@ -32,10 +32,8 @@ export const launchAddress = async (place: IssuerPlace, appId: string): Promise<
 
 /** The portal's list: the member's apps that start somewhere, in the order the workbench shows them. */
 export const myLaunchableApps = async (place: IssuerPlace, accountId: string) => {
-  const { items } = await myApps(scopeOf(place.tenantId), accountId)
+  const { items } = await myApps(scopeOf(place.tenantId), accountId, place.issuer)
   return items.flatMap((a) =>
-    a.protocol === 'oauth2' || a.protocol === 'cas' || a.launchUrl
-      ? [{ name: a.name, launch: `${place.issuer}/launch/${a.appId}`, description: a.description }]
-      : [],
+    a.launchUrl ? [{ name: a.name, launch: a.launchUrl, description: a.description }] : [],
   )
 }

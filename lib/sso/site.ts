@@ -5,6 +5,7 @@ import { tenantLogin } from '../auth/login.js'
 import { nowMs } from '../core/clock.js'
 import { AppError } from '../core/errors.js'
 import { clientCredentials } from '../core/http/client-credentials.js'
+import { requestOrigin, tenantIssuer } from '../core/http/origin.js'
 import { randomToken } from '../core/ids.js'
 import { log } from '../core/log.js'
 import { trustedTenantId } from '../core/tenancy.js'
@@ -340,10 +341,8 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
   const match = /^\/t\/([a-z0-9-]{3,40})(\/.*)?$/.exec(url.pathname)
   const place = match ? await tenantByCode(match[1] as string) : undefined
   if (!match || !place) return notFoundPage(res)
-  const proto =
-    req.headers['x-forwarded-proto']?.toString().split(',')[0]?.trim() === 'https' ? 'https' : 'http'
-  const host = req.headers.host ?? 'localhost'
-  const issuerPlace: IssuerPlace = { ...place, issuer: `${proto}://${host}/t/${place.tenantCode}` }
+  const { proto, host } = requestOrigin(req.headers)
+  const issuerPlace: IssuerPlace = { ...place, issuer: tenantIssuer(req.headers, place.tenantCode) }
   const provider = await providerFor(issuerPlace)
   const rest = match[2] ?? '/'
   // what Koa believes about the origin is what this handler decided, never a client's header

@@ -7,7 +7,12 @@ export const LOCAL_KOOGALLERY_KEY = 'local-koogallery-key-change-me'
 export const LOCAL_TABLE_NAME = 'atrium-local'
 
 /** The local stack's ports, each overridden by the environment variable of its name. */
-export const DEFAULT_PORTS = { PORT: 3000, LAMBDA_PORT: 3002, DYNAMODB_PORT: 8000 } as const
+export const DEFAULT_PORTS = {
+  PORT: 3000,
+  LAMBDA_PORT: 3002,
+  DYNAMODB_PORT: 8000,
+  DEMO_APP_PORT: 3005,
+} as const
 export type PortSetting = keyof typeof DEFAULT_PORTS
 
 /** A port npm start listens on: the variable, else its default; 0 lets it pick a free one. */

@@ -98,6 +98,24 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       execute: [oidc.allowInsecureRequests],
     })
 
+  /** Where the browser lands after filling the hosted sign-in form, if the page asked for it. */
+  const passSignIn = async (
+    b: ReturnType<typeof browser>,
+    res: Awaited<ReturnType<ReturnType<typeof browser>['follow']>>,
+    who = member,
+  ) =>
+    res.status === 200 && res.text.includes('name="password"')
+      ? b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            csrf: csrfOf(res.text),
+            identifier: who.email,
+            password: who.password,
+          }).toString(),
+        })
+      : res
+
   /** Code + PKCE through the hosted sign-in page, as a browser does; answers the callback URL. */
   const signIn = async (b: ReturnType<typeof browser>, config: oidc.Configuration, who = member) => {
     const verifier = oidc.randomPKCECodeVerifier()
@@ -109,18 +127,7 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       code_challenge_method: 'S256',
       state,
     })
-    let res = await b.follow(url.href, issuer)
-    if (res.status === 200 && res.text.includes('name="password"')) {
-      res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          csrf: csrfOf(res.text),
-          identifier: who.email,
-          password: who.password,
-        }).toString(),
-      })
-    }
+    const res = await passSignIn(b, await b.follow(url.href, issuer), who)
     return { res, verifier, state }
   }
 
@@ -278,18 +285,7 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     /** A tile click in the workbench: the app's callback gets `?code&tenant` it never asked for. */
     const launch = async () => {
       const b = browser()
-      let res = await b.follow(`${issuer}/launch/${wbApp.appId}`, issuer)
-      if (res.text.includes('name="password"')) {
-        res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            csrf: csrfOf(res.text),
-            identifier: member.email,
-            password: member.password,
-          }).toString(),
-        })
-      }
+      const res = await passSignIn(b, await b.follow(`${issuer}/launch/${wbApp.appId}`, issuer))
       return { b, at: new URL(res.at) }
     }
 
@@ -380,18 +376,7 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       })
       const visit = async () => {
         const b = browser()
-        let res = await b.follow(`${issuer}/launch/erp-cloud`, issuer)
-        if (res.text.includes('name="password"')) {
-          res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({
-              csrf: csrfOf(res.text),
-              identifier: member.email,
-              password: member.password,
-            }).toString(),
-          })
-        }
+        const res = await passSignIn(b, await b.follow(`${issuer}/launch/erp-cloud`, issuer))
         return res
       }
       expect((await visit()).at.startsWith('https://erp-cloud.example.com/sso/callback')).toBe(true)
@@ -415,6 +400,27 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
           body: { note: 'paid' },
         })
       }
+    })
+
+    it("gives the member's app list launch URLs that sign in through the issuer", async () => {
+      const session = await fetch(`${api.baseUrl}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          identifier: member.email,
+          password: member.password,
+          tenantCode: admin.tenant.code,
+        }),
+      })
+      const { accessToken } = (await session.json()) as Json
+      const mine = (await (
+        await fetch(`${api.baseUrl}/v1/me/apps`, { headers: { authorization: `Bearer ${accessToken}` } })
+      ).json()) as Json
+      const tile = mine.items.find((a: Json) => a.appId === wbApp.appId)
+      expect(tile.launchUrl).toBe(`${issuer}/launch/${wbApp.appId}`)
+      const b = browser()
+      const res = await passSignIn(b, await b.follow(tile.launchUrl, issuer))
+      expect(new URL(res.at).searchParams.get('tenant')).toBe(admin.tenant.tenantId)
     })
 
     it('serves the OneAccess discovery path too', async () => {
@@ -483,18 +489,10 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
 
     /** The browser's round trip: CAS login, the hosted sign-in, back to the service with a ticket. */
     const ticketFor = async (b = browser(), prefix = '/cas') => {
-      let res = await b.follow(`${issuer}${prefix}/login?service=${encodeURIComponent(service)}`, issuer)
-      if (res.text.includes('name="password"')) {
-        res = await b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            csrf: csrfOf(res.text),
-            identifier: member.email,
-            password: member.password,
-          }).toString(),
-        })
-      }
+      const res = await passSignIn(
+        b,
+        await b.follow(`${issuer}${prefix}/login?service=${encodeURIComponent(service)}`, issuer),
+      )
       expect(res.at.startsWith('https://cas-app.example.test/login')).toBe(true)
       return new URL(res.at).searchParams.get('ticket') as string
     }

@@ -261,7 +261,7 @@ const browserStatus = async (url: string) => {
 const startLocalStack = async (args: string[]): Promise<LocalStack> => {
   const child = spawn(process.execPath, [...TSX, 'scripts/start.ts', ...args], {
     cwd: REPO_ROOT,
-    env: scriptEnv({ PORT: '0', LAMBDA_PORT: '0', DYNAMODB_PORT: '0' }),
+    env: scriptEnv({ PORT: '0', LAMBDA_PORT: '0', DYNAMODB_PORT: '0', DEMO_APP_PORT: '0' }),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })

@@ -3,6 +3,7 @@ import { handler as tenants } from '../../functions/tenants/handler.js'
 import { forgetSigningKey } from '../../lib/core/auth/signing-keys.js'
 import { forgetVerificationKeys } from '../../lib/core/auth/tokens.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
+import { ssoKeys } from '../../lib/sso/keys.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -41,6 +42,21 @@ describe('signing keys', () => {
     advanceClock(25 * 60_000)
     const later = await call(meta, 'GET', '/.well-known/jwks.json')
     expect(later.body.keys.map((k: { kid: string }) => k.kid)).toEqual([kidOf(fresh.accessToken)])
+  })
+
+  it('gives the SSO issuers the current RS256 key first and the previous one until it retires', async () => {
+    resetClock()
+    forgetSigningKey()
+    const first = await ssoKeys.privateJwks()
+    expect(first.map((k) => k.alg)).toEqual(['RS256'])
+    advanceClock(30 * 86_400_000 + 60_000)
+    forgetSigningKey()
+    const rotated = await ssoKeys.privateJwks()
+    expect(rotated.map((k) => k.kid)).toEqual([expect.any(String), first[0]?.kid])
+    expect(rotated[0]?.kid).not.toBe(first[0]?.kid)
+    // past the longest lifetime of what it signed (ID tokens, access tokens: 2 h) it is gone
+    advanceClock(3 * 3600_000)
+    expect((await ssoKeys.privateJwks()).map((k) => k.kid)).toEqual([rotated[0]?.kid])
   })
 
   it('refuses a token whose signature does not verify', async () => {

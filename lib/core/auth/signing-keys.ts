@@ -178,7 +178,27 @@ export const keyRing = ({ partition: ring, alg, retireAfterSeconds }: KeyRingOpt
     return { keys }
   }
 
-  return { alg, current, signsWith, publicJwks }
+  /**
+   * The private keys for a signer that publishes its own JWKS (the SSO issuers): the current key
+   * first (it signs), then those not retired yet (what they signed still verifies).
+   */
+  const privateJwks = async (): Promise<JWK[]> => {
+    const now = await current()
+    const { Items = [] } = await table
+      .build(QueryCommand)
+      .entities(SigningKeyEntity)
+      .query({ partition: ring, range: { beginsWith: 'KEY#' } })
+      .options({ consistent: true })
+      .send()
+    const nowSec = nowEpochSeconds()
+    const cipher = await platformCipher()
+    const previous = Items.filter(
+      (k) => k.kid !== now.kid && k.retiresAtMs !== undefined && k.retiresAtMs / 1000 > nowSec,
+    ).map((k) => JSON.parse(cipher.decrypt(k.privateJwkEnc, `signing-key:${k.kid}`)) as JWK)
+    return [now.privateJwk, ...previous]
+  }
+
+  return { alg, current, signsWith, publicJwks, privateJwks }
 }
 
 export const SIGNING_ALG = 'ES256'
