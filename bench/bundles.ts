@@ -6,7 +6,7 @@ import { build } from 'esbuild'
 import { REPO_ROOT } from '../scripts/local/paths.js'
 import { fmt, percentile, table, verdict } from './stats.js'
 
-/** Bundles each function as serverless.yml's custom.esbuild does (minified, SDK bundled, no source map). */
+/** Bundles each function as serverless.yml's custom.esbuild does (minified, its plugins, SDK bundled, no source map). */
 const bundle = async (entry: string, outfile: string) => {
   await build({
     entryPoints: [entry],
@@ -16,6 +16,7 @@ const bundle = async (entry: string, outfile: string) => {
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    plugins: require('../scripts/esbuild-plugins.cjs'),
     logLevel: 'silent',
   })
   return statSync(outfile).size

@@ -316,9 +316,23 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       })
       expect(refreshed.status).toBe(200)
       expect(refreshed.body.refresh_token).not.toBe(issued.body.refresh_token)
+      // HTTP Basic (client_secret_basic) works as the form does
+      const basic = await fetch(`${issuer}/api/v1/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${wbApp.clientId}:${wbApp.clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: refreshed.body.refresh_token,
+        }),
+      })
+      const viaBasic = (await basic.json()) as Json
+      expect([basic.status, typeof viaBasic.refresh_token]).toEqual([200, 'string'])
       const wrong = await token({
         grant_type: 'refresh_token',
-        refresh_token: refreshed.body.refresh_token,
+        refresh_token: viaBasic.refresh_token,
         client_id: wbApp.clientId,
         client_secret: 'sec_wrong',
       })
@@ -536,6 +550,18 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       } finally {
         await call(directory, 'POST', `/v1/members/${member.memberId}/enable`, { token: admin.accessToken })
       }
+    })
+
+    it('answers bad validation requests with the protocol codes, never a 500', async () => {
+      const missing = await fetch(`${issuer}/cas/serviceValidate?service=${encodeURIComponent(service)}`)
+      expect([missing.status, await missing.text()]).toEqual([
+        200,
+        expect.stringContaining('code="INVALID_REQUEST"'),
+      ])
+      expect(await validate('/cas/p3/serviceValidate', 'PT-not-a-service-ticket')).toContain(
+        'code="INVALID_TICKET_SPEC"',
+      )
+      expect(await validate('/cas/p3/proxyValidate', 'ST-x')).toContain('code="INVALID_REQUEST"')
     })
 
     it('answers an unregistered service with a page, never a redirect', async () => {

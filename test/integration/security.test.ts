@@ -258,8 +258,9 @@ describe('the holes an attacker found, closed', () => {
         body: { identifier: t.identifier, password: t.password },
       })
       if (rightInBurst === 200) {
-        // it was one of the five checked: a success starts the counters again
-        expect(right.status).toBe(200)
+        // it was one of the five checked; whether its success started the counters again depends
+        // on the order (the deterministic tests below hold each order to its answer)
+        expect([200, 429]).toContain(right.status)
       } else {
         // refused in the burst: the lock the wrong ones set holds for the right password too
         expect([rightInBurst, right.status]).toEqual([429, 429])
