@@ -164,7 +164,8 @@ export const keyRing = ({ partition: ring, alg, retireAfterSeconds }: KeyRingOpt
   const signsWith = (kid: string | undefined): boolean =>
     kid !== undefined && signing.current().key?.kid === kid
 
-  const publicJwks = async (): Promise<{ keys: PublicJwk[] }> => {
+  /** The ring's keys that still verify: the current one and any not retired yet. */
+  const liveKeys = async () => {
     const { Items = [] } = await table
       .build(QueryCommand)
       .entities(SigningKeyEntity)
@@ -172,11 +173,12 @@ export const keyRing = ({ partition: ring, alg, retireAfterSeconds }: KeyRingOpt
       .options({ consistent: true })
       .send()
     const nowSec = nowEpochSeconds()
-    const keys = Items.filter((k) => k.retiresAtMs === undefined || k.retiresAtMs / 1000 > nowSec).map(
-      (k) => JSON.parse(k.publicJwk) as PublicJwk,
-    )
-    return { keys }
+    return Items.filter((k) => k.retiresAtMs === undefined || k.retiresAtMs / 1000 > nowSec)
   }
+
+  const publicJwks = async (): Promise<{ keys: PublicJwk[] }> => ({
+    keys: (await liveKeys()).map((k) => JSON.parse(k.publicJwk) as PublicJwk),
+  })
 
   /**
    * The private keys for a signer that publishes its own JWKS (the SSO issuers): the current key
@@ -184,17 +186,10 @@ export const keyRing = ({ partition: ring, alg, retireAfterSeconds }: KeyRingOpt
    */
   const privateJwks = async (): Promise<JWK[]> => {
     const now = await current()
-    const { Items = [] } = await table
-      .build(QueryCommand)
-      .entities(SigningKeyEntity)
-      .query({ partition: ring, range: { beginsWith: 'KEY#' } })
-      .options({ consistent: true })
-      .send()
-    const nowSec = nowEpochSeconds()
     const cipher = await platformCipher()
-    const previous = Items.filter(
-      (k) => k.kid !== now.kid && k.retiresAtMs !== undefined && k.retiresAtMs / 1000 > nowSec,
-    ).map((k) => JSON.parse(cipher.decrypt(k.privateJwkEnc, `signing-key:${k.kid}`)) as JWK)
+    const previous = (await liveKeys())
+      .filter((k) => k.kid !== now.kid)
+      .map((k) => JSON.parse(cipher.decrypt(k.privateJwkEnc, `signing-key:${k.kid}`)) as JWK)
     return [now.privateJwk, ...previous]
   }
 
