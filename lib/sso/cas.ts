@@ -6,7 +6,7 @@ import { scopeOf, type TenantId } from '../core/tenancy.js'
 import { casAttributes } from './claims.js'
 import type { Refusal } from './identity.js'
 import { identityFor } from './read-ahead.js'
-import { SsoRecordEntity } from './store.js'
+import { plausibleId, SsoRecordEntity } from './store.js'
 
 /** CAS service tickets live a minute at most (the protocol allows five) and validate once. */
 export const TICKET_SECONDS = 60
@@ -94,7 +94,8 @@ export const validateTicket = async (
   service: string | undefined,
 ): Promise<CasValidation> => {
   if (!ticket || !service) return failure('INVALID_REQUEST', "'ticket' and 'service' are required")
-  if (!ticket.startsWith('ST-')) return failure('INVALID_TICKET_SPEC', 'not a service ticket')
+  if (!ticket.startsWith('ST-') || !plausibleId(ticket))
+    return failure('INVALID_TICKET_SPEC', 'not a service ticket')
   const { Attributes } = await SsoRecordEntity.build(DeleteItemCommand)
     .key({ tenantId, model: 'CasTicket', id: ticket })
     .options({ returnValues: 'ALL_OLD' })

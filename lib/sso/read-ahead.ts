@@ -7,7 +7,7 @@ import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
 import { clientFrom } from './clients.js'
 import { appIdentity, identityCipher, identityOfFound, identityRequests } from './identity.js'
 import { ssoRequest } from './request-context.js'
-import { recordKey, type SsoRecord, SsoRecordEntity } from './store.js'
+import { plausibleId, recordKey, type SsoRecord, SsoRecordEntity } from './store.js'
 
 /**
  * A member's identity for an app, once per request: the entitlement check and the account lookup
@@ -40,6 +40,8 @@ export const readAhead = async (
   record: { model: 'Session' | 'AuthorizationCode' | 'RefreshToken'; id: string },
 ) => {
   const request = ssoRequest()
+  // the provider answers what cannot be a client or a record; nothing to read for it
+  if (!plausibleId(clientId) || !plausibleId(record.id)) return
   const [guard, found] = (await batchGetRequests(
     [clientRequest(clientId), recordRequest(tenantId, record.model, record.id)],
     { consistent: true },

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { APIGatewayProxyEventV2 } from 'aws-lambda'
 import type Provider from 'oidc-provider'
 import { tenantLogin } from '../auth/login.js'
+import { LoginBody } from '../auth/schemas.js'
 import { nowMs } from '../core/clock.js'
 import { AppError } from '../core/errors.js'
 import { clientCredentials } from '../core/http/client-credentials.js'
@@ -51,13 +52,21 @@ const bodyOf = (req: Req): string => {
 
 const formOf = (req: Req) => new URLSearchParams(bodyOf(req))
 
+/** The request's cookies; a value that does not decode is left as sent (a forged cookie is no 500). */
 const cookiesOf = (req: Req): Map<string, string> =>
   new Map(
     (req.headers.cookie ?? '')
       .split(';')
       .map((c) => c.trim().split('='))
       .filter((kv): kv is [string, string] => kv.length >= 2 && kv[0] !== '')
-      .map(([k, ...v]) => [k, decodeURIComponent(v.join('='))]),
+      .map(([k, ...v]) => {
+        const raw = v.join('=')
+        try {
+          return [k, decodeURIComponent(raw)]
+        } catch {
+          return [k, raw]
+        }
+      }),
   )
 
 const send = (res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8') => {
@@ -96,11 +105,15 @@ const presentedClient = (req: Req): PresentedClient | undefined => {
 
 const CSRF_COOKIE = 'atrium_csrf'
 
+/** A cookie of this issuer only (its path), Secure outside local. */
+const issuerCookie = (place: IssuerPlace, name: string, value: string, attributes: string) =>
+  `${name}=${value}; Path=${new URL(place.issuer).pathname}; HttpOnly; ${attributes}${place.issuer.startsWith('https:') ? '; Secure' : ''}`
+
 const clearedSession = (place: IssuerPlace) =>
-  `_session=; Path=${new URL(place.issuer).pathname}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax`
+  issuerCookie(place, '_session', '', 'Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax')
 
 const csrfCookie = (place: IssuerPlace, value: string) =>
-  `${CSRF_COOKIE}=${value}; Path=${new URL(place.issuer).pathname}; HttpOnly; SameSite=Strict${place.issuer.startsWith('https:') ? '; Secure' : ''}`
+  issuerCookie(place, CSRF_COOKIE, value, 'SameSite=Strict')
 
 /** The sign-in form of an interaction, or the page that says why the member cannot go on. */
 const interaction = async (
@@ -147,9 +160,21 @@ const interaction = async (
     )
   }
   const identifier = form.get('identifier') ?? ''
+  // the API login's own schema: a malformed or oversized entry is refused before any work
+  const input = LoginBody.safeParse({
+    identifier,
+    password: form.get('password') ?? '',
+    tenantCode: place.tenantCode,
+  })
+  if (!input.success) {
+    const fresh = randomToken(24)
+    res.setHeader('set-cookie', [csrfCookie(place, fresh)])
+    const error = input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+    return send(res, 400, renderLoginForm(place, { action, csrf: fresh, appName, identifier, error }))
+  }
   try {
     const { accountId } = await tenantLogin(
-      { identifier, password: form.get('password') ?? '', tenantCode: place.tenantCode },
+      { ...input.data, tenantCode: place.tenantCode },
       {
         ip: req.socket?.remoteAddress ?? req.headers['x-forwarded-for']?.toString() ?? 'unknown',
         userAgent: req.headers['user-agent'] ?? '',
@@ -191,7 +216,6 @@ const userinfo = async (provider: Provider, place: IssuerPlace, req: Req, res: S
   json(res, 200, workbenchUserinfo(verdict.identity))
 }
 
-/** The portal: the member's apps with where each starts; signs in first when nobody is. */
 /** A path of this issuer to come back to after signing in; anything else is ignored (no open redirect). */
 const returnPath = (place: IssuerPlace, value: string | null) => {
   const base = `${new URL(place.issuer).pathname}/`

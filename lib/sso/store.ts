@@ -53,6 +53,14 @@ type Payload = Record<string, unknown> & { grantId?: string; uid?: string }
 export type ClientLookup = (clientId: string) => Promise<Record<string, unknown> | undefined>
 
 export const recordKey = (model: string, id: string) => `SSO#${model}#${id}`
+
+/**
+ * What an id of the provider's (codes, tokens, sessions, uids: url-safe random), a client id or a
+ * ticket can look like. Anything else a caller sends is unknown without a read: a forged or huge
+ * value never reaches DynamoDB (whose keys are bounded) and never costs a request.
+ */
+export const plausibleId = (id: unknown): id is string =>
+  typeof id === 'string' && /^[A-Za-z0-9_-]{1,200}$/.test(id)
 export const recordRequest = (tenantId: string, model: string, id: string) =>
   SsoRecordEntity.build(GetItemCommand).key({ tenantId, model, id })
 
@@ -180,6 +188,7 @@ export const ssoStore = (tenantId: string, findClient: ClientLookup) =>
     }
 
     async find(id: string) {
+      if (!plausibleId(id)) return undefined
       if (this.model === 'Client') {
         const ahead = ssoRequest().clients
         return ahead?.has(id) ? ahead.get(id) : findClient(id)
@@ -198,6 +207,7 @@ export const ssoStore = (tenantId: string, findClient: ClientLookup) =>
     }
 
     async findByUid(uid: string) {
+      if (!plausibleId(uid)) return undefined
       const { Items = [] } = await table
         .build(QueryCommand)
         .entities(SsoRecordEntity)

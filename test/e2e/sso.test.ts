@@ -227,6 +227,67 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     expect(res.text).toContain('not been given access')
   })
 
+  it('answers forged and oversized input with a 4xx, never a 500', async () => {
+    const huge = 'A'.repeat(5000)
+    const token = await fetch(`${issuer}/api/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: huge,
+        redirect_uri: redirectUri,
+        client_id: app.clientId,
+        client_secret: app.clientSecret,
+      }),
+    })
+    expect(token.status).toBe(400)
+    const refresh = await fetch(`${issuer}/api/v1/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: huge,
+        client_id: huge,
+        client_secret: 'x',
+      }),
+    })
+    expect([400, 401]).toContain(refresh.status)
+    const info = await fetch(`${issuer}/api/v1/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${huge}` },
+    })
+    expect(info.status).toBe(401)
+    const authorize = await fetch(
+      `${issuer}/api/v1/oauth2/authorize?${new URLSearchParams({ client_id: huge, response_type: 'code', redirect_uri: redirectUri, scope: 'openid' })}`,
+      { redirect: 'manual', headers: { cookie: `_session=${huge}; atrium_csrf=%E0%A4%A` } },
+    )
+    expect(authorize.status).toBe(400)
+    const portal = await fetch(`${issuer}/`, {
+      redirect: 'manual',
+      headers: { cookie: `_session=%E0%A4%A; x=${huge}` },
+    })
+    expect(portal.status).toBe(303)
+    const ticket = await fetch(
+      `${issuer}/cas/p3/serviceValidate?${new URLSearchParams({ service: 'https://x.test/', ticket: `ST-${huge}` })}`,
+    )
+    expect([ticket.status, await ticket.text()]).toEqual([
+      200,
+      expect.stringContaining('INVALID_TICKET_SPEC'),
+    ])
+    // the sign-in form refuses a malformed entry before any work, and says which
+    const b = browser()
+    const form = await b.follow(`${issuer}/`, issuer)
+    const refused = await b.go(new URL(actionOf(form.text), issuer).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        csrf: csrfOf(form.text),
+        identifier: 'not an address',
+        password: huge,
+      }).toString(),
+    })
+    expect([refused.status, refused.text.includes('identifier')]).toEqual([400, true])
+  })
+
   it('answers an unregistered redirect URI with an error page, never a redirect', async () => {
     const config = await client()
     const url = oidc.buildAuthorizationUrl(config, {
