@@ -15,7 +15,7 @@ import {
 import { AppIdParams } from '../../lib/apps/schemas.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
-import { tenantIssuer } from '../../lib/core/http/origin.js'
+import { tenantSite } from '../../lib/core/http/origin.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 
@@ -102,6 +102,6 @@ export const grantRoutes = [
     access: tenantAccess(),
     response: MyAppsSchema,
     handle: async (req) =>
-      myApps(req.tenant, req.tenant.actor.accountId, tenantIssuer(req.headers, req.tenant.code)),
+      myApps(req.tenant, req.tenant.actor.accountId, tenantSite(req.headers, req.tenant.code)),
   }),
 ]

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { publicJwks } from '../../lib/core/auth/signing-keys.js'
 import { nowIso } from '../../lib/core/clock.js'
 import { publicAccess } from '../../lib/core/http/access.js'
+import { tenantCodeOfHost } from '../../lib/core/http/origin.js'
 import { redirect, representation, route } from '../../lib/core/http/route.js'
 import { DOCS_PAGE } from './docs-page.js'
 
@@ -14,13 +15,13 @@ export const routes = [
     operationId: 'root',
     method: 'GET',
     path: '/',
-    summary: 'Sends a browser on to the API docs page',
+    summary: "Sends a browser on to the API docs page, or on a tenant's own domain to its sign-in page",
     tag,
     access: publicAccess,
     response: z.string(),
     produces: 'text/html',
     status: 303,
-    handle: async () => redirect('/v1/docs'),
+    handle: async (req) => redirect(tenantCodeOfHost(req.headers.host ?? '') ? '/login' : '/v1/docs'),
   }),
   route({
     operationId: 'health',

@@ -14,6 +14,14 @@ const ConfigSchema = z
     LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),
     PLATFORM_DOMAIN: z.string().min(3).default('atrium.localhost'),
     /**
+     * Whether each tenant's own domain `<code>.<PLATFORM_DOMAIN>` reaches the API (the deployment's
+     * wildcard custom domain): then sign-in addresses are given out on it.
+     */
+    TENANT_DOMAINS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    /**
      * Where national mobile numbers are read when a tenant names no region, and for logins (an
      * account is platform-wide). Checked against the numbering plans where numbers are read.
      */

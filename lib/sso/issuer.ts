@@ -19,6 +19,9 @@ export interface IssuerPlace {
   issuer: string
 }
 
+/** The path of an issuer's addresses: `/t/<code>`, or nothing on the tenant's own domain. */
+export const issuerPath = (place: IssuerPlace) => new URL(place.issuer).pathname.replace(/\/$/, '')
+
 /** The portal: the workbench's own sign-in page, a public client of every tenant's issuer. */
 export const PORTAL_CLIENT = 'atrium-workbench'
 
@@ -112,8 +115,8 @@ const policy = () => {
 
 const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration => {
   const secure = place.issuer.startsWith('https:')
-  const path = new URL(place.issuer).pathname || '/'
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, path }
+  const path = issuerPath(place)
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, path: path || '/' }
   return {
     adapter: ssoStore(place.tenantId, async (clientId) =>
       clientMetadata(place.tenantId, clientId, ssoRequest().presented),
@@ -124,7 +127,7 @@ const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration
         client_id: PORTAL_CLIENT,
         client_name: 'Workbench',
         token_endpoint_auth_method: 'none',
-        redirect_uris: [`${place.issuer}/`],
+        redirect_uris: [`${place.issuer}/login`],
         grant_types: ['authorization_code'],
         response_types: ['code'],
       },
@@ -144,7 +147,7 @@ const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration
     extraClientMetadata: { properties: ['app_code'] },
     interactions: {
       policy: policy(),
-      url: (_ctx, interaction) => `${path === '/' ? '' : path}/interaction/${interaction.uid}`,
+      url: (_ctx, interaction) => `${path}/interaction/${interaction.uid}`,
     },
     routes: {
       authorization: '/api/v1/oauth2/authorize',

@@ -6,7 +6,7 @@ import { LoginBody } from '../auth/schemas.js'
 import { nowMs } from '../core/clock.js'
 import { AppError } from '../core/errors.js'
 import { clientCredentials } from '../core/http/client-credentials.js'
-import { requestOrigin, tenantIssuer } from '../core/http/origin.js'
+import { requestOrigin, tenantCodeOfHost, tenantIssuer } from '../core/http/origin.js'
 import { randomToken } from '../core/ids.js'
 import { log } from '../core/log.js'
 import { trustedTenantId } from '../core/tenancy.js'
@@ -21,7 +21,7 @@ import {
 } from './cas.js'
 import { workbenchUserinfo } from './claims.js'
 import type { PresentedClient } from './clients.js'
-import { type IssuerPlace, PORTAL_CLIENT, providerFor } from './issuer.js'
+import { type IssuerPlace, issuerPath, PORTAL_CLIENT, providerFor } from './issuer.js'
 import { launchAddress, myLaunchableApps } from './launch.js'
 import { page, renderLoggedOut, renderLoginForm, renderPortal, renderRefusal } from './pages.js'
 import { identityFor, readAhead } from './read-ahead.js'
@@ -107,7 +107,7 @@ const CSRF_COOKIE = 'atrium_csrf'
 
 /** A cookie of this issuer only (its path), Secure outside local. */
 const issuerCookie = (place: IssuerPlace, name: string, value: string, attributes: string) =>
-  `${name}=${value}; Path=${new URL(place.issuer).pathname}; HttpOnly; ${attributes}${place.issuer.startsWith('https:') ? '; Secure' : ''}`
+  `${name}=${value}; Path=${issuerPath(place) || '/'}; HttpOnly; ${attributes}${place.issuer.startsWith('https:') ? '; Secure' : ''}`
 
 const clearedSession = (place: IssuerPlace) =>
   issuerCookie(place, '_session', '', 'Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax')
@@ -139,7 +139,7 @@ const interaction = async (
     ? await provider.Client.find(String(details.params.client_id))
     : undefined
   const appName = client?.clientName
-  const action = `${new URL(place.issuer).pathname}/interaction/${uid}`
+  const action = `${issuerPath(place)}/interaction/${uid}`
   const refused = details.prompt.reasons.includes('not_entitled')
   if (refused) {
     const refusal = (details.prompt.details as { refusal?: SsoRequest['refusal'] }).refusal
@@ -218,7 +218,7 @@ const userinfo = async (provider: Provider, place: IssuerPlace, req: Req, res: S
 
 /** A path of this issuer to come back to after signing in; anything else is ignored (no open redirect). */
 const returnPath = (place: IssuerPlace, value: string | null) => {
-  const base = `${new URL(place.issuer).pathname}/`
+  const base = `${issuerPath(place)}/`
   const path = value?.split('?')[0] ?? ''
   return value?.startsWith(base) && !/[\\]|\/\//.test(path) ? value : undefined
 }
@@ -233,7 +233,7 @@ const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: Ser
       client_id: PORTAL_CLIENT,
       response_type: 'code',
       scope: 'openid',
-      redirect_uri: `${place.issuer}/`,
+      redirect_uri: `${place.issuer}/login`,
       code_challenge: randomToken(32),
       code_challenge_method: 'S256',
       ...(back ? { state: back } : {}),
@@ -253,7 +253,7 @@ const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: Ser
  */
 const casLogin = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse, url: URL) => {
   const service = url.searchParams.get('service')
-  if (!service) return redirect(res, `${place.issuer}/`)
+  if (!service) return redirect(res, `${place.issuer}/login`)
   const app = await casAppFor(place.tenantId, service)
   const normal = normalService(service)
   if (!app || !normal) {
@@ -270,7 +270,7 @@ const casLogin = async (provider: Provider, place: IssuerPlace, req: Req, res: S
   if (!session || (renew && !fresh)) {
     if (url.searchParams.get('gateway') === 'true') return redirect(res, service)
     const back = `${url.pathname}${url.search}`
-    const next = new URL(`${place.issuer}/`)
+    const next = new URL(`${place.issuer}/login`)
     next.searchParams.set('return', back)
     if (renew) next.searchParams.set('prompt', 'login')
     return redirect(res, next.href)
@@ -324,15 +324,7 @@ const logout = async (provider: Provider, place: IssuerPlace, req: Req, res: Ser
   const back = await endBrowserSession(provider, place, cookiesOf(req), target)
   res.setHeader('set-cookie', [clearedSession(place)])
   if (back) return redirect(res, back)
-  send(
-    res,
-    200,
-    page(
-      place,
-      'Signed out',
-      `<p>You are signed out.</p><p><a href="${place.issuer}/">Sign in again</a></p>`,
-    ),
-  )
+  send(res, 200, renderLoggedOut(place))
 }
 
 /** An authorization on a live session, or a code or refresh token exchange: read ahead in two batches. */
@@ -357,18 +349,29 @@ const notFoundPage = (res: ServerResponse) =>
   send(res, 404, '<!doctype html><title>Not found</title><p>No such workbench.</p>')
 
 /**
- * Every SSO address of a tenant under one origin, `/t/<code>/…`, so one browser session serves
- * all of its apps: the hosted sign-in, the OpenID provider (both dialects), the portal, logout.
+ * Where a request is in the SSO site: the tenant and the path below its issuer. A tenant's own
+ * domain serves that tenant at its root; any other host serves every tenant under `/t/<code>`.
+ */
+const locate = (url: URL, host: string) => {
+  const own = tenantCodeOfHost(host)
+  if (own) return { code: own, rest: url.pathname }
+  const match = /^\/t\/([a-z0-9-]{3,40})(\/.*)?$/.exec(url.pathname)
+  return match ? { code: match[1] as string, rest: match[2] ?? '/' } : undefined
+}
+
+/**
+ * Every SSO address of a tenant under one origin, so one browser session serves all of its apps:
+ * the hosted sign-in, the OpenID provider (both dialects), the portal, logout.
  */
 export const ssoSite = async (req: Req, res: ServerResponse) => {
   const url = new URL(req.url ?? '/', 'http://x')
-  const match = /^\/t\/([a-z0-9-]{3,40})(\/.*)?$/.exec(url.pathname)
-  const place = match ? await tenantByCode(match[1] as string) : undefined
-  if (!match || !place) return notFoundPage(res)
   const { proto, host } = requestOrigin(req.headers)
+  const at = locate(url, host)
+  const place = at ? await tenantByCode(at.code) : undefined
+  if (!at || !place) return notFoundPage(res)
   const issuerPlace: IssuerPlace = { ...place, issuer: tenantIssuer(req.headers, place.tenantCode) }
   const provider = await providerFor(issuerPlace)
-  const rest = match[2] ?? '/'
+  const { rest } = at
   // what Koa believes about the origin is what this handler decided, never a client's header
   req.headers['x-forwarded-proto'] = proto
   req.headers['x-forwarded-host'] = host
@@ -401,7 +404,7 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     await readAheadFor(issuerPlace, rest, req, url)
     const inner =
       rest === '/api/v1/oauth2/.well-known/openid-configuration' ? '/.well-known/openid-configuration' : rest
-    req.originalUrl = `/t/${place.tenantCode}${inner}${url.search}`
+    req.originalUrl = `${issuerPath(issuerPlace)}${inner}${url.search}`
     req.url = `${inner}${url.search}`
     await provider.callback()(req, res)
   }).catch((err: unknown) => {

@@ -3,15 +3,17 @@ import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { expireSubscription, subscribeApp } from '../../lib/apps/subscriptions.js'
+import { config as appConfig } from '../../lib/core/config.js'
+import { domainFetch } from '../support/domain-fetch.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { startOffline, type TestApi } from '../support/offline.js'
 
 /** A browser: a cookie jar and redirects followed by hand, so each hop can be looked at. */
-const browser = () => {
+const browser = (send: typeof fetch = fetch) => {
   const jar = new Map<string, string>()
   const go = async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, {
+    const res = await send(url, {
       ...init,
       redirect: 'manual',
       headers: {
@@ -103,9 +105,10 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     b: ReturnType<typeof browser>,
     res: Awaited<ReturnType<ReturnType<typeof browser>['follow']>>,
     who = member,
+    at = issuer,
   ) =>
     res.status === 200 && res.text.includes('name="password"')
-      ? b.follow(new URL(actionOf(res.text), issuer).href, issuer, {
+      ? b.follow(new URL(actionOf(res.text), at).href, at, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({
@@ -117,7 +120,12 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       : res
 
   /** Code + PKCE through the hosted sign-in page, as a browser does; answers the callback URL. */
-  const signIn = async (b: ReturnType<typeof browser>, config: oidc.Configuration, who = member) => {
+  const signIn = async (
+    b: ReturnType<typeof browser>,
+    config: oidc.Configuration,
+    who = member,
+    at = issuer,
+  ) => {
     const verifier = oidc.randomPKCECodeVerifier()
     const state = oidc.randomState()
     const url = oidc.buildAuthorizationUrl(config, {
@@ -127,7 +135,7 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       code_challenge_method: 'S256',
       state,
     })
-    const res = await passSignIn(b, await b.follow(url.href, issuer), who)
+    const res = await passSignIn(b, await b.follow(url.href, at), who, at)
     return { res, verifier, state }
   }
 
@@ -319,6 +327,30 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     expect(res.status).toBe(400)
     expect(res.location).toBeUndefined()
   })
+  it("serves a tenant's issuer at the root of its own domain, and only that tenant there", async () => {
+    const own = `http://${admin.tenant.code}.${appConfig().PLATFORM_DOMAIN}:${new URL(api.baseUrl).port}`
+    const config = await oidc.discovery(new URL(own), app.clientId, app.clientSecret, undefined, {
+      execute: [oidc.allowInsecureRequests],
+      [oidc.customFetch]: domainFetch,
+    })
+    expect(config.serverMetadata().issuer).toBe(own)
+    expect(config.serverMetadata().authorization_endpoint).toBe(`${own}/api/v1/oauth2/authorize`)
+    const b = browser(domainFetch)
+    const { res, verifier, state } = await signIn(b, config, member, own)
+    expect(res.at.startsWith(redirectUri)).toBe(true)
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(res.at), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    })
+    expect(tokens.claims()?.iss).toBe(own)
+    // the domain's root leads to the portal, which the same browser session opens without a form
+    const portal = await b.follow(`${own}/`, own)
+    expect([portal.status, portal.text.includes('Relying party')]).toEqual([200, true])
+    // what the path form serves elsewhere is not served on a tenant's own domain
+    const foreign = await domainFetch(`${own}/t/${admin.tenant.code}/login`, { redirect: 'manual' })
+    expect(foreign.status).toBe(404)
+  })
+
   describe('the workbench dialect (apps written for the cloud workbench, unchanged)', () => {
     const callback = 'https://wb.example.test/sso/callback'
     let wbApp: { appId: string; clientId: string; clientSecret: string }

@@ -37,11 +37,9 @@ describe('serverless.yml', () => {
     const declared = new Set<string>()
     for (const [name, fn] of Object.entries(config.functions)) {
       expect(fn.handler).toBe(`functions/${name}/handler.handler`)
-      // the tenants' sign-in sites are pages and protocol endpoints, not operations of the API
-      const routesDeclared = (fn.events ?? []).flatMap((e) =>
-        typeof e.httpApi === 'object' && !e.httpApi.path.startsWith('/t/{tenantCode}/')
-          ? [`${e.httpApi.method} ${e.httpApi.path}`]
-          : [],
+      // the tenants' sign-in sites (sso) are pages and protocol endpoints, not operations of the API
+      const routesDeclared = (name === 'sso' ? [] : (fn.events ?? [])).flatMap((e) =>
+        typeof e.httpApi === 'object' ? [`${e.httpApi.method} ${e.httpApi.path}`] : [],
       )
       if (routesDeclared.length === 0) continue
       const { routes } = (await import(
@@ -68,6 +66,33 @@ describe('serverless.yml', () => {
       ),
     )
     expect(sites.sort()).toEqual(['sso GET /t/{tenantCode}/{proxy+}', 'sso POST /t/{tenantCode}/{proxy+}'])
+  })
+
+  it("maps each tenant's own domain to the API only when deployed with its certificate", () => {
+    const resources = config.resources.Resources as Record<string, { Type: string; Condition?: string }>
+    const domain = Object.values(resources).filter((r) => r.Type.startsWith('AWS::ApiGatewayV2::'))
+    expect(domain.map((r) => [r.Type, r.Condition]).sort()).toEqual([
+      ['AWS::ApiGatewayV2::ApiMapping', 'TenantDomains'],
+      ['AWS::ApiGatewayV2::DomainName', 'TenantDomains'],
+    ])
+    const root = (config.functions.sso?.events ?? []).flatMap((e) =>
+      typeof e.httpApi === 'object' && !e.httpApi.path.startsWith('/t/')
+        ? [`${e.httpApi.method} ${e.httpApi.path}`]
+        : [],
+    )
+    // what the issuer's addresses need at a domain's root (site.ts), `/` being meta's redirect to /login
+    expect(root.sort()).toEqual(
+      [
+        'GET /login',
+        'GET /launch/{appId}',
+        'GET /interaction/{uid}',
+        'POST /interaction/{uid}',
+        'GET /.well-known/openid-configuration',
+        'GET /api/v1/{proxy+}',
+        'POST /api/v1/{proxy+}',
+        'GET /cas/{proxy+}',
+      ].sort(),
+    )
   })
 
   it('sends every request no route takes to meta, and nothing else to the catch-all', () => {
