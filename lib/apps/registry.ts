@@ -38,6 +38,7 @@ export const viewOf = (app: TenantApp, catalog: CatalogApp | undefined): AppView
     protocol: definition?.protocol ?? 'built-in',
     redirectUris: definition?.redirectUris ?? [],
     casServices: definition?.casServices ?? [],
+    logoutUrl: definition?.logoutUrl,
     attributes: definition?.attributes ?? [],
     requestedFields: definition?.requestedFields ?? [],
     enabled: app.enabled !== false,

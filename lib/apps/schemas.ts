@@ -60,6 +60,7 @@ export const AppSchema = z
     protocol: SsoProtocol,
     redirectUris: z.array(z.string()),
     casServices: z.array(z.string()),
+    logoutUrl: z.string().optional(),
     attributes: z.array(AttributeDefinition),
     requestedFields: z.array(PersonalField),
     enabled: z.boolean(),

@@ -17,6 +17,14 @@ const ConfigSchema = z
      * Whether each tenant's own domain `<code>.<PLATFORM_DOMAIN>` reaches the API (the deployment's
      * wildcard custom domain): then sign-in addresses are given out on it.
      */
+    /**
+     * Whether requests to addresses tenants typed in may reach this machine and private networks:
+     * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
+     */
+    OUTBOUND_ALLOW_SPECIAL_USE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     TENANT_DOMAINS: z
       .enum(['true', 'false'])
       .default('false')

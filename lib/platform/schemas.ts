@@ -103,6 +103,11 @@ const definitionShape = {
   redirectUris: z.array(AppUrl).max(20),
   /** CAS: exact service URLs or explicit prefixes */
   casServices: z.array(CasService).max(20),
+  /**
+   * Where the app is told a member signed out of the workbench (opt-in): an OpenID back-channel
+   * logout token for OIDC and OAuth2 apps, a CAS SAML LogoutRequest for CAS apps.
+   */
+  logoutUrl: AppUrl.optional(),
   attributes: z.array(AttributeDefinition).max(50),
   requestedFields: z.array(PersonalField).max(PersonalField.options.length),
 }
@@ -131,6 +136,11 @@ export const wholeDefinition = (d: z.output<typeof AppDefinitionFields>, ctx: z.
   )
   need(d.protocol !== 'cas' || d.casServices.length > 0, 'casServices', 'CAS apps need at least one service')
   need(d.protocol !== 'link' || d.homeUrl !== undefined, 'homeUrl', 'a link app needs its homeUrl')
+  need(
+    d.logoutUrl === undefined || ['oidc', 'oauth2', 'cas'].includes(d.protocol),
+    'logoutUrl',
+    'only OIDC, OAuth2 and CAS apps are told of a sign-out',
+  )
   need(
     new Set(d.attributes.map((a) => a.key)).size === d.attributes.length,
     'attributes',

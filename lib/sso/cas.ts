@@ -1,4 +1,4 @@
-import { DeleteItemCommand, PutItemCommand } from 'dynamodb-toolbox'
+import { DeleteItemCommand, executeTransactWrite, PutTransaction } from 'dynamodb-toolbox'
 import { listApps } from '../apps/registry.js'
 import type { AppView } from '../apps/schemas.js'
 import { randomToken } from '../core/ids.js'
@@ -6,6 +6,7 @@ import { scopeOf, type TenantId } from '../core/tenancy.js'
 import { casAttributes } from './claims.js'
 import type { Refusal } from './identity.js'
 import { identityFor } from './read-ahead.js'
+import { casSignInWrite } from './single-logout.js'
 import { plausibleId, SsoRecordEntity } from './store.js'
 
 /** CAS service tickets live a minute at most (the protocol allows five) and validate once. */
@@ -55,18 +56,23 @@ interface TicketPayload {
   newLogin: boolean
 }
 
-/** A service ticket for a member the app may have (checked by the caller). */
-export const issueTicket = async (tenantId: TenantId, payload: TicketPayload) => {
+/**
+ * A service ticket for a member the app may have (checked by the caller), and beside it, in the
+ * same request, the browser session's record of it: the app hears of the session's end by it.
+ */
+export const issueTicket = async (tenantId: TenantId, payload: TicketPayload, sessionId: string) => {
   const ticket = `ST-${randomToken(32)}`
-  await SsoRecordEntity.build(PutItemCommand)
-    .item({
+  const now = Math.floor(Date.now() / 1000)
+  await executeTransactWrite(
+    SsoRecordEntity.build(PutTransaction).item({
       tenantId,
       model: 'CasTicket',
       id: ticket,
       payload: JSON.stringify(payload),
-      expiresAtEpoch: Math.floor(Date.now() / 1000) + TICKET_SECONDS,
-    })
-    .send()
+      expiresAtEpoch: now + TICKET_SECONDS,
+    }),
+    casSignInWrite(tenantId, sessionId, { ticket, appCode: payload.appCode, accountId: payload.accountId }),
+  )
   return ticket
 }
 

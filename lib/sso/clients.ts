@@ -41,6 +41,9 @@ export const clientFrom = (
     app_code: app.appId,
     redirect_uris: app.redirectUris,
     post_logout_redirect_uris: app.redirectUris,
+    ...(app.logoutUrl
+      ? { backchannel_logout_uri: app.logoutUrl, backchannel_logout_session_required: true }
+      : {}),
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     // the workbench's apps post their credentials in the form, standard clients use Basic: both work

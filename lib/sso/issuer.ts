@@ -1,4 +1,5 @@
 import Provider, { type Configuration, interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider'
+import { type OutboundOptions, outboundFetch } from '../core/http/outbound.js'
 import { errorSite, log } from '../core/log.js'
 import type { TenantId } from '../core/tenancy.js'
 import { accountName } from '../directory/member-record.js'
@@ -159,6 +160,8 @@ const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration
     },
     features: {
       devInteractions: { enabled: false },
+      // apps that registered a logout URL hear of a sign-out (lib/sso/single-logout.ts)
+      backchannelLogout: { enabled: true },
       revocation: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -185,6 +188,9 @@ const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration
       ctx.body = renderProviderError(place, out, ssoRequest().refusal)
     },
     clientBasedCORS: () => false,
+    // back-channel logout tokens go to addresses tenants typed in: never to special-use addresses
+    fetch: (url, options) =>
+      outboundFetch(url instanceof Request ? url.url : url, options as OutboundOptions),
     conformIdTokenClaims: false,
   }
 }

@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider'
 import type { IssuerPlace } from './issuer.js'
+import { tellAppsSignedOut } from './single-logout.js'
 
 const SESSION_COOKIE = '_session'
 
@@ -12,17 +13,19 @@ export const sessionOf = async (provider: Provider, cookies: Map<string, string>
 
 /**
  * Ends the browser's sign-in and every grant it made (their codes and tokens go with them), as the
- * provider's own logout does. Answers where to send the browser: `wanted` only when one of the apps
- * signed in through this session registered it exactly, never an address nobody registered.
+ * provider's own logout does, and tells the apps that asked to hear of it. Answers where to send
+ * the browser: `wanted` only when one of the apps signed in through this session registered it
+ * exactly, never an address nobody registered.
  */
 export const endBrowserSession = async (
   provider: Provider,
-  _place: IssuerPlace,
+  place: IssuerPlace,
   cookies: Map<string, string>,
   wanted: string | undefined,
 ): Promise<string | undefined> => {
   const session = await sessionOf(provider, cookies)
   if (!session) return undefined
+  await tellAppsSignedOut(provider, place.tenantId, session, { oidc: true })
   const clientIds = Object.keys(session.authorizations ?? {})
   const registered = new Set<string>()
   for (const clientId of clientIds) {

@@ -27,6 +27,7 @@ import { page, renderLoggedOut, renderLoginForm, renderPortal, renderRefusal } f
 import { identityFor, readAhead } from './read-ahead.js'
 import { type SsoRequest, ssoRequest, withSsoRequest } from './request-context.js'
 import { endBrowserSession, sessionOf } from './sessions.js'
+import { tellAppsSignedOut } from './single-logout.js'
 
 type Req = IncomingMessage & { apiGateway?: { event: APIGatewayProxyEventV2 }; originalUrl?: string }
 
@@ -277,13 +278,17 @@ const casLogin = async (provider: Provider, place: IssuerPlace, req: Req, res: S
   }
   const verdict = await identityFor(place.tenantId, app.appId, session.accountId as string)
   if (!verdict.ok) return send(res, 403, renderRefusal(place, verdict.refusal, app.name))
-  const ticket = await issueTicket(place.tenantId, {
-    accountId: session.accountId as string,
-    appCode: app.appId,
-    service: normal,
-    authenticatedAt: loginTs,
-    newLogin: fresh,
-  })
+  const ticket = await issueTicket(
+    place.tenantId,
+    {
+      accountId: session.accountId as string,
+      appCode: app.appId,
+      service: normal,
+      authenticatedAt: loginTs,
+      newLogin: fresh,
+    },
+    session.jti,
+  )
   const to = new URL(service)
   to.searchParams.set('ticket', ticket)
   redirect(res, to.href)
@@ -406,7 +411,13 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
       rest === '/api/v1/oauth2/.well-known/openid-configuration' ? '/.well-known/openid-configuration' : rest
     req.originalUrl = `${issuerPath(issuerPlace)}${inner}${url.search}`
     req.url = `${inner}${url.search}`
+    // an RP-initiated logout: the provider tells the OpenID apps, the CAS apps are told here
+    const ending =
+      rest === '/api/v1/oauth2/logout/confirm' ? await sessionOf(provider, cookiesOf(req)) : undefined
     await provider.callback()(req, res)
+    if (ending && !(await provider.Session.find(ending.jti))) {
+      await tellAppsSignedOut(provider, issuerPlace.tenantId, ending, { oidc: false })
+    }
   }).catch((err: unknown) => {
     log.error('sso request failed', { errorName: (err as Error).name })
     if (!res.headersSent)

@@ -54,6 +54,8 @@ export const localEnv = ({
   AWS_SECRET_ACCESS_KEY: 'local',
   PLATFORM_DOMAIN: process.env.PLATFORM_DOMAIN || 'atrium.localhost',
   KOOGALLERY_KEY: process.env.KOOGALLERY_KEY || LOCAL_KOOGALLERY_KEY,
+  // the local apps run on this machine (lib/core/http/outbound.ts)
+  OUTBOUND_ALLOW_SPECIAL_USE: 'true',
   // the SDK's notice that it will require Node 22 repeats in every local process
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 })

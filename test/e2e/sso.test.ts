@@ -1,3 +1,6 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as oidc from 'openid-client'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
@@ -662,6 +665,129 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
         `${issuer}/cas/login?service=${encodeURIComponent('https://evil.example.test/')}`,
       )
       expect([res.status, res.location]).toEqual([400, undefined])
+    })
+  })
+  describe('single logout (apps that registered a logout URL hear of a sign-out)', () => {
+    const service = 'https://slo-cas.example.test/app/home'
+    const heard: { path: string; form: URLSearchParams }[] = []
+    let receiver: Server
+    let rp: { appId: string; clientId: string; clientSecret: string }
+
+    beforeAll(async () => {
+      receiver = createServer((req, res) => {
+        let body = ''
+        req.on('data', (c: Buffer) => {
+          body += c.toString()
+        })
+        req.on('end', () => {
+          heard.push({ path: req.url ?? '', form: new URLSearchParams(body) })
+          res.end()
+        })
+      })
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+      const at = `http://localhost:${(receiver.address() as AddressInfo).port}`
+      const oidcApp = await call(apps, 'POST', '/v1/apps', {
+        token: admin.accessToken,
+        body: {
+          name: 'SLO RP',
+          protocol: 'oidc',
+          clientTypes: ['web'],
+          redirectUris: [redirectUri],
+          logoutUrl: `${at}/oidc-logout`,
+        },
+      })
+      const casApp = await call(apps, 'POST', '/v1/apps', {
+        token: admin.accessToken,
+        body: {
+          name: 'SLO CAS',
+          protocol: 'cas',
+          clientTypes: ['web'],
+          casServices: ['https://slo-cas.example.test/app/*'],
+          logoutUrl: `${at}/cas-logout`,
+        },
+      })
+      expect([oidcApp.status, casApp.status]).toEqual([201, 201])
+      rp = oidcApp.body
+      for (const appId of [rp.appId, casApp.body.appId]) {
+        await call(apps, 'POST', `/v1/apps/${appId}/grants`, {
+          token: admin.accessToken,
+          body: { members: [member.memberId] },
+        })
+      }
+    })
+
+    afterAll(async () => {
+      await new Promise((r) => receiver?.close(r))
+    })
+
+    /** Signs in to both apps in one browser: the OIDC app's ID token, the CAS app's ticket. */
+    const signInToBoth = async () => {
+      const config = await oidc.discovery(new URL(issuer), rp.clientId, rp.clientSecret, undefined, {
+        execute: [oidc.allowInsecureRequests],
+      })
+      const b = browser()
+      const { res, verifier, state } = await signIn(b, config)
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(res.at), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      })
+      const cas = await b.go(`${issuer}/cas/login?service=${encodeURIComponent(service)}`)
+      const ticket = new URL(cas.location as string).searchParams.get('ticket') as string
+      expect(ticket).toMatch(/^ST-/)
+      heard.length = 0
+      return { b, config, tokens, ticket }
+    }
+
+    const casNoticeFor = (ticket: string) =>
+      heard
+        .filter((h) => h.path === '/cas-logout')
+        .map((h) => h.form.get('logoutRequest') ?? '')
+        .find((xml) => xml.includes(`<samlp:SessionIndex>${ticket}</samlp:SessionIndex>`))
+
+    it('tells both when the member signs out of the workbench, before the logout answers', async () => {
+      const { b, tokens, ticket } = await signInToBoth()
+      const out = await b.go(`${issuer}/api/v1/logout`)
+      expect(out.status).toBe(200)
+      const notice = heard.find((h) => h.path === '/oidc-logout')?.form.get('logout_token') as string
+      const { payload } = await jwtVerify(
+        notice,
+        createRemoteJWKSet(new URL(`${issuer}/api/v1/oauth2/jwks`)),
+        {
+          issuer,
+          audience: rp.clientId,
+        },
+      )
+      expect(payload.sub).toBe(tokens.claims()?.sub)
+      expect(payload.sid).toBe(tokens.claims()?.sid)
+      expect(payload.events).toEqual({ 'http://schemas.openid.net/event/backchannel-logout': {} })
+      expect(payload.nonce).toBeUndefined()
+      const xml = casNoticeFor(ticket)
+      expect(xml).toMatch(/<saml:NameID>[0-9a-z]{26}<\/saml:NameID>/)
+      // the session's CAS sign-ins are told once: a second logout tells nobody
+      heard.length = 0
+      await b.go(`${issuer}/api/v1/logout`)
+      expect(heard).toEqual([])
+    })
+
+    it('tells both on an RP-initiated logout too', async () => {
+      const { b, config, tokens, ticket } = await signInToBoth()
+      const logout = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token as string })
+      const confirm = await b.follow(logout.href, issuer)
+      const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.text)?.[1] as string
+      // a forged confirmation ends nothing and tells nobody
+      await b.go(new URL(actionOf(confirm.text), issuer).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ xsrf: 'forged', logout: 'yes' }).toString(),
+      })
+      expect(heard).toEqual([])
+      await b.go(new URL(actionOf(confirm.text), issuer).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+      })
+      expect(heard.filter((h) => h.path === '/oidc-logout')).toHaveLength(1)
+      expect(casNoticeFor(ticket)).toBeDefined()
     })
   })
 })

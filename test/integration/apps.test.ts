@@ -95,6 +95,17 @@ describe('apps of a workbench', () => {
       'body.casServices.0',
     )
     expect(await refused(oidcApp({ protocol: 'built-in' }))).toContain('body.protocol')
+    // a sign-out notice goes only to an https address of an app that signs members in by protocol
+    expect(await refused(oidcApp({ logoutUrl: 'javascript:alert(1)' }))).toContain('body.logoutUrl')
+    expect(
+      await refused({
+        name: 'Wiki',
+        clientTypes: ['web'],
+        protocol: 'link',
+        homeUrl: 'https://w.example.com/',
+        logoutUrl: 'https://w.example.com/out',
+      }),
+    ).toContain('body.logoutUrl')
     expect(
       await refused(
         oidcApp({
