@@ -1,3 +1,4 @@
+import { purgeAttributeValues } from '../apps/attribute-values.js'
 import { queryAll } from '../core/db/pagination.js'
 import { deleteKeys } from '../core/db/purge-keys.js'
 import { AppError } from '../core/errors.js'
@@ -113,5 +114,9 @@ export const applyAccessChanges = async (tenantId: string, changes: ItemChange[]
     for (const id of await departmentMemberIds(scope, subtrees(moved))) members.add(id)
   }
   await reconcileMembers(scope, [...members])
-  return `members ${members.size}, subjects gone ${gone.length}, apps gone ${apps.size}`
+  const purged = await purgeAttributeValues(scope, {
+    appIds: [...apps],
+    memberIds: gone.filter((g) => g.type === 'member').map((g) => g.id),
+  })
+  return `members ${members.size}, subjects gone ${gone.length}, apps gone ${apps.size}, values purged ${purged}`
 }

@@ -1,41 +1,16 @@
-import { any, BatchGetRequest, Entity, GetItemCommand, item, PutTransaction, string } from 'dynamodb-toolbox'
+import { GetItemCommand, PutTransaction } from 'dynamodb-toolbox'
+import { AttributeValuesEntity } from '../apps/attribute-values.js'
 import { appWithView } from '../apps/registry.js'
 import type { AppView } from '../apps/schemas.js'
 import { tenantAppStill } from '../apps/tenant-apps.js'
 import { auditWrite } from '../core/audit.js'
 import { nowIso } from '../core/clock.js'
-import { tenantPartition } from '../core/db/keys.js'
-import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, type FieldIssue, notFound } from '../core/errors.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { assertOutranks } from '../directory/members.js'
 import { getMembership, membershipUnchanged } from '../identity/accounts.js'
 import { AttributeValues } from './schemas.js'
-
-/**
- * A member's values of one app's extended attributes (the ERP ledgers they may use): one item per
- * member and app, so signing in to the app reads it in the batch that reads the rest.
- */
-const AttributeValuesEntity = new Entity({
-  name: 'AppAttributeValues',
-  table,
-  timestamps: false,
-  schema: item({
-    tenantId: string().key(),
-    appId: string().key(),
-    memberId: string().key(),
-    values: any(),
-    updatedAt: string(),
-  }),
-  computeKey: ({ tenantId, appId, memberId }: { tenantId: string; appId: string; memberId: string }) => ({
-    PK: tenantPartition(tenantId),
-    SK: `APPATTR#${appId}#${memberId}`,
-  }),
-})
-
-export const attributeValuesRequest = (tenantId: string, appId: string, memberId: string) =>
-  AttributeValuesEntity.build(BatchGetRequest).key({ tenantId, appId, memberId })
 
 /**
  * The stored values the app's definitions still allow: an attribute the app no longer declares,

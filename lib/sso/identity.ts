@@ -1,4 +1,5 @@
 import { entitlementRequest } from '../access/records.js'
+import { attributeValuesRequest } from '../apps/attribute-values.js'
 import { secretMatches } from '../apps/clients.js'
 import { viewOf } from '../apps/registry.js'
 import { tenantAppRequest } from '../apps/tenant-apps.js'
@@ -15,7 +16,7 @@ import { accountRequest, type Membership, membershipRequest } from '../identity/
 import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
 import { tenantRequest } from '../tenants/queries.js'
 import type { TenantRecord } from '../tenants/views.js'
-import { attributeValuesRequest, valuesFor } from './attributes.js'
+import { valuesFor } from './attributes.js'
 import type { AttributeValues } from './schemas.js'
 
 /** Why a member may not sign in to an app, in the order they are checked. */

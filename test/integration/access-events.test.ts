@@ -2,6 +2,7 @@ import { handler as accessEvents } from '../../functions/access-events/handler.j
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { EntitlementEntity } from '../../lib/access/records.js'
+import { AttributeValuesEntity } from '../../lib/apps/attribute-values.js'
 import { subscribeApp } from '../../lib/apps/subscriptions.js'
 import { tenantPartition } from '../../lib/core/db/keys.js'
 import { queryAll } from '../../lib/core/db/pagination.js'
@@ -156,5 +157,45 @@ describe('directory changes reach who may use which app (the table stream)', () 
       200,
       false,
     ])
+  })
+
+  it("purges a removed member's attribute values, and every value of a deleted app", async () => {
+    const t = await openTenant(platformToken)
+    const app = async (name: string) =>
+      (
+        await as(t).post(apps, '/v1/apps', {
+          name,
+          clientTypes: ['web'],
+          protocol: 'link',
+          homeUrl: 'https://erp.example.com/',
+          attributes: [{ key: 'ledger', name: 'Ledger' }],
+        })
+      ).body.appId as string
+    const [kept, dropped] = [await app('Kept ERP'), await app('Dropped ERP')]
+    const [leaving, staying] = [await member(t), await member(t)]
+    for (const appId of [kept, dropped]) {
+      for (const memberId of [leaving, staying]) {
+        const set = await call(apps, 'PUT', `/v1/apps/${appId}/attributes/${memberId}`, {
+          token: t.accessToken,
+          body: { values: { ledger: 'L1' } },
+        })
+        expect(set.status).toBe(200)
+      }
+    }
+    const stored = async () =>
+      (
+        await queryAll(AttributeValuesEntity, {
+          partition: tenantPartition(t.tenant.tenantId),
+          prefix: 'APPATTR#',
+        })
+      )
+        .map((v) => `${v.appId}/${v.memberId}`)
+        .sort()
+    expect(await stored()).toHaveLength(4)
+
+    await as(t).del(directory, `/v1/members/${leaving}`)
+    await as(t).del(apps, `/v1/apps/${dropped}`)
+    await poller.drain()
+    expect(await stored()).toEqual([`${kept}/${staying}`])
   })
 })
