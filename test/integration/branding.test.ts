@@ -1,8 +1,12 @@
 import { PutItemCommand } from 'dynamodb-toolbox'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
-import { BRANDING_DEFAULTS, mergeBranding } from '../../lib/branding/branding.js'
+import { BRANDING_DEFAULTS, effectiveBranding, mergeBranding } from '../../lib/branding/branding.js'
 import { BrandingEntity } from '../../lib/branding/entities.js'
+import { advanceClock, resetClock } from '../../lib/core/clock.js'
+import { dynamoRequestCount, dynamoRequestsByCommand } from '../../lib/core/db/client.js'
+import { trustedTenantId } from '../../lib/core/tenancy.js'
+import { brandedPlace, forgetPageBranding } from '../../lib/sso/page-branding.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, openTenant, platformFixture, SEED } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -10,6 +14,8 @@ import { call } from '../support/lambda.js'
 useTestTable()
 
 type Tenant = Awaited<ReturnType<typeof openTenant>>
+
+const batchGets = () => dynamoRequestsByCommand().BatchGetItemCommand ?? 0
 
 describe('login page branding: platform, industry, tenant', () => {
   let platformToken: string
@@ -26,6 +32,7 @@ describe('login page branding: platform, industry, tenant', () => {
     b = await openTenant(platformToken)
     plant = await openTenant(platformToken, { industry: 'industrial', planCode: 'industrial.basic' })
   })
+  afterEach(() => resetClock())
 
   it('merges field by field: tenant over industry over platform over the defaults, saying where each comes from', () => {
     const merged = mergeBranding(
@@ -232,6 +239,33 @@ describe('login page branding: platform, industry, tenant', () => {
     const view = await call(tenants, 'GET', '/v1/tenant/branding', { token: plant.accessToken })
     expect(view.body.overrides).toEqual({ siteName: 'Kept' })
     expect(view.body.effective.background).toBeUndefined()
+  })
+
+  it('reads what a sign-in page shows in one BatchGetItem, kept a minute per container', async () => {
+    const tenant = {
+      tenantId: trustedTenantId(a.tenant.tenantId),
+      industry: 'office',
+      tenantName: a.tenant.name,
+      issuer: `http://localhost/t/${a.tenant.code}`,
+    }
+    forgetPageBranding()
+    let before = dynamoRequestCount()
+    const gets = batchGets()
+    const first = await brandedPlace(tenant)
+    expect([dynamoRequestCount() - before, batchGets() - gets]).toEqual([1, 1])
+    expect(first.branding).toEqual(await effectiveBranding(tenant))
+    expect(first.branding).toMatchObject({ siteName: 'Only this', loginTitle: 'Office sign-in' })
+    before = dynamoRequestCount()
+    await brandedPlace(tenant)
+    expect(dynamoRequestCount() - before).toBe(0)
+    // a change shows within the minute
+    await call(tenants, 'PATCH', '/v1/tenant/branding', {
+      token: a.accessToken,
+      body: { siteName: 'Renamed' },
+    })
+    expect((await brandedPlace(tenant)).branding.siteName).toBe('Only this')
+    advanceClock(61_000)
+    expect((await brandedPlace(tenant)).branding.siteName).toBe('Renamed')
   })
 
   it('keeps every administrator to their own level', async () => {
