@@ -1,5 +1,6 @@
 import '../lib/capabilities.js'
 import { executeTransactWrite } from 'dynamodb-toolbox'
+import { seedBranding } from '../lib/branding/branding.js'
 import { nowMs } from '../lib/core/clock.js'
 import { AppError } from '../lib/core/errors.js'
 import { trustedTenantId } from '../lib/core/tenancy.js'
@@ -82,6 +83,11 @@ export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> =
       skus: SKUS,
     }),
     ensureAdmin(options.adminIdentifier, options.adminPassword, 'platform', '', 'platform'),
+    // the demo tenant's sign-in page inherits its industry's title (names only: no image to host locally)
+    seedBranding(
+      { level: 'industry', industry: 'industrial' },
+      { loginTitle: 'Sign in to your industrial workbench' },
+    ),
     ...industryAdmins.map((a) => ensureAdmin(a.identifier, a.password, 'industry', a.industry, a.industry)),
     // The demo admin's account exists first, so the tenant links it instead of issuing a one-time password.
     (async () => {

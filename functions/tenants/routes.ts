@@ -1,8 +1,18 @@
 import * as z from 'zod'
 import { checkedTenantOf } from '../../lib/auth/session-check.js'
+import { type BrandingTarget, brandingView, writeBranding } from '../../lib/branding/branding.js'
+import { BrandingBody, BrandingViewSchema } from '../../lib/branding/schemas.js'
+import type { TenantCaller } from '../../lib/core/auth/caller.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
-import { industryAccess, platformAccess, publicAccess, tenantAccess } from '../../lib/core/http/access.js'
-import { route } from '../../lib/core/http/route.js'
+import {
+  type Access,
+  industryAccess,
+  platformAccess,
+  publicAccess,
+  tenantAccess,
+} from '../../lib/core/http/access.js'
+import { type CallerFor, route } from '../../lib/core/http/route.js'
+import type { TenantContext } from '../../lib/core/tenancy.js'
 import { listIndustries, listPlans } from '../../lib/platform/catalog.js'
 import { IndustrySchema, PlanSchema } from '../../lib/platform/schemas.js'
 import { createTenant } from '../../lib/tenants/create-tenant.js'
@@ -29,6 +39,74 @@ const actor = (caller: { accountId: string }, note?: string) => ({
   actor: `account:${caller.accountId}`,
   note,
 })
+
+/** The caller's tenant with what its branding inherits and defaults to, as the session check read it. */
+const tenantBranding = async (req: {
+  caller: TenantCaller
+  tenant: TenantContext
+}): Promise<BrandingTarget> => {
+  const t = checkedTenantOf(req.caller) ?? (await getTenantView(req.tenant.tenantId))
+  return {
+    level: 'tenant',
+    tenant: { tenantId: req.tenant.tenantId, industry: t.industry, tenantName: t.name },
+  }
+}
+
+const LEVEL_NAMES = { platform: 'Platform', industry: 'Industry', tenant: 'Tenant' } as const
+const WHOSE = {
+  platform: "the platform's defaults",
+  industry: "the caller's industry",
+  tenant: "the caller's tenant",
+} as const
+
+/**
+ * The sign-in page's branding at one level, always the caller's own (from the token): read it with
+ * what it inherits, replace it (PUT) or change some fields (PATCH; `null` clears a field, which is
+ * then inherited again).
+ */
+const brandingRoutes = <A extends Access>(
+  level: keyof typeof LEVEL_NAMES,
+  access: A,
+  targetOf: (req: CallerFor<A>) => BrandingTarget | Promise<BrandingTarget>,
+) => {
+  const name = LEVEL_NAMES[level]
+  const path = `/v1/${level}/branding`
+  const actorOf = (req: CallerFor<A>) => (req.caller as { accountId: string }).accountId
+  return [
+    route({
+      operationId: `get${name}Branding`,
+      method: 'GET',
+      path,
+      summary: `The sign-in page branding of ${WHOSE[level]}: what it sets, and what results with what it inherits`,
+      tag: 'Branding',
+      access,
+      response: BrandingViewSchema,
+      handle: async (req) => brandingView(await targetOf(req)),
+    }),
+    route({
+      operationId: `replace${name}Branding`,
+      method: 'PUT',
+      path,
+      summary: `Set the sign-in page branding of ${WHOSE[level]} (a field absent or null is inherited)`,
+      tag: 'Branding',
+      access,
+      body: BrandingBody,
+      response: BrandingViewSchema,
+      handle: async (req) => writeBranding(await targetOf(req), req.body, 'replace', actorOf(req)),
+    }),
+    route({
+      operationId: `update${name}Branding`,
+      method: 'PATCH',
+      path,
+      summary: `Change some fields of the sign-in page branding of ${WHOSE[level]} (null: inherit it again)`,
+      tag: 'Branding',
+      access,
+      body: BrandingBody,
+      response: BrandingViewSchema,
+      handle: async (req) => writeBranding(await targetOf(req), req.body, 'merge', actorOf(req)),
+    }),
+  ]
+}
 
 export const routes = [
   route({
@@ -192,4 +270,11 @@ export const routes = [
     errors: ['TENANT_FROZEN'],
     handle: async (req) => updateTenantSettings(req.tenant, req.body),
   }),
+  ...brandingRoutes('platform', platform, () => ({ level: 'platform' })),
+  ...brandingRoutes('industry', industryAccess(), (req) => ({
+    level: 'industry',
+    industry: req.caller.industry,
+  })),
+  // portal.write: the permission for how the workbench looks (its portal and its sign-in page)
+  ...brandingRoutes('tenant', tenantAccess('portal.write'), tenantBranding),
 ]

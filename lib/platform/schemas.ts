@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { WebUrl } from '../core/http/schemas.js'
 
 export const ProductSchema = z.enum(['general', 'industrial'])
 
@@ -48,21 +49,8 @@ export const ClientType = z.enum(['web', 'h5', 'mini-program', 'desktop'])
  */
 export const SsoProtocol = z.enum(['oidc', 'oauth2', 'cas', 'code', 'link', 'built-in'])
 
-const isLocalhost = (u: URL) => u.hostname === 'localhost' || u.hostname === '127.0.0.1'
-
 /** An absolute https URL (http only for localhost), without credentials or a fragment. */
-const AppUrl = z
-  .string()
-  .trim()
-  .max(2000)
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return (u.protocol === 'https:' || (u.protocol === 'http:' && isLocalhost(u))) && !u.username && !u.hash
-    } catch {
-      return false
-    }
-  }, 'an absolute https URL (http only for localhost), without credentials or #fragment')
+const AppUrl = WebUrl
 
 /**
  * A CAS service an app may ask tickets for: an exact URL, or an explicit prefix ending in `/*`

@@ -6,6 +6,7 @@ import { accountName } from '../directory/member-record.js'
 import { oidcClaims } from './claims.js'
 import { clientMetadata } from './clients.js'
 import { SSO_TTL, ssoKeys } from './keys.js'
+import { brandedPlace } from './page-branding.js'
 import { renderLoggedOut, renderLogoutConfirm, renderProviderError } from './pages.js'
 import { identityFor } from './read-ahead.js'
 import { ssoRequest } from './request-context.js'
@@ -16,6 +17,8 @@ export interface IssuerPlace {
   tenantId: TenantId
   tenantCode: string
   tenantName: string
+  /** the tenant's industry: its sign-in pages inherit the industry's branding */
+  industry: string
   /** `<origin>/t/<code>` locally, the tenant's own domain when deployed */
   issuer: string
 }
@@ -167,11 +170,11 @@ const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.type = 'html'
-          ctx.body = renderLogoutConfirm(place, form)
+          ctx.body = renderLogoutConfirm(await brandedPlace(place), form)
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.type = 'html'
-          ctx.body = renderLoggedOut(place)
+          ctx.body = renderLoggedOut(await brandedPlace(place))
         },
       },
     },
@@ -185,7 +188,7 @@ const configuration = (place: IssuerPlace, privateJwks: object[]): Configuration
     cookies: { long: cookie, short: cookie, keys: [] },
     renderError: async (ctx, out) => {
       ctx.type = 'html'
-      ctx.body = renderProviderError(place, out, ssoRequest().refusal)
+      ctx.body = renderProviderError(await brandedPlace(place), out, ssoRequest().refusal)
     },
     clientBasedCORS: () => false,
     // back-channel logout tokens go to addresses tenants typed in: never to special-use addresses

@@ -1,9 +1,11 @@
+import type { EffectiveBranding } from '../branding/schemas.js'
 import type { Refusal } from './identity.js'
 
 /** The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build. */
 export interface PagePlace {
   issuer: string
-  tenantName: string
+  /** the tenant's effective branding (its site name defaults to the tenant's name) */
+  branding: EffectiveBranding & { siteName: string }
 }
 
 const escapes: Record<string, string> = {
@@ -16,17 +18,36 @@ const escapes: Record<string, string> = {
 export const html = (value: unknown): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => escapes[c] as string)
 
-const STYLE = `body{font-family:system-ui,sans-serif;background:#eef2f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+// No url() anywhere: images are <img> elements, their addresses only ever in an escaped attribute.
+const STYLE = `body{font-family:system-ui,sans-serif;background:#eef2f7;margin:0;display:flex;flex-direction:column;min-height:100vh;align-items:center;justify-content:center}
+img.background{position:fixed;inset:0;width:100%;height:100%;object-fit:cover;z-index:-1}
 main{background:#fff;padding:2rem 2.5rem;border-radius:10px;box-shadow:0 2px 12px rgba(0,0,0,.08);width:22rem}
-h1{font-size:1.3rem;margin:0 0 .3rem}p.site{color:#667;margin:0 0 1.5rem}label{display:block;margin:.8rem 0 .3rem;font-size:.9rem}
+header.site{display:flex;align-items:center;gap:.6rem;margin:0 0 1.2rem;color:#445;font-weight:600}
+header.site img{height:2rem;max-width:8rem;object-fit:contain}
+h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin:.8rem 0 .3rem;font-size:.9rem}
 input{width:100%;box-sizing:border-box;padding:.55rem;border:1px solid #ccd;border-radius:6px}
 button{margin-top:1.2rem;width:100%;padding:.6rem;border:0;border-radius:6px;background:#2457c5;color:#fff;font-size:1rem;cursor:pointer}
-.error{background:#fdecea;color:#8a1c12;padding:.6rem;border-radius:6px}ul{padding-left:1.2rem}a{color:#2457c5}`
+.error{background:#fdecea;color:#8a1c12;padding:.6rem;border-radius:6px}ul{padding-left:1.2rem}a{color:#2457c5}
+footer{margin:1.2rem 0;text-align:center;color:#556;font-size:.85rem}footer img{max-height:3rem;max-width:22rem;object-fit:contain}
+footer p{display:flex;align-items:center;justify-content:center;gap:.4rem;margin:.4rem 0}footer p img{max-height:1.4rem}`
 
-export const page = (place: PagePlace, title: string, body: string): string => `<!doctype html>
+/** An image of the branding, or nothing; its address only ever inside an escaped attribute. */
+const image = (src: string | undefined, cls: string) =>
+  src ? `<img class="${cls}" src="${html(src)}" alt="">` : ''
+
+/**
+ * A page in the tenant's branding: the background behind everything, the site logo and name at
+ * the top, the page's heading, its body, then the footer image and the platform's logo and name.
+ */
+export const page = (place: PagePlace, title: string, body: string): string => {
+  const b = place.branding
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${html(title)} · ${html(place.tenantName)}</title><style>${STYLE}</style></head>
-<body><main><h1>${html(place.tenantName)}</h1><p class="site">Atrium workbench</p>${body}</main></body></html>`
+<meta name="referrer" content="no-referrer"><title>${html(title)} · ${html(b.siteName)}</title><style>${STYLE}</style></head>
+<body>${image(b.background, 'background')}<main><header class="site">${image(b.siteLogo, 'site-logo')}<span class="site-name">${html(b.siteName)}</span></header>
+<h1>${html(title)}</h1>${body}</main>
+<footer>${image(b.footerImage, 'footer-image')}<p class="platform">${image(b.platformLogo, 'platform-logo')}<span class="platform-name">${html(b.platformName)}</span></p></footer></body></html>`
+}
 
 export const renderLoginForm = (
   place: PagePlace,
@@ -34,7 +55,7 @@ export const renderLoginForm = (
 ) =>
   page(
     place,
-    'Sign in',
+    place.branding.loginTitle,
     `${form.appName ? `<p>Sign in to continue to <strong>${html(form.appName)}</strong>.</p>` : ''}
 ${form.error ? `<p class="error" role="alert">${html(form.error)}</p>` : ''}
 <form method="post" action="${html(form.action)}">

@@ -23,6 +23,7 @@ import { workbenchUserinfo } from './claims.js'
 import type { PresentedClient } from './clients.js'
 import { type IssuerPlace, issuerPath, PORTAL_CLIENT, providerFor } from './issuer.js'
 import { launchAddress, myLaunchableApps } from './launch.js'
+import { brandedPlace } from './page-branding.js'
 import { page, renderLoggedOut, renderLoginForm, renderPortal, renderRefusal } from './pages.js'
 import { identityFor, readAhead } from './read-ahead.js'
 import { type SsoRequest, ssoRequest, withSsoRequest } from './request-context.js'
@@ -40,7 +41,12 @@ const tenantByCode = async (code: string) => {
   const tenantId = await tenantIdByCode(code)
   const tenant = tenantId ? await findTenant(tenantId) : undefined
   if (!tenant || tenant.status === 'released') return undefined
-  const place = { tenantId: trustedTenantId(tenant.tenantId), tenantCode: code, tenantName: tenant.name }
+  const place = {
+    tenantId: trustedTenantId(tenant.tenantId),
+    tenantCode: code,
+    tenantName: tenant.name,
+    industry: tenant.industry,
+  }
   places.set(code, { place, until: nowMs() + 60_000 })
   return place
 }
@@ -130,7 +136,7 @@ const interaction = async (
       res,
       400,
       page(
-        place,
+        await brandedPlace(place),
         'Sign-in expired',
         '<p class="error">This sign-in has expired. Go back to the app and try again.</p>',
       ),
@@ -144,12 +150,12 @@ const interaction = async (
   const refused = details.prompt.reasons.includes('not_entitled')
   if (refused) {
     const refusal = (details.prompt.details as { refusal?: SsoRequest['refusal'] }).refusal
-    return send(res, 403, renderRefusal(place, refusal, appName))
+    return send(res, 403, renderRefusal(await brandedPlace(place), refusal, appName))
   }
   if (req.method === 'GET') {
     const csrf = randomToken(24)
     res.setHeader('set-cookie', [csrfCookie(place, csrf)])
-    return send(res, 200, renderLoginForm(place, { action, csrf, appName }))
+    return send(res, 200, renderLoginForm(await brandedPlace(place), { action, csrf, appName }))
   }
   const form = formOf(req)
   const csrf = cookiesOf(req).get(CSRF_COOKIE)
@@ -157,7 +163,11 @@ const interaction = async (
     return send(
       res,
       403,
-      page(place, 'Sign-in refused', '<p class="error">The form expired. Go back and try again.</p>'),
+      page(
+        await brandedPlace(place),
+        'Sign-in refused',
+        '<p class="error">The form expired. Go back and try again.</p>',
+      ),
     )
   }
   const identifier = form.get('identifier') ?? ''
@@ -171,7 +181,11 @@ const interaction = async (
     const fresh = randomToken(24)
     res.setHeader('set-cookie', [csrfCookie(place, fresh)])
     const error = input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
-    return send(res, 400, renderLoginForm(place, { action, csrf: fresh, appName, identifier, error }))
+    return send(
+      res,
+      400,
+      renderLoginForm(await brandedPlace(place), { action, csrf: fresh, appName, identifier, error }),
+    )
   }
   try {
     const { accountId } = await tenantLogin(
@@ -189,7 +203,13 @@ const interaction = async (
     send(
       res,
       err.code === 'ACCOUNT_LOCKED' ? 429 : 401,
-      renderLoginForm(place, { action, csrf: fresh, appName, identifier, error: err.message }),
+      renderLoginForm(await brandedPlace(place), {
+        action,
+        csrf: fresh,
+        appName,
+        identifier,
+        error: err.message,
+      }),
     )
   }
 }
@@ -244,7 +264,7 @@ const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: Ser
   }
   if (back) return redirect(res, back)
   const apps = await myLaunchableApps(place, session.accountId as string)
-  send(res, 200, renderPortal(place, apps))
+  send(res, 200, renderPortal(await brandedPlace(place), apps))
 }
 
 /**
@@ -261,7 +281,11 @@ const casLogin = async (provider: Provider, place: IssuerPlace, req: Req, res: S
     return send(
       res,
       400,
-      page(place, 'Unknown service', '<p class="error">This address is not registered for sign-in here.</p>'),
+      page(
+        await brandedPlace(place),
+        'Unknown service',
+        '<p class="error">This address is not registered for sign-in here.</p>',
+      ),
     )
   }
   const session = await sessionOf(provider, cookiesOf(req))
@@ -277,7 +301,7 @@ const casLogin = async (provider: Provider, place: IssuerPlace, req: Req, res: S
     return redirect(res, next.href)
   }
   const verdict = await identityFor(place.tenantId, app.appId, session.accountId as string)
-  if (!verdict.ok) return send(res, 403, renderRefusal(place, verdict.refusal, app.name))
+  if (!verdict.ok) return send(res, 403, renderRefusal(await brandedPlace(place), verdict.refusal, app.name))
   const ticket = await issueTicket(
     place.tenantId,
     {
@@ -320,7 +344,7 @@ const casLogout = async (provider: Provider, place: IssuerPlace, req: Req, res: 
   await endBrowserSession(provider, place, cookiesOf(req), undefined)
   res.setHeader('set-cookie', [clearedSession(place)])
   if (service && (await casAppFor(place.tenantId, service))) return redirect(res, service)
-  send(res, 200, renderLoggedOut(place))
+  send(res, 200, renderLoggedOut(await brandedPlace(place)))
 }
 
 /** The workbench's global logout (A.6): the browser session and what it granted end; back only to a registered address. */
@@ -329,7 +353,7 @@ const logout = async (provider: Provider, place: IssuerPlace, req: Req, res: Ser
   const back = await endBrowserSession(provider, place, cookiesOf(req), target)
   res.setHeader('set-cookie', [clearedSession(place)])
   if (back) return redirect(res, back)
-  send(res, 200, renderLoggedOut(place))
+  send(res, 200, renderLoggedOut(await brandedPlace(place)))
 }
 
 /** An authorization on a live session, or a code or refresh token exchange: read ahead in two batches. */
@@ -400,7 +424,9 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     const launch = /^\/launch\/([0-9a-z-]{3,60})$/.exec(rest)?.[1]
     if (launch && req.method === 'GET') {
       const to = await launchAddress(issuerPlace, launch)
-      return to ? redirect(res, to) : send(res, 404, renderRefusal(issuerPlace, 'no_such_app'))
+      return to
+        ? redirect(res, to)
+        : send(res, 404, renderRefusal(await brandedPlace(issuerPlace), 'no_such_app'))
     }
     if (rest === '/api/v1/logout' && req.method === 'GET') return logout(provider, issuerPlace, req, res)
     if ((rest === '/' || rest === '/login') && req.method === 'GET' && !url.searchParams.has('error')) {
@@ -418,9 +444,17 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     if (ending && !(await provider.Session.find(ending.jti))) {
       await tellAppsSignedOut(provider, issuerPlace.tenantId, ending, { oidc: false })
     }
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
     log.error('sso request failed', { errorName: (err as Error).name })
     if (!res.headersSent)
-      send(res, 500, page(issuerPlace, 'Error', '<p class="error">Something went wrong. Try again.</p>'))
+      send(
+        res,
+        500,
+        page(
+          await brandedPlace(issuerPlace),
+          'Error',
+          '<p class="error">Something went wrong. Try again.</p>',
+        ),
+      )
   })
 }

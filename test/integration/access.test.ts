@@ -27,6 +27,7 @@ const HANDLERS: Record<string, typeof auth> = {
   'Personal centre': directory,
   Invitations: directory,
   Catalog: tenants,
+  Branding: tenants,
   Marketplace: marketplace,
   Apps: apps,
   Access: apps,

@@ -1,0 +1,46 @@
+import { Entity, item, string } from 'dynamodb-toolbox'
+import { tenantPartition } from '../core/db/keys.js'
+import { table } from '../core/db/table.js'
+import type { TenantId } from '../core/tenancy.js'
+
+/** Whose branding: the platform's defaults, an industry's, or one tenant's. */
+export type BrandingLevel =
+  | { level: 'platform' }
+  | { level: 'industry'; industry: string }
+  | { level: 'tenant'; tenantId: TenantId }
+
+/**
+ * Each level's item lives in that level's own partition (the realm partitions of its
+ * administrators): `PLATFORM`, `IND#<industry>`, `T#<tenantId>` (so a tenant's goes with its
+ * partition at release), always with sort key `BRANDING`.
+ */
+export const brandingOwner = (l: BrandingLevel): string =>
+  l.level === 'platform'
+    ? 'PLATFORM'
+    : l.level === 'industry'
+      ? `IND#${l.industry}`
+      : tenantPartition(l.tenantId)
+
+/**
+ * One level's sign-in page branding: only the fields it sets (a field absent inherits), who changed
+ * it last and when. Values are checked by BrandingSchema on the way in and again on the way out.
+ */
+export const BrandingEntity = new Entity({
+  name: 'Branding',
+  table,
+  timestamps: false,
+  schema: item({
+    owner: string().key(),
+    siteLogo: string().optional(),
+    siteName: string().optional(),
+    platformLogo: string().optional(),
+    platformName: string().optional(),
+    loginTitle: string().optional(),
+    background: string().optional(),
+    footerImage: string().optional(),
+    updatedAt: string(),
+    /** `account:<accountId>` of the administrator, or `seed` */
+    updatedBy: string(),
+  }),
+  computeKey: ({ owner }: { owner: string }) => ({ PK: owner, SK: 'BRANDING' }),
+})
