@@ -76,10 +76,18 @@ const cookiesOf = (req: Req): Map<string, string> =>
       }),
   )
 
+/**
+ * Our pages run no script, post only to their own origin and are never framed (a sign-in form in
+ * someone else's frame is a clickjacking target); images (branding) may come from elsewhere.
+ */
+const PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
 const send = (res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8') => {
   res.statusCode = status
   res.setHeader('content-type', type)
   res.setHeader('cache-control', 'no-store')
+  if (type.startsWith('text/html')) res.setHeader('content-security-policy', PAGE_POLICY)
   res.end(body)
 }
 

@@ -30,7 +30,12 @@ const browser = (send: typeof fetch = fetch) => {
       if (/Expires=Thu, 01 Jan 1970/i.test(c) || v === '') jar.delete(k as string)
       else jar.set(k as string, v as string)
     }
-    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() }
+    return {
+      status: res.status,
+      location: res.headers.get('location') ?? undefined,
+      headers: res.headers,
+      text: await res.text(),
+    }
   }
   /** Follows redirects until one leaves the issuer (the app's callback) or a page answers. */
   const follow = async (url: string, origin: string, init?: RequestInit) => {
@@ -197,6 +202,8 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     const b = browser()
     const form = await b.follow(`${issuer}/`, issuer)
     expect([form.status, form.text.includes('name="password"')]).toEqual([200, true])
+    // no script, posts to itself only, never framed (clickjacking)
+    expect(form.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'.*base-uri 'none'/)
     const portal = await b.follow(new URL(actionOf(form.text), issuer).href, issuer, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
