@@ -17,6 +17,7 @@ const LAYERS = [
   'access',
   'auth',
   'sso',
+  'provisioning',
   'marketplace',
   'lifecycle',
 ]

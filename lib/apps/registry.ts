@@ -4,6 +4,7 @@ import { auditWrite } from '../core/audit.js'
 import { nowIso } from '../core/clock.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll, queryPage } from '../core/db/pagination.js'
+import type { WriteItem } from '../core/db/conditions.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
@@ -196,11 +197,15 @@ export const deleteApp = async (ctx: TenantContext, appId: string) => {
     .run({ app: () => notFound('app') })
 }
 
+/** Writes another capability adds to a secret's rotation, given the new credentials (sealed for a provider). */
+export type AlongsideSecret = (credentials: { clientId: string; clientSecret: string }) => Promise<WriteItem[]>
+
 /**
  * A new client secret, shown once; the old one stops working at once. An app that signs members in
- * by protocol and has no client yet (a catalog app the tenant federates) gets one.
+ * by protocol and has no client yet (a catalog app the tenant federates) gets one. `alongside`
+ * adds writes to the same transaction (the secret sealed for the app's provider, its delivery).
  */
-export const rotateSecret = async (ctx: TenantContext, appId: string) => {
+export const rotateSecret = async (ctx: TenantContext, appId: string, alongside?: AlongsideSecret) => {
   const { app, view } = await appWithView(ctx, appId)
   if (!needsClient(view.protocol)) {
     throw new AppError(
@@ -213,6 +218,7 @@ export const rotateSecret = async (ctx: TenantContext, appId: string) => {
   await transaction()
     .add('app', newSecretWrite(ctx, appId, clientId, fresh.clientSecret))
     .add('client', ...(app.clientId ? [] : issueClientWrites(ctx, appId, { ...fresh, clientId })))
+    .add('alongside', ...((await alongside?.({ clientId, clientSecret: fresh.clientSecret })) ?? []))
     .add(
       'audit',
       auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.secret-rotated', targetId: appId }),

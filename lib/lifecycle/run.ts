@@ -1,8 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { nowIso } from '../core/clock.js'
-import { config } from '../core/config.js'
-import { getDocumentClient } from '../core/db/client.js'
-import { DUE_SHARDS, duePartition, parseDueKey } from '../core/due.js'
+import { dueUpTo, LIFECYCLE_DUE } from '../core/due.js'
 import { errorSite, log } from '../core/log.js'
 import { type DueRun, tenantHooks } from '../core/tenant-hooks.js'
 
@@ -34,38 +31,21 @@ export const runLifecycle = async (
   const limit = options.limit ?? 500
   const run: DueRun = { purgeBudget: options.purgeBudget ?? 500 }
   const report: LifecycleReport = { due: 0, outcomes: {}, failed: 0, more: false }
-  const now = `${nowIso()}#~`
-  for (let shard = 0; shard < DUE_SHARDS; shard++) {
-    let start: Record<string, unknown> | undefined
-    do {
-      if (report.due >= limit) {
-        report.more = true
-        break
-      }
-      const page = await getDocumentClient().send(
-        new QueryCommand({
-          TableName: config().ATRIUM_TABLE_NAME,
-          IndexName: 'ByDue',
-          KeyConditionExpression: 'DUEPK = :due AND DUESK <= :now',
-          ExpressionAttributeValues: { ':due': duePartition(shard), ':now': now },
-          ProjectionExpression: 'DUESK',
-          Limit: Math.min(100, limit - report.due),
-          ExclusiveStartKey: start,
-        }),
-      )
-      for (const item of page.Items ?? []) {
-        report.due++
-        const { kind, ids } = parseDueKey(item.DUESK as string)
-        try {
-          const outcome = await handlerOf(kind)(ids, run)
-          report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1
-        } catch (err) {
-          report.failed++
-          log.error('due item failed', { dueKind: kind, ...errorSite(err) })
-        }
-      }
-      start = page.LastEvaluatedKey
-    } while (start !== undefined)
+  const due = dueUpTo(LIFECYCLE_DUE, nowIso(), limit)
+  for (let next = await due.next(); ; next = await due.next()) {
+    if (next.done) {
+      report.more = next.value.more
+      break
+    }
+    const { kind, ids } = next.value
+    report.due++
+    try {
+      const outcome = await handlerOf(kind)(ids, run)
+      report.outcomes[outcome] = (report.outcomes[outcome] ?? 0) + 1
+    } catch (err) {
+      report.failed++
+      log.error('due item failed', { dueKind: kind, ...errorSite(err) })
+    }
   }
   log.info('lifecycle run', { due: report.due, failed: report.failed, more: report.more, ...report.outcomes })
   return report

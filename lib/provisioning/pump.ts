@@ -1,0 +1,247 @@
+import { $add, $remove, GetItemCommand, UpdateItemCommand } from 'dynamodb-toolbox'
+import type { FormattedItem } from 'dynamodb-toolbox'
+import { nowIso } from '../core/clock.js'
+import { isConditionFailure } from '../core/db/conditions.js'
+import { deleteKeys } from '../core/db/purge-keys.js'
+import { type DueSpace, dueKeysIn } from '../core/due.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { log } from '../core/log.js'
+import { dropDeliveries, type QueuedDelivery, queueHead } from './queue.js'
+import { deliveryKey, ProvisioningEntity, settingsKey } from './records.js'
+
+export type Settings = FormattedItem<typeof ProvisioningEntity>
+
+/** Deliveries sent as one call: one, or consecutive user changes of one kind (at most 500 users). */
+export interface Batch {
+  kind: QueuedDelivery['kind']
+  flag?: number
+  memberIds: string[]
+  deptId?: string
+  seqs: number[]
+}
+
+export interface Outcome {
+  ok: boolean
+  /** what the provider said (its result code and message), kept for the admin; never personal data */
+  code?: string
+  message?: string
+  httpStatus?: number
+}
+
+/** Sends one batch to the provider of a setting (a dialect's wire). */
+export type Send = (settings: Settings, batch: Batch) => Promise<Outcome>
+
+/** Provisioning retries: their own space of the due index, read by the worker every minute. */
+export const RETRY_DUE: DueSpace = { prefix: 'PROVDUE', shards: 4 }
+const retryKeys = (at: string, tenantId: string, appId: string) =>
+  dueKeysIn(RETRY_DUE, at, 'PROV', tenantId, appId)
+
+export const MAX_USERS_PER_CALL = 500
+/** The first attempt and five retries, 1, 2, 4, 8 and 16 minutes apart (31 minutes), then parked. */
+export const MAX_ATTEMPTS = 6
+export const retryDelayMs = (attempts: number) => 60_000 * 2 ** (attempts - 1)
+const LEASE_MS = 90_000
+
+/** The head of the queue as one call: user changes of one flag merge up to 500 users. */
+export const nextBatch = (head: QueuedDelivery[]): Batch | undefined => {
+  const [first] = head
+  if (!first) return undefined
+  const batch: Batch = {
+    kind: first.kind,
+    flag: first.flag,
+    deptId: first.deptId,
+    memberIds: [...(first.memberIds ?? [])],
+    seqs: [first.seq],
+  }
+  if (first.kind !== 'users') return batch
+  for (const next of head.slice(1)) {
+    if (next.kind !== 'users' || next.flag !== first.flag || next.generation !== first.generation) break
+    const members = new Set([...batch.memberIds, ...(next.memberIds ?? [])])
+    if (members.size > MAX_USERS_PER_CALL) break
+    batch.memberIds = [...members]
+    batch.seqs.push(next.seq)
+  }
+  return batch
+}
+
+const lease = async (tenantId: string, appId: string, now: number): Promise<Settings | undefined> => {
+  try {
+    const { Attributes } = await ProvisioningEntity.build(UpdateItemCommand)
+      .item({ tenantId, appId, leaseUntil: now + LEASE_MS })
+      .options({
+        condition: {
+          and: [
+            { attr: 'dialect', exists: true },
+            { attr: 'state', ne: 'parked' },
+            { or: [{ attr: 'leaseUntil', exists: false }, { attr: 'leaseUntil', lt: now }] },
+            { or: [{ attr: 'retryAt', exists: false }, { attr: 'retryAt', lte: new Date(now).toISOString() }] },
+          ],
+        },
+        returnValues: 'ALL_NEW',
+      })
+      .send()
+    return Attributes as Settings
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err
+    // held by another pump (or waiting): a knock makes the holder look again before it lets go
+    await ProvisioningEntity.build(UpdateItemCommand)
+      .item({ tenantId, appId, pokes: $add(1) })
+      .options({ condition: { attr: 'dialect', exists: true } })
+      .send()
+      .catch((e: unknown) => {
+        if (!isConditionFailure(e)) throw e
+      })
+    return undefined
+  }
+}
+
+const reread = async (tenantId: string, appId: string) =>
+  (
+    await ProvisioningEntity.build(GetItemCommand)
+      .key({ tenantId, appId })
+      .options({ consistent: true })
+      .send()
+  ).Item
+
+/** Lets go of the queue unless someone knocked since it was last read (then: look again). */
+const release = async (settings: Settings, seenPokes: number) => {
+  try {
+    await ProvisioningEntity.build(UpdateItemCommand)
+      .item({
+        tenantId: settings.tenantId,
+        appId: settings.appId,
+        state: 'idle',
+        leaseUntil: $remove(),
+        retryAt: $remove(),
+        DUEPK: $remove(),
+        DUESK: $remove(),
+        updatedAt: nowIso(),
+      })
+      .options({ condition: { attr: 'pokes', eq: seenPokes } })
+      .send()
+    return true
+  } catch (err) {
+    if (isConditionFailure(err)) return false
+    throw err
+  }
+}
+
+const succeeded = (settings: Settings, at: string) =>
+  ProvisioningEntity.build(UpdateItemCommand)
+    .item({
+      tenantId: settings.tenantId,
+      appId: settings.appId,
+      state: 'pending',
+      attempts: 0,
+      lastSuccessAt: at,
+      lastError: $remove(),
+      updatedAt: at,
+    })
+    .send()
+
+/** A failed attempt: retried later with a longer wait, or parked (the queue waits for the admin). */
+const failed = async (settings: Settings, outcome: Outcome, now: number) => {
+  const attempts = settings.attempts + 1
+  const parked = attempts >= MAX_ATTEMPTS
+  const at = new Date(now).toISOString()
+  const retryAt = new Date(now + retryDelayMs(attempts)).toISOString()
+  const error = { at, message: outcome.message ?? 'failed', code: outcome.code, httpStatus: outcome.httpStatus }
+  await ProvisioningEntity.build(UpdateItemCommand)
+    .item({
+      tenantId: settings.tenantId,
+      appId: settings.appId,
+      state: parked ? 'parked' : 'failing',
+      attempts,
+      lastError: error,
+      leaseUntil: $remove(),
+      updatedAt: at,
+      ...(parked
+        ? { retryAt: $remove(), DUEPK: $remove(), DUESK: $remove() }
+        : { retryAt, ...retryKeys(retryAt, settings.tenantId, settings.appId) }),
+    })
+    .send()
+  log.warn('provisioning delivery failed', {
+    appId: settings.appId,
+    attempts,
+    parked,
+    code: outcome.code,
+    httpStatus: outcome.httpStatus,
+  })
+  return parked ? 'parked' : 'failing'
+}
+
+/** Out of time with work left: due at once, so the next retry run goes on. */
+const handOn = (settings: Settings) => {
+  const at = nowIso()
+  return ProvisioningEntity.build(UpdateItemCommand)
+    .item({
+      tenantId: settings.tenantId,
+      appId: settings.appId,
+      leaseUntil: $remove(),
+      retryAt: at,
+      ...retryKeys(at, settings.tenantId, settings.appId),
+    })
+    .send()
+}
+
+/** The setting and its queue go (after the provider was told the app is unbound). */
+const forget = async (settings: Settings) => {
+  const rest = await queueHead(settings.tenantId, settings.appId, 1000)
+  await deleteKeys([
+    ...rest.map((d) => ({ PK: tenantPartition(d.tenantId), SK: deliveryKey(d.appId, d.seq) })),
+    { PK: tenantPartition(settings.tenantId), SK: settingsKey(settings.appId) },
+  ])
+}
+
+/**
+ * Delivers an app's queue in order, one call at a time: a call starts only once the one before
+ * it succeeded. One pump per app at a time (a lease on the setting); a failure stops the queue
+ * until its retry is due, so what comes later waits behind it. Returns how it left the queue.
+ */
+export const pump = async (
+  tenantId: string,
+  appId: string,
+  send: (settings: Settings) => Send,
+  options: { budgetMs?: number; now?: () => number } = {},
+): Promise<string> => {
+  const now = options.now ?? Date.now
+  const started = now()
+  const settings = await lease(tenantId, appId, started)
+  if (!settings) return 'held or waiting'
+  let seenPokes = settings.pokes
+  let sent = 0
+  for (;;) {
+    const head = await queueHead(tenantId, appId)
+    const stale = head.filter((d) => d.generation !== settings.generation)
+    if (stale.length > 0) {
+      await dropDeliveries(tenantId, appId, stale.map((d) => d.seq))
+      continue
+    }
+    const batch = nextBatch(head)
+    if (!batch) {
+      if (await release(settings, seenPokes)) return sent > 0 ? `sent ${sent}` : 'idle'
+      // someone queued meanwhile: read the knocks, then the queue, again
+      const fresh = await reread(tenantId, appId)
+      if (!fresh) return 'gone'
+      seenPokes = fresh.pokes
+      continue
+    }
+    if (batch.kind === 'unbound') {
+      await forget(settings)
+      return 'unbound'
+    }
+    const outcome = await send(settings)(settings, batch).catch(
+      (err: Error): Outcome => ({ ok: false, message: `${err.name}: could not reach the provider` }),
+    )
+    if (!outcome.ok) return failed(settings, outcome, now())
+    await dropDeliveries(tenantId, appId, batch.seqs)
+    await succeeded(settings, new Date(now()).toISOString())
+    settings.attempts = 0
+    sent++
+    if (now() - started > (options.budgetMs ?? 60_000)) {
+      await handOn(settings)
+      return `sent ${sent}, more later`
+    }
+  }
+}
+
