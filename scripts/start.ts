@@ -4,7 +4,8 @@ import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local
 import { LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
-import { isPortFree } from './local/process.js'
+import { freePort, isPortFree } from './local/process.js'
+import { localStreamConsumers } from './local/stream-consumers.js'
 import { type StreamPoller, startStreamPoller } from './local/stream-poller.js'
 import type { SeedSummary } from './seed.js'
 
@@ -102,12 +103,14 @@ const main = async () => {
   let api: RunningApi | undefined
   let stopPrinting: (() => void) | undefined
   let stream: StreamPoller | undefined
+  let retries: NodeJS.Timeout | undefined
   let demo: DemoApp | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
     stopping = true
     stopPrinting?.()
+    clearInterval(retries)
     await stream?.stop().catch(() => undefined)
     await demo?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
@@ -127,18 +130,23 @@ const main = async () => {
       tableName: LOCAL_TABLE_NAME,
       masterKeyFile: ensureMasterKeyFile(),
     })
+    // known before anything reads the settings: providers are told the tenants' addresses on it
+    const apiPort = ports.PORT || (await freePort())
+    env.PUBLIC_API_URL = `http://localhost:${apiPort}`
     Object.assign(process.env, env)
     // The stream's consumer runs in this process (serverless-offline reads no streams); its log
     // lines stay out of the way unless asked for.
     if (!verbose) process.env.LOG_LEVEL ??= 'warn'
     // Imported only now: the functions' modules read their settings on first use.
-    const { handler: accessEvents } = await import('../functions/access-events/handler.js')
+    const consumers = await localStreamConsumers()
     stream = await startStreamPoller({
       endpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
-      handler: accessEvents,
-      onFailure: (e) => console.error(`access-events: ${e}`),
+      handler: consumers.handler,
+      onFailure: (e) => console.error(`stream: ${e}`),
     })
+    // the provisioning worker's minute, more often here: a retry the admin asked for goes out soon
+    retries = setInterval(() => void consumers.retries().catch(() => undefined), 10_000)
     const { seedPlatform } = await import('./seed.js')
     const seed = await seedPlatform({
       adminIdentifier: process.env.ATRIUM_ADMIN_IDENTIFIER || DEFAULTS.adminIdentifier,
@@ -160,7 +168,7 @@ const main = async () => {
     console.log('starting serverless-offline (it bundles every function first) …')
     const running = await startOffline({
       env,
-      port: ports.PORT,
+      port: apiPort,
       lambdaPort: ports.LAMBDA_PORT,
       quiet: !verbose,
     })

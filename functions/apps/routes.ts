@@ -26,6 +26,7 @@ import { createAppGroup, deleteAppGroup, listAppGroups, updateAppGroup } from '.
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { AppError, notFound } from '../../lib/core/errors.js'
 import { industryAccess, platformAccess, tenantAccess } from '../../lib/core/http/access.js'
+import { sealForProvider } from '../../lib/provisioning/settings.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 import {
@@ -119,7 +120,9 @@ const tenantRoutes = [
     params: AppIdParams,
     response: ClientSecretSchema,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
-    handle: async (req) => rotateSecret(req.tenant, req.params.appId),
+    // a bound provider gets the new secret too, sealed for it, in the same transaction
+    handle: async (req) =>
+      rotateSecret(req.tenant, req.params.appId, sealForProvider(req.tenant, req.params.appId)),
   }),
   route({
     operationId: 'listAppGroups',

@@ -21,6 +21,8 @@ const ConfigSchema = z
      * Whether requests to addresses tenants typed in may reach this machine and private networks:
      * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
      */
+    /** where the API is reached (API Gateway's endpoint; locally http://localhost:PORT) */
+    PUBLIC_API_URL: z.url().default('http://localhost:3000').transform((v) => v.replace(/\/+$/, '')),
     OUTBOUND_ALLOW_SPECIAL_USE: z
       .enum(['true', 'false'])
       .default('false')

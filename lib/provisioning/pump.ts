@@ -6,6 +6,7 @@ import { deleteKeys } from '../core/db/purge-keys.js'
 import { type DueSpace, dueKeysIn } from '../core/due.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { log } from '../core/log.js'
+import { MAX_USERS_PER_CALL } from './kit-bodies.js'
 import { dropDeliveries, type QueuedDelivery, queueHead } from './queue.js'
 import { deliveryKey, ProvisioningEntity, settingsKey } from './records.js'
 
@@ -16,7 +17,7 @@ export interface Batch {
   kind: QueuedDelivery['kind']
   flag?: number
   memberIds: string[]
-  deptId?: string
+  dept?: { deptId: string; name: string; parentId: string }
   seqs: number[]
 }
 
@@ -36,7 +37,6 @@ export const RETRY_DUE: DueSpace = { prefix: 'PROVDUE', shards: 4 }
 const retryKeys = (at: string, tenantId: string, appId: string) =>
   dueKeysIn(RETRY_DUE, at, 'PROV', tenantId, appId)
 
-export const MAX_USERS_PER_CALL = 500
 /** The first attempt and five retries, 1, 2, 4, 8 and 16 minutes apart (31 minutes), then parked. */
 export const MAX_ATTEMPTS = 6
 export const retryDelayMs = (attempts: number) => 60_000 * 2 ** (attempts - 1)
@@ -49,7 +49,7 @@ export const nextBatch = (head: QueuedDelivery[]): Batch | undefined => {
   const batch: Batch = {
     kind: first.kind,
     flag: first.flag,
-    deptId: first.deptId,
+    dept: first.dept,
     memberIds: [...(first.memberIds ?? [])],
     seqs: [first.seq],
   }
@@ -201,7 +201,7 @@ const forget = async (settings: Settings) => {
 export const pump = async (
   tenantId: string,
   appId: string,
-  send: (settings: Settings) => Send,
+  senderOf: (settings: Settings) => Send,
   options: { budgetMs?: number; now?: () => number } = {},
 ): Promise<string> => {
   const now = options.now ?? Date.now
@@ -230,7 +230,7 @@ export const pump = async (
       await forget(settings)
       return 'unbound'
     }
-    const outcome = await send(settings)(settings, batch).catch(
+    const outcome = await senderOf(settings)(settings, batch).catch(
       (err: Error): Outcome => ({ ok: false, message: `${err.name}: could not reach the provider` }),
     )
     if (!outcome.ok) return failed(settings, outcome, now())

@@ -1,11 +1,10 @@
-import { any, Entity, item, list, number, set, string } from 'dynamodb-toolbox'
+import { any, boolean, Entity, item, list, map, number, set, string } from 'dynamodb-toolbox'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
+import { OAEP_PROFILES } from './client-secret.js'
 
 export const DIALECTS = ['workbench-v2', 'workbench-v1', 'scim'] as const
 export type Dialect = (typeof DIALECTS)[number]
-export const OAEP_PROFILES = ['sha256-mgf1sha1', 'sha1', 'sha256'] as const
-export type OaepProfile = (typeof OAEP_PROFILES)[number]
 
 /** What an admin asks of a provisioning setting; the worker acts on it and takes it away. */
 export const WAKE_ACTIONS = ['bind', 'secret', 'resync', 'retry', 'unbind'] as const
@@ -43,6 +42,8 @@ export const ProvisioningEntity = new Entity({
     clientId: string().optional(),
     /** admin requests the worker has not acted on yet (a stream filter wakes it on these only) */
     wake: set(string()).optional(),
+    /** set to none: the provider is being told; the setting goes once it has been */
+    unbinding: boolean().optional(),
     // the delivery queue: its last sequence number, how its head is doing, and the knocks of those
     // who queued while another pump held it (that pump looks again before it lets go)
     nextSeq: number(),
@@ -72,7 +73,8 @@ export interface DeliveryInput {
   /** the workbench flags: 0 delete, 1 add, 2 modify, 3 revoke */
   flag?: 0 | 1 | 2 | 3
   memberIds?: string[]
-  deptId?: string
+  /** the department as it was changed (a deleted one can no longer be read) */
+  dept?: { deptId: string; name: string; parentId: string }
 }
 
 export const deliveryPrefix = (appId: string) => `PROVQ#${appId}#`
@@ -92,7 +94,7 @@ export const DeliveryEntity = new Entity({
     kind: string().enum(...DELIVERY_KINDS),
     flag: number().optional(),
     memberIds: list(string()).optional(),
-    deptId: string().optional(),
+    dept: map({ deptId: string(), name: string(), parentId: string() }).optional(),
     queuedAt: string(),
   }),
   computeKey: ({ tenantId, appId, seq }: { tenantId: string; appId: string; seq: number }) => ({

@@ -4,6 +4,7 @@ import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
+import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { liveSession } from '../../lib/auth/session-check.js'
 import type { Scope } from '../../lib/core/auth/principal.js'
@@ -32,6 +33,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Apps: apps,
   Access: apps,
   'Single sign-on': apps,
+  Provisioning: provisioning,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 // an id of the shape every path parameter takes (ids, app codes), that names nothing

@@ -48,3 +48,12 @@ export const tenantSite = (headers: Headers, tenantCode: string) =>
   config().TENANT_DOMAINS
     ? `https://${tenantCode}.${config().PLATFORM_DOMAIN}`
     : tenantIssuer(headers, tenantCode)
+
+/**
+ * The base URL of a tenant's sign-in addresses for someone who is not making a request (what a
+ * provider is told in tenant sync): its own domain with tenant domains, else the API's address.
+ */
+export const tenantApiBase = (tenantCode: string) =>
+  config().TENANT_DOMAINS
+    ? `https://${tenantCode}.${config().PLATFORM_DOMAIN}`
+    : `${config().PUBLIC_API_URL}/t/${tenantCode}`

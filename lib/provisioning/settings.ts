@@ -1,0 +1,267 @@
+import { $add, $remove, GetItemCommand, PutTransaction, UpdateTransaction } from 'dynamodb-toolbox'
+import { appWithView, rotateSecret } from '../apps/registry.js'
+import { auditWrite } from '../core/audit.js'
+import { nowIso } from '../core/clock.js'
+import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
+import type { WriteItem } from '../core/db/conditions.js'
+import { tenantPartition } from '../core/db/keys.js'
+import { queryPage } from '../core/db/pagination.js'
+import { transaction } from '../core/db/transaction.js'
+import { AppError, type FieldIssue } from '../core/errors.js'
+import { newId } from '../core/ids.js'
+import type { TenantContext, TenantScope } from '../core/tenancy.js'
+import { DEFAULT_OAEP_PROFILE, encryptClientSecret, readProviderPublicKey } from './client-secret.js'
+import { RETRY_DUE, type Settings } from './pump.js'
+import { DeliveryEntity, deliveryPrefix, ProvisioningEntity, type WakeAction } from './records.js'
+import type { ProvisioningInput } from './schemas.js'
+import { dueKeysIn } from '../core/due.js'
+
+const secretAad = (appId: string) => `provisioning:${appId}:secret`
+
+const load = async (tenantId: string, appId: string) =>
+  (
+    await ProvisioningEntity.build(GetItemCommand)
+      .key({ tenantId, appId })
+      .options({ consistent: true })
+      .send()
+  ).Item
+
+/** The provider's access key or bearer token, decrypted at the moment of sending. */
+export const providerSecret = async (settings: Settings) => {
+  const cipher = await cipherFor(tenantScope(settings.tenantId))
+  return settings.secretEnc && cipher ? cipher.decrypt(settings.secretEnc, secretAad(settings.appId)) : undefined
+}
+
+const viewOf = (appId: string, item: Awaited<ReturnType<typeof load>>) =>
+  !item || item.unbinding
+    ? { appId, dialect: 'none' as const }
+    : {
+        appId,
+        dialect: item.dialect,
+        baseUrl: item.baseUrl,
+        secretHint: item.secretHint,
+        publicKeyPem: item.publicKeyPem,
+        oaep: item.oaep,
+        instanceId: item.instanceId,
+        updatedAt: item.updatedAt,
+      }
+
+export const getProvisioning = async (scope: TenantScope, appId: string) => {
+  await appWithView(scope, appId)
+  return viewOf(appId, await load(scope.tenantId, appId))
+}
+
+const invalid = (issues: FieldIssue[]) =>
+  new AppError('VALIDATION_FAILED', `invalid ${issues.map((i) => i.path).join(', ')}`, issues)
+
+const hintOf = (secret: string) => `…${secret.slice(-4)}`
+
+/**
+ * Sets how an app's provider is kept in step. The first binding issues the app a fresh client
+ * secret, sealed with the provider's public key (only the provider can read it), in the same
+ * transaction, and asks the worker to send the tenant, the credentials, the departments and the
+ * entitled members. Changing the dialect or the endpoint sends nothing more to the old one (what
+ * was queued for it is dropped); the admin resyncs to the new one. `none` unbinds: the provider is
+ * told, then the setting goes.
+ */
+export const putProvisioning = async (ctx: TenantContext, appId: string, input: ProvisioningInput) => {
+  const { view } = await appWithView(ctx, appId)
+  const existing = await load(ctx.tenantId, appId)
+  if (existing?.unbinding) {
+    throw new AppError('CONFLICT', 'the provider is still being told of the last unbinding; try again shortly')
+  }
+  const audit = (detail: string) =>
+    auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-set', targetId: appId, detail })
+  if (input.dialect === 'none') {
+    if (existing) {
+      await transaction()
+        .add(
+          'setting',
+          ProvisioningEntity.build(UpdateTransaction)
+            .item({ tenantId: ctx.tenantId, appId, unbinding: true, wake: $add(new Set<WakeAction>(['unbind'])) })
+            .options({ condition: { attr: 'generation', eq: existing.generation } }),
+        )
+        .add('audit', audit('none'))
+        .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+    }
+    return viewOf(appId, undefined)
+  }
+  if (input.dialect === 'scim') {
+    throw new AppError('INVALID_STATE', 'SCIM provisioning is not offered yet: use workbench-v2 or workbench-v1')
+  }
+  if (!['oidc', 'oauth2', 'cas', 'code'].includes(view.protocol)) {
+    throw invalid([{ path: 'body.dialect', message: `a ${view.protocol} app has no credentials to provision` }])
+  }
+  const baseUrl = input.baseUrl ?? existing?.baseUrl
+  const publicKeyPem = input.publicKeyPem ?? existing?.publicKeyPem
+  const issues: FieldIssue[] = []
+  if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the provider's base URL is required" })
+  if (!input.accessKey && !existing?.secretEnc)
+    issues.push({ path: 'body.accessKey', message: "the provider's access key is required" })
+  let publicKey: ReturnType<typeof readProviderPublicKey> | undefined
+  try {
+    if (!publicKeyPem) throw new Error("the provider's RSA public key is required")
+    publicKey = readProviderPublicKey(publicKeyPem)
+  } catch (err) {
+    issues.push({ path: 'body.publicKeyPem', message: (err as Error).message })
+  }
+  if (issues.length > 0 || !baseUrl || !publicKey || !publicKeyPem) throw invalid(issues)
+
+  const oaep = input.oaep ?? existing?.oaep ?? DEFAULT_OAEP_PROFILE
+  const cipher = await cipherFor(tenantScope(ctx.tenantId))
+  if (!cipher) throw new AppError('TENANT_FROZEN', 'this workbench is not active')
+  const secret = input.accessKey
+    ? { secretEnc: cipher.encrypt(input.accessKey, secretAad(appId)), secretHint: hintOf(input.accessKey) }
+    : {}
+  const moved = existing !== undefined && (existing.dialect !== input.dialect || existing.baseUrl !== baseUrl)
+  const reseal =
+    !existing || existing.publicKeyPem !== publicKeyPem || existing.oaep !== oaep || !existing.sealedSecret
+  const now = nowIso()
+  const fields = { dialect: input.dialect, baseUrl, publicKeyPem, oaep, updatedAt: now, ...secret }
+
+  const settingWrite = (sealed?: { clientId: string; sealedSecret: string }): WriteItem =>
+    existing
+      ? ProvisioningEntity.build(UpdateTransaction)
+          .item({
+            tenantId: ctx.tenantId,
+            appId,
+            ...fields,
+            ...sealed,
+            generation: moved ? existing.generation + 1 : existing.generation,
+            // a new endpoint starts clean: nothing waits for a retry of the old one
+            ...(moved
+              ? { state: 'idle', attempts: 0, lastError: $remove(), retryAt: $remove(), DUEPK: $remove(), DUESK: $remove() }
+              : {}),
+            ...(sealed && !moved ? { wake: $add(new Set<WakeAction>(['secret'])) } : {}),
+          })
+          .options({ condition: { attr: 'generation', eq: existing.generation } })
+      : ProvisioningEntity.build(PutTransaction)
+          .item({
+            tenantId: ctx.tenantId,
+            appId,
+            ...fields,
+            ...sealed,
+            secretEnc: secret.secretEnc,
+            instanceId: newId(),
+            generation: 1,
+            nextSeq: 0,
+            pokes: 0,
+            state: 'idle',
+            attempts: 0,
+            wake: new Set<WakeAction>(['bind']),
+          })
+          .options({ condition: { attr: 'appId', exists: false } })
+  const detail = `${input.dialect}${moved ? ', new endpoint' : ''}${input.accessKey ? ', new key' : ''}`
+  if (reseal) {
+    await rotateSecret(ctx, appId, async ({ clientId, clientSecret }) => [
+      settingWrite({ clientId, sealedSecret: encryptClientSecret(publicKey, clientSecret, oaep) }),
+      audit(`${detail}, client secret issued for the provider`),
+    ])
+  } else {
+    await transaction()
+      .add('setting', settingWrite())
+      .add('audit', audit(detail))
+      .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+  }
+  return viewOf(appId, await load(ctx.tenantId, appId))
+}
+
+/**
+ * Sealing for a secret rotated by the admin (POST /v1/apps/{appId}/secret): when a provider is
+ * bound, the new secret goes to it too, sealed, in the rotation's transaction.
+ */
+export const sealForProvider = (scope: TenantScope, appId: string) => async (credentials: {
+  clientId: string
+  clientSecret: string
+}): Promise<WriteItem[]> => {
+  const existing = await load(scope.tenantId, appId)
+  if (!existing?.publicKeyPem || existing.unbinding) return []
+  const sealedSecret = encryptClientSecret(
+    readProviderPublicKey(existing.publicKeyPem),
+    credentials.clientSecret,
+    existing.oaep,
+  )
+  return [
+    ProvisioningEntity.build(UpdateTransaction)
+      .item({
+        tenantId: scope.tenantId,
+        appId,
+        clientId: credentials.clientId,
+        sealedSecret,
+        wake: $add(new Set<WakeAction>(['secret'])),
+      })
+      .options({ condition: { attr: 'generation', eq: existing.generation } }),
+  ]
+}
+
+const bound = async (scope: TenantScope, appId: string) => {
+  await appWithView(scope, appId)
+  const item = await load(scope.tenantId, appId)
+  if (!item || item.unbinding) throw new AppError('INVALID_STATE', 'no provider is bound to this app')
+  return item
+}
+
+/** Sends the provider everything again: the tenant, the credentials, the departments, the members. */
+export const resync = async (ctx: TenantContext, appId: string) => {
+  const item = await bound(ctx, appId)
+  await transaction()
+    .add(
+      'setting',
+      ProvisioningEntity.build(UpdateTransaction)
+        .item({ tenantId: ctx.tenantId, appId, wake: $add(new Set<WakeAction>(['resync'])) })
+        .options({ condition: { attr: 'generation', eq: item.generation } }),
+    )
+    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-resync', targetId: appId }))
+    .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+  return provisioningStatus(ctx, appId)
+}
+
+/** A parked (or waiting) queue is tried again now, from its first delivery, with a fresh count of attempts. */
+export const retryNow = async (ctx: TenantContext, appId: string) => {
+  const item = await bound(ctx, appId)
+  if (item.state !== 'parked' && item.state !== 'failing') {
+    throw new AppError('INVALID_STATE', 'nothing is waiting for a retry')
+  }
+  const at = nowIso()
+  await transaction()
+    .add(
+      'setting',
+      ProvisioningEntity.build(UpdateTransaction)
+        .item({
+          tenantId: ctx.tenantId,
+          appId,
+          state: 'failing',
+          attempts: 0,
+          retryAt: at,
+          ...dueKeysIn(RETRY_DUE, at, 'PROV', ctx.tenantId, appId),
+          wake: $add(new Set<WakeAction>(['retry'])),
+        })
+        .options({ condition: { attr: 'generation', eq: item.generation } }),
+    )
+    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-retry', targetId: appId }))
+    .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+  return provisioningStatus(ctx, appId)
+}
+
+export const provisioningStatus = async (scope: TenantScope, appId: string) => {
+  await appWithView(scope, appId)
+  const item = await load(scope.tenantId, appId)
+  if (!item || item.unbinding) {
+    return { appId, dialect: 'none' as const, state: 'idle' as const, queued: 0, attempts: 0 }
+  }
+  const queued = await queryPage(DeliveryEntity, {
+    partition: tenantPartition(scope.tenantId),
+    prefix: deliveryPrefix(appId),
+    limit: 1000,
+  })
+  return {
+    appId,
+    dialect: item.dialect,
+    state: queued.items.length === 0 && item.state === 'pending' ? ('idle' as const) : item.state,
+    queued: queued.items.length,
+    attempts: item.attempts,
+    nextAttemptAt: item.retryAt,
+    lastSuccessAt: item.lastSuccessAt,
+    lastError: item.lastError as { at: string; message: string; code?: string; httpStatus?: number } | undefined,
+  }
+}

@@ -1,0 +1,250 @@
+import { constants, generateKeyPairSync, privateDecrypt } from 'node:crypto'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { handler as apps } from '../../functions/apps/handler.js'
+import { handler as directory } from '../../functions/directory/handler.js'
+import { handler as provisioning } from '../../functions/provisioning/handler.js'
+import { accountName } from '../../lib/directory/member-record.js'
+import { verifyV2 } from '../../lib/provisioning/kit-sign.js'
+import { localStreamConsumers } from '../../scripts/local/stream-consumers.js'
+import { type StreamPoller, startStreamPoller } from '../../scripts/local/stream-poller.js'
+import { testEndpoint, useTestTable } from '../support/dynamo.js'
+import { openTenant, platformFixture } from '../support/fixtures.js'
+import { call } from '../support/lambda.js'
+
+const table = useTestTable({ stream: true })
+
+// biome-ignore lint/suspicious/noExplicitAny: the provider reads whatever JSON it was sent
+type Json = any
+
+/** A provider of the workbench's sync interfaces: records what it receives, answers as told. */
+const startProvider = async (accessKey: string) => {
+  const received: { path: string; body: Json; signature: string }[] = []
+  let answer = { resultCode: '000000', resultMsg: 'success' }
+  const server: Server = createServer((req, res) => {
+    let raw = ''
+    req.on('data', (c: Buffer) => {
+      raw += c.toString()
+    })
+    req.on('end', () => {
+      const headers = req.headers as IncomingHttpHeaders & Record<string, string>
+      const signature = verifyV2(accessKey, raw, headers, Date.now())
+      if (answer.resultCode === '000000') received.push({ path: req.url ?? '', body: JSON.parse(raw), signature })
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify(answer))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://localhost:${(server.address() as AddressInfo).port}`,
+    received,
+    answer: (code: string) => {
+      answer = { resultCode: code, resultMsg: code === '000000' ? 'success' : 'internal error' }
+    },
+    stop: () => new Promise((r) => server.close(r)),
+  }
+}
+
+describe('provisioning to an app provider (the workbench sync dialect)', () => {
+  let poller: StreamPoller
+  let provider: Awaited<ReturnType<typeof startProvider>>
+  const failures: string[] = []
+  const accessKey = 'provider-access-key-0123456789'
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 })
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+
+  beforeAll(async () => {
+    const consumers = await localStreamConsumers()
+    poller = await startStreamPoller({
+      endpoint: testEndpoint(),
+      tableName: table.tableName,
+      handler: consumers.handler,
+      idleMs: 20,
+      onFailure: (e) => failures.push(e),
+    })
+    provider = await startProvider(accessKey)
+  })
+  afterAll(async () => {
+    await poller?.stop()
+    await provider?.stop()
+  })
+  afterEach(() => expect(failures).toEqual([]))
+
+  /** Changes reach the worker, the deliveries they queue come back through the stream, and go out. */
+  const settle = async () => {
+    for (let i = 0; i < 3; i++) await poller.drain()
+  }
+  const interfaceOf = (path: string) => path.split('/').pop()
+
+  it('binds, then follows grants, members and departments, in order, signed, with only the agreed fields', async () => {
+    const { platformToken } = await platformFixture()
+    const t = await openTenant(platformToken)
+    const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
+      call(fn, method, path, { token: t.accessToken, body })
+    const dept = (await as(directory, 'POST', '/v1/departments', { name: 'Sales' })).body.deptId as string
+    const member = async (name: string, departmentIds: string[] = []) =>
+      (await as(directory, 'POST', '/v1/members', { name, email: `${name.replace(' ', '.')}-${Date.now()}@corp.test`, departmentIds }))
+        .body.member.memberId as string
+    const [ann, bob] = [await member('Ann Lee', [dept]), await member('Bob Ray')]
+    const app = (
+      await as(apps, 'POST', '/v1/apps', {
+        name: 'Provider app',
+        protocol: 'oauth2',
+        clientTypes: ['web'],
+        redirectUris: ['https://provider.example.test/cb'],
+        requestedFields: ['email'],
+      })
+    ).body.appId as string
+    await as(apps, 'POST', `/v1/apps/${app}/grants`, { members: [ann] })
+    await settle()
+
+    const bind = await as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
+      dialect: 'workbench-v2',
+      baseUrl: provider.url,
+      accessKey,
+      publicKeyPem,
+      oaep: 'sha256',
+    })
+    expect(bind.status).toBe(200)
+    expect(bind.body).toMatchObject({ dialect: 'workbench-v2', secretHint: '…6789' })
+    expect(JSON.stringify(bind.body)).not.toContain(accessKey)
+    await settle()
+
+    expect(provider.received.map((r) => [interfaceOf(r.path), r.body.flag, r.signature])).toEqual([
+      ['tenantSync', 1, 'valid'],
+      ['applicationSync', 1, 'valid'],
+      ['allOrgSync', undefined, 'valid'],
+      ['authSync', 1, 'valid'],
+    ])
+    const [tenantSync, applicationSync, allOrgSync, authSync] = provider.received.map((r) => r.body)
+    expect(provider.received.every((r) => r.path.startsWith('/produceAPI/v2/'))).toBe(true)
+    expect(tenantSync).toMatchObject({ tenantId: t.tenant.tenantId, tenantCode: t.tenant.code, testFlag: 0 })
+    expect(tenantSync.domainName).toMatch(new RegExp(`/t/${t.tenant.code}$`))
+    // the sealed secret opens only with the provider's key, and it is the app's client secret
+    const secret = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      Buffer.from(applicationSync.clientSecret, 'base64'),
+    ).toString()
+    expect(applicationSync.appId).toBe(app)
+    expect(secret.length).toBeGreaterThan(20)
+    expect(allOrgSync.orgInfoList).toEqual(
+      expect.arrayContaining([{ orgCode: dept, orgName: 'Sales', parentCode: '' }]),
+    )
+    // exactly the agreed fields: e-mail was asked for but not approved, so it is not there
+    expect(authSync.userList).toEqual([
+      {
+        userName: accountName(t.tenant.tenantId, ann),
+        name: 'Ann Lee',
+        orgCode: dept,
+        role: 'user',
+        enable: 'true',
+        extension: {},
+      },
+    ])
+
+    provider.received.length = 0
+    await as(apps, 'POST', `/v1/apps/${app}/grants`, { members: [bob] })
+    await settle()
+    await as(directory, 'POST', `/v1/members/${bob}/disable`)
+    await settle()
+    await as(directory, 'PATCH', `/v1/departments/${dept}`, { name: 'Sales & Support' })
+    await settle()
+    const grants = (await as(apps, 'GET', `/v1/apps/${app}/grants`)).body.items as { grantId: string; members?: string[] }[]
+    for (const g of grants) await as(apps, 'DELETE', `/v1/apps/${app}/grants/${g.grantId}`)
+    await settle()
+    const seen = provider.received.map((r) => [
+      interfaceOf(r.path),
+      r.body.flag,
+      ...(r.body.userList ?? []).map((u: Json) => `${u.userName === accountName(t.tenant.tenantId, bob) ? 'bob' : 'ann'}:${u.enable}`),
+      ...(r.body.orgName ? [r.body.orgName] : []),
+    ])
+    expect(seen.slice(0, 3)).toEqual([
+      ['authSync', 1, 'bob:true'],
+      ['authSync', 2, 'bob:false'],
+      ['singleOrgSync', 2, 'Sales & Support'],
+    ])
+    // both revoked (flag 3 in v2), whatever order the grants went in
+    expect(seen.slice(3).flatMap(([, flag, ...users]) => users.map((u) => `${flag} ${u}`)).sort()).toEqual([
+      '3 ann:false',
+      '3 bob:false',
+    ])
+  })
+
+  it('holds later changes behind a failing delivery, retries, and sends them in order once the provider is back', async () => {
+    const { platformToken } = await platformFixture()
+    const t = await openTenant(platformToken)
+    const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
+      call(fn, method, path, { token: t.accessToken, body })
+    const app = (
+      await as(apps, 'POST', '/v1/apps', {
+        name: 'Flaky provider app',
+        protocol: 'oauth2',
+        clientTypes: ['web'],
+        redirectUris: ['https://provider.example.test/cb'],
+      })
+    ).body.appId as string
+    await as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
+      dialect: 'workbench-v2',
+      baseUrl: provider.url,
+      accessKey,
+      publicKeyPem,
+    })
+    await settle()
+    provider.received.length = 0
+    provider.answer('000005')
+    await as(directory, 'POST', '/v1/departments', { name: 'First' })
+    await settle()
+    await as(directory, 'POST', '/v1/departments', { name: 'Second' })
+    await settle()
+    const failing = await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)
+    expect(failing.body).toMatchObject({ state: 'failing', attempts: 1, queued: 2, lastError: { code: '000005' } })
+    expect(provider.received).toEqual([])
+
+    provider.answer('000000')
+    const retried = await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/retry`)
+    expect(retried.status).toBe(202)
+    await settle()
+    expect(provider.received.map((r) => r.body.orgName)).toEqual(['First', 'Second'])
+    const done = await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)
+    expect(done.body).toMatchObject({ state: 'idle', attempts: 0, queued: 0 })
+    expect(done.body.lastError).toBeUndefined()
+  })
+
+  it('refuses bad settings naming the field, and keeps one tenant out of another', async () => {
+    const { platformToken } = await platformFixture()
+    const [t, other] = [await openTenant(platformToken), await openTenant(platformToken)]
+    const app = (
+      await call(apps, 'POST', '/v1/apps', {
+        token: t.accessToken,
+        body: { name: 'P', protocol: 'oauth2', clientTypes: ['web'], redirectUris: ['https://p.example.test/cb'] },
+      })
+    ).body.appId as string
+    const put = (body: unknown, token = t.accessToken) =>
+      call(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, { token, body })
+    const fieldsOf = async (body: unknown) => {
+      const res = await put(body)
+      expect(res.status).toBe(400)
+      return res.body.error.details.map((d: { path: string }) => d.path)
+    }
+    const base = { dialect: 'workbench-v2', baseUrl: 'https://provider.example.test', accessKey, publicKeyPem }
+    expect(await fieldsOf({ ...base, baseUrl: 'http://provider.example.test' })).toContain('body.baseUrl')
+    expect(await fieldsOf({ ...base, baseUrl: 'https://10.0.0.8' })).toContain('body.baseUrl')
+    expect(await fieldsOf({ ...base, baseUrl: 'https://provider.example.test:8443' })).toContain('body.baseUrl')
+    expect(await fieldsOf({ ...base, accessKey: 'short' })).toContain('body.accessKey')
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' })
+    expect(await fieldsOf({ ...base, publicKeyPem: weak.toString() })).toContain('body.publicKeyPem')
+    expect(await fieldsOf({ ...base, dialect: 'ftp' })).toContain('body.dialect')
+    expect(await fieldsOf({ dialect: 'workbench-v2' })).toEqual(
+      expect.arrayContaining(['body.baseUrl', 'body.accessKey', 'body.publicKeyPem']),
+    )
+    // another tenant's admin: the app does not exist for them
+    expect((await put(base, other.accessToken)).status).toBe(404)
+    for (const path of ['', '/status']) {
+      const res = await call(provisioning, 'GET', `/v1/apps/${app}/provisioning${path}`, { token: other.accessToken })
+      expect(res.status).toBe(404)
+    }
+    expect(
+      (await call(provisioning, 'POST', `/v1/apps/${app}/provisioning/resync`, { token: other.accessToken })).status,
+    ).toBe(404)
+  })
+})
