@@ -16,6 +16,7 @@ const LAYERS = [
   'access',
   'auth',
   'sso',
+  'provisioning',
   'marketplace',
   'lifecycle',
 ]
