@@ -26,7 +26,6 @@ import { createAppGroup, deleteAppGroup, listAppGroups, updateAppGroup } from '.
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { AppError, notFound } from '../../lib/core/errors.js'
 import { industryAccess, platformAccess, tenantAccess } from '../../lib/core/http/access.js'
-import { sealForProvider } from '../../lib/provisioning/settings.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 import {
@@ -37,6 +36,7 @@ import {
   setPreinstalledApps,
 } from '../../lib/platform/catalog.js'
 import { AppCode, CatalogAppBody, CatalogAppSchema, IndustrySchema } from '../../lib/platform/schemas.js'
+import { sealForProvider } from '../../lib/provisioning/settings.js'
 import { grantRoutes } from './grant-routes.js'
 import { identityRoutes } from './identity-routes.js'
 

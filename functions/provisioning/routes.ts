@@ -1,7 +1,11 @@
 import { AppIdParams } from '../../lib/apps/schemas.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
-import { ProvisioningBody, ProvisioningSchema, ProvisioningStatusSchema } from '../../lib/provisioning/schemas.js'
+import {
+  ProvisioningBody,
+  ProvisioningSchema,
+  ProvisioningStatusSchema,
+} from '../../lib/provisioning/schemas.js'
 import {
   getProvisioning,
   provisioningStatus,
@@ -45,7 +49,8 @@ export const routes = [
     operationId: 'getAppProvisioningStatus',
     method: 'GET',
     path: '/v1/apps/{appId}/provisioning/status',
-    summary: "The provider's sync state: last success, deliveries waiting, the failure it is retrying or parked on",
+    summary:
+      "The provider's sync state: last success, deliveries waiting, the failure it is retrying or parked on",
     tag,
     access: apps,
     params: AppIdParams,

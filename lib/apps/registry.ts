@@ -2,9 +2,9 @@ import { $remove, DeleteTransaction, PutTransaction, UpdateTransaction } from 'd
 import type { z } from 'zod'
 import { auditWrite } from '../core/audit.js'
 import { nowIso } from '../core/clock.js'
+import type { WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll, queryPage } from '../core/db/pagination.js'
-import type { WriteItem } from '../core/db/conditions.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
@@ -198,7 +198,10 @@ export const deleteApp = async (ctx: TenantContext, appId: string) => {
 }
 
 /** Writes another capability adds to a secret's rotation, given the new credentials (sealed for a provider). */
-export type AlongsideSecret = (credentials: { clientId: string; clientSecret: string }) => Promise<WriteItem[]>
+export type AlongsideSecret = (credentials: {
+  clientId: string
+  clientSecret: string
+}) => Promise<WriteItem[]>
 
 /**
  * A new client secret, shown once; the old one stops working at once. An app that signs members in

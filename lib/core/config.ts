@@ -22,7 +22,10 @@ const ConfigSchema = z
      * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
      */
     /** where the API is reached (API Gateway's endpoint; locally http://localhost:PORT) */
-    PUBLIC_API_URL: z.url().default('http://localhost:3000').transform((v) => v.replace(/\/+$/, '')),
+    PUBLIC_API_URL: z
+      .url()
+      .default('http://localhost:3000')
+      .transform((v) => v.replace(/\/+$/, '')),
     OUTBOUND_ALLOW_SPECIAL_USE: z
       .enum(['true', 'false'])
       .default('false')

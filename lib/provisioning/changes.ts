@@ -5,9 +5,9 @@ import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
 import type { ItemChange } from '../core/stream-function.js'
 import { MAX_USERS_PER_CALL, revokeFlag } from './kit-bodies.js'
+import { pump, type Settings } from './pump.js'
 import { enqueue } from './queue.js'
 import { type DeliveryInput, ProvisioningEntity, type WakeAction } from './records.js'
-import { pump, type Settings } from './pump.js'
 import { senderOf } from './workbench.js'
 
 const TENANT_PARTITION = /^T#([^#]+)$/
@@ -136,7 +136,8 @@ export const provisioningChanges = async (tenantId: string, changes: ItemChange[
       const was = c.before?.state === 'entitled'
       const is = c.after?.state === 'entitled'
       if (s && !was && is) add(appId, { kind: 'users', flag: 1, memberIds: [memberId] })
-      if (s && was && !is) add(appId, { kind: 'users', flag: revokeFlag(versionOf(s)), memberIds: [memberId] })
+      if (s && was && !is)
+        add(appId, { kind: 'users', flag: revokeFlag(versionOf(s)), memberIds: [memberId] })
     }
     if (kind === 'MEMBER') {
       const memberId = ids[0] ?? ''

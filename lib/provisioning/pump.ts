@@ -1,10 +1,10 @@
-import { $add, $remove, GetItemCommand, UpdateItemCommand } from 'dynamodb-toolbox'
 import type { FormattedItem } from 'dynamodb-toolbox'
+import { $add, $remove, GetItemCommand, UpdateItemCommand } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { isConditionFailure } from '../core/db/conditions.js'
+import { tenantPartition } from '../core/db/keys.js'
 import { deleteKeys } from '../core/db/purge-keys.js'
 import { type DueSpace, dueKeysIn } from '../core/due.js'
-import { tenantPartition } from '../core/db/keys.js'
 import { log } from '../core/log.js'
 import { MAX_USERS_PER_CALL } from './kit-bodies.js'
 import { dropDeliveries, type QueuedDelivery, queueHead } from './queue.js'
@@ -73,8 +73,18 @@ const lease = async (tenantId: string, appId: string, now: number): Promise<Sett
           and: [
             { attr: 'dialect', exists: true },
             { attr: 'state', ne: 'parked' },
-            { or: [{ attr: 'leaseUntil', exists: false }, { attr: 'leaseUntil', lt: now }] },
-            { or: [{ attr: 'retryAt', exists: false }, { attr: 'retryAt', lte: new Date(now).toISOString() }] },
+            {
+              or: [
+                { attr: 'leaseUntil', exists: false },
+                { attr: 'leaseUntil', lt: now },
+              ],
+            },
+            {
+              or: [
+                { attr: 'retryAt', exists: false },
+                { attr: 'retryAt', lte: new Date(now).toISOString() },
+              ],
+            },
           ],
         },
         returnValues: 'ALL_NEW',
@@ -145,7 +155,12 @@ const failed = async (settings: Settings, outcome: Outcome, now: number) => {
   const parked = attempts >= MAX_ATTEMPTS
   const at = new Date(now).toISOString()
   const retryAt = new Date(now + retryDelayMs(attempts)).toISOString()
-  const error = { at, message: outcome.message ?? 'failed', code: outcome.code, httpStatus: outcome.httpStatus }
+  const error = {
+    at,
+    message: outcome.message ?? 'failed',
+    code: outcome.code,
+    httpStatus: outcome.httpStatus,
+  }
   await ProvisioningEntity.build(UpdateItemCommand)
     .item({
       tenantId: settings.tenantId,
@@ -214,7 +229,11 @@ export const pump = async (
     const head = await queueHead(tenantId, appId)
     const stale = head.filter((d) => d.generation !== settings.generation)
     if (stale.length > 0) {
-      await dropDeliveries(tenantId, appId, stale.map((d) => d.seq))
+      await dropDeliveries(
+        tenantId,
+        appId,
+        stale.map((d) => d.seq),
+      )
       continue
     }
     const batch = nextBatch(head)
@@ -244,4 +263,3 @@ export const pump = async (
     }
   }
 }
-

@@ -42,7 +42,14 @@ export const enqueue = async (tenantId: string, appId: string, deliveries: Deliv
     deliveries.slice(i, i + MAX_TRANSACTION_ACTIONS).forEach((d, j) => {
       tx.add(
         'delivery',
-        DeliveryEntity.build(PutTransaction).item({ tenantId, appId, seq: first + i + j, generation, queuedAt, ...d }),
+        DeliveryEntity.build(PutTransaction).item({
+          tenantId,
+          appId,
+          seq: first + i + j,
+          generation,
+          queuedAt,
+          ...d,
+        }),
       )
     })
     await tx.run()
@@ -62,6 +69,4 @@ export const queueHead = async (tenantId: string, appId: string, limit = 50) =>
   ).items
 
 export const dropDeliveries = (tenantId: string, appId: string, seqs: number[]) =>
-  deleteKeys(
-    seqs.map((seq) => ({ PK: tenantPartition(tenantId), SK: deliveryKey(appId, seq) })),
-  )
+  deleteKeys(seqs.map((seq) => ({ PK: tenantPartition(tenantId), SK: deliveryKey(appId, seq) })))

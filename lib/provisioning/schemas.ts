@@ -13,20 +13,17 @@ export const ProviderUrl = z
   .string()
   .trim()
   .max(2000)
-  .refine(
-    (v) => {
-      try {
-        const u = new URL(v)
-        if (u.username || u.password || u.hash || u.search) return false
-        const local = config().OUTBOUND_ALLOW_SPECIAL_USE && ['localhost', '127.0.0.1'].includes(u.hostname)
-        if (local) return u.protocol === 'http:' || u.protocol === 'https:'
-        return u.protocol === 'https:' && (u.port === '' || u.port === '443') && isIP(u.hostname) === 0
-      } catch {
-        return false
-      }
-    },
-    'an https URL of a DNS name on port 443, without credentials, query or fragment',
-  )
+  .refine((v) => {
+    try {
+      const u = new URL(v)
+      if (u.username || u.password || u.hash || u.search) return false
+      const local = config().OUTBOUND_ALLOW_SPECIAL_USE && ['localhost', '127.0.0.1'].includes(u.hostname)
+      if (local) return u.protocol === 'http:' || u.protocol === 'https:'
+      return u.protocol === 'https:' && (u.port === '' || u.port === '443') && isIP(u.hostname) === 0
+    } catch {
+      return false
+    }
+  }, 'an https URL of a DNS name on port 443, without credentials, query or fragment')
   .transform((v) => v.replace(/\/+$/, ''))
 
 export const Dialect = z.enum(['none', ...DIALECTS])

@@ -7,6 +7,7 @@ import type { WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryPage } from '../core/db/pagination.js'
 import { transaction } from '../core/db/transaction.js'
+import { dueKeysIn } from '../core/due.js'
 import { AppError, type FieldIssue } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
@@ -14,7 +15,6 @@ import { DEFAULT_OAEP_PROFILE, encryptClientSecret, readProviderPublicKey } from
 import { RETRY_DUE, type Settings } from './pump.js'
 import { DeliveryEntity, deliveryPrefix, ProvisioningEntity, type WakeAction } from './records.js'
 import type { ProvisioningInput } from './schemas.js'
-import { dueKeysIn } from '../core/due.js'
 
 const secretAad = (appId: string) => `provisioning:${appId}:secret`
 
@@ -29,7 +29,9 @@ const load = async (tenantId: string, appId: string) =>
 /** The provider's access key or bearer token, decrypted at the moment of sending. */
 export const providerSecret = async (settings: Settings) => {
   const cipher = await cipherFor(tenantScope(settings.tenantId))
-  return settings.secretEnc && cipher ? cipher.decrypt(settings.secretEnc, secretAad(settings.appId)) : undefined
+  return settings.secretEnc && cipher
+    ? cipher.decrypt(settings.secretEnc, secretAad(settings.appId))
+    : undefined
 }
 
 const viewOf = (appId: string, item: Awaited<ReturnType<typeof load>>) =>
@@ -68,7 +70,10 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
   const { view } = await appWithView(ctx, appId)
   const existing = await load(ctx.tenantId, appId)
   if (existing?.unbinding) {
-    throw new AppError('CONFLICT', 'the provider is still being told of the last unbinding; try again shortly')
+    throw new AppError(
+      'CONFLICT',
+      'the provider is still being told of the last unbinding; try again shortly',
+    )
   }
   const audit = (detail: string) =>
     auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-set', targetId: appId, detail })
@@ -78,7 +83,12 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
         .add(
           'setting',
           ProvisioningEntity.build(UpdateTransaction)
-            .item({ tenantId: ctx.tenantId, appId, unbinding: true, wake: $add(new Set<WakeAction>(['unbind'])) })
+            .item({
+              tenantId: ctx.tenantId,
+              appId,
+              unbinding: true,
+              wake: $add(new Set<WakeAction>(['unbind'])),
+            })
             .options({ condition: { attr: 'generation', eq: existing.generation } }),
         )
         .add('audit', audit('none'))
@@ -87,10 +97,15 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
     return viewOf(appId, undefined)
   }
   if (input.dialect === 'scim') {
-    throw new AppError('INVALID_STATE', 'SCIM provisioning is not offered yet: use workbench-v2 or workbench-v1')
+    throw new AppError(
+      'INVALID_STATE',
+      'SCIM provisioning is not offered yet: use workbench-v2 or workbench-v1',
+    )
   }
   if (!['oidc', 'oauth2', 'cas', 'code'].includes(view.protocol)) {
-    throw invalid([{ path: 'body.dialect', message: `a ${view.protocol} app has no credentials to provision` }])
+    throw invalid([
+      { path: 'body.dialect', message: `a ${view.protocol} app has no credentials to provision` },
+    ])
   }
   const baseUrl = input.baseUrl ?? existing?.baseUrl
   const publicKeyPem = input.publicKeyPem ?? existing?.publicKeyPem
@@ -130,7 +145,14 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
             generation: moved ? existing.generation + 1 : existing.generation,
             // a new endpoint starts clean: nothing waits for a retry of the old one
             ...(moved
-              ? { state: 'idle', attempts: 0, lastError: $remove(), retryAt: $remove(), DUEPK: $remove(), DUESK: $remove() }
+              ? {
+                  state: 'idle',
+                  attempts: 0,
+                  lastError: $remove(),
+                  retryAt: $remove(),
+                  DUEPK: $remove(),
+                  DUESK: $remove(),
+                }
               : {}),
             ...(sealed && !moved ? { wake: $add(new Set<WakeAction>(['secret'])) } : {}),
           })
@@ -170,29 +192,28 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
  * Sealing for a secret rotated by the admin (POST /v1/apps/{appId}/secret): when a provider is
  * bound, the new secret goes to it too, sealed, in the rotation's transaction.
  */
-export const sealForProvider = (scope: TenantScope, appId: string) => async (credentials: {
-  clientId: string
-  clientSecret: string
-}): Promise<WriteItem[]> => {
-  const existing = await load(scope.tenantId, appId)
-  if (!existing?.publicKeyPem || existing.unbinding) return []
-  const sealedSecret = encryptClientSecret(
-    readProviderPublicKey(existing.publicKeyPem),
-    credentials.clientSecret,
-    existing.oaep,
-  )
-  return [
-    ProvisioningEntity.build(UpdateTransaction)
-      .item({
-        tenantId: scope.tenantId,
-        appId,
-        clientId: credentials.clientId,
-        sealedSecret,
-        wake: $add(new Set<WakeAction>(['secret'])),
-      })
-      .options({ condition: { attr: 'generation', eq: existing.generation } }),
-  ]
-}
+export const sealForProvider =
+  (scope: TenantScope, appId: string) =>
+  async (credentials: { clientId: string; clientSecret: string }): Promise<WriteItem[]> => {
+    const existing = await load(scope.tenantId, appId)
+    if (!existing?.publicKeyPem || existing.unbinding) return []
+    const sealedSecret = encryptClientSecret(
+      readProviderPublicKey(existing.publicKeyPem),
+      credentials.clientSecret,
+      existing.oaep,
+    )
+    return [
+      ProvisioningEntity.build(UpdateTransaction)
+        .item({
+          tenantId: scope.tenantId,
+          appId,
+          clientId: credentials.clientId,
+          sealedSecret,
+          wake: $add(new Set<WakeAction>(['secret'])),
+        })
+        .options({ condition: { attr: 'generation', eq: existing.generation } }),
+    ]
+  }
 
 const bound = async (scope: TenantScope, appId: string) => {
   await appWithView(scope, appId)
@@ -211,7 +232,10 @@ export const resync = async (ctx: TenantContext, appId: string) => {
         .item({ tenantId: ctx.tenantId, appId, wake: $add(new Set<WakeAction>(['resync'])) })
         .options({ condition: { attr: 'generation', eq: item.generation } }),
     )
-    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-resync', targetId: appId }))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-resync', targetId: appId }),
+    )
     .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
   return provisioningStatus(ctx, appId)
 }
@@ -238,7 +262,10 @@ export const retryNow = async (ctx: TenantContext, appId: string) => {
         })
         .options({ condition: { attr: 'generation', eq: item.generation } }),
     )
-    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-retry', targetId: appId }))
+    .add(
+      'audit',
+      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-retry', targetId: appId }),
+    )
     .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
   return provisioningStatus(ctx, appId)
 }
@@ -262,6 +289,8 @@ export const provisioningStatus = async (scope: TenantScope, appId: string) => {
     attempts: item.attempts,
     nextAttemptAt: item.retryAt,
     lastSuccessAt: item.lastSuccessAt,
-    lastError: item.lastError as { at: string; message: string; code?: string; httpStatus?: number } | undefined,
+    lastError: item.lastError as
+      | { at: string; message: string; code?: string; httpStatus?: number }
+      | undefined,
   }
 }

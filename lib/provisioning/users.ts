@@ -15,7 +15,12 @@ export const enterpriseOrg = (tenant: { code: string; name: string }) => ({
 })
 
 /** The kit's fields for the personal fields a tenant approves (departments travel in extension). */
-const KIT_FIELD = { mobile: 'mobile', email: 'email', employeeNo: 'employeeCode', position: 'position' } as const
+const KIT_FIELD = {
+  mobile: 'mobile',
+  email: 'email',
+  employeeNo: 'employeeCode',
+  position: 'position',
+} as const
 export type ClearedField = (typeof KIT_FIELD)[keyof typeof KIT_FIELD]
 
 /** The fields an app asks for that the tenant does not let it have: a modify clears them (Q5). */
@@ -64,7 +69,10 @@ export const kitUsers = async (
   const per = requests[0]?.length ?? 0
   return memberIds.flatMap((memberId, i): KitUser[] => {
     const own = found.slice(i * per, (i + 1) * per)
-    const [, , , membership, account, entitlement] = own as ({ status?: string; state?: string } | undefined)[]
+    const [, , , membership, account, entitlement] = own as (
+      | { status?: string; state?: string }
+      | undefined
+    )[]
     const enabled = membership?.status === 'active' && account?.status === 'active'
     const entitled = entitlement?.state === 'entitled'
     if (entitledOnly && (!membership || !entitled)) return []

@@ -1,8 +1,9 @@
 import { appWithView } from '../apps/registry.js'
 import { approvedFields } from '../apps/user-data.js'
+import { tenantApiBase } from '../core/http/origin.js'
 import { outboundFetch } from '../core/http/outbound.js'
 import { scopeOf, type TenantId } from '../core/tenancy.js'
-import { departmentTree, type Department } from '../directory/departments.js'
+import { type Department, departmentTree } from '../directory/departments.js'
 import { findTenant } from '../tenants/queries.js'
 import {
   allOrgSyncBody,
@@ -10,8 +11,8 @@ import {
   authSyncBody,
   type KitInterface,
   type KitOrg,
-  kitPath,
   type KitVersion,
+  kitPath,
   singleOrgSyncBody,
   tenantSyncBody,
 } from './kit-bodies.js'
@@ -21,7 +22,6 @@ import { signKit } from './kit-sign.js'
 import type { Batch, Outcome, Send, Settings } from './pump.js'
 import { providerSecret } from './settings.js'
 import { clearedFields, enterpriseOrg, kitUsers } from './users.js'
-import { tenantApiBase } from '../core/http/origin.js'
 
 /** The providers' request timeout the workbench documents (C.1). */
 const CALL_TIMEOUT_MS = 5000
@@ -136,4 +136,3 @@ export const workbenchSend: Send = async (settings, batch): Promise<Outcome> => 
 
 /** The sender of a setting's dialect. */
 export const senderOf = (_settings: Settings): Send => workbenchSend
-

@@ -9,7 +9,10 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda'
 export const localStreamConsumers = async () => {
   const { handler: accessEvents } = await import('../../functions/access-events/handler.js')
   const { handler: provisioningWorker } = await import('../../functions/provisioning-worker/handler.js')
-  const consumers = [accessEvents, provisioningWorker as (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>]
+  const consumers = [
+    accessEvents,
+    provisioningWorker as (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
+  ]
   return {
     handler: async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
       const failures = []

@@ -29,7 +29,8 @@ const startProvider = async (accessKey: string) => {
     req.on('end', () => {
       const headers = req.headers as IncomingHttpHeaders & Record<string, string>
       const signature = verifyV2(accessKey, raw, headers, Date.now())
-      if (answer.resultCode === '000000') received.push({ path: req.url ?? '', body: JSON.parse(raw), signature })
+      if (answer.resultCode === '000000')
+        received.push({ path: req.url ?? '', body: JSON.parse(raw), signature })
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify(answer))
     })
@@ -83,8 +84,13 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       call(fn, method, path, { token: t.accessToken, body })
     const dept = (await as(directory, 'POST', '/v1/departments', { name: 'Sales' })).body.deptId as string
     const member = async (name: string, departmentIds: string[] = []) =>
-      (await as(directory, 'POST', '/v1/members', { name, email: `${name.replace(' ', '.')}-${Date.now()}@corp.test`, departmentIds }))
-        .body.member.memberId as string
+      (
+        await as(directory, 'POST', '/v1/members', {
+          name,
+          email: `${name.replace(' ', '.')}-${Date.now()}@corp.test`,
+          departmentIds,
+        })
+      ).body.member.memberId as string
     const [ann, bob] = [await member('Ann Lee', [dept]), await member('Bob Ray')]
     const app = (
       await as(apps, 'POST', '/v1/apps', {
@@ -149,13 +155,18 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     await settle()
     await as(directory, 'PATCH', `/v1/departments/${dept}`, { name: 'Sales & Support' })
     await settle()
-    const grants = (await as(apps, 'GET', `/v1/apps/${app}/grants`)).body.items as { grantId: string; members?: string[] }[]
+    const grants = (await as(apps, 'GET', `/v1/apps/${app}/grants`)).body.items as {
+      grantId: string
+      members?: string[]
+    }[]
     for (const g of grants) await as(apps, 'DELETE', `/v1/apps/${app}/grants/${g.grantId}`)
     await settle()
     const seen = provider.received.map((r) => [
       interfaceOf(r.path),
       r.body.flag,
-      ...(r.body.userList ?? []).map((u: Json) => `${u.userName === accountName(t.tenant.tenantId, bob) ? 'bob' : 'ann'}:${u.enable}`),
+      ...(r.body.userList ?? []).map(
+        (u: Json) => `${u.userName === accountName(t.tenant.tenantId, bob) ? 'bob' : 'ann'}:${u.enable}`,
+      ),
       ...(r.body.orgName ? [r.body.orgName] : []),
     ])
     expect(seen.slice(0, 3)).toEqual([
@@ -164,10 +175,12 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       ['singleOrgSync', 2, 'Sales & Support'],
     ])
     // both revoked (flag 3 in v2), whatever order the grants went in
-    expect(seen.slice(3).flatMap(([, flag, ...users]) => users.map((u) => `${flag} ${u}`)).sort()).toEqual([
-      '3 ann:false',
-      '3 bob:false',
-    ])
+    expect(
+      seen
+        .slice(3)
+        .flatMap(([, flag, ...users]) => users.map((u) => `${flag} ${u}`))
+        .sort(),
+    ).toEqual(['3 ann:false', '3 bob:false'])
   })
 
   it('holds later changes behind a failing delivery, retries, and sends them in order once the provider is back', async () => {
@@ -197,7 +210,12 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     await as(directory, 'POST', '/v1/departments', { name: 'Second' })
     await settle()
     const failing = await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)
-    expect(failing.body).toMatchObject({ state: 'failing', attempts: 1, queued: 2, lastError: { code: '000005' } })
+    expect(failing.body).toMatchObject({
+      state: 'failing',
+      attempts: 1,
+      queued: 2,
+      lastError: { code: '000005' },
+    })
     expect(provider.received).toEqual([])
 
     provider.answer('000000')
@@ -216,7 +234,12 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     const app = (
       await call(apps, 'POST', '/v1/apps', {
         token: t.accessToken,
-        body: { name: 'P', protocol: 'oauth2', clientTypes: ['web'], redirectUris: ['https://p.example.test/cb'] },
+        body: {
+          name: 'P',
+          protocol: 'oauth2',
+          clientTypes: ['web'],
+          redirectUris: ['https://p.example.test/cb'],
+        },
       })
     ).body.appId as string
     const put = (body: unknown, token = t.accessToken) =>
@@ -226,12 +249,22 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       expect(res.status).toBe(400)
       return res.body.error.details.map((d: { path: string }) => d.path)
     }
-    const base = { dialect: 'workbench-v2', baseUrl: 'https://provider.example.test', accessKey, publicKeyPem }
+    const base = {
+      dialect: 'workbench-v2',
+      baseUrl: 'https://provider.example.test',
+      accessKey,
+      publicKeyPem,
+    }
     expect(await fieldsOf({ ...base, baseUrl: 'http://provider.example.test' })).toContain('body.baseUrl')
     expect(await fieldsOf({ ...base, baseUrl: 'https://10.0.0.8' })).toContain('body.baseUrl')
-    expect(await fieldsOf({ ...base, baseUrl: 'https://provider.example.test:8443' })).toContain('body.baseUrl')
+    expect(await fieldsOf({ ...base, baseUrl: 'https://provider.example.test:8443' })).toContain(
+      'body.baseUrl',
+    )
     expect(await fieldsOf({ ...base, accessKey: 'short' })).toContain('body.accessKey')
-    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' })
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    })
     expect(await fieldsOf({ ...base, publicKeyPem: weak.toString() })).toContain('body.publicKeyPem')
     expect(await fieldsOf({ ...base, dialect: 'ftp' })).toContain('body.dialect')
     expect(await fieldsOf({ dialect: 'workbench-v2' })).toEqual(
@@ -240,11 +273,14 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     // another tenant's admin: the app does not exist for them
     expect((await put(base, other.accessToken)).status).toBe(404)
     for (const path of ['', '/status']) {
-      const res = await call(provisioning, 'GET', `/v1/apps/${app}/provisioning${path}`, { token: other.accessToken })
+      const res = await call(provisioning, 'GET', `/v1/apps/${app}/provisioning${path}`, {
+        token: other.accessToken,
+      })
       expect(res.status).toBe(404)
     }
     expect(
-      (await call(provisioning, 'POST', `/v1/apps/${app}/provisioning/resync`, { token: other.accessToken })).status,
+      (await call(provisioning, 'POST', `/v1/apps/${app}/provisioning/resync`, { token: other.accessToken }))
+        .status,
     ).toBe(404)
   })
 })
