@@ -124,7 +124,11 @@ export const provisioningChanges = async (tenantId: string, changes: ItemChange[
     if (kind === 'PROVQ') toPump.add(ids[0] ?? '')
     if (kind === 'PROV' && c.after?.wake) {
       const s = c.after as unknown as Settings
-      const actions = c.after.wake as Set<string>
+      // only what this change asked: the item keeps its requests until they are taken off, and
+      // every write to it meanwhile (the queue's counter, the pump's lease) carries them along
+      const before = (c.before?.wake as Set<string> | undefined) ?? new Set<string>()
+      const actions = new Set([...(c.after.wake as Set<string>)].filter((a) => !before.has(a)))
+      if (actions.size === 0) continue
       for (const action of actions) add(s.appId, ...(await wakeDeliveries(s, action as WakeAction)))
       if (actions.has('retry')) toPump.add(s.appId)
       acted.push({ appId: s.appId, actions })

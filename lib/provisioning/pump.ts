@@ -1,5 +1,5 @@
 import type { FormattedItem } from 'dynamodb-toolbox'
-import { $add, $remove, GetItemCommand, UpdateItemCommand } from 'dynamodb-toolbox'
+import { $add, $remove, $set, GetItemCommand, UpdateItemCommand } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
@@ -167,7 +167,7 @@ const failed = async (settings: Settings, outcome: Outcome, now: number) => {
       appId: settings.appId,
       state: parked ? 'parked' : 'failing',
       attempts,
-      lastError: error,
+      lastError: $set(error),
       leaseUntil: $remove(),
       updatedAt: at,
       ...(parked

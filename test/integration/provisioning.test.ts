@@ -181,6 +181,17 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
         .flatMap(([, flag, ...users]) => users.map((u) => `${flag} ${u}`))
         .sort(),
     ).toEqual(['3 ann:false', '3 bob:false'])
+
+    // the admin rotates the secret: the provider gets the new one, sealed, and it is the one shown
+    provider.received.length = 0
+    const rotated = await as(apps, 'POST', `/v1/apps/${app}/secret`)
+    await settle()
+    expect(provider.received.map((r) => [interfaceOf(r.path), r.body.flag])).toEqual([['applicationSync', 2]])
+    const resealed = privateDecrypt(
+      { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+      Buffer.from(provider.received[0]?.body.clientSecret, 'base64'),
+    ).toString()
+    expect(resealed).toBe(rotated.body.clientSecret)
   })
 
   it('holds later changes behind a failing delivery, retries, and sends them in order once the provider is back', async () => {
