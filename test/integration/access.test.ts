@@ -202,6 +202,7 @@ describe('access rules on every route', () => {
       grantApp: { members: [member] },
       setAppUserData: { fields: [] },
       setMemberAppAttributes: { values: {} },
+      setAppProvisioning: { dialect: 'none' },
     }
     const routes = allRoutes().filter((r) => r.spec.params && r.spec.access.kind === 'tenant')
     expect(routes.length).toBeGreaterThan(15)

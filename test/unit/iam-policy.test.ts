@@ -72,6 +72,8 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'marketplace',
       'marketplace-events',
       'access-events',
+      'provisioning',
+      'provisioning-worker',
       'lifecycle',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
