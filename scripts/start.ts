@@ -5,8 +5,7 @@ import { LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { freePort, isPortFree } from './local/process.js'
-import { localStreamConsumers } from './local/stream-consumers.js'
-import { type StreamPoller, startStreamPoller } from './local/stream-poller.js'
+import { type LocalStreams, startLocalStreams } from './local/stream-consumers.js'
 import type { SeedSummary } from './seed.js'
 
 /**
@@ -102,7 +101,7 @@ const main = async () => {
   let dynamo: RunningDynamoDb | undefined
   let api: RunningApi | undefined
   let stopPrinting: (() => void) | undefined
-  let stream: StreamPoller | undefined
+  let stream: LocalStreams | undefined
   let retries: NodeJS.Timeout | undefined
   let demo: DemoApp | undefined
   let stopping = false
@@ -138,15 +137,14 @@ const main = async () => {
     // lines stay out of the way unless asked for.
     if (!verbose) process.env.LOG_LEVEL ??= 'warn'
     // Imported only now: the functions' modules read their settings on first use.
-    const consumers = await localStreamConsumers()
-    stream = await startStreamPoller({
+    stream = await startLocalStreams({
       endpoint: dynamo.endpoint,
       tableName: LOCAL_TABLE_NAME,
-      handler: consumers.handler,
       onFailure: (e) => console.error(`stream: ${e}`),
     })
-    // the provisioning worker's minute, more often here: a retry the admin asked for goes out soon
-    retries = setInterval(() => void consumers.retries().catch(() => undefined), 10_000)
+    // the provisioning sender's minute, more often here: a retry the admin asked for goes out soon
+    const streams = stream
+    retries = setInterval(() => void streams.retries().catch(() => undefined), 10_000)
     const { seedPlatform } = await import('./seed.js')
     const seed = await seedPlatform({
       adminIdentifier: process.env.ATRIUM_ADMIN_IDENTIFIER || DEFAULTS.adminIdentifier,

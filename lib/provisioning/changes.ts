@@ -5,21 +5,18 @@ import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
 import type { ItemChange } from '../core/stream-function.js'
 import { MAX_USERS_PER_CALL, revokeFlag } from './kit-bodies.js'
-import { pump, type Settings } from './pump.js'
+import type { Settings } from './pump.js'
 import { enqueue } from './queue.js'
 import { type DeliveryInput, ProvisioningEntity, type WakeAction } from './records.js'
-import { senderOf } from './workbench.js'
 
 const TENANT_PARTITION = /^T#([^#]+)$/
 export const tenantOfChange = (c: ItemChange) => TENANT_PARTITION.exec(c.pk)?.[1]
 const kindOf = (c: ItemChange) => (c.sk.includes('#') ? c.sk.slice(0, c.sk.indexOf('#')) : c.sk)
 
-/** Whether a change is the worker's (the event source filters the same way first). */
+/** Whether a change is one a provider hears of (the event source filters the same way first). */
 export const concernsProvisioning = (c: ItemChange): boolean => {
   if (!tenantOfChange(c)) return false
   switch (kindOf(c)) {
-    case 'PROVQ':
-      return c.event === 'INSERT'
     case 'PROV':
       return c.event !== 'REMOVE' && c.after?.wake !== undefined
     case 'ENT':
@@ -106,22 +103,34 @@ const deptOf = (image: Record<string, unknown> | undefined) => ({
  * (entitlements) become user adds and revocations, a member's change a user modify for each app
  * they hold, a department's change an org sync to every bound app, a tenant's rename a tenant
  * modify (v2), an app's approved fields a modify of its users, its removal the unbinding. What an
- * admin asked (bind, resync, a new secret, unbind) is queued, then taken off the setting.
+ * admin asked (bind, resync, a new secret, unbind) is queued, then taken off the setting. The
+ * queued deliveries come back through the stream to the sender (sending.ts).
  */
 export const provisioningChanges = async (tenantId: string, changes: ItemChange[]) => {
   const queued = new Map<string, DeliveryInput[]>()
-  const add = (appId: string, ...deliveries: DeliveryInput[]) =>
-    queued.set(appId, [...(queued.get(appId) ?? []), ...deliveries])
+  /** Appends to an app's deliveries; user changes of one flag join the last one, up to a call's 500. */
+  const add = (appId: string, ...deliveries: DeliveryInput[]) => {
+    const list = queued.get(appId) ?? []
+    for (const d of deliveries) {
+      const last = list.at(-1)
+      const joins =
+        d.kind === 'users' &&
+        last?.kind === 'users' &&
+        last.flag === d.flag &&
+        (last.memberIds?.length ?? 0) + (d.memberIds?.length ?? 0) <= MAX_USERS_PER_CALL
+      if (joins) last.memberIds = [...new Set([...(last.memberIds ?? []), ...(d.memberIds ?? [])])]
+      else list.push({ ...d, memberIds: d.memberIds && [...d.memberIds] })
+    }
+    queued.set(appId, list)
+  }
   const acted: { appId: string; actions: Set<string> }[] = []
-  const toPump = new Set<string>()
-  const directory = changes.filter((c) => !['PROVQ', 'PROV'].includes(kindOf(c)))
+  const directory = changes.filter((c) => kindOf(c) !== 'PROV')
   const bindings = directory.length > 0 ? await bindingsOf(tenantId) : []
   const bound = new Map(bindings.map((s) => [s.appId, s]))
 
   for (const c of changes) {
     const kind = kindOf(c)
     const ids = c.sk.split('#').slice(1)
-    if (kind === 'PROVQ') toPump.add(ids[0] ?? '')
     if (kind === 'PROV' && c.after?.wake) {
       const s = c.after as unknown as Settings
       // only what this change asked: the item keeps its requests until they are taken off, and
@@ -130,7 +139,6 @@ export const provisioningChanges = async (tenantId: string, changes: ItemChange[
       const actions = new Set([...(c.after.wake as Set<string>)].filter((a) => !before.has(a)))
       if (actions.size === 0) continue
       for (const action of actions) add(s.appId, ...(await wakeDeliveries(s, action as WakeAction)))
-      if (actions.has('retry')) toPump.add(s.appId)
       acted.push({ appId: s.appId, actions })
     }
     if (bound.size === 0) continue
@@ -187,8 +195,5 @@ export const provisioningChanges = async (tenantId: string, changes: ItemChange[
         if (!isConditionFailure(err)) throw err
       })
   }
-  // what was queued (these changes' own deliveries come back through the stream) goes out now
-  const outcomes: string[] = []
-  for (const appId of toPump) outcomes.push(`${appId}: ${await pump(tenantId, appId, senderOf)}`)
-  return `queued ${total}${outcomes.length ? `; ${outcomes.join(', ')}` : ''}`
+  return `queued ${total}`
 }

@@ -7,7 +7,7 @@ import { deleteKeys } from '../core/db/purge-keys.js'
 import { type DueSpace, dueKeysIn } from '../core/due.js'
 import { log } from '../core/log.js'
 import { MAX_USERS_PER_CALL } from './kit-bodies.js'
-import { dropDeliveries, type QueuedDelivery, queueHead } from './queue.js'
+import { dropDeliveries, keepRest, type QueuedDelivery, queueHead } from './queue.js'
 import { deliveryKey, ProvisioningEntity, settingsKey } from './records.js'
 
 export type Settings = FormattedItem<typeof ProvisioningEntity>
@@ -18,7 +18,10 @@ export interface Batch {
   flag?: number
   memberIds: string[]
   dept?: { deptId: string; name: string; parentId: string }
+  /** deliveries sent whole */
   seqs: number[]
+  /** a delivery sent in part, and the members of it still to send */
+  rest?: { seq: number; memberIds: string[] }
 }
 
 export interface Outcome {
@@ -42,7 +45,10 @@ export const MAX_ATTEMPTS = 6
 export const retryDelayMs = (attempts: number) => 60_000 * 2 ** (attempts - 1)
 const LEASE_MS = 90_000
 
-/** The head of the queue as one call: user changes of one flag merge up to 500 users. */
+/**
+ * The head of the queue as one call: user changes of one flag fill a call up to 500 users, across
+ * deliveries (the last one taken may be taken in part: `rest` is what stays queued of it).
+ */
 export const nextBatch = (head: QueuedDelivery[]): Batch | undefined => {
   const [first] = head
   if (!first) return undefined
@@ -50,18 +56,32 @@ export const nextBatch = (head: QueuedDelivery[]): Batch | undefined => {
     kind: first.kind,
     flag: first.flag,
     dept: first.dept,
-    memberIds: [...(first.memberIds ?? [])],
-    seqs: [first.seq],
+    memberIds: [],
+    seqs: [],
   }
-  if (first.kind !== 'users') return batch
-  for (const next of head.slice(1)) {
+  if (first.kind !== 'users') return { ...batch, memberIds: [...(first.memberIds ?? [])], seqs: [first.seq] }
+  const members = new Set<string>()
+  for (const next of head) {
     if (next.kind !== 'users' || next.flag !== first.flag || next.generation !== first.generation) break
-    const members = new Set([...batch.memberIds, ...(next.memberIds ?? [])])
-    if (members.size > MAX_USERS_PER_CALL) break
-    batch.memberIds = [...members]
+    const fresh = (next.memberIds ?? []).filter((m) => !members.has(m))
+    const room = MAX_USERS_PER_CALL - members.size
+    for (const m of fresh.slice(0, room)) members.add(m)
+    if (fresh.length > room) {
+      batch.rest = { seq: next.seq, memberIds: fresh.slice(room) }
+      break
+    }
     batch.seqs.push(next.seq)
   }
+  batch.memberIds = [...members]
   return batch
+}
+
+/** Whether the head is a partial user call whose latest part was queued moments ago (more may come). */
+export const stillFilling = (head: QueuedDelivery[], batch: Batch, now: number, quietMs: number) => {
+  if (batch.kind !== 'users' || batch.rest || batch.memberIds.length >= MAX_USERS_PER_CALL) return false
+  const taken = head.filter((d) => batch.seqs.includes(d.seq))
+  const latest = Math.max(...taken.map((d) => Date.parse(d.queuedAt)))
+  return now - latest < quietMs
 }
 
 const lease = async (tenantId: string, appId: string, now: number): Promise<Settings | undefined> => {
@@ -217,7 +237,7 @@ export const pump = async (
   tenantId: string,
   appId: string,
   senderOf: (settings: Settings) => Send,
-  options: { budgetMs?: number; now?: () => number } = {},
+  options: { budgetMs?: number; settleMs?: number; now?: () => number } = {},
 ): Promise<string> => {
   const now = options.now ?? Date.now
   const started = now()
@@ -225,6 +245,7 @@ export const pump = async (
   if (!settings) return 'held or waiting'
   let seenPokes = settings.pokes
   let sent = 0
+  let waited = 0
   for (;;) {
     const head = await queueHead(tenantId, appId)
     const stale = head.filter((d) => d.generation !== settings.generation)
@@ -237,6 +258,16 @@ export const pump = async (
       continue
     }
     const batch = nextBatch(head)
+    // a partial user call waits for a quiet moment (others' changes are being queued), briefly
+    if (
+      batch &&
+      waited < (options.settleMs ?? 0) &&
+      stillFilling(head, batch, now(), options.settleMs ?? 0)
+    ) {
+      await new Promise((r) => setTimeout(r, 200))
+      waited += 200
+      continue
+    }
     if (!batch) {
       if (await release(settings, seenPokes)) return sent > 0 ? `sent ${sent}` : 'idle'
       // someone queued meanwhile: read the knocks, then the queue, again
@@ -254,6 +285,7 @@ export const pump = async (
     )
     if (!outcome.ok) return failed(settings, outcome, now())
     await dropDeliveries(tenantId, appId, batch.seqs)
+    if (batch.rest) await keepRest(tenantId, appId, batch.rest)
     await succeeded(settings, new Date(now()).toISOString())
     settings.attempts = 0
     sent++

@@ -1,4 +1,4 @@
-import { $add, PutTransaction, UpdateItemCommand } from 'dynamodb-toolbox'
+import { $add, $set, PutTransaction, UpdateItemCommand } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
@@ -70,3 +70,10 @@ export const queueHead = async (tenantId: string, appId: string, limit = 50) =>
 
 export const dropDeliveries = (tenantId: string, appId: string, seqs: number[]) =>
   deleteKeys(seqs.map((seq) => ({ PK: tenantPartition(tenantId), SK: deliveryKey(appId, seq) })))
+
+/** What stays queued of a delivery sent in part. */
+export const keepRest = (tenantId: string, appId: string, rest: { seq: number; memberIds: string[] }) =>
+  DeliveryEntity.build(UpdateItemCommand)
+    .item({ tenantId, appId, seq: rest.seq, memberIds: $set(rest.memberIds) })
+    .options({ condition: { attr: 'seq', exists: true } })
+    .send()

@@ -7,7 +7,7 @@ export const DIALECTS = ['workbench-v2', 'workbench-v1', 'scim'] as const
 export type Dialect = (typeof DIALECTS)[number]
 
 /** What an admin asks of a provisioning setting; the worker acts on it and takes it away. */
-export const WAKE_ACTIONS = ['bind', 'secret', 'resync', 'retry', 'unbind'] as const
+export const WAKE_ACTIONS = ['bind', 'secret', 'resync', 'unbind'] as const
 export type WakeAction = (typeof WAKE_ACTIONS)[number]
 
 export const QUEUE_STATES = ['idle', 'pending', 'failing', 'parked'] as const

@@ -240,7 +240,10 @@ export const resync = async (ctx: TenantContext, appId: string) => {
   return provisioningStatus(ctx, appId)
 }
 
-/** A parked (or waiting) queue is tried again now, from its first delivery, with a fresh count of attempts. */
+/**
+ * A parked (or waiting) queue is tried again, from its first delivery, with a fresh count of
+ * attempts: due now, so the sender's next minute takes it.
+ */
 export const retryNow = async (ctx: TenantContext, appId: string) => {
   const item = await bound(ctx, appId)
   if (item.state !== 'parked' && item.state !== 'failing') {
@@ -258,7 +261,6 @@ export const retryNow = async (ctx: TenantContext, appId: string) => {
           attempts: 0,
           retryAt: at,
           ...dueKeysIn(RETRY_DUE, at, 'PROV', ctx.tenantId, appId),
-          wake: $add(new Set<WakeAction>(['retry'])),
         })
         .options({ condition: { attr: 'generation', eq: item.generation } }),
     )

@@ -1,26 +1,47 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda'
+import { type StreamPoller, startStreamPoller } from './stream-poller.js'
+
+type Consumer = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>
+
+export interface LocalStreams {
+  /** resolves once what was written before has gone through every consumer, and what they wrote too */
+  drain(): Promise<void>
+  /** the provisioning sender's scheduled minute (retries that are due) */
+  retries(): Promise<unknown>
+  stop(): Promise<void>
+}
 
 /**
  * The table stream's consumers as the local stack runs them (serverless-offline reads no streams
- * and runs no schedules): every batch to each consumer, as Lambda gives each mapping the whole
- * stream; a failure of either hands the batch back from the earliest failed change (both are
- * idempotent). Imported after the settings are in the environment.
+ * and runs no schedules), each reading the stream on its own, in batches of its mapping's size
+ * (serverless.yml), as Lambda's event source mappings do: one slow consumer holds up no other.
+ * Imported after the settings are in the environment.
  */
-export const localStreamConsumers = async () => {
+export const startLocalStreams = async (options: {
+  endpoint: string
+  tableName: string
+  idleMs?: number
+  onFailure?: (error: string) => void
+}): Promise<LocalStreams> => {
   const { handler: accessEvents } = await import('../../functions/access-events/handler.js')
-  const { handler: provisioningWorker } = await import('../../functions/provisioning-worker/handler.js')
-  const consumers = [
-    accessEvents,
-    provisioningWorker as (e: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>,
-  ]
+  const { handler: changes } = await import('../../functions/provisioning-changes/handler.js')
+  const { handler: sender } = await import('../../functions/provisioning-sender/handler.js')
+  const pollers: StreamPoller[] = []
+  for (const [handler, batchSize] of [
+    [accessEvents, 100],
+    [changes, 1000],
+    [sender as Consumer, 100],
+  ] as const) {
+    pollers.push(await startStreamPoller({ ...options, handler, batchSize }))
+  }
   return {
-    handler: async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-      const failures = []
-      for (const consume of consumers) failures.push(...((await consume(event))?.batchItemFailures ?? []))
-      const earliest = failures.map((f) => f.itemIdentifier).sort()[0]
-      return { batchItemFailures: earliest ? [{ itemIdentifier: earliest }] : [] }
+    drain: async () => {
+      // a consumer's writes come back through the stream to the others: go round until still
+      for (let i = 0; i < 3; i++) for (const p of pollers) await p.drain()
     },
-    /** the worker's scheduled minute (retries that are due) */
-    retries: () => provisioningWorker({}),
+    retries: () => sender({}),
+    stop: async () => {
+      for (const p of pollers) await p.stop()
+    },
   }
 }

@@ -26,6 +26,8 @@ export interface StreamPollerOptions {
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>
   /** pause between reads when nothing is new */
   idleMs?: number
+  /** records handed over at most at once (the mapping's batchSize; DynamoDB's read takes 1,000) */
+  batchSize?: number
   /** a batch that still fails after the retries */
   onFailure?: (error: string) => void
 }
@@ -96,7 +98,7 @@ export const startStreamPoller = async (options: StreamPollerOptions): Promise<S
     let quiet = true
     for (const [id, iterator] of iterators) {
       const { Records = [], NextShardIterator } = await client.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }),
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }),
       )
       if (Records.length > 0) {
         quiet = false

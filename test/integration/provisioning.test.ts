@@ -6,8 +6,7 @@ import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { accountName } from '../../lib/directory/member-record.js'
 import { verifyV2 } from '../../lib/provisioning/kit-sign.js'
-import { localStreamConsumers } from '../../scripts/local/stream-consumers.js'
-import { type StreamPoller, startStreamPoller } from '../../scripts/local/stream-poller.js'
+import { type LocalStreams, startLocalStreams } from '../../scripts/local/stream-consumers.js'
 import { testEndpoint, useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -47,7 +46,7 @@ const startProvider = async (accessKey: string) => {
 }
 
 describe('provisioning to an app provider (the workbench sync dialect)', () => {
-  let poller: StreamPoller
+  let streams: LocalStreams
   let provider: Awaited<ReturnType<typeof startProvider>>
   const failures: string[] = []
   const accessKey = 'provider-access-key-0123456789'
@@ -55,26 +54,22 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
 
   beforeAll(async () => {
-    const consumers = await localStreamConsumers()
-    poller = await startStreamPoller({
+    streams = await startLocalStreams({
       endpoint: testEndpoint(),
       tableName: table.tableName,
-      handler: consumers.handler,
       idleMs: 20,
       onFailure: (e) => failures.push(e),
     })
     provider = await startProvider(accessKey)
   })
   afterAll(async () => {
-    await poller?.stop()
+    await streams?.stop()
     await provider?.stop()
   })
   afterEach(() => expect(failures).toEqual([]))
 
   /** Changes reach the worker, the deliveries they queue come back through the stream, and go out. */
-  const settle = async () => {
-    for (let i = 0; i < 3; i++) await poller.drain()
-  }
+  const settle = () => streams.drain()
   const interfaceOf = (path: string) => path.split('/').pop()
 
   it('binds, then follows grants, members and departments, in order, signed, with only the agreed fields', async () => {
@@ -232,6 +227,8 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     provider.answer('000000')
     const retried = await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/retry`)
     expect(retried.status).toBe(202)
+    // due now: the sender's next minute takes it
+    await streams.retries()
     await settle()
     expect(provider.received.map((r) => r.body.orgName)).toEqual(['First', 'Second'])
     const done = await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)

@@ -73,7 +73,8 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'marketplace-events',
       'access-events',
       'provisioning',
-      'provisioning-worker',
+      'provisioning-changes',
+      'provisioning-sender',
       'lifecycle',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
