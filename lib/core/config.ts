@@ -21,6 +21,8 @@ const ConfigSchema = z
      * Whether requests to addresses tenants typed in may reach this machine and private networks:
      * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
      */
+    /** how long the provisioning sender waits for quiet before a call of fewer than 500 users */
+    PROVISIONING_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** where the API is reached (API Gateway's endpoint; locally http://localhost:PORT) */
     PUBLIC_API_URL: z
       .url()

@@ -1,15 +1,10 @@
 import { nowIso } from '../core/clock.js'
+import { config } from '../core/config.js'
 import { dueUpTo } from '../core/due.js'
 import { errorSite, log } from '../core/log.js'
 import type { ItemChange } from '../core/stream-function.js'
 import { pump, RETRY_DUE } from './pump.js'
 import { senderOf } from './workbench.js'
-
-/**
- * How long a partial user call waits for a quiet moment: the changes consumer, reading the same
- * stream on its own, may still be queueing the rest of a burst (a department granted).
- */
-const SETTLE_MS = 2000
 
 /** Queued deliveries: the sender's part of the stream. */
 export const isQueued = (c: ItemChange) =>
@@ -19,7 +14,10 @@ export const isQueued = (c: ItemChange) =>
 export const sendQueued = async (tenantId: string, changes: ItemChange[]) => {
   const outcomes: string[] = []
   for (const appId of new Set(changes.map((c) => c.sk.split('#')[1] ?? ''))) {
-    outcomes.push(`${appId}: ${await pump(tenantId, appId, senderOf, { settleMs: SETTLE_MS })}`)
+    // a partial user call waits for quiet: the changes consumer, reading the stream on its own,
+    // may still be queueing the rest of a burst (a department granted)
+    const settleMs = config().PROVISIONING_SETTLE_MS
+    outcomes.push(`${appId}: ${await pump(tenantId, appId, senderOf, { settleMs })}`)
   }
   return outcomes.join(', ')
 }

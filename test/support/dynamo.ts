@@ -34,6 +34,8 @@ export const testEnv = (tableName: string): Record<string, string> => ({
   POWERTOOLS_METRICS_DISABLED: 'true',
   // tests ask for many codes from one address; the limit itself is tested on its own
   CODE_REQUESTS_PER_HOUR_PER_ADDRESS: '10000',
+  // the provisioning sender's wait for a burst: short here, each test's changes come one by one
+  PROVISIONING_SETTLE_MS: '200',
 })
 
 /** Points this process at `tableName`, dropping every setting, client and key cached for another. */
