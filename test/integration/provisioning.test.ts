@@ -5,7 +5,7 @@ import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { accountName } from '../../lib/directory/member-record.js'
-import { verifyV2 } from '../../lib/provisioning/kit-sign.js'
+import { verifyV1, verifyV2 } from '../../lib/provisioning/kit-sign.js'
 import { type LocalStreams, startLocalStreams } from '../../scripts/local/stream-consumers.js'
 import { testEndpoint, useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
@@ -27,7 +27,9 @@ const startProvider = async (accessKey: string) => {
     })
     req.on('end', () => {
       const headers = req.headers as IncomingHttpHeaders & Record<string, string>
-      const signature = verifyV2(accessKey, raw, headers, Date.now())
+      const signature = req.url?.startsWith('/produceAPI/v2/')
+        ? verifyV2(accessKey, raw, headers, Date.now())
+        : verifyV1(accessKey, raw, headers)
       if (answer.resultCode === '000000')
         received.push({ path: req.url ?? '', body: JSON.parse(raw), signature })
       res.setHeader('content-type', 'application/json')
@@ -290,5 +292,59 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       (await call(provisioning, 'POST', `/v1/apps/${app}/provisioning/resync`, { token: other.accessToken }))
         .status,
     ).toBe(404)
+  })
+
+  it("speaks v1 to an older app, and a provider bound for one tenant never hears of another's", async () => {
+    const { platformToken } = await platformFixture()
+    const [one, two] = [await openTenant(platformToken), await openTenant(platformToken)]
+    const other = await startProvider(accessKey)
+    try {
+      const bindApp = async (t: typeof one, dialect: string, url: string) => {
+        const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
+          call(fn, method, path, { token: t.accessToken, body })
+        const appId = (
+          await as(apps, 'POST', '/v1/apps', {
+            name: 'Older app',
+            protocol: 'oauth2',
+            clientTypes: ['web'],
+            redirectUris: ['https://older.example.test/cb'],
+          })
+        ).body.appId as string
+        const member = (
+          await as(directory, 'POST', '/v1/members', {
+            name: 'Cy Doe',
+            email: `cy-${Date.now()}-${dialect}@corp.test`,
+          })
+        ).body.member.memberId as string
+        await as(apps, 'POST', `/v1/apps/${appId}/grants`, { members: [member] })
+        const bound = await as(provisioning, 'PUT', `/v1/apps/${appId}/provisioning`, {
+          dialect,
+          baseUrl: url,
+          accessKey,
+          publicKeyPem,
+        })
+        expect(bound.status).toBe(200)
+      }
+      provider.received.length = 0
+      await bindApp(one, 'workbench-v1', provider.url)
+      await bindApp(two, 'workbench-v2', other.url)
+      await settle()
+      expect(provider.received.map((r) => [r.path, r.signature])).toEqual([
+        ['/produceAPI/tenantSync', 'valid'],
+        ['/produceAPI/applicationSync', 'valid'],
+        ['/produceAPI/allOrgSync', 'valid'],
+        ['/produceAPI/authSync', 'valid'],
+      ])
+      const v1Users = provider.received[3]?.body.userList
+      expect(typeof v1Users).toBe('string')
+      expect(JSON.parse(v1Users)).toHaveLength(1)
+      expect(typeof provider.received[2]?.body.orgInfo).toBe('string')
+      // each provider hears of its own tenant only
+      expect(new Set(provider.received.map((r) => r.body.tenantId))).toEqual(new Set([one.tenant.tenantId]))
+      expect(new Set(other.received.map((r) => r.body.tenantId))).toEqual(new Set([two.tenant.tenantId]))
+      expect(other.received).toHaveLength(4)
+    } finally {
+      await other.stop()
+    }
   })
 })
