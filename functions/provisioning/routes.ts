@@ -1,10 +1,12 @@
 import { AppIdParams } from '../../lib/apps/schemas.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
+import { testConnection } from '../../lib/provisioning/connection-test.js'
 import {
   ProvisioningBody,
   ProvisioningSchema,
   ProvisioningStatusSchema,
+  ProvisioningTestSchema,
 } from '../../lib/provisioning/schemas.js'
 import {
   getProvisioning,
@@ -83,5 +85,18 @@ export const routes = [
     status: 202,
     errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE'],
     handle: async (req) => retryNow(req.tenant, req.params.appId),
+  }),
+  route({
+    operationId: 'testAppProvisioning',
+    method: 'POST',
+    path: '/v1/apps/{appId}/provisioning/test',
+    summary:
+      "Test the provider's connection: a tenant and a credential marked as test data; says which OAEP profile the provider opens",
+    tag,
+    access: apps,
+    params: AppIdParams,
+    response: ProvisioningTestSchema,
+    errors: ['NOT_FOUND', 'INVALID_STATE'],
+    handle: async (req) => testConnection(req.tenant, req.params.appId),
   }),
 ]

@@ -81,3 +81,20 @@ export const ProvisioningStatusSchema = z
       .optional(),
   })
   .meta({ id: 'ProvisioningStatus' })
+
+const KitAnswer = z.object({
+  ok: z.boolean(),
+  /** the provider's resultCode */
+  code: z.string().optional(),
+  message: z.string(),
+  httpStatus: z.number().optional(),
+})
+
+export const ProvisioningTestSchema = z
+  .object({
+    tenantSync: KitAnswer,
+    applicationSync: KitAnswer,
+    /** the OAEP profile the provider opened, when it is not the app's */
+    workingOaep: z.enum(OAEP_PROFILES).optional(),
+  })
+  .meta({ id: 'ProvisioningTest' })

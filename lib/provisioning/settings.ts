@@ -215,7 +215,7 @@ export const sealForProvider =
     ]
   }
 
-const bound = async (scope: TenantScope, appId: string) => {
+export const boundSetting = async (scope: TenantScope, appId: string) => {
   await appWithView(scope, appId)
   const item = await load(scope.tenantId, appId)
   if (!item || item.unbinding) throw new AppError('INVALID_STATE', 'no provider is bound to this app')
@@ -224,7 +224,7 @@ const bound = async (scope: TenantScope, appId: string) => {
 
 /** Sends the provider everything again: the tenant, the credentials, the departments, the members. */
 export const resync = async (ctx: TenantContext, appId: string) => {
-  const item = await bound(ctx, appId)
+  const item = await boundSetting(ctx, appId)
   await transaction()
     .add(
       'setting',
@@ -245,7 +245,7 @@ export const resync = async (ctx: TenantContext, appId: string) => {
  * attempts: due now, so the sender's next minute takes it.
  */
 export const retryNow = async (ctx: TenantContext, appId: string) => {
-  const item = await bound(ctx, appId)
+  const item = await boundSetting(ctx, appId)
   if (item.state !== 'parked' && item.state !== 'failing') {
     throw new AppError('INVALID_STATE', 'nothing is waiting for a retry')
   }

@@ -118,13 +118,26 @@ const bodyOf = async (
  * is HTTP 200 with resultCode 000000 and nothing else.
  */
 export const workbenchSend: Send = async (settings, batch): Promise<Outcome> => {
-  const version: KitVersion = settings.dialect === 'workbench-v1' ? 'v1' : 'v2'
+  const version = kitVersionOf(settings)
   const built = await bodyOf(version, settings, batch)
   if (!built) return { ok: true, message: 'nothing to send' }
+  return postKit(settings, built.iface, built.body)
+}
+
+export const kitVersionOf = (settings: Settings): KitVersion =>
+  settings.dialect === 'workbench-v1' ? 'v1' : 'v2'
+
+/** One signed call to the provider, and how it answered. */
+export const postKit = async (
+  settings: Settings,
+  iface: KitInterface,
+  body: JsonObject,
+): Promise<Outcome> => {
+  const version = kitVersionOf(settings)
   const accessKey = await providerSecret(settings)
   if (!accessKey) return { ok: false, message: 'the access key cannot be read (is the workbench active?)' }
-  const signed = signKit(version, accessKey, built.body)
-  const res = await outboundFetch(`${settings.baseUrl}${kitPath(version, built.iface)}`, {
+  const signed = signKit(version, accessKey, body)
+  const res = await outboundFetch(`${settings.baseUrl}${kitPath(version, iface)}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json;charset=UTF-8', ...signed.headers },
     body: signed.payload,

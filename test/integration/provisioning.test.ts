@@ -17,7 +17,7 @@ const table = useTestTable({ stream: true })
 type Json = any
 
 /** A provider of the workbench's sync interfaces: records what it receives, answers as told. */
-const startProvider = async (accessKey: string) => {
+const startProvider = async (accessKey: string, judge?: (path: string, body: Json) => string | undefined) => {
   const received: { path: string; body: Json; signature: string }[] = []
   let answer = { resultCode: '000000', resultMsg: 'success' }
   const server: Server = createServer((req, res) => {
@@ -30,10 +30,10 @@ const startProvider = async (accessKey: string) => {
       const signature = req.url?.startsWith('/produceAPI/v2/')
         ? verifyV2(accessKey, raw, headers, Date.now())
         : verifyV1(accessKey, raw, headers)
-      if (answer.resultCode === '000000')
-        received.push({ path: req.url ?? '', body: JSON.parse(raw), signature })
+      const code = judge?.(req.url ?? '', JSON.parse(raw)) ?? answer.resultCode
+      if (code === '000000') received.push({ path: req.url ?? '', body: JSON.parse(raw), signature })
       res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify(answer))
+      res.end(JSON.stringify({ resultCode: code, resultMsg: code === '000000' ? 'success' : 'refused' }))
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -345,6 +345,68 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       expect(other.received).toHaveLength(4)
     } finally {
       await other.stop()
+    }
+  })
+
+  it('tests the connection with test data, and finds the OAEP profile the provider opens', async () => {
+    const { platformToken } = await platformFixture()
+    const t = await openTenant(platformToken)
+    // this provider decrypts with SHA-256 and MGF1-SHA-256 only, not the default profile
+    const opens = (body: Json) => {
+      try {
+        privateDecrypt(
+          { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+          Buffer.from(body.clientSecret, 'base64'),
+        )
+        return true
+      } catch {
+        return false
+      }
+    }
+    const picky = await startProvider(accessKey, (path, body) =>
+      path.endsWith('/applicationSync') && !opens(body) ? '000101' : undefined,
+    )
+    try {
+      const app = (
+        await call(apps, 'POST', '/v1/apps', {
+          token: t.accessToken,
+          body: {
+            name: 'Picky',
+            protocol: 'oauth2',
+            clientTypes: ['web'],
+            redirectUris: ['https://p.example.test/cb'],
+          },
+        })
+      ).body.appId as string
+      await call(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
+        token: t.accessToken,
+        body: { dialect: 'workbench-v2', baseUrl: picky.url, accessKey, publicKeyPem },
+      })
+      await settle()
+      picky.received.length = 0
+      const tested = await call(provisioning, 'POST', `/v1/apps/${app}/provisioning/test`, {
+        token: t.accessToken,
+      })
+      expect(tested.status).toBe(200)
+      expect(tested.body).toMatchObject({
+        tenantSync: { ok: true, code: '000000' },
+        applicationSync: { ok: true },
+        workingOaep: 'sha256',
+      })
+      // test data only: no instance, testFlag 1
+      expect(
+        picky.received.map((r) => [r.path.split('/').pop(), r.body.testFlag, r.body.instanceId]),
+      ).toEqual([
+        ['tenantSync', 1, ''],
+        ['applicationSync', 1, ''],
+      ])
+      const other = await openTenant(platformToken)
+      const foreign = await call(provisioning, 'POST', `/v1/apps/${app}/provisioning/test`, {
+        token: other.accessToken,
+      })
+      expect(foreign.status).toBe(404)
+    } finally {
+      await picky.stop()
     }
   })
 })
