@@ -7,6 +7,7 @@ import { importMembers } from '../lib/directory/member-import.js'
 import { getMember } from '../lib/directory/members.js'
 import { assignRoles, createRole, listRoles } from '../lib/directory/roles.js'
 import { prepareAccount } from '../lib/identity/accounts.js'
+import { DEMO_LOGINS } from './local/env.js'
 
 interface Staff {
   name: string
@@ -51,7 +52,7 @@ const STAFF: Staff[] = [
 ]
 
 /** The business admin whose login the banner prints: their password is known, not one-time. */
-const BUSINESS_ADMIN = 'Li Jing'
+const BUSINESS_ADMIN = DEMO_LOGINS.demoMemberName
 const ROLE = {
   name: 'HR administrator',
   permissions: ['members.read', 'members.write', 'departments.write', 'groups.write', 'invitations.write'],

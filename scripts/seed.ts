@@ -11,6 +11,7 @@ import { BUILT_IN_APPS, INDUSTRIES, PLANS, SKUS, SUBSCRIBABLE_APPS } from '../li
 import { createTenant } from '../lib/tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../lib/tenants/queries.js'
 import { type DemoMemberLogin, seedDemoOrganisation } from './demo-organisation.js'
+import { DEMO_LOGINS } from './local/env.js'
 
 export interface SeedOptions {
   adminIdentifier: string
@@ -34,7 +35,7 @@ export interface SeedSummary {
 }
 
 const DEMO_CUSTOMER = 'demo-customer'
-const DEMO_ADMIN = 'admin@demo.atrium.localhost'
+const DEMO_ADMIN = DEMO_LOGINS.demoTenantAdmin
 
 /** An account with a known password and an admin membership in a realm; repeatable. */
 const ensureAdmin = async (

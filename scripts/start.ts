@@ -1,7 +1,7 @@
 import { createTable } from './local/create-table.js'
 import { type DemoApp, startDemoApp } from './local/demo-app.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
-import { LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
+import { DEMO_LOGINS, demoPassword, LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { freePort, isPortFree } from './local/process.js'
@@ -14,11 +14,6 @@ import type { SeedSummary } from './seed.js'
  * with --verbose or ATRIUM_VERBOSE=1, and whenever it fails.
  */
 const USAGE = 'usage: npm start [-- --verbose]   (or ATRIUM_VERBOSE=1 npm start)'
-const DEFAULTS = {
-  adminIdentifier: 'admin@atrium.localhost',
-  adminPassword: 'Atrium-admin-2026',
-  demoPassword: 'Atrium-demo-2026',
-}
 
 const printSummary = (
   baseUrl: string,
@@ -55,6 +50,10 @@ const printSummary = (
     [
       'demo apps',
       `${demoAppOrigin}/  (an OIDC, a workbench OAuth2 and a CAS app of the demo tenant: sign in as the demo member)`,
+    ],
+    [
+      'app provider',
+      'npm run provider  (in another terminal: a stand-in provider the demo syncs to, then signs in)',
     ],
     ['', ''],
     ['KooGallery key (local)', koogalleryKey],
@@ -147,9 +146,9 @@ const main = async () => {
     retries = setInterval(() => void streams.retries().catch(() => undefined), 10_000)
     const { seedPlatform } = await import('./seed.js')
     const seed = await seedPlatform({
-      adminIdentifier: process.env.ATRIUM_ADMIN_IDENTIFIER || DEFAULTS.adminIdentifier,
-      adminPassword: process.env.ATRIUM_ADMIN_PASSWORD || DEFAULTS.adminPassword,
-      demoPassword: process.env.ATRIUM_DEMO_PASSWORD || DEFAULTS.demoPassword,
+      adminIdentifier: process.env.ATRIUM_ADMIN_IDENTIFIER || DEMO_LOGINS.adminIdentifier,
+      adminPassword: process.env.ATRIUM_ADMIN_PASSWORD || DEMO_LOGINS.adminPassword,
+      demoPassword: demoPassword(),
     })
     // the demo relying party first: its address is what the demo apps register
     demo = await startDemoApp(ports.DEMO_APP_PORT)

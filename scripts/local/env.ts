@@ -3,6 +3,23 @@ import { portFromEnv } from './process.js'
 /** A KooGallery merchant key for local use only; AWS stages read theirs from Secrets Manager. */
 export const LOCAL_KOOGALLERY_KEY = 'local-koogallery-key-change-me'
 
+/**
+ * The logins the seed makes and npm start prints (passwords overridden by ATRIUM_ADMIN_PASSWORD and
+ * ATRIUM_DEMO_PASSWORD): one place for the seed, npm start and the scripts that use the demo.
+ */
+export const DEMO_LOGINS = {
+  adminIdentifier: 'admin@atrium.localhost',
+  adminPassword: 'Atrium-admin-2026',
+  demoPassword: 'Atrium-demo-2026',
+  /** the demo tenant's administrator */
+  demoTenantAdmin: 'admin@demo.atrium.localhost',
+  /** the demo organisation's business admin, the banner's demo member */
+  demoMemberName: 'Li Jing',
+} as const
+
+/** The demo accounts' password as npm start set it: ATRIUM_DEMO_PASSWORD, else the default. */
+export const demoPassword = (): string => process.env.ATRIUM_DEMO_PASSWORD || DEMO_LOGINS.demoPassword
+
 /** npm start's table; the scripts that work against a running stack use it too. */
 export const LOCAL_TABLE_NAME = 'atrium-local'
 
@@ -12,6 +29,8 @@ export const DEFAULT_PORTS = {
   LAMBDA_PORT: 3002,
   DYNAMODB_PORT: 8000,
   DEMO_APP_PORT: 3005,
+  /** npm run provider: the stand-in app provider (scripts/local/provider.ts) */
+  PROVIDER_PORT: 3006,
 } as const
 export type PortSetting = keyof typeof DEFAULT_PORTS
 
