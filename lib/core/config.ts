@@ -13,14 +13,6 @@ const ConfigSchema = z
     PII_KMS_KEY_ID: z.string().min(1).optional(),
     LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),
     PLATFORM_DOMAIN: z.string().min(3).default('atrium.localhost'),
-    /**
-     * Whether each tenant's own domain `<code>.<PLATFORM_DOMAIN>` reaches the API (the deployment's
-     * wildcard custom domain): then sign-in addresses are given out on it.
-     */
-    /**
-     * Whether requests to addresses tenants typed in may reach this machine and private networks:
-     * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
-     */
     /** how long the provisioning sender waits for quiet before a call of fewer than 500 users */
     PROVISIONING_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
     /** where the API is reached (API Gateway's endpoint; locally http://localhost:PORT) */
@@ -28,10 +20,18 @@ const ConfigSchema = z
       .url()
       .default('http://localhost:3000')
       .transform((v) => v.replace(/\/+$/, '')),
+    /**
+     * Whether requests to addresses tenants typed in may reach this machine and private networks:
+     * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
+     */
     OUTBOUND_ALLOW_SPECIAL_USE: z
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
+    /**
+     * Whether each tenant's own domain `<code>.<PLATFORM_DOMAIN>` reaches the API (the deployment's
+     * wildcard custom domain): then sign-in addresses are given out on it.
+     */
     TENANT_DOMAINS: z
       .enum(['true', 'false'])
       .default('false')

@@ -7,6 +7,7 @@ import { deleteKeys } from '../core/db/purge-keys.js'
 import { type DueSpace, dueKeysIn } from '../core/due.js'
 import { log } from '../core/log.js'
 import { MAX_USERS_PER_CALL } from './kit-bodies.js'
+import { KitWireError } from './kit-json.js'
 import { dropDeliveries, keepRest, type QueuedDelivery, queueHead } from './queue.js'
 import { deliveryKey, ProvisioningEntity, settingsKey } from './records.js'
 
@@ -281,7 +282,14 @@ export const pump = async (
       return 'unbound'
     }
     const outcome = await senderOf(settings)(settings, batch).catch(
-      (err: Error): Outcome => ({ ok: false, message: `${err.name}: could not reach the provider` }),
+      (err: Error): Outcome => ({
+        ok: false,
+        // what could not be put on the wire names its field (never a value); anything else is the way there
+        message:
+          err instanceof KitWireError
+            ? `not sent: ${err.message}`
+            : `${err.name}: could not reach the provider`,
+      }),
     )
     if (!outcome.ok) return failed(settings, outcome, now())
     await dropDeliveries(tenantId, appId, batch.seqs)

@@ -440,6 +440,10 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     if ((rest === '/' || rest === '/login') && req.method === 'GET' && !url.searchParams.has('error')) {
       return portal(provider, issuerPlace, req, res, url)
     }
+    // the workbench's apps may leave the scope out: it is get_user_info then (protocol doc A.2)
+    if (rest === '/api/v1/oauth2/authorize' && !url.searchParams.has('scope')) {
+      url.searchParams.set('scope', 'get_user_info')
+    }
     await readAheadFor(issuerPlace, rest, req, url)
     const inner =
       rest === '/api/v1/oauth2/.well-known/openid-configuration' ? '/.well-known/openid-configuration' : rest

@@ -274,6 +274,8 @@ describe('the stand-in provider (npm run provider): grant → sync → sign-in b
       headers: { authorization: `Bearer ${wiring.token}` },
     })
     expect(retry.status).toBe(202)
+    // due now: the sender's next minute takes it
+    await api.retries()
     await api.drain()
     expect(await status()).toMatchObject({ state: 'idle', queued: 0, attempts: 0 })
     const orgs = [...(provider.state.tenants.get(admin.tenant.tenantId)?.orgs.values() ?? [])]

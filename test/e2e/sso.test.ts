@@ -392,6 +392,27 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
       return { b, at: new URL(res.at) }
     }
 
+    it('takes an app-initiated authorization with no scope as get_user_info (protocol doc A.2)', async () => {
+      const b = browser()
+      const url = `${issuer}/api/v1/oauth2/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: wbApp.clientId,
+        redirect_uri: callback,
+        state: 'abc123',
+      })}`
+      const res = await passSignIn(b, await b.follow(url, issuer))
+      const at = new URL(res.at)
+      expect([at.origin + at.pathname, at.searchParams.get('state')]).toEqual([callback, 'abc123'])
+      const issued = await token({
+        grant_type: 'authorization_code',
+        code: at.searchParams.get('code') as string,
+        redirect_uri: callback,
+        client_id: wbApp.clientId,
+        client_secret: wbApp.clientSecret,
+      })
+      expect([issued.status, issued.body.scope]).toEqual([200, 'get_user_info'])
+    })
+
     it('launches from the tile, exchanges the code with form credentials, answers userinfo, rotates refresh, logs out', async () => {
       const { b, at } = await launch()
       expect(at.href.startsWith(callback)).toBe(true)

@@ -2,8 +2,7 @@ import { resetConfig } from '../../lib/core/config.js'
 import { createTable, deleteTable } from '../../scripts/local/create-table.js'
 import { startOffline as startServerlessOffline } from '../../scripts/local/offline.js'
 import { freePort } from '../../scripts/local/process.js'
-import { localStreamConsumers } from '../../scripts/local/stream-consumers.js'
-import { type StreamPoller, startStreamPoller } from '../../scripts/local/stream-poller.js'
+import { type LocalStreams, startLocalStreams } from '../../scripts/local/stream-consumers.js'
 import { pointAt, testEndpoint, testEnv, uniqueTableName } from './dynamo.js'
 
 export interface TestApi {
@@ -14,13 +13,15 @@ export interface TestApi {
    * consumers, and what they wrote in turn (deliveries to providers, and their sending) too.
    */
   drain(): Promise<void>
+  /** with `stream`: the provisioning sender's scheduled minute (retries that are due) */
+  retries(): Promise<unknown>
   stop(): Promise<void>
 }
 
 export interface TestApiOptions {
   /**
    * The table gets its stream and this process runs its consumers (access-events, the
-   * provisioning worker) as npm start does: serverless-offline reads no streams.
+   * provisioning changes and sender) as npm start does: serverless-offline reads no streams.
    */
   stream?: boolean
 }
@@ -43,15 +44,13 @@ export const startOffline = async (
   const baseUrl = `http://127.0.0.1:${port}`
   process.env.PUBLIC_API_URL = baseUrl
   resetConfig()
-  let poller: StreamPoller | undefined
+  let poller: LocalStreams | undefined
   const failures: string[] = []
   try {
     if (options.stream) {
-      const consumers = await localStreamConsumers()
-      poller = await startStreamPoller({
+      poller = await startLocalStreams({
         endpoint,
         tableName,
-        handler: consumers.handler,
         idleMs: 20,
         onFailure: (e) => failures.push(e),
       })
@@ -66,9 +65,12 @@ export const startOffline = async (
       tableName,
       drain: async () => {
         if (!poller) throw new Error('startOffline({}, { stream: true }) runs the stream consumers')
-        // a change's consumers write changes of their own (a delivery queued, then sent): three rounds
-        for (let i = 0; i < 3; i++) await poller.drain()
+        await poller.drain()
         if (failures.length > 0) throw new Error(`the stream consumers failed: ${failures.join('; ')}`)
+      },
+      retries: async () => {
+        if (!poller) throw new Error('startOffline({}, { stream: true }) runs the stream consumers')
+        return poller.retries()
       },
       stop: async () => {
         await poller?.stop()
