@@ -85,9 +85,17 @@ const putScim = async (
   const baseUrl = input.baseUrl ?? existing?.baseUrl
   const issues: FieldIssue[] = []
   if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the SCIM service's base URL is required" })
-  // a workbench access key is no bearer token: a switch to SCIM needs one
-  if (!input.bearerToken && !(existing?.secretEnc && existing.dialect === 'scim'))
-    issues.push({ path: 'body.bearerToken', message: "the SCIM service's bearer token is required" })
+  // a workbench access key is no bearer token: a switch to SCIM needs one; and a token is sent as
+  // it is, so a new base URL needs it given again (a stored token never goes anywhere new)
+  const kept = existing?.secretEnc && existing.dialect === 'scim' && existing.baseUrl === baseUrl
+  if (!input.bearerToken && !kept)
+    issues.push({
+      path: 'body.bearerToken',
+      message:
+        existing?.dialect === 'scim'
+          ? 'a new base URL needs its bearer token given again'
+          : "the SCIM service's bearer token is required",
+    })
   for (const field of ['accessKey', 'publicKeyPem', 'oaep'] as const) {
     if (input[field] !== undefined)
       issues.push({ path: `body.${field}`, message: 'not used by SCIM (the bearer token is its credential)' })

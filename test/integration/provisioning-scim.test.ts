@@ -379,6 +379,17 @@ describe('provisioning to a SCIM 2.0 service', () => {
         bearerToken,
       }),
     ).toContain('body.bearerToken')
+    // bound: the token is kept for the same base URL, and asked again for a new one (it is sent as is)
+    expect((await as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, base)).status).toBe(200)
+    expect((await as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, { dialect: 'scim' })).status).toBe(
+      200,
+    )
+    expect(await fieldsOf({ dialect: 'scim', baseUrl: 'https://elsewhere.example.test/scim/v2' })).toEqual([
+      'body.bearerToken',
+    ])
+    expect(await fieldsOf({ dialect: 'workbench-v2', baseUrl: base.baseUrl, publicKeyPem: 'x' })).toContain(
+      'body.accessKey',
+    )
     // another tenant's admin: the app does not exist for them
     const put = await call(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
       token: other.accessToken,
@@ -389,10 +400,12 @@ describe('provisioning to a SCIM 2.0 service', () => {
       token: other.accessToken,
     })
     expect(status.status).toBe(404)
-    // and nothing was bound
-    expect((await as(provisioning, 'GET', `/v1/apps/${app}/provisioning`)).body).toEqual({
+    // and nothing changed
+    expect((await as(provisioning, 'GET', `/v1/apps/${app}/provisioning`)).body).toMatchObject({
       appId: app,
-      dialect: 'none',
+      dialect: 'scim',
+      baseUrl: base.baseUrl,
+      secretHint: '…6789',
     })
   })
 })
