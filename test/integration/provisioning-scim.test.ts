@@ -34,7 +34,17 @@ interface Call {
 const startScim = async (token: string) => {
   const users = new Map<string, Json>()
   const calls: Call[] = []
-  const switches = { etag: true, patch: true, tooMany: 0, jsonOnly: false, staleOnce: false }
+  const switches = {
+    etag: true,
+    patch: true,
+    tooMany: 0,
+    jsonOnly: false,
+    staleOnce: false,
+    /** what /ServiceProviderConfig says: all it does, that PATCH is unsupported, or 404 */
+    config: 'full' as 'full' | 'no-patch' | 'absent',
+    /** the next look-up finds nobody (as if the user were created just after it) */
+    blindOnce: false,
+  }
   const send = (res: import('node:http').ServerResponse, status: number, body?: Json) => {
     res.statusCode = status
     res.setHeader('content-type', 'application/scim+json')
@@ -79,9 +89,10 @@ const startScim = async (token: string) => {
       })
       if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, problem(401, 'no'))
       if (url.pathname === '/scim/v2/ServiceProviderConfig') {
+        if (switches.config === 'absent') return send(res, 404, problem(404, 'not here'))
         return send(res, 200, {
           schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
-          patch: { supported: true },
+          patch: { supported: switches.config === 'full' },
           filter: { supported: true, maxResults: 200 },
           etag: { supported: switches.etag },
           bulk: { supported: false },
@@ -99,7 +110,10 @@ const startScim = async (token: string) => {
         const filter = /^userName eq (".*")$/.exec(url.searchParams.get('filter') ?? '')
         if (!filter?.[1]) return send(res, 400, problem(400, 'bad filter', 'invalidFilter'))
         const name = (JSON.parse(filter[1]) as string).toLowerCase()
-        const found = [...users.values()].filter((u) => u.userName.toLowerCase() === name)
+        const found = switches.blindOnce
+          ? []
+          : [...users.values()].filter((u) => u.userName.toLowerCase() === name)
+        switches.blindOnce = false
         return send(res, 200, {
           schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
           totalResults: found.length,
@@ -352,6 +366,61 @@ describe('provisioning to a SCIM 2.0 service', () => {
     } finally {
       scim.switches.tooMany = 0
       scim.switches.jsonOnly = false
+    }
+  })
+
+  it("follows the server's configuration (no PATCH: PUT; none: PATCH without ETags), links on 409, and is done with a user already gone", async () => {
+    const { t, as, app, member } = await tenantWithApp()
+    const dee = await member('Dee Ng')
+    await as(apps, 'POST', `/v1/apps/${app}/grants`, { members: [dee] })
+    await settle()
+    const userName = accountName(t.tenant.tenantId, dee)
+    const mine = () => [...scim.users.values()].filter((u) => u.userName === userName)
+    try {
+      scim.switches.config = 'no-patch'
+      scim.calls.length = 0
+      await as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
+        dialect: 'scim',
+        baseUrl: scim.url,
+        bearerToken,
+      })
+      await settle()
+      await as(directory, 'PATCH', `/v1/members/${dee}`, { name: 'Dee Ong' })
+      await settle()
+      // the configuration says no PATCH: straight to PUT
+      expect(scim.writes()).toEqual(['POST /Users', 'PUT /Users/{id}'])
+      expect(mine()).toEqual([expect.objectContaining({ displayName: 'Dee Ong', active: true })])
+
+      // no configuration: PATCH, and no If-Match (ETags are not assumed)
+      scim.switches.config = 'absent'
+      scim.calls.length = 0
+      await as(directory, 'PATCH', `/v1/members/${dee}`, { name: 'Dee Ng' })
+      await settle()
+      expect(scim.writes()).toEqual(['PATCH /Users/{id}'])
+      expect(scim.calls.find((c) => c.method === 'PATCH')?.ifMatch).toBeUndefined()
+
+      // created meanwhile: the create answers 409, the user is looked up again and updated
+      scim.switches.config = 'full'
+      scim.switches.blindOnce = true
+      scim.calls.length = 0
+      await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/resync`)
+      await settle()
+      expect(scim.writes()).toEqual(['POST /Users', 'PATCH /Users/{id}'])
+      expect(mine()).toHaveLength(1)
+
+      // gone from the server already: a revocation has nothing left to do
+      const id = mine()[0]?.id
+      scim.users.delete(id)
+      scim.calls.length = 0
+      const grants = (await as(apps, 'GET', `/v1/apps/${app}/grants`)).body.items as { grantId: string }[]
+      for (const g of grants) await as(apps, 'DELETE', `/v1/apps/${app}/grants/${g.grantId}`)
+      await settle()
+      expect(scim.writes()).toEqual([])
+      const status = await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)
+      expect(status.body).toMatchObject({ state: 'idle', queued: 0 })
+    } finally {
+      scim.switches.config = 'full'
+      scim.switches.blindOnce = false
     }
   })
 
