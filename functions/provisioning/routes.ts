@@ -38,13 +38,13 @@ export const routes = [
     method: 'PUT',
     path: '/v1/apps/{appId}/provisioning',
     summary:
-      "Bind the app's provider (workbench sync v2 or v1), change its endpoint or key, or unbind it (none); audited",
+      "Bind the app's provider (workbench sync v2 or v1, or SCIM 2.0), change its endpoint or key, or unbind it (none); audited",
     tag,
     access: apps,
     params: AppIdParams,
     body: ProvisioningBody,
     response: ProvisioningSchema,
-    errors: ['NOT_FOUND', 'CONFLICT', 'INVALID_STATE'],
+    errors: ['NOT_FOUND', 'CONFLICT'],
     handle: async (req) => putProvisioning(req.tenant, req.params.appId, req.body),
   }),
   route({

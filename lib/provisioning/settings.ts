@@ -43,7 +43,7 @@ const viewOf = (appId: string, item: Awaited<ReturnType<typeof load>>) =>
         baseUrl: item.baseUrl,
         secretHint: item.secretHint,
         publicKeyPem: item.publicKeyPem,
-        oaep: item.oaep,
+        oaep: item.dialect === 'scim' ? undefined : item.oaep,
         instanceId: item.instanceId,
         updatedAt: item.updatedAt,
       }
@@ -57,6 +57,95 @@ const invalid = (issues: FieldIssue[]) =>
   new AppError('VALIDATION_FAILED', `invalid ${issues.map((i) => i.path).join(', ')}`, issues)
 
 const hintOf = (secret: string) => `…${secret.slice(-4)}`
+
+/** What a setting moved to a new endpoint drops: nothing waits for a retry of the old one. */
+const cleanStart = {
+  state: 'idle',
+  attempts: 0,
+  lastError: $remove(),
+  retryAt: $remove(),
+  DUEPK: $remove(),
+  DUESK: $remove(),
+} as const
+
+type Existing = Awaited<ReturnType<typeof load>>
+
+/**
+ * SCIM 2.0: a base URL and a bearer token (kept encrypted like an access key). No client secret
+ * is issued and nothing is sealed: a SCIM server receives users only. Binding asks the worker to
+ * send the entitled members.
+ */
+const putScim = async (
+  ctx: TenantContext,
+  appId: string,
+  input: ProvisioningInput,
+  existing: Existing,
+  audit: (detail: string) => WriteItem,
+) => {
+  const baseUrl = input.baseUrl ?? existing?.baseUrl
+  const issues: FieldIssue[] = []
+  if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the SCIM service's base URL is required" })
+  // a workbench access key is no bearer token: a switch to SCIM needs one; and a token is sent as
+  // it is, so a new base URL needs it given again (a stored token never goes anywhere new)
+  const kept = existing?.secretEnc && existing.dialect === 'scim' && existing.baseUrl === baseUrl
+  if (!input.bearerToken && !kept)
+    issues.push({
+      path: 'body.bearerToken',
+      message:
+        existing?.dialect === 'scim'
+          ? 'a new base URL needs its bearer token given again'
+          : "the SCIM service's bearer token is required",
+    })
+  for (const field of ['accessKey', 'publicKeyPem', 'oaep'] as const) {
+    if (input[field] !== undefined)
+      issues.push({ path: `body.${field}`, message: 'not used by SCIM (the bearer token is its credential)' })
+  }
+  if (issues.length > 0 || !baseUrl) throw invalid(issues)
+  const cipher = await cipherFor(tenantScope(ctx.tenantId))
+  if (!cipher) throw new AppError('TENANT_FROZEN', 'this workbench is not active')
+  const secret = input.bearerToken
+    ? {
+        secretEnc: cipher.encrypt(input.bearerToken, secretAad(appId)),
+        secretHint: hintOf(input.bearerToken),
+      }
+    : {}
+  const moved = existing !== undefined && (existing.dialect !== 'scim' || existing.baseUrl !== baseUrl)
+  const fields = { dialect: 'scim' as const, baseUrl, updatedAt: nowIso(), ...secret }
+  const write = existing
+    ? ProvisioningEntity.build(UpdateTransaction)
+        .item({
+          tenantId: ctx.tenantId,
+          appId,
+          ...fields,
+          // what the workbench dialects kept for the provider has no use here
+          publicKeyPem: $remove(),
+          sealedSecret: $remove(),
+          clientId: $remove(),
+          generation: moved ? existing.generation + 1 : existing.generation,
+          ...(moved ? cleanStart : {}),
+        })
+        .options({ condition: { attr: 'generation', eq: existing.generation } })
+    : ProvisioningEntity.build(PutTransaction)
+        .item({
+          tenantId: ctx.tenantId,
+          appId,
+          ...fields,
+          oaep: DEFAULT_OAEP_PROFILE,
+          instanceId: newId(),
+          generation: 1,
+          nextSeq: 0,
+          pokes: 0,
+          state: 'idle',
+          attempts: 0,
+          wake: new Set<WakeAction>(['bind']),
+        })
+        .options({ condition: { attr: 'appId', exists: false } })
+  await transaction()
+    .add('setting', write)
+    .add('audit', audit(`scim${moved ? ', new endpoint' : ''}${input.bearerToken ? ', new token' : ''}`))
+    .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+  return viewOf(appId, await load(ctx.tenantId, appId))
+}
 
 /**
  * Sets how an app's provider is kept in step. The first binding issues the app a fresh client
@@ -96,12 +185,7 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
     }
     return viewOf(appId, undefined)
   }
-  if (input.dialect === 'scim') {
-    throw new AppError(
-      'INVALID_STATE',
-      'SCIM provisioning is not offered yet: use workbench-v2 or workbench-v1',
-    )
-  }
+  if (input.dialect === 'scim') return putScim(ctx, appId, input, existing, audit)
   if (!['oidc', 'oauth2', 'cas', 'code'].includes(view.protocol)) {
     throw invalid([
       { path: 'body.dialect', message: `a ${view.protocol} app has no credentials to provision` },
@@ -111,8 +195,11 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
   const publicKeyPem = input.publicKeyPem ?? existing?.publicKeyPem
   const issues: FieldIssue[] = []
   if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the provider's base URL is required" })
-  if (!input.accessKey && !existing?.secretEnc)
+  // a SCIM bearer token is no access key: a switch from SCIM needs one
+  if (!input.accessKey && !(existing?.secretEnc && existing.dialect !== 'scim'))
     issues.push({ path: 'body.accessKey', message: "the provider's access key is required" })
+  if (input.bearerToken !== undefined)
+    issues.push({ path: 'body.bearerToken', message: 'only the scim dialect takes a bearer token' })
   let publicKey: ReturnType<typeof readProviderPublicKey> | undefined
   try {
     if (!publicKeyPem) throw new Error("the provider's RSA public key is required")
@@ -144,16 +231,7 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
             ...sealed,
             generation: moved ? existing.generation + 1 : existing.generation,
             // a new endpoint starts clean: nothing waits for a retry of the old one
-            ...(moved
-              ? {
-                  state: 'idle',
-                  attempts: 0,
-                  lastError: $remove(),
-                  retryAt: $remove(),
-                  DUEPK: $remove(),
-                  DUESK: $remove(),
-                }
-              : {}),
+            ...(moved ? cleanStart : {}),
             ...(sealed && !moved ? { wake: $add(new Set<WakeAction>(['secret'])) } : {}),
           })
           .options({ condition: { attr: 'generation', eq: existing.generation } })

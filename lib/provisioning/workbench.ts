@@ -20,6 +20,7 @@ import type { JsonObject } from './kit-json.js'
 import { parseKitResponse } from './kit-response.js'
 import { signKit } from './kit-sign.js'
 import type { Batch, Outcome, Send, Settings } from './pump.js'
+import { scimSend } from './scim.js'
 import { providerSecret } from './settings.js'
 import { clearedFields, enterpriseOrg, kitUsers } from './users.js'
 
@@ -148,4 +149,4 @@ export const postKit = async (
 }
 
 /** The sender of a setting's dialect. */
-export const senderOf = (_settings: Settings): Send => workbenchSend
+export const senderOf = (settings: Settings): Send => (settings.dialect === 'scim' ? scimSend : workbenchSend)
