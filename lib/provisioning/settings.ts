@@ -356,16 +356,18 @@ export const provisioningStatus = async (scope: TenantScope, appId: string) => {
   if (!item || item.unbinding) {
     return { appId, dialect: 'none' as const, state: 'idle' as const, queued: 0, attempts: 0 }
   }
-  const queued = await queryPage(DeliveryEntity, {
+  const all = await queryPage(DeliveryEntity, {
     partition: tenantPartition(scope.tenantId),
     prefix: deliveryPrefix(appId),
     limit: 1000,
   })
+  // what was queued for an earlier endpoint is dropped at the next sending, never sent
+  const waiting = all.items.filter((d) => d.generation === item.generation).length
   return {
     appId,
     dialect: item.dialect,
-    state: queued.items.length === 0 && item.state === 'pending' ? ('idle' as const) : item.state,
-    queued: queued.items.length,
+    state: waiting === 0 && item.state === 'pending' ? ('idle' as const) : item.state,
+    queued: waiting,
     attempts: item.attempts,
     nextAttemptAt: item.retryAt,
     lastSuccessAt: item.lastSuccessAt,

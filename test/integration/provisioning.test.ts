@@ -409,4 +409,68 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       await picky.stop()
     }
   })
+
+  it('sends nothing more to an old endpoint, and tells the provider when the app is deleted', async () => {
+    const { platformToken } = await platformFixture()
+    const t = await openTenant(platformToken)
+    const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
+      call(fn, method, path, { token: t.accessToken, body })
+    const next = await startProvider(accessKey)
+    try {
+      const app = (
+        await as(apps, 'POST', '/v1/apps', {
+          name: 'Moving app',
+          protocol: 'oauth2',
+          clientTypes: ['web'],
+          redirectUris: ['https://moving.example.test/cb'],
+        })
+      ).body.appId as string
+      const bind = (url: string) =>
+        as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
+          dialect: 'workbench-v2',
+          baseUrl: url,
+          accessKey,
+          publicKeyPem,
+        })
+      await bind(provider.url)
+      await settle()
+      // the old endpoint is down: a department change waits behind it
+      provider.answer('000005')
+      await as(directory, 'POST', '/v1/departments', { name: 'Queued for the old one' })
+      await settle()
+      expect((await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)).body).toMatchObject({
+        state: 'failing',
+        queued: 1,
+      })
+      provider.answer('000000')
+      provider.received.length = 0
+      expect((await bind(next.url)).status).toBe(200)
+      await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/retry`).catch(() => undefined)
+      await streams.retries()
+      await settle()
+      // what was queued for the old endpoint is dropped, not sent to either
+      expect([provider.received, next.received]).toEqual([[], []])
+      expect((await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)).body).toMatchObject({
+        queued: 0,
+      })
+      // the admin resyncs to the new one
+      await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/resync`)
+      await settle()
+      expect(next.received.map((r) => interfaceOf(r.path))).toEqual([
+        'tenantSync',
+        'applicationSync',
+        'allOrgSync',
+      ])
+
+      next.received.length = 0
+      expect((await as(apps, 'DELETE', `/v1/apps/${app}`)).status).toBe(204)
+      await settle()
+      expect(next.received.map((r) => [interfaceOf(r.path), r.body.flag])).toEqual([
+        ['applicationSync', 0],
+        ['tenantSync', 0],
+      ])
+    } finally {
+      await next.stop()
+    }
+  })
 })
