@@ -14,8 +14,23 @@ import { measureLatency } from './latency.js'
 import { measureLifecycle } from './lifecycle.js'
 import { measureSso } from './sso.js'
 
+/** `npm run bench -- --bundles`: only the bundles and their cold init, printed (no DynamoDB Local, no doc). */
+const bundlesOnly = async () => {
+  const env = {
+    // the bundles are only required: nothing is sent to this endpoint
+    ...localEnv({
+      endpoint: 'http://127.0.0.1:8000',
+      tableName: 'atrium-bench',
+      masterKeyFile: ensureMasterKeyFile(),
+    }),
+    LOG_LEVEL: 'warn',
+  }
+  console.log((await measureBundles(env)).markdown)
+}
+
 /** `npm run bench`: prints the figures the issues ask for and writes docs/benchmarks.md. */
 const main = async () => {
+  if (process.argv.includes('--bundles')) return bundlesOnly()
   const dynamo = await startDynamoDbLocal()
   try {
     const tableName = 'atrium-bench'
@@ -69,7 +84,8 @@ Taken ${taken} with \`npm run bench\` on ${cpus().length} cores, Node ${process.
 Each function bundled as deployed (esbuild: minified, CommonJS, Node 22 target, AWS SDK v3
 bundled, no source map), next to a baseline bundle holding only a DynamoDB document client
 (\`bench/baseline-handler.ts\`). Init: time to \`require()\` the bundle in a fresh \`node\`
-process, measured inside it, over ${bundles.runs} processes.
+process, measured inside it, over ${bundles.runs} rounds that each start every bundle once (a busy
+spell of the machine weighs on all of them alike).
 
 ${bundles.markdown}
 
