@@ -11,7 +11,7 @@ import { AppError, type FieldIssue, notFound } from '../core/errors.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { assertOutranks } from '../directory/members.js'
 import { getMembership, membershipUnchanged } from '../identity/accounts.js'
-import { AttributeValues } from './schemas.js'
+import { AttributeValues } from './attribute-values.js'
 
 /**
  * A member's values of one app's extended attributes (the ERP ledgers they may use): one item per
