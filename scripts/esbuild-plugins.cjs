@@ -182,6 +182,61 @@ const phoneMetadataWithoutFormats = {
   },
 }
 
+/**
+ * Code no function can reach, left out; each stand-in throws if it is reached all the same. Only
+ * oidc-provider's router mounts the endpoints of the features our issuers leave off (lib/sso/
+ * issuer.ts: dynamic registration, introspection, device flow, OpenID4VCI credentials, its own
+ * development sign-in pages), each behind its feature's switch; serverless-http's Azure adapter
+ * serves Azure Functions. About 40 KB of the sso bundle.
+ */
+const UNREACHED = [
+  {
+    importer: /oidc-provider[\\/]lib[\\/]actions[\\/]index\.js$/,
+    modules: {
+      './credential.js': ['default'],
+      './openid_credential_issuer.js': ['default'],
+      './registration.js': ['post', 'get', 'put', 'del'],
+      './introspection.js': ['default'],
+      './code_verification.js': ['get', 'post'],
+    },
+  },
+  {
+    importer: /oidc-provider[\\/]lib[\\/]helpers[\\/]initialize_app\.js$/,
+    modules: { '../actions/interaction.js': ['initialize', 'render', 'submit', 'abort'] },
+  },
+  {
+    importer: /serverless-http[\\/]lib[\\/]provider[\\/]get-provider\.js$/,
+    modules: { './azure': 'commonjs' },
+  },
+]
+const leftOut = {
+  name: 'left-out',
+  setup(build) {
+    const paths = UNREACHED.flatMap(({ modules }) => Object.keys(modules))
+    const filter = new RegExp(`^(?:${paths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`)
+    build.onResolve({ filter }, (args) => {
+      const entry = UNREACHED.find(({ importer }) => importer.test(args.importer))
+      const exports = entry?.modules[args.path]
+      if (!exports) return undefined
+      // named from node_modules, so messages and source maps show no machine path
+      const path = relative(
+        args.importer.slice(0, args.importer.lastIndexOf('node_modules') + 12),
+        join(args.resolveDir, args.path),
+      )
+      return { path, namespace: 'left-out', pluginData: exports }
+    })
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path, pluginData: exports }) => {
+      const fail = `const fail = () => { throw new Error(${JSON.stringify(`${path} is left out of the bundle (scripts/esbuild-plugins.cjs)`)}) }`
+      if (exports === 'commonjs') return { contents: `${fail}\nmodule.exports = fail`, loader: 'js' }
+      const names = exports.map((e) => (e === 'default' ? 'export default stub' : `export { stub as ${e} }`))
+      return {
+        contents: [fail, 'const stub = new Proxy(fail, { get: fail, apply: fail })', ...names].join('\n'),
+        loader: 'js',
+      }
+    })
+  },
+}
+
 module.exports = [
   oidcProviderModelNames,
   koaMimeTypes,
@@ -189,4 +244,5 @@ module.exports = [
   awsSdkClientModules,
   dynamodbToolboxPure,
   phoneMetadataWithoutFormats,
+  leftOut,
 ]

@@ -178,4 +178,26 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
       console.log(JSON.stringify([atLoad, formatList(['a', 'b'], { type: 'disjunction' }), formatList(['a', 'b']), built]))`)
     expect(out).toEqual([0, "'a' or 'b'", "'a' and 'b'", 2])
   })
+
+  it('leaves out what no function reaches, and says so if it is reached', async () => {
+    const file = await bundle(
+      'left-out',
+      `import Provider from 'oidc-provider'
+      import serverless from 'serverless-http'
+      const attempt = (f: () => unknown) => { try { f(); return 'ok' } catch (err) { return (err as Error).message } }
+      const provider = (features: object) => () => new Provider('http://localhost:1', { features })
+      console.log(JSON.stringify([
+        attempt(provider({ devInteractions: { enabled: false } })),
+        attempt(provider({ devInteractions: { enabled: false }, registration: { enabled: true } })),
+        attempt(provider({})),
+        attempt(() => serverless(() => {}, { provider: 'azure' })),
+      ]))`,
+    )
+    expect(await run(`require(${JSON.stringify(file)})`)).toEqual([
+      'ok',
+      'oidc-provider/lib/actions/registration.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/interaction.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'serverless-http/lib/provider/azure is left out of the bundle (scripts/esbuild-plugins.cjs)',
+    ])
+  })
 })
