@@ -23,16 +23,14 @@ const bundle = async (entry: string, outfile: string) => {
 }
 
 /** Time from a fresh node process's start of require() to its end, measured inside the child. */
-const initTimes = (file: string, runs: number, env: Record<string, string>): number[] => {
+const initTime = (file: string, env: Record<string, string>): number => {
   const probe =
     'const t=performance.now();require(process.argv[1]);process.stdout.write(String(performance.now()-t))'
-  return Array.from({ length: runs }, () =>
-    Number(
-      execFileSync(process.execPath, ['-e', probe, file], {
-        env: { ...process.env, ...env },
-        encoding: 'utf8',
-      }),
-    ),
+  return Number(
+    execFileSync(process.execPath, ['-e', probe, file], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    }),
   )
 }
 
@@ -43,13 +41,19 @@ export const measureBundles = async (env: Record<string, string>, runs = 21) => 
     ['baseline', join(REPO_ROOT, 'bench', 'baseline-handler.ts')],
     ...functions.map((f): [string, string] => [f, join(REPO_ROOT, 'functions', f, 'handler.ts')]),
   ]
-  const results = []
+  const built = []
   for (const [name, entry] of entries) {
     const file = join(dir, `${name}.js`)
-    const size = await bundle(entry, file)
-    const init = initTimes(file, runs, env)
-    results.push({ name, kb: size / 1024, p50: percentile(init, 50), p90: percentile(init, 90) })
+    built.push({ name, file, size: await bundle(entry, file), init: [] as number[] })
   }
+  // in rounds, every bundle once a round: a busy spell of the machine weighs on all of them alike
+  for (let round = 0; round < runs; round++) for (const b of built) b.init.push(initTime(b.file, env))
+  const results = built.map((b) => ({
+    name: b.name,
+    kb: b.size / 1024,
+    p50: percentile(b.init, 50),
+    p90: percentile(b.init, 90),
+  }))
   const base = results[0] as (typeof results)[number]
   const rows = results.map((r) => {
     const sizeRatio = r.kb / base.kb

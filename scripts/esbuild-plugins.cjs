@@ -1,14 +1,16 @@
 /**
  * esbuild plugins of every function's bundle (serverless.yml custom.esbuild.plugins; the bench
- * builds with them too).
- *
+ * builds with them too). test/unit/esbuild-plugins.test.ts checks what each one promises.
+ */
+const { readFile } = require('node:fs/promises')
+const { dirname, join, relative, sep } = require('node:path')
+
+/**
  * oidc-provider finds its models' lifetimes, storage names and stored `kind` by their classes'
  * names (`ttl.AccessToken`, …), which minifying renames. Keeping every name in every bundle costs
  * each function a third of its cold start (a name call per function), so only these classes get
  * theirs back, as a static name set where each is declared.
  */
-const { readFile } = require('node:fs/promises')
-
 const oidcProviderModelNames = {
   name: 'oidc-provider-model-names',
   setup(build) {
@@ -24,4 +26,223 @@ const oidcProviderModelNames = {
   },
 }
 
-module.exports = [oidcProviderModelNames]
+/**
+ * Koa (under oidc-provider) resolves content types through mime-types, which loads all of mime-db
+ * (147 KB) and indexes every type when required (about 15 ms of the sso function's cold start).
+ * The bundle keeps only the types Koa and oidc-provider name: `ctx.type = 'html'`/'text'/'json'/'bin',
+ * `ctx.accepts('json', 'html')`, `ctx.is(<form or JSON>)` and the JWT types they answer with (each
+ * resolves as with the whole table). Another importer of mime-types fails the build rather than
+ * silently missing a type.
+ */
+const KOA_MIME_TYPES = [
+  'application/json',
+  'application/jwk-set+json',
+  'application/jwt',
+  'application/octet-stream',
+  'application/x-www-form-urlencoded',
+  'text/html',
+  'text/plain',
+]
+const MIME_TYPES_IMPORTERS = /node_modules[\\/](?:koa|accepts|type-is)[\\/]/
+
+const koaMimeTypes = {
+  name: 'koa-mime-types',
+  setup(build) {
+    build.onResolve({ filter: /^mime-(?:types|db)$/ }, (args) => {
+      const allowed = args.path === 'mime-db' ? /[\\/]mime-types[\\/]/ : MIME_TYPES_IMPORTERS
+      if (allowed.test(args.importer)) return undefined
+      return {
+        errors: [
+          {
+            text: `${args.path} imported by ${args.importer}: the bundled mime table holds only Koa's types`,
+          },
+        ],
+      }
+    })
+    build.onLoad({ filter: /[\\/]mime-db[\\/]db\.json$/ }, async (args) => {
+      const db = JSON.parse(await readFile(args.path, 'utf8'))
+      const missing = KOA_MIME_TYPES.filter((type) => !db[type])
+      if (missing.length > 0) return { errors: [{ text: `mime-db lacks ${missing.join(', ')}` }] }
+      return {
+        contents: JSON.stringify(Object.fromEntries(KOA_MIME_TYPES.map((t) => [t, db[t]]))),
+        loader: 'json',
+      }
+    })
+  },
+}
+
+/**
+ * oidc-provider builds two Intl.ListFormat at load, for error messages ("missing required
+ * parameters 'a' and 'b'"); the first Intl object loads ICU data, about 15 ms of every cold start.
+ * Each is built at its first use instead, on an error path.
+ */
+const LIST_FORMATS = /^const (conjunction|disjunction) = (new Intl\.ListFormat\('en', \{ type: '\1' \}\));$/gm
+const oidcProviderLazyListFormat = {
+  name: 'oidc-provider-lazy-list-format',
+  setup(build) {
+    build.onLoad({ filter: /oidc-provider[\\/]lib[\\/]helpers[\\/]formatters\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      const contents = source.replace(
+        LIST_FORMATS,
+        'let $1Format;\nconst $1 = { format: (list) => ($1Format ??= $2).format(list) };',
+      )
+      if (contents === source)
+        return { errors: [{ text: 'oidc-provider formatters.js changed: update this plugin' }] }
+      return { contents, loader: 'js' }
+    })
+  },
+}
+
+/**
+ * An AWS SDK client's CommonJS build is one file holding every command of its service (KMS: about
+ * fifty; the code sends two); its ES module build lets esbuild keep only the commands imported.
+ * Same package, same version.
+ */
+const awsSdkClientModules = {
+  name: 'aws-sdk-client-modules',
+  setup(build) {
+    build.onResolve({ filter: /^@aws-sdk\/client-[a-z0-9-]+$/ }, async (args) => {
+      let manifest
+      try {
+        manifest = require.resolve(`${args.path}/package.json`, { paths: [args.resolveDir] })
+      } catch {
+        return undefined // esbuild resolves it as usual (or says why not)
+      }
+      const { module } = JSON.parse(await readFile(manifest, 'utf8'))
+      return module ? { path: join(dirname(manifest), module) } : undefined
+    })
+  },
+}
+
+/**
+ * dynamodb-toolbox is ES modules without side effects but does not say so (no `sideEffects` in its
+ * package.json), so every action a class it uses refers to is kept (scans, batch writes, …): its
+ * files are loaded in a namespace of their own, where each is flagged as free of side effects.
+ * Their names there are relative to the package (source maps show no machine path).
+ */
+const TOOLBOX = 'dynamodb-toolbox'
+const dynamodbToolboxPure = {
+  name: 'dynamodb-toolbox-pure',
+  setup(build) {
+    let root
+    const inToolbox = (path) => ({ path: relative(root, path), namespace: TOOLBOX, sideEffects: false })
+    build.onResolve({ filter: /^dynamodb-toolbox(?:\/.*)?$/ }, async (args) => {
+      if (args.pluginData === TOOLBOX) return undefined
+      const { kind, importer, resolveDir } = args
+      const { path, errors } = await build.resolve(args.path, {
+        kind,
+        importer,
+        resolveDir,
+        pluginData: TOOLBOX,
+      })
+      if (errors.length > 0) return { errors }
+      root ??= path.slice(0, path.lastIndexOf(`${sep}${TOOLBOX}${sep}`) + TOOLBOX.length + 1)
+      return inToolbox(path)
+    })
+    // its files import each other by relative path; other packages resolve as usual
+    build.onResolve({ filter: /.*/, namespace: TOOLBOX }, ({ path, kind, importer, resolveDir }) =>
+      path.startsWith('.')
+        ? inToolbox(join(resolveDir, path))
+        : build.resolve(path, { kind, importer, resolveDir }),
+    )
+    build.onLoad({ filter: /.*/, namespace: TOOLBOX }, async (args) => {
+      const path = join(root, args.path)
+      return { contents: await readFile(path, 'utf8'), loader: 'js', resolveDir: dirname(path) }
+    })
+  },
+}
+
+/**
+ * libphonenumber-js's mobile metadata holds each region's display formats beside what parsing and
+ * validating read; the code only parses and validates (numbers are stored and shown in E.164), so
+ * the bundled copy drops the formats: half of it, 50 KB (formatting a number in a bundle would
+ * print its bare digits). Every region's numbers parse and validate as before.
+ */
+const PHONE_FORMATS = 4 // position of `formats` in a region's entry, metadata version 4
+const withoutPhoneFormats = (metadata) => {
+  if (metadata.version !== 4)
+    throw new Error(`libphonenumber-js metadata version ${metadata.version}: update this plugin`)
+  const strip = (regions) =>
+    Object.fromEntries(
+      Object.entries(regions).map(([id, entry]) => [id, entry.map((v, i) => (i === PHONE_FORMATS ? 0 : v))]),
+    )
+  return {
+    ...metadata,
+    countries: strip(metadata.countries),
+    nonGeographic: strip(metadata.nonGeographic ?? {}),
+  }
+}
+const phoneMetadataWithoutFormats = {
+  name: 'phone-metadata-without-formats',
+  setup(build) {
+    build.onLoad({ filter: /libphonenumber-js[\\/]metadata\.mobile\.json\.js$/ }, async (args) => {
+      const metadata = JSON.parse(await readFile(args.path.replace(/\.js$/, ''), 'utf8'))
+      return { contents: JSON.stringify(withoutPhoneFormats(metadata)), loader: 'json' }
+    })
+  },
+}
+
+/**
+ * Code no function can reach, left out; each stand-in throws if it is reached all the same. Only
+ * oidc-provider's router mounts the endpoints of the features our issuers leave off (lib/sso/
+ * issuer.ts: dynamic registration, introspection, device flow, OpenID4VCI credentials, its own
+ * development sign-in pages), each behind its feature's switch; serverless-http's Azure adapter
+ * serves Azure Functions. About 40 KB of the sso bundle.
+ */
+const UNREACHED = [
+  {
+    importer: /oidc-provider[\\/]lib[\\/]actions[\\/]index\.js$/,
+    modules: {
+      './credential.js': ['default'],
+      './openid_credential_issuer.js': ['default'],
+      './registration.js': ['post', 'get', 'put', 'del'],
+      './introspection.js': ['default'],
+      './code_verification.js': ['get', 'post'],
+    },
+  },
+  {
+    importer: /oidc-provider[\\/]lib[\\/]helpers[\\/]initialize_app\.js$/,
+    modules: { '../actions/interaction.js': ['initialize', 'render', 'submit', 'abort'] },
+  },
+  {
+    importer: /serverless-http[\\/]lib[\\/]provider[\\/]get-provider\.js$/,
+    modules: { './azure': 'commonjs' },
+  },
+]
+const leftOut = {
+  name: 'left-out',
+  setup(build) {
+    const paths = UNREACHED.flatMap(({ modules }) => Object.keys(modules))
+    const filter = new RegExp(`^(?:${paths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`)
+    build.onResolve({ filter }, (args) => {
+      const entry = UNREACHED.find(({ importer }) => importer.test(args.importer))
+      const exports = entry?.modules[args.path]
+      if (!exports) return undefined
+      // named from node_modules, so messages and source maps show no machine path
+      const path = relative(
+        args.importer.slice(0, args.importer.lastIndexOf('node_modules') + 12),
+        join(args.resolveDir, args.path),
+      )
+      return { path, namespace: 'left-out', pluginData: exports }
+    })
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path, pluginData: exports }) => {
+      const fail = `const fail = () => { throw new Error(${JSON.stringify(`${path} is left out of the bundle (scripts/esbuild-plugins.cjs)`)}) }`
+      if (exports === 'commonjs') return { contents: `${fail}\nmodule.exports = fail`, loader: 'js' }
+      const names = exports.map((e) => (e === 'default' ? 'export default stub' : `export { stub as ${e} }`))
+      return {
+        contents: [fail, 'const stub = new Proxy(fail, { get: fail, apply: fail })', ...names].join('\n'),
+        loader: 'js',
+      }
+    })
+  },
+}
+
+module.exports = [
+  oidcProviderModelNames,
+  koaMimeTypes,
+  oidcProviderLazyListFormat,
+  awsSdkClientModules,
+  dynamodbToolboxPure,
+  phoneMetadataWithoutFormats,
+  leftOut,
+]

@@ -10,7 +10,7 @@ import { AppError, type FieldIssue, notFound } from '../core/errors.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { assertOutranks } from '../directory/members.js'
 import { getMembership, membershipUnchanged } from '../identity/accounts.js'
-import { AttributeValues } from './schemas.js'
+import { AttributeValues } from './attribute-values-schema.js'
 
 /**
  * The stored values the app's definitions still allow: an attribute the app no longer declares,

@@ -16,8 +16,8 @@ import { accountRequest, type Membership, membershipRequest } from '../identity/
 import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
 import { tenantRequest } from '../tenants/queries.js'
 import type { TenantRecord } from '../tenants/views.js'
+import type { AttributeValues } from './attribute-values-schema.js'
 import { valuesFor } from './attributes.js'
-import type { AttributeValues } from './schemas.js'
 
 /** Why a member may not sign in to an app, in the order they are checked. */
 export type Refusal =

@@ -1,18 +1,7 @@
 import * as z from 'zod'
 import { AppIdParams } from '../apps/schemas.js'
 import { MemberIdParams } from '../directory/schemas.js'
-import { AttributeDefinition } from '../platform/schemas.js'
-
-const AttributeValue = z.union([
-  z.string().trim().min(1).max(200),
-  z.array(z.string().trim().min(1).max(200)).min(1).max(100),
-])
-
-/** A member's values of an app's extended attributes, by attribute key. */
-export const AttributeValues = z
-  .record(AttributeDefinition.shape.key, AttributeValue)
-  .refine((v) => Object.keys(v).length <= 50, { message: 'at most 50 attributes' })
-export type AttributeValues = z.output<typeof AttributeValues>
+import { AttributeValues } from './attribute-values-schema.js'
 
 export const AttributeValuesBody = z
   .object({ values: AttributeValues })

@@ -1,0 +1,203 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { build, type Plugin } from 'esbuild'
+import { type CountryCode, type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core'
+import examples from 'libphonenumber-js/examples.mobile.json'
+import mobile from 'libphonenumber-js/metadata.mobile.json'
+import { REPO_ROOT } from '../../scripts/local/paths.js'
+
+const plugins: Plugin[] = require('../../scripts/esbuild-plugins.cjs')
+const mobileMetadata = mobile as unknown as MetadataJson
+const dir = mkdtempSync(join(tmpdir(), 'atrium-plugins-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Bundles `code` as serverless.yml does (with the plugins or without) into a file of its own. */
+const bundle = async (name: string, code: string, withPlugins = true) => {
+  const outfile = join(dir, `${name}-${withPlugins ? 'deployed' : 'plain'}.js`)
+  await build({
+    stdin: { contents: code, resolveDir: REPO_ROOT, loader: 'ts', sourcefile: `${name}.ts` },
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    plugins: withPlugins ? plugins : [],
+    logLevel: 'silent',
+  })
+  return outfile
+}
+
+/** Runs a script in a node of its own and reads the JSON it prints. */
+const run = async (script: string, ...args: string[]) => {
+  const file = join(dir, `run-${Math.random().toString(36).slice(2)}.js`)
+  writeFileSync(file, script)
+  const { stdout } = await promisify(execFile)(process.execPath, [file, ...args], {
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  })
+  return JSON.parse(stdout)
+}
+
+describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
+  it('Koa answers with the content types of the sso paths as with the whole mime table', async () => {
+    const probe = `
+      import Koa from 'koa'
+      import { IncomingMessage, ServerResponse } from 'node:http'
+      import { Socket } from 'node:net'
+      const app = new Koa()
+      const context = (headers: Record<string, string>) => {
+        const req = new IncomingMessage(new Socket())
+        req.headers = headers
+        return app.createContext(req, new ServerResponse(req))
+      }
+      const types = ['html', 'text', 'json', 'bin', 'application/json', 'text/html; charset=utf-8',
+        'application/jwt; charset=utf-8', 'application/jwk-set+json; charset=utf-8', 'application/x-www-form-urlencoded']
+      const bodies = ['<p>page</p>', 'text', '', { json: true }, Buffer.from('bytes')]
+      const accepts = ['text/html,application/xhtml+xml,*/*;q=0.8', 'application/json', '*/*', '']
+      const sent = ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8',
+        'application/json', 'text/plain']
+      console.log(JSON.stringify({
+        types: types.map((t) => { const ctx = context({}); ctx.type = t; return ctx.response.get('content-type') }),
+        bodies: bodies.map((b) => { const ctx = context({}); ctx.body = b; return ctx.response.get('content-type') }),
+        accepts: accepts.map((a) => context({ accept: a }).accepts('json', 'html')),
+        is: sent.map((t) => { const ctx = context({ 'content-type': t, 'content-length': '1' })
+          return [ctx.is('application/x-www-form-urlencoded'), ctx.is('application/json')] }),
+      }))`
+    const [deployed, whole] = await Promise.all([
+      bundle('koa', probe).then((f) => run(`require(${JSON.stringify(f)})`)),
+      bundle('koa', probe, false).then((f) => run(`require(${JSON.stringify(f)})`)),
+    ])
+    expect(deployed).toEqual(whole)
+    expect(deployed.types.slice(0, 4)).toEqual([
+      'text/html; charset=utf-8',
+      'text/plain; charset=utf-8',
+      'application/json; charset=utf-8',
+      'application/octet-stream',
+    ])
+  })
+
+  it('refuses to bundle mime-types for anything but Koa (its table is trimmed)', async () => {
+    await expect(
+      bundle('mime', `import { lookup } from 'mime-types'; console.log(lookup('png'))`),
+    ).rejects.toThrow(/the bundled mime table holds only Koa's types/)
+  })
+
+  it('reads every region’s mobile numbers as the whole metadata does, without its formats', async () => {
+    const file = await bundle(
+      'phone',
+      `import m from 'libphonenumber-js/metadata.mobile.json'; console.log(JSON.stringify(m))`,
+    )
+    const trimmed: MetadataJson = await run(`require(${JSON.stringify(file)})`)
+    expect(JSON.stringify(trimmed).length).toBeLessThan(JSON.stringify(mobileMetadata).length * 0.6)
+    const read = (metadata: MetadataJson, text: string, region: CountryCode) => {
+      const n = parsePhoneNumberFromString(text, { defaultCountry: region, extract: false }, metadata)
+      return n && { number: n.number, country: n.country, valid: n.isValid(), possible: n.isPossible() }
+    }
+    const spellings = Object.entries(examples as Record<string, string>).flatMap(([region, national]) => {
+      const n = parsePhoneNumberFromString(national, region as CountryCode, mobileMetadata)
+      const international = n ? `+${n.countryCallingCode} ${national}` : national
+      return [
+        national,
+        international,
+        `0${national}`,
+        national.slice(0, -1),
+        `${national}9`,
+        `${national.slice(0, 3)} ${national.slice(3)}`,
+      ].map((text) => [text, region as CountryCode] as const)
+    })
+    expect(spellings.length).toBeGreaterThan(1000)
+    for (const [text, region] of [
+      ...spellings,
+      ['139 1234 5678', 'US'] as const,
+      ['010 1234 5678', 'CN'] as const,
+    ])
+      expect([text, region, read(trimmed, text, region)]).toEqual([
+        text,
+        region,
+        read(mobileMetadata, text, region),
+      ])
+  })
+
+  it('bundles AWS SDK clients from their ES modules: KMS sends and reads as its CommonJS build does', async () => {
+    const seen: string[][] = []
+    const kms = createServer((req, res) => {
+      let raw = ''
+      req.on('data', (c) => {
+        raw += c
+      })
+      req.on('end', () => {
+        const body = JSON.parse(raw)
+        seen.push([String(req.headers['x-amz-target']), Object.keys(body).sort().join()])
+        res.setHeader('content-type', 'application/x-amz-json-1.1')
+        if (Buffer.from(body.CiphertextBlob ?? '', 'base64').toString() === 'unknown') {
+          res.statusCode = 400
+          return res.end(JSON.stringify({ __type: 'NotFoundException', message: 'no such key' }))
+        }
+        const blob = (s: string) => Buffer.from(s).toString('base64')
+        res.end(JSON.stringify({ Plaintext: blob('plain'), CiphertextBlob: blob('wrapped'), KeyId: 'key-1' }))
+      })
+    })
+    await new Promise<void>((resolve) => kms.listen(0, '127.0.0.1', resolve))
+    const client = `
+      import { DecryptCommand, GenerateDataKeyCommand, KMSClient, NotFoundException } from '@aws-sdk/client-kms'
+      const kms = new KMSClient({ region: 'us-east-1', endpoint: process.argv[2], credentials: { accessKeyId: 'a', secretAccessKey: 'b' } })
+      const text = (b?: Uint8Array) => Buffer.from(b ?? []).toString()
+      ;(async () => {
+        const g = await kms.send(new GenerateDataKeyCommand({ KeyId: 'alias/k', KeySpec: 'AES_256', EncryptionContext: { scope: 'T#1' } }))
+        const d = await kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from('wrapped'), EncryptionContext: { scope: 'T#1' } }))
+        const e = await kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from('unknown') })).catch((err) => err)
+        console.log(JSON.stringify([text(g.Plaintext), text(g.CiphertextBlob), text(d.Plaintext), d.KeyId, e instanceof NotFoundException, e.message]))
+      })()`
+    try {
+      const endpoint = `http://127.0.0.1:${(kms.address() as AddressInfo).port}`
+      const deployed = await run(`require(${JSON.stringify(await bundle('kms', client))})`, endpoint)
+      const deployedRequests = seen.splice(0)
+      const plain = await run(`require(${JSON.stringify(await bundle('kms', client, false))})`, endpoint)
+      expect(deployed).toEqual(['plain', 'wrapped', 'plain', 'key-1', true, 'no such key'])
+      expect(deployed).toEqual(plain)
+      expect(deployedRequests).toEqual(seen)
+    } finally {
+      kms.close()
+    }
+  })
+
+  it('builds oidc-provider’s list formats at their first use, not at load', async () => {
+    const formatters = join(REPO_ROOT, 'node_modules', 'oidc-provider', 'lib', 'helpers', 'formatters.js')
+    const file = await bundle('formatters', `export { formatList } from ${JSON.stringify(formatters)}`)
+    const out = await run(`
+      let built = 0
+      const { ListFormat } = Intl
+      Intl.ListFormat = class extends ListFormat { constructor(...a) { super(...a); built++ } }
+      const { formatList } = require(${JSON.stringify(file)})
+      const atLoad = built
+      console.log(JSON.stringify([atLoad, formatList(['a', 'b'], { type: 'disjunction' }), formatList(['a', 'b']), built]))`)
+    expect(out).toEqual([0, "'a' or 'b'", "'a' and 'b'", 2])
+  })
+
+  it('leaves out what no function reaches, and says so if it is reached', async () => {
+    const file = await bundle(
+      'left-out',
+      `import Provider from 'oidc-provider'
+      import serverless from 'serverless-http'
+      const attempt = (f: () => unknown) => { try { f(); return 'ok' } catch (err) { return (err as Error).message } }
+      const provider = (features: object) => () => new Provider('http://localhost:1', { features })
+      console.log(JSON.stringify([
+        attempt(provider({ devInteractions: { enabled: false } })),
+        attempt(provider({ devInteractions: { enabled: false }, registration: { enabled: true } })),
+        attempt(provider({})),
+        attempt(() => serverless(() => {}, { provider: 'azure' })),
+      ]))`,
+    )
+    expect(await run(`require(${JSON.stringify(file)})`)).toEqual([
+      'ok',
+      'oidc-provider/lib/actions/registration.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/interaction.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'serverless-http/lib/provider/azure is left out of the bundle (scripts/esbuild-plugins.cjs)',
+    ])
+  })
+})
