@@ -3,16 +3,13 @@ import type { AddressInfo } from 'node:net'
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { executeTransactWrite } from 'dynamodb-toolbox'
-import { forgetSigningKey } from '../lib/core/auth/signing-keys.js'
-import { forgetVerificationKeys } from '../lib/core/auth/tokens.js'
-import { config, resetConfig } from '../lib/core/config.js'
-import { forgetCiphers } from '../lib/core/crypto/data-keys.js'
-import { resetKeyWrapper } from '../lib/core/crypto/key-wrapper.js'
-import { dynamoRequestCount, getDocumentClient, resetDocumentClient } from '../lib/core/db/client.js'
+import { config } from '../lib/core/config.js'
+import { dynamoRequestCount, getDocumentClient } from '../lib/core/db/client.js'
 import { newId } from '../lib/core/ids.js'
 import { putMembership } from '../lib/identity/accounts.js'
 import { createTable } from '../scripts/local/create-table.js'
 import { startLocalStreams } from '../scripts/local/stream-consumers.js'
+import { switchSettings } from '../scripts/local/table-switch.js'
 import { enterpriseTenant, event } from './directory.js'
 import { fmt, table, verdict } from './stats.js'
 
@@ -63,13 +60,7 @@ const countingProvider = async () => {
 export const measureProvisioning = async (options: { endpoint: string }) => {
   const tableName = 'atrium-bench-provisioning'
   await createTable(options.endpoint, tableName, { stream: true })
-  process.env.ATRIUM_TABLE_NAME = tableName
-  resetConfig()
-  resetDocumentClient()
-  resetKeyWrapper()
-  forgetCiphers()
-  forgetSigningKey()
-  forgetVerificationKeys()
+  switchSettings({ ATRIUM_TABLE_NAME: tableName })
   const { seedPlatform } = await import('../scripts/seed.js')
   await seedPlatform({
     adminIdentifier: 'admin@atrium.localhost',

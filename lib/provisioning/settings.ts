@@ -300,21 +300,32 @@ export const boundSetting = async (scope: TenantScope, appId: string) => {
   return item
 }
 
-/** Sends the provider everything again: the tenant, the credentials, the departments, the members. */
-export const resync = async (ctx: TenantContext, appId: string) => {
-  const item = await boundSetting(ctx, appId)
-  await transaction()
+/** An admin's request on a bound setting, as it was read, and its audit entry: one transaction. */
+const requestOnSetting = (
+  ctx: TenantContext,
+  item: Settings,
+  change: Record<string, unknown>,
+  action: string,
+) =>
+  transaction()
     .add(
       'setting',
       ProvisioningEntity.build(UpdateTransaction)
-        .item({ tenantId: ctx.tenantId, appId, wake: $add(new Set<WakeAction>(['resync'])) })
+        .item({ tenantId: ctx.tenantId, appId: item.appId, ...change } as never)
         .options({ condition: { attr: 'generation', eq: item.generation } }),
     )
-    .add(
-      'audit',
-      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-resync', targetId: appId }),
-    )
+    .add('audit', auditWrite(ctx, { actorId: ctx.actor.accountId, action, targetId: item.appId }))
     .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+
+/** Sends the provider everything again: the tenant, the credentials, the departments, the members. */
+export const resync = async (ctx: TenantContext, appId: string) => {
+  const item = await boundSetting(ctx, appId)
+  await requestOnSetting(
+    ctx,
+    item,
+    { wake: $add(new Set<WakeAction>(['resync'])) },
+    'app.provisioning-resync',
+  )
   return provisioningStatus(ctx, appId)
 }
 
@@ -328,25 +339,13 @@ export const retryNow = async (ctx: TenantContext, appId: string) => {
     throw new AppError('INVALID_STATE', 'nothing is waiting for a retry')
   }
   const at = nowIso()
-  await transaction()
-    .add(
-      'setting',
-      ProvisioningEntity.build(UpdateTransaction)
-        .item({
-          tenantId: ctx.tenantId,
-          appId,
-          state: 'failing',
-          attempts: 0,
-          retryAt: at,
-          ...dueKeysIn(RETRY_DUE, at, 'PROV', ctx.tenantId, appId),
-        })
-        .options({ condition: { attr: 'generation', eq: item.generation } }),
-    )
-    .add(
-      'audit',
-      auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.provisioning-retry', targetId: appId }),
-    )
-    .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
+  const due = {
+    state: 'failing',
+    attempts: 0,
+    retryAt: at,
+    ...dueKeysIn(RETRY_DUE, at, 'PROV', ctx.tenantId, appId),
+  }
+  await requestOnSetting(ctx, item, due, 'app.provisioning-retry')
   return provisioningStatus(ctx, appId)
 }
 

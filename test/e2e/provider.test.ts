@@ -5,44 +5,10 @@ import { checkBodySign } from '../../lib/provisioning/kit-response.js'
 import { signV1, signV2 } from '../../lib/provisioning/kit-sign.js'
 import { type Wiring, wireProvider } from '../../scripts/local/provider/wiring.js'
 import { type RunningProvider, startProvider } from '../../scripts/local/provider.js'
+import { actionOf, browser, csrfOf } from '../support/browser.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { startOffline, type TestApi } from '../support/offline.js'
-
-/** A browser: a cookie jar (one for every host, enough here), redirects followed to the page that answers. */
-const browser = () => {
-  const jar = new Map<string, string>()
-  const follow = async (url: string, init: RequestInit = {}) => {
-    let at = url
-    let request = init
-    for (let hops = 0; hops < 15; hops++) {
-      const res = await fetch(at, {
-        ...request,
-        redirect: 'manual',
-        headers: {
-          ...(request.headers as Record<string, string>),
-          cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        },
-      })
-      for (const c of res.headers.getSetCookie()) {
-        const [k, v] = ((c.split(';')[0] as string).split('=') as [string, string | undefined]).map(
-          (s) => s ?? '',
-        )
-        if (v === '' || /Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(k as string)
-        else jar.set(k as string, v as string)
-      }
-      const location = res.headers.get('location')
-      if (!location) return { status: res.status, at, text: await res.text() }
-      at = new URL(location, at).href
-      request = {}
-    }
-    throw new Error(`too many redirects, at ${at}`)
-  }
-  return { follow }
-}
-
-const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
-const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
 
 describe('the stand-in provider (npm run provider): grant → sync → sign-in by SSO, over HTTP', () => {
   let api: TestApi
@@ -120,10 +86,10 @@ describe('the stand-in provider (npm run provider): grant → sync → sign-in b
     // credentials the sync gave it (the page's link is the one followed)
     const link = /href="(\/login\?[^"]+)"/.exec(home)?.[1]?.replaceAll('&amp;', '&') as string
     const b = browser()
-    const form = await b.follow(new URL(link, provider.origin).href)
+    const form = await b.follow(new URL(link, provider.origin).href, '')
     expect(form.at.startsWith(`${api.baseUrl}/t/${admin.tenant.code}/`)).toBe(true)
     expect(form.text).toContain('name="password"')
-    const signedIn = await b.follow(new URL(actionOf(form.text), form.at).href, {
+    const signedIn = await b.follow(new URL(actionOf(form.text), form.at).href, '', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -139,13 +105,14 @@ describe('the stand-in provider (npm run provider): grant → sync → sign-in b
     expect(signedIn.text).toContain('known user')
 
     // a tile in the tenant's portal launches the same app: code and tenant, no state
-    const launched = await b.follow(`${api.baseUrl}/t/${admin.tenant.code}/launch/${wiring.appId}`)
+    const launched = await b.follow(`${api.baseUrl}/t/${admin.tenant.code}/launch/${wiring.appId}`, '')
     expect([launched.status, launched.text.includes('known user')]).toEqual([200, true])
     expect(launched.text).toContain('tile launch')
 
     // a forged callback (no state of ours, or a state of another browser) signs no one in
     const forged = await b.follow(
       `${provider.origin}/callback?code=x&state=y&tenant=${admin.tenant.tenantId}`,
+      '',
     )
     expect(forged.status).toBe(400)
   })

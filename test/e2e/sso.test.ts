@@ -7,57 +7,16 @@ import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { expireSubscription, subscribeApp } from '../../lib/apps/subscriptions.js'
 import { config as appConfig } from '../../lib/core/config.js'
+import { actionOf, browser, csrfOf } from '../support/browser.js'
 import { domainFetch } from '../support/domain-fetch.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { startOffline, type TestApi } from '../support/offline.js'
 
-/** A browser: a cookie jar and redirects followed by hand, so each hop can be looked at. */
-const browser = (send: typeof fetch = fetch) => {
-  const jar = new Map<string, string>()
-  const go = async (url: string, init: RequestInit = {}) => {
-    const res = await send(url, {
-      ...init,
-      redirect: 'manual',
-      headers: {
-        ...(init.headers as Record<string, string>),
-        cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-      },
-    })
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';')
-      const [k, v] = (pair as string).split('=')
-      if (/Expires=Thu, 01 Jan 1970/i.test(c) || v === '') jar.delete(k as string)
-      else jar.set(k as string, v as string)
-    }
-    return {
-      status: res.status,
-      location: res.headers.get('location') ?? undefined,
-      headers: res.headers,
-      text: await res.text(),
-    }
-  }
-  /** Follows redirects until one leaves the issuer (the app's callback) or a page answers. */
-  const follow = async (url: string, origin: string, init?: RequestInit) => {
-    let res = await go(url, init)
-    let at = url
-    while (res.location) {
-      at = new URL(res.location, at).href
-      if (!at.startsWith(origin)) return { ...res, at }
-      res = await go(at)
-    }
-    return { ...res, at }
-  }
-  return { go, follow, jar }
-}
-
 const GRACE_MS = 2000
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the issuer answered
 type Json = any
-
-const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
-const actionOf = (html: string) => /action="([^"]+)"/.exec(html)?.[1] ?? ''
 
 describe('single sign-on over HTTP (a certified-library relying party against a tenant issuer)', () => {
   let api: TestApi

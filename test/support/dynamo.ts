@@ -1,11 +1,6 @@
-import { forgetSigningKey } from '../../lib/core/auth/signing-keys.js'
-import { forgetVerificationKeys } from '../../lib/core/auth/tokens.js'
-import { resetConfig } from '../../lib/core/config.js'
-import { forgetCiphers } from '../../lib/core/crypto/data-keys.js'
-import { resetKeyWrapper } from '../../lib/core/crypto/key-wrapper.js'
-import { resetDocumentClient } from '../../lib/core/db/client.js'
 import { createTable, deleteTable, type TableOptions } from '../../scripts/local/create-table.js'
 import { localEnv } from '../../scripts/local/env.js'
+import { switchSettings } from '../../scripts/local/table-switch.js'
 import { TEST_ENV } from './shared-stack.js'
 
 const fromSetup = (variable: string): string => {
@@ -39,15 +34,7 @@ export const testEnv = (tableName: string): Record<string, string> => ({
 })
 
 /** Points this process at `tableName`, dropping every setting, client and key cached for another. */
-export const pointAt = (tableName: string): void => {
-  Object.assign(process.env, testEnv(tableName))
-  resetConfig()
-  resetDocumentClient()
-  resetKeyWrapper()
-  forgetCiphers()
-  forgetSigningKey()
-  forgetVerificationKeys()
-}
+export const pointAt = (tableName: string): void => switchSettings(testEnv(tableName))
 
 /** A fresh table for this test file on the run's shared DynamoDB Local; deleted afterwards. */
 export const useTestTable = (options: TableOptions = {}): { tableName: string } => {
