@@ -5,10 +5,10 @@ import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { accountName } from '../../lib/directory/member-record.js'
-import { type LocalStreams, startLocalStreams } from '../../scripts/local/stream-consumers.js'
-import { testEndpoint, useTestTable } from '../support/dynamo.js'
+import { useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { useLocalStreams } from '../support/streams.js'
 
 const table = useTestTable({ stream: true })
 
@@ -167,27 +167,17 @@ const startScim = async (token: string) => {
 }
 
 describe('provisioning to a SCIM 2.0 service', () => {
-  let streams: LocalStreams
   let scim: Awaited<ReturnType<typeof startScim>>
-  const failures: string[] = []
+  const { settle, retries } = useLocalStreams(table)
   const bearerToken = 'scim-bearer-token-0123456789'
 
   beforeAll(async () => {
-    streams = await startLocalStreams({
-      endpoint: testEndpoint(),
-      tableName: table.tableName,
-      idleMs: 20,
-      onFailure: (e) => failures.push(e),
-    })
     scim = await startScim(bearerToken)
   })
   afterAll(async () => {
-    await streams?.stop()
     await scim?.stop()
   })
-  afterEach(() => expect(failures).toEqual([]))
 
-  const settle = () => streams.drain()
   const tenantWithApp = async () => {
     const { platformToken } = await platformFixture()
     const t = await openTenant(platformToken)
@@ -352,7 +342,7 @@ describe('provisioning to a SCIM 2.0 service', () => {
       const retried = await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/retry`)
       expect(retried.status).toBe(202)
       scim.calls.length = 0
-      await streams.retries()
+      await retries()
       await settle()
       expect(scim.users.size).toBe(before + 1)
       // refused as application/scim+json (415), then sent as application/json

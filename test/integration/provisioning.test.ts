@@ -6,10 +6,10 @@ import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { accountName } from '../../lib/directory/member-record.js'
 import { verifyV1, verifyV2 } from '../../lib/provisioning/kit-sign.js'
-import { type LocalStreams, startLocalStreams } from '../../scripts/local/stream-consumers.js'
-import { testEndpoint, useTestTable } from '../support/dynamo.js'
+import { useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { useLocalStreams } from '../support/streams.js'
 
 const table = useTestTable({ stream: true })
 
@@ -48,30 +48,19 @@ const startProvider = async (accessKey: string, judge?: (path: string, body: Jso
 }
 
 describe('provisioning to an app provider (the workbench sync dialect)', () => {
-  let streams: LocalStreams
   let provider: Awaited<ReturnType<typeof startProvider>>
-  const failures: string[] = []
+  const { settle, retries } = useLocalStreams(table)
   const accessKey = 'provider-access-key-0123456789'
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 })
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
 
   beforeAll(async () => {
-    streams = await startLocalStreams({
-      endpoint: testEndpoint(),
-      tableName: table.tableName,
-      idleMs: 20,
-      onFailure: (e) => failures.push(e),
-    })
     provider = await startProvider(accessKey)
   })
   afterAll(async () => {
-    await streams?.stop()
     await provider?.stop()
   })
-  afterEach(() => expect(failures).toEqual([]))
 
-  /** Changes reach the worker, the deliveries they queue come back through the stream, and go out. */
-  const settle = () => streams.drain()
   const interfaceOf = (path: string) => path.split('/').pop()
 
   it('binds, then follows grants, members and departments, in order, signed, with only the agreed fields', async () => {
@@ -230,7 +219,7 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     const retried = await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/retry`)
     expect(retried.status).toBe(202)
     // due now: the sender's next minute takes it
-    await streams.retries()
+    await retries()
     await settle()
     expect(provider.received.map((r) => r.body.orgName)).toEqual(['First', 'Second'])
     const done = await as(provisioning, 'GET', `/v1/apps/${app}/provisioning/status`)
@@ -446,7 +435,7 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       provider.received.length = 0
       expect((await bind(next.url)).status).toBe(200)
       await as(provisioning, 'POST', `/v1/apps/${app}/provisioning/retry`).catch(() => undefined)
-      await streams.retries()
+      await retries()
       await settle()
       // what was queued for the old endpoint is dropped, not sent to either
       expect([provider.received, next.received]).toEqual([[], []])
