@@ -1,15 +1,11 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
-import { executeTransactWrite } from 'dynamodb-toolbox'
-import { config } from '../lib/core/config.js'
-import { dynamoRequestCount, getDocumentClient } from '../lib/core/db/client.js'
-import { newId } from '../lib/core/ids.js'
-import { putMembership } from '../lib/identity/accounts.js'
+import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { createTable } from '../scripts/local/create-table.js'
 import { startLocalStreams } from '../scripts/local/stream-consumers.js'
 import { switchSettings } from '../scripts/local/table-switch.js'
+import { departmentMembers } from './access.js'
 import { enterpriseTenant, event } from './directory.js'
 import { fmt, table, verdict } from './stats.js'
 
@@ -111,39 +107,7 @@ export const measureProvisioning = async (options: { endpoint: string }) => {
 
     // 5,000 members of one department (written directly: their writing is not measured)
     const dept = (await admin(fns.directory, 'POST', '/v1/departments', { name: 'Works' })).deptId as string
-    const people = Array.from({ length: MEMBERS }, () => newId())
-    for (let i = 0; i < people.length; i += 25) {
-      await executeTransactWrite(
-        ...people.slice(i, i + 25).map((accountId) =>
-          putMembership({
-            realm: 'tenant',
-            ctx: tenantId,
-            ctxCode: code,
-            accountId,
-            roles: [],
-            departmentIds: [dept],
-          }),
-        ),
-      )
-      await getDocumentClient().send(
-        new BatchWriteCommand({
-          RequestItems: {
-            [config().ATRIUM_TABLE_NAME]: people.slice(i, i + 25).map((m) => ({
-              PutRequest: {
-                Item: {
-                  PK: `T#${tenantId}`,
-                  SK: `DMEMBER#${dept}#${m}`,
-                  _et: 'DepartmentMember',
-                  tenantId,
-                  deptId: dept,
-                  memberId: m,
-                },
-              },
-            })),
-          },
-        }),
-      )
-    }
+    const people = await departmentMembers(tenantId, code, dept, MEMBERS)
     await poller.drain()
     const before = { ...provider.calls }
     const [requests0, started] = [dynamoRequestCount(), performance.now()]

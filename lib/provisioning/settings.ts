@@ -70,6 +70,38 @@ const cleanStart = {
 
 type Existing = Awaited<ReturnType<typeof load>>
 
+/** An access key or bearer token, sealed under the tenant's key, and its hint; nothing when none was given. */
+const sealedCredential = async (tenantId: string, appId: string, value: string | undefined) => {
+  if (!value) return {}
+  const cipher = await cipherFor(tenantScope(tenantId))
+  if (!cipher) throw new AppError('TENANT_FROZEN', 'this workbench is not active')
+  return { secretEnc: cipher.encrypt(value, secretAad(appId)), secretHint: hintOf(value) }
+}
+
+/** A first binding: the setting, its instance, an empty queue, and the request to send everything. */
+const newSetting = (
+  tenantId: string,
+  appId: string,
+  fields: Omit<
+    Settings,
+    'tenantId' | 'appId' | 'instanceId' | 'generation' | 'nextSeq' | 'pokes' | 'state' | 'attempts'
+  >,
+) =>
+  ProvisioningEntity.build(PutTransaction)
+    .item({
+      tenantId,
+      appId,
+      ...fields,
+      instanceId: newId(),
+      generation: 1,
+      nextSeq: 0,
+      pokes: 0,
+      state: 'idle',
+      attempts: 0,
+      wake: new Set<WakeAction>(['bind']),
+    })
+    .options({ condition: { attr: 'appId', exists: false } })
+
 /**
  * SCIM 2.0: a base URL and a bearer token (kept encrypted like an access key). No client secret
  * is issued and nothing is sealed: a SCIM server receives users only. Binding asks the worker to
@@ -101,14 +133,7 @@ const putScim = async (
       issues.push({ path: `body.${field}`, message: 'not used by SCIM (the bearer token is its credential)' })
   }
   if (issues.length > 0 || !baseUrl) throw invalid(issues)
-  const cipher = await cipherFor(tenantScope(ctx.tenantId))
-  if (!cipher) throw new AppError('TENANT_FROZEN', 'this workbench is not active')
-  const secret = input.bearerToken
-    ? {
-        secretEnc: cipher.encrypt(input.bearerToken, secretAad(appId)),
-        secretHint: hintOf(input.bearerToken),
-      }
-    : {}
+  const secret = await sealedCredential(ctx.tenantId, appId, input.bearerToken)
   const moved = existing !== undefined && (existing.dialect !== 'scim' || existing.baseUrl !== baseUrl)
   const fields = { dialect: 'scim' as const, baseUrl, updatedAt: nowIso(), ...secret }
   const write = existing
@@ -125,21 +150,7 @@ const putScim = async (
           ...(moved ? cleanStart : {}),
         })
         .options({ condition: { attr: 'generation', eq: existing.generation } })
-    : ProvisioningEntity.build(PutTransaction)
-        .item({
-          tenantId: ctx.tenantId,
-          appId,
-          ...fields,
-          oaep: DEFAULT_OAEP_PROFILE,
-          instanceId: newId(),
-          generation: 1,
-          nextSeq: 0,
-          pokes: 0,
-          state: 'idle',
-          attempts: 0,
-          wake: new Set<WakeAction>(['bind']),
-        })
-        .options({ condition: { attr: 'appId', exists: false } })
+    : newSetting(ctx.tenantId, appId, { ...fields, oaep: DEFAULT_OAEP_PROFILE })
   await transaction()
     .add('setting', write)
     .add('audit', audit(`scim${moved ? ', new endpoint' : ''}${input.bearerToken ? ', new token' : ''}`))
@@ -210,11 +221,7 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
   if (issues.length > 0 || !baseUrl || !publicKey || !publicKeyPem) throw invalid(issues)
 
   const oaep = input.oaep ?? existing?.oaep ?? DEFAULT_OAEP_PROFILE
-  const cipher = await cipherFor(tenantScope(ctx.tenantId))
-  if (!cipher) throw new AppError('TENANT_FROZEN', 'this workbench is not active')
-  const secret = input.accessKey
-    ? { secretEnc: cipher.encrypt(input.accessKey, secretAad(appId)), secretHint: hintOf(input.accessKey) }
-    : {}
+  const secret = await sealedCredential(ctx.tenantId, appId, input.accessKey)
   const moved = existing !== undefined && (existing.dialect !== input.dialect || existing.baseUrl !== baseUrl)
   const reseal =
     !existing || existing.publicKeyPem !== publicKeyPem || existing.oaep !== oaep || !existing.sealedSecret
@@ -235,22 +242,7 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
             ...(sealed && !moved ? { wake: $add(new Set<WakeAction>(['secret'])) } : {}),
           })
           .options({ condition: { attr: 'generation', eq: existing.generation } })
-      : ProvisioningEntity.build(PutTransaction)
-          .item({
-            tenantId: ctx.tenantId,
-            appId,
-            ...fields,
-            ...sealed,
-            secretEnc: secret.secretEnc,
-            instanceId: newId(),
-            generation: 1,
-            nextSeq: 0,
-            pokes: 0,
-            state: 'idle',
-            attempts: 0,
-            wake: new Set<WakeAction>(['bind']),
-          })
-          .options({ condition: { attr: 'appId', exists: false } })
+      : newSetting(ctx.tenantId, appId, { ...fields, ...sealed })
   const detail = `${input.dialect}${moved ? ', new endpoint' : ''}${input.accessKey ? ', new key' : ''}`
   if (reseal) {
     await rotateSecret(ctx, appId, async ({ clientId, clientSecret }) => [
