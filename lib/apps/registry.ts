@@ -226,7 +226,12 @@ export const rotateSecret = async (ctx: TenantContext, appId: string, alongside?
       'audit',
       auditWrite(ctx, { actorId: ctx.actor.accountId, action: 'app.secret-rotated', targetId: appId }),
     )
-    .run({ app: () => notFound('app') })
+    .run({
+      app: () => notFound('app'),
+      // another request issued the client, or changed what was sealed with it, first
+      client: () => new AppError('CONFLICT', 'the app changed meanwhile; retry'),
+      alongside: () => new AppError('CONFLICT', 'the app changed meanwhile; retry'),
+    })
   return { clientId, clientSecret: fresh.clientSecret }
 }
 

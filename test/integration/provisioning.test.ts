@@ -462,4 +462,37 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       await next.stop()
     }
   })
+
+  it('binds once under 20 concurrent first bindings: the others are told of the conflict, none fails', async () => {
+    const { platformToken } = await platformFixture()
+    const t = await openTenant(platformToken)
+    const app = (
+      await call(apps, 'POST', '/v1/apps', {
+        token: t.accessToken,
+        body: {
+          name: 'Raced',
+          protocol: 'oauth2',
+          clientTypes: ['web'],
+          redirectUris: ['https://r.example.test/cb'],
+        },
+      })
+    ).body.appId as string
+    provider.received.length = 0
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
+          token: t.accessToken,
+          body: { dialect: 'workbench-v2', baseUrl: provider.url, accessKey, publicKeyPem },
+        }),
+      ),
+    )
+    const statuses = answers.map((a) => a.status)
+    expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([])
+    expect(statuses).toContain(200)
+    await settle()
+    const binds = provider.received.filter(
+      (r) => r.body.tenantId === t.tenant.tenantId && interfaceOf(r.path) === 'tenantSync',
+    )
+    expect(binds).toHaveLength(1)
+  })
 })
