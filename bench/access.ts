@@ -7,6 +7,7 @@ import { config } from '../lib/core/config.js'
 import { dynamoItemsRead, dynamoRequestCount, getDocumentClient } from '../lib/core/db/client.js'
 import { newId } from '../lib/core/ids.js'
 import { prepareAccount, putMembership } from '../lib/identity/accounts.js'
+import { addBareMembers } from '../test/support/bare-members.js'
 import { enterpriseTenant, event, writeRequests } from './directory.js'
 import { fmt, percentile, table, timed, verdict } from './stats.js'
 
@@ -22,39 +23,6 @@ const put = async (items: Record<string, unknown>[]) => {
       }),
     )
   }
-}
-
-/**
- * Members of one department, written straight to the table (memberships and the department's
- * member items): their writing is not what is measured.
- */
-export const departmentMembers = async (tenantId: string, code: string, deptId: string, count: number) => {
-  const people = Array.from({ length: count }, () => newId())
-  for (let i = 0; i < people.length; i += 25) {
-    await executeTransactWrite(
-      ...people.slice(i, i + 25).map((accountId) =>
-        putMembership({
-          realm: 'tenant',
-          ctx: tenantId,
-          ctxCode: code,
-          accountId,
-          roles: [],
-          departmentIds: [deptId],
-        }),
-      ),
-    )
-  }
-  await put(
-    people.map((m) => ({
-      PK: `T#${tenantId}`,
-      SK: `DMEMBER#${deptId}#${m}`,
-      _et: 'DepartmentMember',
-      tenantId,
-      deptId,
-      memberId: m,
-    })),
-  )
-  return people
 }
 
 /** Self-built link apps, written directly (registering them one by one is not what is measured). */
@@ -188,7 +156,7 @@ export const measureAccess = async (options: { bareGetItemP50: number; n: number
 
   // a department grant reaching 1,000 members
   const big = (await admin(directory, 'POST', '/v1/departments', { name: 'Plant' })).deptId as string
-  await departmentMembers(tenantId, code, big, 1000)
+  await addBareMembers({ tenantId, code }, 1000, { deptId: big })
   const target = others[0]?.appCode as string
   const [writes0, requests0, started] = [writeRequests(), dynamoRequestCount(), performance.now()]
   const granted = await admin(apps, 'POST', `/v1/apps/${target}/grants`, { departments: [{ id: big }] })

@@ -5,7 +5,7 @@ import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { createTable } from '../scripts/local/create-table.js'
 import { startLocalStreams } from '../scripts/local/stream-consumers.js'
 import { switchSettings } from '../scripts/local/table-switch.js'
-import { departmentMembers } from './access.js'
+import { addBareMembers } from '../test/support/bare-members.js'
 import { enterpriseTenant, event } from './directory.js'
 import { fmt, table, verdict } from './stats.js'
 
@@ -107,7 +107,7 @@ export const measureProvisioning = async (options: { endpoint: string }) => {
 
     // 5,000 members of one department (written directly: their writing is not measured)
     const dept = (await admin(fns.directory, 'POST', '/v1/departments', { name: 'Works' })).deptId as string
-    const people = await departmentMembers(tenantId, code, dept, MEMBERS)
+    const people = await addBareMembers({ tenantId, code }, MEMBERS, { deptId: dept })
     await poller.drain()
     const before = { ...provider.calls }
     const [requests0, started] = [dynamoRequestCount(), performance.now()]

@@ -25,6 +25,7 @@ import {
   loadInputs,
   loadPolicy,
   MAX_ATTEMPTS,
+  type Planned,
   pause,
   plan,
   reconcile,
@@ -174,13 +175,13 @@ const changeRules = async (
       )
     }
     const delta = seatDelta(transitions, appId)
-    let rest: string[]
+    let rest: Planned
     try {
-      ;({ rest } = await commitLead(ctx, inputs, transitions, {
+      rest = await commitLead(ctx, inputs, transitions, {
         writes,
         apps: new Map([[appId, { bump: true, needs: Math.max(0, delta) }]]),
         members: subjects,
-      }))
+      })
     } catch (err) {
       if (!retryable(err)) throw err
       if (attempt >= MAX_ATTEMPTS) {
@@ -191,7 +192,8 @@ const changeRules = async (
       continue
     }
     try {
-      const freed = await reconcile(ctx, [appId], rest)
+      const members = rest.chunks.flat().map((t) => t.memberId)
+      const freed = await reconcile(ctx, [appId], members, { planned: rest })
       const seen = new Set(affected)
       const newcomers = (await reachOf(ctx, touched)).filter((id) => !seen.has(id))
       for (const id of await reconcile(ctx, [appId], newcomers)) freed.add(id)

@@ -350,31 +350,49 @@ export const loadAllRules = async ({ tenantId }: TenantScope) => {
   return byApp
 }
 
+/** A plan computed from one read: its commits, in order, each checking what it was computed from. */
+export interface Planned {
+  inputs: Inputs
+  chunks: Transition[][]
+}
+
+const readAndPlan = async (
+  scope: TenantScope,
+  appIds: string[],
+  memberIds: string[],
+  rulesByApp?: ReadonlyMap<string, Rule[]>,
+): Promise<Planned> => {
+  const policies = await mapLimit(appIds, 16, (a) => loadPolicy(scope, a, rulesByApp?.get(a)))
+  const inputs = await loadInputs(scope, policies, memberIds)
+  return { inputs, chunks: pack(plan(inputs, memberIds), policies.length, 0) }
+}
+
 /**
  * Brings the members' standing with the apps in line with the rules and the directory, a commit
- * at a time; a commit that lost to a concurrent change is read and computed again. Returns the
- * apps on which seats were freed (their waiting members may now get one).
+ * at a time; a commit that lost to a concurrent change is read and computed again. A plan already
+ * made (the rest of a rules change) is committed first without reading anything again: its commits
+ * check what it was computed from all the same. Returns the apps on which seats were freed (their
+ * waiting members may now get one).
  */
 export const reconcile = async (
   scope: TenantScope,
   appIds: string[],
   memberIds: string[],
-  rulesByApp?: ReadonlyMap<string, Rule[]>,
+  options: { rulesByApp?: ReadonlyMap<string, Rule[]>; planned?: Planned } = {},
 ) => {
   const freed = new Set<string>()
   let pending = [...new Set(memberIds)]
   for (let attempt = 0; pending.length > 0; attempt++) {
-    // rules read by the caller serve the first attempt; a retry reads everything again
-    const policies = await mapLimit(appIds, 16, (a) =>
-      loadPolicy(scope, a, attempt === 0 ? rulesByApp?.get(a) : undefined),
-    )
-    const inputs = await loadInputs(scope, policies, pending)
-    const chunks = pack(plan(inputs, pending), policies.length, 0)
+    // what the caller read or planned serves the first attempt; a retry reads everything again
+    const { inputs, chunks } =
+      attempt === 0 && options.planned
+        ? options.planned
+        : await readAndPlan(scope, appIds, pending, attempt === 0 ? options.rulesByApp : undefined)
     const done = new Set<string>()
     try {
       for (const chunk of chunks) {
         await commit(scope, inputs, chunk)
-        for (const p of policies) if (seatDelta(chunk, p.appId) < 0) freed.add(p.appId)
+        for (const appId of inputs.policies.keys()) if (seatDelta(chunk, appId) < 0) freed.add(appId)
         for (const t of chunk) done.add(t.memberId)
       }
       pending = []
@@ -389,7 +407,8 @@ export const reconcile = async (
 
 /**
  * Commits a change of rules with the first share of what it does, all or nothing: the lead writes,
- * the app's rules version, the seats the whole change needs; the rest follows by reconcile. Throws
+ * the app's rules version, the seats the whole change needs. Returns the rest of the plan, to commit
+ * right after against the rules version this commit raised (reconcile with `planned`). Throws
  * ConditionsFailed (retry) when something read changed meanwhile.
  */
 export const commitLead = async (
@@ -397,14 +416,19 @@ export const commitLead = async (
   inputs: Inputs,
   transitions: Transition[],
   lead: Lead,
-): Promise<{ rest: string[] }> => {
+): Promise<Planned> => {
   const [first = [], ...later] = pack(
     transitions,
     inputs.policies.size,
     lead.writes.length + lead.members.length,
   )
   await commit(scope, inputs, first, lead)
-  return { rest: [...new Set(later.flat().map((t) => t.memberId))] }
+  const policies = new Map(inputs.policies)
+  for (const [appId, change] of lead.apps) {
+    const p = policies.get(appId)
+    if (change.bump && p?.exists) policies.set(appId, { ...p, version: p.version + 1 })
+  }
+  return { inputs: { ...inputs, policies }, chunks: later }
 }
 
 /** Members waiting for a seat of the app, longest first. */
@@ -484,6 +508,6 @@ export const reconcileMembers = async (scope: TenantScope, memberIds: string[]) 
       if ([...members.values()].some((m) => m.exists && evaluate(rules, m, tree.parentOf).allowed))
         apps.add(appId)
     }
-    await settleSeats(scope, await reconcile(scope, [...apps], chunk, rulesByApp))
+    await settleSeats(scope, await reconcile(scope, [...apps], chunk, { rulesByApp }))
   }
 }

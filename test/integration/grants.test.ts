@@ -1,9 +1,12 @@
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { expireSubscription, subscribeApp } from '../../lib/apps/subscriptions.js'
+import { getTenantApp } from '../../lib/apps/tenant-apps.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
 import { newId } from '../../lib/core/ids.js'
+import { addBareMembers } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
-import { activate, addBareMembers, login, openTenant, platformFixture } from '../support/fixtures.js'
+import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
@@ -220,6 +223,37 @@ describe('unified authorisation', () => {
     ).toBe(204)
     expect((await grant(t, 'erp-cloud', { members: [members[4]] })).body).toMatchObject({ entitled: 1 })
     expect((await entitled(t, 'erp-cloud')).length).toBe(3)
+  })
+
+  it('commits a big grant from one read: no member or standing is read twice', async () => {
+    const t = await openTenant(platformToken)
+    await subscribe(t, 500)
+    const plant = await department(t, 'Plant')
+    // more members than one transaction takes: the lead commit and two more
+    await addBareMembers(t.tenant, 250, { deptId: plant })
+    const asked = new Map<string, number>()
+    const client = getDocumentClient()
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'BatchGetItemCommand') {
+          const input = args.input as { RequestItems: Record<string, { Keys: Record<string, string>[] }> }
+          for (const { Keys } of Object.values(input.RequestItems))
+            for (const k of Keys) asked.set(`${k.PK}|${k.SK}`, (asked.get(`${k.PK}|${k.SK}`) ?? 0) + 1)
+        }
+        return next(args)
+      },
+      { step: 'initialize', name: 'readsOnce' },
+    )
+    try {
+      const granted = await grant(t, 'erp-cloud', { departments: [{ id: plant }] })
+      expect([granted.status, granted.body.entitled]).toEqual([200, 250])
+    } finally {
+      client.middlewareStack.remove('readsOnce')
+    }
+    expect(asked.size).toBeGreaterThanOrEqual(500)
+    expect([...asked.entries()].filter(([, times]) => times > 1)).toEqual([])
+    // the seat counter followed every commit, the lead's and the rest's
+    expect((await getTenantApp(t.tenant.tenantId, 'erp-cloud'))?.seatsHeld).toBe(250)
   })
 
   it('100 concurrent grants of a 10-seat app to distinct members leave exactly 10 holders', async () => {

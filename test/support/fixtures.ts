@@ -1,7 +1,6 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { handler as authHandler } from '../../functions/auth/handler.js'
 import { handler as tenantsHandler } from '../../functions/tenants/handler.js'
-import { newId } from '../../lib/core/ids.js'
 import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
 import { seedPlatform } from '../../scripts/seed.js'
 import { call } from './lambda.js'
@@ -115,23 +114,4 @@ export const addPlainMember = async (
     }),
   )
   return { identifier, password, accountId: account.accountId }
-}
-
-/** Memberships written straight to the table (no account, no login): many members, quickly. */
-export const addBareMembers = async (tenant: { tenantId: string; code: string }, count: number) => {
-  const ids = Array.from({ length: count }, () => newId())
-  for (let i = 0; i < ids.length; i += 25) {
-    await executeTransactWrite(
-      ...ids.slice(i, i + 25).map((accountId) =>
-        putMembership({
-          realm: 'tenant',
-          ctx: tenant.tenantId,
-          ctxCode: tenant.code,
-          accountId,
-          roles: [],
-        }),
-      ),
-    )
-  }
-  return ids
 }

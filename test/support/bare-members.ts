@@ -1,0 +1,54 @@
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
+import { executeTransactWrite } from 'dynamodb-toolbox'
+import { config } from '../../lib/core/config.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
+import { newId } from '../../lib/core/ids.js'
+import { putMembership } from '../../lib/identity/accounts.js'
+
+/**
+ * Memberships written straight to the table (no account, no login): many members, quickly; with
+ * `deptId`, members of that department (its member items too; its member count is not kept).
+ */
+export const addBareMembers = async (
+  tenant: { tenantId: string; code: string },
+  count: number,
+  { deptId }: { deptId?: string } = {},
+) => {
+  const ids = Array.from({ length: count }, () => newId())
+  for (let i = 0; i < ids.length; i += 25) {
+    const chunk = ids.slice(i, i + 25)
+    await executeTransactWrite(
+      ...chunk.map((accountId) =>
+        putMembership({
+          realm: 'tenant',
+          ctx: tenant.tenantId,
+          ctxCode: tenant.code,
+          accountId,
+          roles: [],
+          ...(deptId ? { departmentIds: [deptId] } : {}),
+        }),
+      ),
+    )
+    if (deptId) {
+      await getDocumentClient().send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [config().ATRIUM_TABLE_NAME]: chunk.map((memberId) => ({
+              PutRequest: {
+                Item: {
+                  PK: `T#${tenant.tenantId}`,
+                  SK: `DMEMBER#${deptId}#${memberId}`,
+                  _et: 'DepartmentMember',
+                  tenantId: tenant.tenantId,
+                  deptId,
+                  memberId,
+                },
+              },
+            })),
+          },
+        }),
+      )
+    }
+  }
+  return ids
+}
