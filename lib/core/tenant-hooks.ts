@@ -40,6 +40,11 @@ export interface TenantHooks {
   onOpen?: (tenant: OpeningTenant) => WriteItem[]
   /** deletes up to `budget` items; called again until done (a killed run resumes) */
   purge?: (scope: TenantScope, budget: number) => Promise<PurgeProgress>
+  /**
+   * Until when something of the capability keeps a free edition usable past its own end (a
+   * third-party app subscription still running); undefined: nothing does
+   */
+  keepsOpen?: (scope: TenantScope) => Promise<string | undefined>
   /** due kinds (the KIND of a due key) and what to do when one is due; returns an outcome name */
   due?: Record<string, (ids: string[], run: DueRun) => Promise<string>>
 }

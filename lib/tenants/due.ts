@@ -2,15 +2,56 @@ import { executeTransactWrite } from 'dynamodb-toolbox'
 import { nowMs } from '../core/clock.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { AppError } from '../core/errors.js'
-import { freezeLoaded, releaseTenant } from './lifecycle.js'
+import { scopeOf } from '../core/tenancy.js'
+import { tenantHooks } from '../core/tenant-hooks.js'
+import { getPlan } from '../platform/catalog.js'
+import { freezeLoaded, keepOpen, releaseTenant } from './lifecycle.js'
 import { expiryNoticeWrite } from './notices.js'
 import { purgeReleasedTenant } from './purge.js'
 import { findTenant } from './queries.js'
 import { reminderDone } from './reminders.js'
+import type { TenantRecord } from './views.js'
 
-export type DueOutcome = 'frozen' | 'released' | 'purged' | 'purging' | 'reminded' | 'skipped'
+export type DueOutcome = 'frozen' | 'kept-open' | 'released' | 'purged' | 'purging' | 'reminded' | 'skipped'
 
 const SCHEDULER = { actor: 'scheduler' }
+
+/** Until when a free edition past its end stays usable: the latest end of what keeps it open. */
+const keptOpenUntil = async (t: TenantRecord) => {
+  if ((await getPlan(t.planCode))?.priceModel !== 'free-trial') return undefined
+  const ends = await Promise.all(tenantHooks().map((h) => h.keepsOpen?.(scopeOf(t.tenantId))))
+  const latest = ends
+    .filter((e): e is string => e !== undefined && Date.parse(e) > nowMs())
+    .sort()
+    .at(-1)
+  return latest
+}
+
+/** An active tenant past its end: frozen, unless a free edition is kept open (looked at again then). */
+const settleExpiry = async (t: TenantRecord): Promise<DueOutcome> => {
+  const until = await keptOpenUntil(t)
+  if (until) {
+    await keepOpen(t, until, SCHEDULER)
+    return 'kept-open'
+  }
+  await freezeLoaded(t, 'expired', SCHEDULER)
+  return 'frozen'
+}
+
+/**
+ * Called when something that kept a free edition open ends early (an app subscription released or
+ * expired by its marketplace): the edition freezes when the last one ends, not at the next due run.
+ */
+export const reviewExpiry = async (tenantId: string): Promise<DueOutcome> => {
+  const t = await findTenant(tenantId)
+  if (t?.status !== 'active' || Date.parse(t.expiresAt) > nowMs()) return 'skipped'
+  try {
+    return await settleExpiry(t)
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'CONFLICT') return 'skipped'
+    throw err
+  }
+}
 
 /**
  * One due tenant: freeze it at expiry, release it at the end of retention, purge it once
@@ -21,10 +62,7 @@ export const processDueTenant = async (tenantId: string, purgeBudget: number): P
   const t = await findTenant(tenantId)
   if (!t) return 'skipped'
   try {
-    if (t.status === 'active' && Date.parse(t.expiresAt) <= nowMs()) {
-      await freezeLoaded(t, 'expired', SCHEDULER)
-      return 'frozen'
-    }
+    if (t.status === 'active' && Date.parse(t.expiresAt) <= nowMs()) return await settleExpiry(t)
     if (t.status === 'frozen' && t.retentionUntil && Date.parse(t.retentionUntil) <= nowMs()) {
       await releaseTenant(tenantId, SCHEDULER)
       return 'released'

@@ -38,6 +38,8 @@ export const TenantEntity = new Entity({
     expiresAt: string(),
     frozenAt: string().optional(),
     retentionUntil: string().optional(),
+    /** a free edition past its end, kept usable by a third-party app subscription until then */
+    keptOpenUntil: string().optional(),
     releasedAt: string().optional(),
     createdAt: string(),
     adminAccountId: string(),

@@ -114,14 +114,37 @@ export const freezeLoaded = (t: TenantRecord, reason: 'expired' | 'manual', by: 
     {
       action: 'frozen',
       to: 'frozen',
-      set: { frozenAt, retentionUntil, frozenReason: reason },
+      set: { frozenAt, retentionUntil, frozenReason: reason, keptOpenUntil: undefined },
       dueAt: retentionUntil,
     },
     by,
   )
 }
 
-const cleared = { frozenAt: undefined, retentionUntil: undefined, frozenReason: undefined }
+const cleared = {
+  frozenAt: undefined,
+  retentionUntil: undefined,
+  frozenReason: undefined,
+  keptOpenUntil: undefined,
+}
+
+/**
+ * A free edition past its end stays usable while a third-party app subscription of the tenant
+ * runs: it is looked at again when that ends. Pinned to the expiry it was computed for (a renewal
+ * meanwhile wins).
+ */
+export const keepOpen = (t: TenantRecord, until: string, by: Actor) =>
+  transition(
+    t,
+    {
+      action: 'kept-open',
+      to: 'active',
+      set: { keptOpenUntil: until },
+      dueAt: until,
+      condition: [{ attr: 'expiresAt', eq: t.expiresAt }],
+    },
+    by,
+  )
 
 /** Lifts a manual freeze; an expired tenant needs a renewal instead. */
 export const unfreezeTenant = async (tenantId: string, by: Actor) => {

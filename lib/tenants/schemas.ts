@@ -30,6 +30,8 @@ export const TenantSchema = z
     market: z.string().optional(),
     customerLevel: z.string(),
     expiresAt: z.string(),
+    /** a free edition past `expiresAt` stays usable until then: a third-party app subscription still runs */
+    keptOpenUntil: z.string().optional(),
     frozenAt: z.string().optional(),
     retentionUntil: z.string().optional(),
     createdAt: z.string(),

@@ -29,6 +29,7 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     market: t.market,
     customerLevel: t.customerLevel,
     expiresAt: t.expiresAt,
+    keptOpenUntil: t.keptOpenUntil,
     frozenAt: t.frozenAt,
     retentionUntil: t.retentionUntil,
     createdAt: t.createdAt,

@@ -5,9 +5,11 @@ import { handler as tenants } from '../../functions/tenants/handler.js'
 import { listEntitled } from '../../lib/access/entitled.js'
 import { grantApp } from '../../lib/access/grants.js'
 import { getTenantApp } from '../../lib/apps/tenant-apps.js'
+import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { config } from '../../lib/core/config.js'
 import { getDocumentClient } from '../../lib/core/db/client.js'
 import { scopeOf, systemContext } from '../../lib/core/tenancy.js'
+import { runLifecycle } from '../../lib/lifecycle/run.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { addBareMembers } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
@@ -16,6 +18,8 @@ import { decryptField, expectedBodySign, kooGallery, sign, stamp } from '../supp
 import { call, httpEvent } from '../support/lambda.js'
 
 useTestTable()
+
+const DAY = 86_400_000
 
 let order = 0
 const newOrder = (customerId: string, extra: Record<string, string> = {}) => ({
@@ -40,6 +44,7 @@ describe('KooGallery SaaS production interface', () => {
   beforeAll(async () => {
     await platformFixture()
   })
+  afterEach(() => resetClock())
 
   it('opens an instance and relays the admin credentials encrypted and signed', async () => {
     const res = await call(marketplace, 'GET', '/v1/marketplace/koogallery', {
@@ -383,5 +388,48 @@ describe('KooGallery SaaS production interface', () => {
       20, 5,
     ])
     expect(await getTenantApp(tenant.tenantId, 'erp-cloud')).toMatchObject({ seats: 20, seatsHeld: 20 })
+  })
+
+  it('keeps a free basic workbench usable while an app it bought runs; it freezes when the last one ends', async () => {
+    const opened = await kooGallery(
+      newOrder('kg-free', { skuCode: 'atrium-general-basic', productId: 'atrium-general', trialFlag: '1' }),
+    )
+    expect(opened.body.resultCode).toBe('000000')
+    const tenantId = opened.body.instanceId as string
+    const buy = async (skuCode: string, expireTime: string) =>
+      (
+        await kooGallery(
+          newOrder('kg-free', { skuCode, productId: skuCode.replace(/-\d+$/, ''), expireTime }),
+        )
+      ).body.instanceId as string
+    const erp = await buy('erp-cloud-20', '20990101000000')
+    const crm = await buy('crm-pro-20', '20980101000000')
+    // the edition's own six months end; the apps run on
+    advanceClock(200 * DAY)
+    await runLifecycle()
+    expect(await findTenant(tenantId)).toMatchObject({
+      status: 'active',
+      keptOpenUntil: '2099-01-01T00:00:00.000Z',
+    })
+    // the later app goes early: the other keeps it open until its own end
+    await kooGallery({ activity: 'releaseInstance', instanceId: erp })
+    expect(await findTenant(tenantId)).toMatchObject({
+      status: 'active',
+      keptOpenUntil: '2098-01-01T00:00:00.000Z',
+    })
+    await kooGallery({ activity: 'releaseInstance', instanceId: crm })
+    expect(await findTenant(tenantId)).toMatchObject({ status: 'frozen', frozenReason: 'expired' })
+    expect((await findTenant(tenantId))?.keptOpenUntil).toBeUndefined()
+  })
+
+  it('freezes a paid edition at its own end, whatever apps it bought', async () => {
+    const opened = await kooGallery(newOrder('kg-paid', { expireTime: '20270101000000' }))
+    const tenantId = opened.body.instanceId as string
+    await kooGallery(
+      newOrder('kg-paid', { skuCode: 'erp-cloud-20', productId: 'erp-cloud', expireTime: '20990101000000' }),
+    )
+    advanceClock(Date.parse('2027-01-02T00:00:00Z') - Date.now())
+    await runLifecycle()
+    expect(await findTenant(tenantId)).toMatchObject({ status: 'frozen', frozenReason: 'expired' })
   })
 })

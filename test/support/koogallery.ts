@@ -1,12 +1,14 @@
 import { createDecipheriv, createHash, createHmac } from 'node:crypto'
 import { handler } from '../../functions/marketplace/handler.js'
+import { nowMs } from '../../lib/core/clock.js'
 import { call } from './lambda.js'
 
 /**
  * The marketplace's side of the protocol, written here independently of lib/marketplace so the
  * tests check our implementation against the documented algorithms, not against itself.
  */
-export const stamp = (ms = Date.now()) => new Date(ms).toISOString().replace(/[-:TZ.]/g, '')
+/** The marketplace's clock agrees with ours (tests may move ours). */
+export const stamp = (ms = nowMs()) => new Date(ms).toISOString().replace(/[-:TZ.]/g, '')
 
 export const sign = (key: string, params: Record<string, string>) => {
   const message = Object.keys(params)

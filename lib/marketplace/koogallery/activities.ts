@@ -14,6 +14,7 @@ import { randomToken } from '../../core/ids.js'
 import { scopeOf } from '../../core/tenancy.js'
 import { getPlan, getSku } from '../../platform/catalog.js'
 import { ClaimTaken, createTenant } from '../../tenants/create-tenant.js'
+import { reviewExpiry } from '../../tenants/due.js'
 import { changePlan, freezeTenant, releaseTenant, renewTenant } from '../../tenants/lifecycle.js'
 import { findTenant, tenantIdByCustomer } from '../../tenants/queries.js'
 import { toTenantView } from '../../tenants/views.js'
@@ -262,6 +263,8 @@ const expireInstance = async (p: z.infer<(typeof SCHEMAS)['expireInstance']>): P
   if (!instance) throw notFound()
   if (instance.kind === 'app') {
     await expireSubscription(instance.tenantId, instance.appCode, true)
+    // a free edition it kept open freezes now if it was the last
+    await reviewExpiry(instance.tenantId)
     return ok({ instanceId: p.instanceId })
   }
   const t = await findTenant(instance.tenantId)
@@ -273,8 +276,10 @@ const expireInstance = async (p: z.infer<(typeof SCHEMAS)['expireInstance']>): P
 const releaseInstance = async (p: z.infer<(typeof SCHEMAS)['releaseInstance']>): Promise<Outcome> => {
   const instance = await resolveInstance(p.instanceId)
   if (!instance) throw notFound()
-  if (instance.kind === 'app') await releaseSubscription(instance.tenantId, instance.appCode)
-  else await releaseTenant(instance.tenantId, ACTOR)
+  if (instance.kind === 'app') {
+    await releaseSubscription(instance.tenantId, instance.appCode)
+    await reviewExpiry(instance.tenantId)
+  } else await releaseTenant(instance.tenantId, ACTOR)
   return ok({ instanceId: p.instanceId })
 }
 
