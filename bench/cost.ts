@@ -395,6 +395,7 @@ const openTenant = async (call: Call) => {
       expiresAt: new Date(nowMs() + 365 * 86_400_000).toISOString(),
       customerLevel: 'V2',
       admin: { identifier, name: 'Cost Admin' },
+      verification: { method: 'business-licence', reference: 'BENCH-LICENCE' },
     },
     { actor: 'bench' },
   )

@@ -84,6 +84,7 @@ export const enterpriseTenant = async (name = 'enterprise') => {
       expiresAt: new Date(nowMs() + 365 * 86_400_000).toISOString(),
       customerLevel: 'V3',
       admin: { identifier, name: 'Bench Admin' },
+      verification: { method: 'business-licence', reference: 'BENCH-LICENCE' },
     },
     { actor: 'bench' },
   )

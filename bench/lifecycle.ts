@@ -25,6 +25,7 @@ const fillTenants = async (total: number, due: number) => {
       expiresAt: new Date(nowMs() + 400 * 86_400_000).toISOString(),
       customerLevel: 'V1',
       admin: { name: 'Admin' },
+      verification: { method: 'business-licence', reference: 'BENCH-LICENCE' },
     },
     { actor: 'bench' },
   )

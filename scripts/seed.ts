@@ -109,6 +109,7 @@ export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> =
           expiresAt: new Date(nowMs() + 365 * 86_400_000).toISOString(),
           customerLevel: 'V3',
           admin: { identifier: DEMO_ADMIN, name: 'Demo Administrator' },
+          verification: { method: 'business-licence', reference: 'DEMO-LICENCE-0001' },
         },
         { actor: 'seed' },
       )

@@ -36,9 +36,11 @@ export interface CreateTenantOptions {
   claim?: (opened: OpenedTenant) => Promise<WriteItem>
 }
 
-export type OpenTenantInput = Omit<CreateTenantInput, 'admin'> & {
+export type OpenTenantInput = Omit<CreateTenantInput, 'admin' | 'verification'> & {
   /** without an identifier the administrator gets `admin@<tenant domain>` */
   admin: { identifier?: string; name: string }
+  /** how the enterprise was verified; `marketplace`: the marketplace verified its buyer (the order is the reference) */
+  verification: { method: CreateTenantInput['verification']['method'] | 'marketplace'; reference: string }
 }
 
 export interface OpenedTenant {
@@ -106,6 +108,7 @@ export const createTenant = async (
       trial,
       customerId: input.customerId,
       market: options.market,
+      verification: { ...input.verification, by: options.actor, at: createdAt },
       customerLevel: input.customerLevel,
       expiresAt,
       createdAt,

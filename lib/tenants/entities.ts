@@ -3,6 +3,9 @@ import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { dueKeys } from '../core/due.js'
 
+/** Methods a system admin verifies an enterprise by; marketplaces verify their buyers themselves. */
+export const VERIFICATION_METHODS = ['business-licence', 'legal-representative', 'bank-transfer'] as const
+
 export const TENANT_STATUSES = ['active', 'frozen', 'released'] as const
 export type TenantStatus = (typeof TENANT_STATUSES)[number]
 
@@ -32,6 +35,17 @@ export const TenantEntity = new Entity({
     frozenReason: string().enum('expired', 'manual').optional(),
     trial: boolean(),
     customerId: string(),
+    /**
+     * The enterprise's real-name verification before opening: how, the record checked, who vouched
+     * (a system admin's account, or the marketplace that verified its buyer), when. Absent only on
+     * tenants opened before it was recorded.
+     */
+    verification: map({
+      method: string().enum(...VERIFICATION_METHODS, 'marketplace'),
+      reference: string(),
+      by: string(),
+      at: string(),
+    }).optional(),
     /** the marketplace that opened the tenant: only it may act on the instance (absent: the platform) */
     market: string().optional(),
     customerLevel: string(),

@@ -3,7 +3,7 @@ import { PageQuery } from '../core/db/pagination.js'
 import { Identifier, Iso } from '../core/http/schemas.js'
 import { PhoneRegionSchema } from '../core/identifiers.js'
 import { IndustryCode } from '../platform/schemas.js'
-import { TENANT_STATUSES } from './entities.js'
+import { TENANT_STATUSES, VERIFICATION_METHODS } from './entities.js'
 
 export const TenantStatusSchema = z.enum(TENANT_STATUSES)
 export const CustomerLevel = z.string().regex(/^V[0-9]$/, 'a customer level such as V0-V5')
@@ -30,6 +30,16 @@ export const TenantSchema = z
     market: z.string().optional(),
     customerLevel: z.string(),
     expiresAt: z.string(),
+    /** the enterprise's real-name verification ('marketplace': the marketplace verified its buyer) */
+    verification: z.object({
+      verified: z.boolean(),
+      method: z.enum([...VERIFICATION_METHODS, 'marketplace']).optional(),
+      /** the record checked, or the marketplace order */
+      reference: z.string().optional(),
+      /** `account:<id>` of the system admin who verified it, or `marketplace:<name>` */
+      by: z.string().optional(),
+      at: z.string().optional(),
+    }),
     /** a free edition past `expiresAt` stays usable until then: a third-party app subscription still runs */
     keptOpenUntil: z.string().optional(),
     frozenAt: z.string().optional(),
@@ -42,6 +52,15 @@ export const TenantSchema = z
   })
   .meta({ id: 'Tenant' })
 export type TenantView = z.infer<typeof TenantSchema>
+
+export const VerificationBody = z
+  .object({
+    method: z.enum(VERIFICATION_METHODS),
+    /** the record checked: the licence's registration number, a transfer's reference, … (not personal data) */
+    reference: z.string().trim().min(1).max(128),
+  })
+  .strict()
+  .meta({ id: 'Verification' })
 
 export const CreateTenantBody = z
   .object({
@@ -56,6 +75,8 @@ export const CreateTenantBody = z
     /** where national mobile numbers are read (the administrator's too); default: the platform's */
     phoneRegion: PhoneRegionSchema.optional(),
     admin: z.object({ identifier: Identifier, name: z.string().trim().min(1).max(100) }),
+    /** every edition needs a verified enterprise: how the opening admin verified it */
+    verification: VerificationBody,
   })
   .strict()
   .meta({ id: 'CreateTenant' })

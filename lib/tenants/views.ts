@@ -30,6 +30,7 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     customerLevel: t.customerLevel,
     expiresAt: t.expiresAt,
     keptOpenUntil: t.keptOpenUntil,
+    verification: t.verification ? { verified: true, ...t.verification } : { verified: false },
     frozenAt: t.frozenAt,
     retentionUntil: t.retentionUntil,
     createdAt: t.createdAt,

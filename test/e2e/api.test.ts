@@ -98,6 +98,7 @@ describe('the API over HTTP', () => {
         planCode: 'general.enterprise',
         expiresAt: '2099-01-01T00:00:00Z',
         admin: { identifier: mobile, name: 'E2E Admin' },
+        verification: { method: 'business-licence', reference: 'LIC-0001' },
       },
     })
     expect(created.status).toBe(201)

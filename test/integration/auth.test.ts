@@ -40,6 +40,7 @@ describe('login, sessions and passwords', () => {
         industry: 'office',
         planCode: 'general.basic',
         admin: { identifier, name: 'A' },
+        verification: { method: 'business-licence', reference: 'LIC-0001' },
       },
     })
     expect(created.status).toBe(201)

@@ -76,7 +76,11 @@ describe('AWS Marketplace', () => {
     })
     expect(login.body.tenant.name).toBe('Corp A')
     const t = await findTenant(login.body.tenant.tenantId)
-    expect(t).toMatchObject({ customerId: 'aws:cust-a', planCode: 'general.enterprise' })
+    expect(t).toMatchObject({
+      customerId: 'aws:cust-a',
+      planCode: 'general.enterprise',
+      verification: { method: 'marketplace', reference: 'cust-a', by: 'marketplace:aws' },
+    })
     expect(metering.commandCalls(ResolveCustomerCommand)[0]?.args[0].input).toEqual({
       RegistrationToken: 'token-a',
     })

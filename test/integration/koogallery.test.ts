@@ -81,6 +81,12 @@ describe('KooGallery SaaS production interface', () => {
     expect(own.status).toBe(200)
     expect(t).toMatchObject({
       customerId: 'kg-1',
+      // the marketplace verified its buyer: the order that says so is recorded with it
+      verification: {
+        method: 'marketplace',
+        reference: expect.stringMatching(/^order-kg-1-/),
+        by: 'marketplace:koogallery',
+      },
       planCode: 'general.professional',
       expiresAt: '2099-12-31T00:00:00.000Z',
     })
@@ -191,6 +197,7 @@ describe('KooGallery SaaS production interface', () => {
         planCode: 'general.professional',
         expiresAt: '2099-01-01T00:00:00Z',
         admin: { identifier: `direct-${Date.now()}@direct.test`, name: 'D' },
+        verification: { method: 'business-licence', reference: 'LIC-0001' },
       },
     })
     const instanceId = opened.body.tenant.tenantId as string

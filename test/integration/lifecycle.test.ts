@@ -34,6 +34,7 @@ const open = async (daysToExpiry: number, customerLevel = 'V0') => {
       expiresAt: new Date(nowMs() + daysToExpiry * DAY).toISOString(),
       customerLevel,
       admin: { name: 'Admin' },
+      verification: { method: 'business-licence', reference: `LIC-${n}` },
     },
     { actor: 'test' },
   )

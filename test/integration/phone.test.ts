@@ -101,6 +101,7 @@ describe('mobile numbers: one stored form, national numbers read in the tenant r
           expiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString(),
           phoneRegion,
           admin: { identifier, name: 'Boss' },
+          verification: { method: 'business-licence', reference: 'LIC-0001' },
         },
       })
     const refusals = [await open('ZZ', '(415) 555-0101'), await open('US', '139 1234 5678')]

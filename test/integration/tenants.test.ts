@@ -15,6 +15,7 @@ const body = (customerId: string, extra: Record<string, unknown> = {}) => ({
   industry: 'office',
   planCode: 'general.basic',
   admin: { identifier: `${customerId}-${Math.random().toString(36).slice(2)}@acme.test`, name: 'Boss' },
+  verification: { method: 'business-licence', reference: 'LIC-0001' },
   ...extra,
 })
 
@@ -57,6 +58,32 @@ describe('tenants and their lifecycle', () => {
     expect(admin).toMatchObject({ existingAccount: false, initialPassword: expect.any(String) })
     const again = await call(tenants, 'GET', `/v1/tenants/${tenant.tenantId}`, { token: platformToken })
     expect(again.body).not.toHaveProperty('initialPassword')
+  })
+
+  it('opens only a verified enterprise, and records who verified it and how', async () => {
+    const { verification: _, ...unverified } = body('unverified-1')
+    const refused = await Promise.all(
+      [unverified, body('unverified-1', { verification: { method: 'hearsay', reference: '' } })].map((b) =>
+        call(tenants, 'POST', '/v1/tenants', { token: platformToken, body: b }),
+      ),
+    )
+    expect(refused.map((r) => [r.status, r.body.error.details.map((d: { path: string }) => d.path)])).toEqual(
+      [
+        [400, ['body.verification']],
+        [400, ['body.verification.method', 'body.verification.reference']],
+      ],
+    )
+    const opened = await openTenant(platformToken)
+    const root = await login(SEED.adminIdentifier, SEED.adminPassword)
+    const rootId = JSON.parse(Buffer.from(root.accessToken.split('.')[1], 'base64url').toString()).sub
+    const mine = await call(tenants, 'GET', '/v1/tenant', { token: opened.accessToken })
+    expect(mine.body.verification).toEqual({
+      verified: true,
+      method: 'business-licence',
+      reference: 'LIC-0001',
+      by: `account:${rootId}`,
+      at: opened.tenant.createdAt,
+    })
   })
 
   it('holds one instance per customer under 20 concurrent requests', async () => {

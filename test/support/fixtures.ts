@@ -42,6 +42,7 @@ export const openTenant = async (
       expiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString(),
       customerLevel: 'V2',
       admin: { identifier, name: 'Tenant Admin' },
+      verification: { method: 'business-licence', reference: 'LIC-0001' },
     },
   })
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`)

@@ -60,6 +60,8 @@ export const registerAwsBuyer = async (input: {
         expiresAt: edition.plan.priceModel === 'free-trial' ? undefined : edition.expiresAt,
         customerLevel: 'V0',
         admin: { identifier: email, name: 'Administrator' },
+        // AWS Marketplace sells only to accounts it verified; its customer is the reference
+        verification: { method: 'marketplace', reference: resolved.customer },
       },
       { actor: 'marketplace:aws', market: 'aws' },
     )

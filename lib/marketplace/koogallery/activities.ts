@@ -196,6 +196,8 @@ const newInstance = async (p: z.infer<(typeof SCHEMAS)['newInstance']>): Promise
             ? (p.saasExtendParams.customerLevel as string)
             : 'V0',
           admin: { name: 'Administrator' },
+          // KooGallery sells only to buyers whose real name it verified: the order records it
+          verification: { method: 'marketplace', reference: p.orderId },
         },
         {
           ...ACTOR,
