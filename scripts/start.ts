@@ -1,3 +1,4 @@
+import { type RunningAwsMarketplace, startAwsMarketplace } from './local/aws-marketplace.js'
 import { createTable } from './local/create-table.js'
 import { type DemoApp, startDemoApp } from './local/demo-app.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
@@ -21,6 +22,7 @@ const printSummary = (
   koogalleryKey: string,
   verbose: boolean,
   demoAppOrigin: string,
+  awsMarketplaceOrigin: string,
 ) => {
   const { demoTenant } = seed
   const rows: [string, string][] = [
@@ -57,6 +59,10 @@ const printSummary = (
     ],
     ['', ''],
     ['KooGallery key (local)', koogalleryKey],
+    [
+      'AWS Marketplace',
+      `${awsMarketplaceOrigin}/  (a local stand-in: subscribe to an edition, land on the registration page)`,
+    ],
     ['', ''],
     ['try', `curl -s ${baseUrl}/v1/auth/login -H 'content-type: application/json' \\`],
     ['', `  -d '{"identifier":"${seed.admin.identifier}","password":"${seed.admin.password}"}'`],
@@ -88,6 +94,7 @@ const main = async () => {
     LAMBDA_PORT: localPort('LAMBDA_PORT'),
     DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
     DEMO_APP_PORT: localPort('DEMO_APP_PORT'),
+    AWS_MARKETPLACE_PORT: localPort('AWS_MARKETPLACE_PORT'),
   }
   // Checked up front, so a second `npm start` fails at once, naming the setting to change.
   for (const [variable, port] of Object.entries(ports)) {
@@ -103,6 +110,7 @@ const main = async () => {
   let stream: LocalStreams | undefined
   let retries: NodeJS.Timeout | undefined
   let demo: DemoApp | undefined
+  let awsMarketplace: RunningAwsMarketplace | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
@@ -111,6 +119,7 @@ const main = async () => {
     clearInterval(retries)
     await stream?.stop().catch(() => undefined)
     await demo?.stop().catch(() => undefined)
+    await awsMarketplace?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
     process.exit(code)
@@ -131,6 +140,11 @@ const main = async () => {
     // known before anything reads the settings: providers are told the tenants' addresses on it
     const apiPort = ports.PORT || (await freePort())
     env.PUBLIC_API_URL = `http://localhost:${apiPort}`
+    awsMarketplace = await startAwsMarketplace({
+      port: ports.AWS_MARKETPLACE_PORT,
+      registrationUrl: `${env.PUBLIC_API_URL}/v1/marketplace/aws/register`,
+    })
+    env.AWS_MARKETPLACE_ENDPOINT = awsMarketplace.origin
     Object.assign(process.env, env)
     // The stream's consumer runs in this process (serverless-offline reads no streams); its log
     // lines stay out of the way unless asked for.
@@ -177,7 +191,14 @@ const main = async () => {
     })
     console.log(`serverless-offline ready (${Date.now() - offlineStarted} ms)`)
     demo.configure(`http://localhost:${api.port}/t/${seed.demoTenant.code}`, demoApps)
-    printSummary(`http://localhost:${api.port}`, seed, env.KOOGALLERY_KEY as string, verbose, demo.origin)
+    printSummary(
+      `http://localhost:${api.port}`,
+      seed,
+      env.KOOGALLERY_KEY as string,
+      verbose,
+      demo.origin,
+      awsMarketplace.origin,
+    )
     const { printOutbox } = await import('./local/outbox-printer.js')
     stopPrinting = printOutbox()
   } catch (err) {

@@ -9,6 +9,8 @@ const ConfigSchema = z
     AWS_REGION: z.string().default('us-east-1'),
     /** Set only locally (DynamoDB Local); in AWS the SDK finds the regional endpoint. */
     DYNAMODB_ENDPOINT: z.url().optional(),
+    /** Set only locally: AWS Marketplace's stand-in (scripts/local/aws-marketplace.ts) */
+    AWS_MARKETPLACE_ENDPOINT: z.url().optional(),
     /** AWS: the KMS key wrapping data keys. Locally: a key file the local stack creates. */
     PII_KMS_KEY_ID: z.string().min(1).optional(),
     LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),

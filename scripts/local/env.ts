@@ -31,6 +31,8 @@ export const DEFAULT_PORTS = {
   DEMO_APP_PORT: 3005,
   /** npm run provider: the stand-in app provider (scripts/local/provider.ts) */
   PROVIDER_PORT: 3006,
+  /** AWS Marketplace's stand-in (scripts/local/aws-marketplace.ts), started by npm start */
+  AWS_MARKETPLACE_PORT: 3007,
 } as const
 export type PortSetting = keyof typeof DEFAULT_PORTS
 

@@ -9,10 +9,13 @@ import {
   type ResolveCustomerCommandInput,
 } from '@aws-sdk/client-marketplace-metering'
 import { recordAwsCommand } from '../../core/aws-command-log.js'
+import { config } from '../../core/config.js'
 
-// Entitlements are served from us-east-1 only; metering follows the function's region.
-const entitlementClient = new MarketplaceEntitlementServiceClient({ region: 'us-east-1' })
-const meteringClient = new MarketplaceMeteringClient({ region: process.env.AWS_REGION ?? 'us-east-1' })
+// Entitlements are served from us-east-1 only; metering follows the function's region. Locally
+// both go to AWS Marketplace's stand-in.
+const endpoint = config().AWS_MARKETPLACE_ENDPOINT
+const entitlementClient = new MarketplaceEntitlementServiceClient({ region: 'us-east-1', endpoint })
+const meteringClient = new MarketplaceMeteringClient({ region: config().AWS_REGION, endpoint })
 
 // Recorded here, above the clients: tests replace their `send`, so no SDK middleware sees these calls.
 // Neither API has resource-level permissions.
