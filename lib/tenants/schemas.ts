@@ -48,6 +48,7 @@ export const TenantSchema = z
     /** where members' national mobile numbers are read (ISO 3166 alpha-2) */
     phoneRegion: z.string(),
     domain: z.string(),
+    /** the tenant's hosted sign-in, for members and administrators alike */
     urls: z.object({ userLogin: z.string(), adminLogin: z.string() }),
   })
   .meta({ id: 'Tenant' })

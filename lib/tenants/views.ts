@@ -1,5 +1,6 @@
 import type { FormattedItem } from 'dynamodb-toolbox'
 import { config } from '../core/config.js'
+import { tenantApiBase } from '../core/http/origin.js'
 import { type PhoneRegion, platformPhoneRegion } from '../core/identifiers.js'
 import type { TenantEntity } from './entities.js'
 import type { TenantView } from './schemas.js'
@@ -36,6 +37,8 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     createdAt: t.createdAt,
     phoneRegion: tenantPhoneRegion(t),
     domain,
-    urls: { userLogin: `https://${domain}/login`, adminLogin: `https://${domain}/admin/login` },
+    // the hosted sign-in, where it is served (the tenant's domain once routed, else under the API);
+    // administrators sign in there too: the API is their console
+    urls: { userLogin: `${tenantApiBase(t.code)}/`, adminLogin: `${tenantApiBase(t.code)}/` },
   }
 }

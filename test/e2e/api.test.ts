@@ -3,7 +3,9 @@ import { resolve } from 'node:path'
 import { createTable } from '../../scripts/local/create-table.js'
 import { localEnv } from '../../scripts/local/env.js'
 import { type RunningApi, startOffline } from '../../scripts/local/offline.js'
+import { freePort } from '../../scripts/local/process.js'
 import { seedPlatform } from '../../scripts/seed.js'
+import { browser, csrfOf } from '../support/browser.js'
 import { pointAt, testEndpoint } from '../support/dynamo.js'
 import { SEED } from '../support/fixtures.js'
 import { decryptField, expectedBodySign, sign, stamp } from '../support/koogallery.js'
@@ -38,12 +40,18 @@ describe('the API over HTTP', () => {
     await createTable(testEndpoint(), tableName)
     pointAt(tableName)
     await seedPlatform(SEED)
+    // as npm start does: the API's address is known to the functions (the addresses they give out)
+    const port = await freePort()
     api = await startOffline({
-      env: localEnv({
-        endpoint: testEndpoint(),
-        tableName,
-        masterKeyFile: process.env.ATRIUM_TEST_MASTER_KEY_FILE as string,
-      }),
+      env: {
+        ...localEnv({
+          endpoint: testEndpoint(),
+          tableName,
+          masterKeyFile: process.env.ATRIUM_TEST_MASTER_KEY_FILE as string,
+        }),
+        PUBLIC_API_URL: `http://localhost:${port}`,
+      },
+      port,
       quiet: true,
     })
   }, 180_000)
@@ -102,6 +110,10 @@ describe('the API over HTTP', () => {
       },
     })
     expect(created.status).toBe(201)
+    // the sign-in address the answer gives leads to the tenant's hosted sign-in page
+    const signIn = await browser().follow(created.body.tenant.urls.userLogin, '')
+    expect([signIn.status, csrfOf(signIn.text)]).toEqual([200, expect.any(String)])
+    expect(csrfOf(signIn.text)).not.toBe('')
     const first = await request('POST', '/v1/auth/login', {
       body: { identifier: mobile, password: created.body.admin.initialPassword },
     })

@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as events } from '../../functions/marketplace-events/handler.js'
+import { config } from '../../lib/core/config.js'
 import { listHistory } from '../../lib/tenants/history.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { useTestTable } from '../support/dynamo.js'
@@ -86,7 +87,7 @@ describe('AWS Marketplace', () => {
     })
     const again = await register('token-a2')
     expect(again.status).toBe(303)
-    expect(again.headers.location).toBe(`https://${t?.code}.atrium.localhost/login`)
+    expect(again.headers.location).toBe(`${config().PUBLIC_API_URL}/t/${t?.code}/`)
   })
 
   it("never links a login someone already has to the buyer's workbench: an address that has one gets a login we issue", async () => {

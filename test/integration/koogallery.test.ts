@@ -65,8 +65,8 @@ describe('KooGallery SaaS production interface', () => {
     }
     const t = await findTenant(res.body.instanceId)
     // The buyer reads the addresses as they are; only the credentials travel encrypted.
-    expect(appInfo.frontEndUrl).toBe(`https://${t?.code}.${config().PLATFORM_DOMAIN}/login`)
-    expect(appInfo.adminUrl).toContain('/admin/login')
+    expect(appInfo.frontEndUrl).toBe(`${config().PUBLIC_API_URL}/t/${t?.code}/`)
+    expect(appInfo.adminUrl).toBe(appInfo.frontEndUrl)
     expect(appInfo.password).not.toBe(info.password)
     const login = await call(auth, 'POST', '/v1/auth/login', {
       body: { identifier: info.userName, password: info.password },
@@ -354,7 +354,7 @@ describe('KooGallery SaaS production interface', () => {
       opened.body.instanceId,
       appInstance,
     ])
-    expect(q.body.info[0].appInfo.frontEndUrl).toContain('/login')
+    expect(q.body.info[0].appInfo.frontEndUrl).toMatch(/\/t\/[a-z0-9-]+\/$/)
     expect((await kooGallery({ activity: 'expireInstance', instanceId: appInstance })).body.resultCode).toBe(
       '000000',
     )

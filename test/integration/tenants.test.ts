@@ -47,7 +47,8 @@ describe('tenants and their lifecycle', () => {
     expect(res.status).toBe(201)
     const { tenant, admin } = res.body
     expect(tenant.domain).toBe(`${tenant.code}.${config().PLATFORM_DOMAIN}`)
-    expect(tenant.urls.userLogin).toBe(`https://${tenant.domain}/login`)
+    // where the local stack serves the tenant's sign-in (its domain once routed: TENANT_DOMAINS)
+    expect(tenant.urls.userLogin).toBe(`${config().PUBLIC_API_URL}/t/${tenant.code}/`)
     expect(tenant).toMatchObject({
       status: 'active',
       trial: true,
