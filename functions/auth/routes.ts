@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { login } from '../../lib/auth/login.js'
+import { LoginBody } from '../../lib/auth/login-body.js'
 import { accountLoginLog, tenantLoginLog } from '../../lib/auth/login-log.js'
 import { changePassword, resetOwnPassword } from '../../lib/auth/password.js'
 import { refresh } from '../../lib/auth/refresh.js'
@@ -7,7 +8,6 @@ import {
   AcceptedSchema,
   ChangePasswordBody,
   CodeRequestBody,
-  LoginBody,
   LoginLogEntrySchema,
   LoginLogQuery,
   LoginResponse,

@@ -10,9 +10,9 @@ import { admitAttempt } from '../identity/throttle.js'
 import { findTenant } from '../tenants/queries.js'
 import { rehashAfterLogin } from './after-login.js'
 import { issueTokens, resolveGrant } from './grant.js'
+import type { LoginBody } from './login-body.js'
 import { type AttemptContext, type LoginResult, loginLogWrite } from './login-log.js'
 import { choices, selectorOf } from './realms.js'
-import type { LoginBody } from './schemas.js'
 import { startSession } from './sessions.js'
 
 const badCredentials = () => new AppError('INVALID_CREDENTIALS', 'identifier or password is wrong')

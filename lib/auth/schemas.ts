@@ -1,29 +1,8 @@
 import * as z from 'zod'
-import { PASSWORD_RULE } from '../core/crypto/passwords.js'
 import { PageQuery } from '../core/db/pagination.js'
 import { Identifier, NewPassword, VerificationCode } from '../core/http/schemas.js'
 import { PURPOSES } from '../identity/proofs.js'
-
-const Password = z.string().min(1).max(PASSWORD_RULE.maxLength)
-
-export const LoginBody = z
-  .object({
-    identifier: Identifier,
-    password: Password,
-    /** the tenant to log in to; `select` names the platform or an industry instead */
-    tenantCode: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^[a-z0-9-]{3,40}$/)
-      .optional(),
-    select: z
-      .string()
-      .regex(/^(platform|industry:[a-z]+|tenant:[a-z0-9-]+)$/)
-      .optional(),
-  })
-  .strict()
-  .meta({ id: 'LoginRequest' })
+import { Password } from './login-body.js'
 
 export const RealmChoice = z
   .object({

@@ -100,7 +100,8 @@ export const config = (): Config => {
   if (cached) return cached
   // An empty variable means "not set" (deploy tools render absent settings as '').
   const env = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ''))
-  const parsed = ConfigSchema.safeParse(env)
+  // parsed once per container: zod's compiled fast path for objects would cost more to build than it saves
+  const parsed = ConfigSchema.safeParse(env, { jitless: true })
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
     throw new ConfigError(`invalid configuration: ${fields}`)
