@@ -96,14 +96,25 @@ spell of the machine weighs on all of them alike).
 
 ${bundles.markdown}
 
-sso holds the OpenID provider (oidc-provider on Koa, about 300 KB) beyond what the others hold. A
-cold init is mostly compiling the bundle (about 40 ms a MB here), then, for sso, loading the
-provider and Koa (about 30 ms) and zod building schemas (about 25 ms, as in every function);
-loading the provider at the first request instead would only move its cost, which a cold start
-pays all the same. oidc-provider's Intl.ListFormat is built at its first use rather than at load,
-so a container's first use of Intl pays for loading ICU's data: the portal's sorted app list about
-8 ms, an error message that lists parameters about 7 ms; authorize, token, userinfo and CAS
-validation never do.
+sso holds the OpenID provider (oidc-provider on Koa, about 300 KB) beyond what the others hold,
+and is the one function near (or over) the 2× init limit; on a shared machine the ratios move by
+±0.1 between runs. Where its init goes (quiet spells, medians of 7–21 fresh processes, measured
+2026-11): compiling the bundle about 52 ms against the baseline's 21 (about 40 ms a MB),
+evaluating it about 84 ms against 40. A build without oidc-provider (an experiment, not a fix)
+starts in 1.83× the baseline: the provider, Koa and jose cost about 24 ms, 14 of them compiling.
+zod builds about 580 schema instances at sso's load (about 12 ms): the environment's schema about
+150, lib/platform/schemas.ts about 160 (sso needs three of its schemas), lib/branding/schemas.ts
+58, lib/core/http/schemas.ts 50, the auth API's schemas about 15 since the sign-in body got a
+module of its own. The environment is parsed without zod's compiled fast path (built for one
+parse, it cost more than it saved). Loading the provider at the first request instead would only
+move its cost, which a cold start pays all the same. Under 2× with a margin needs about 12–15 ms
+more: keeping sso's modules from importing schema modules for the sake of one schema (platform,
+branding, the access claims: about 5 ms), leaving oidc-provider's switched-off CIBA and device
+flow and zod's JSON Schema generation out of the bundles (about 35 KB, 1–2 ms), and the rest from
+compiling less code than sso runs today. oidc-provider's Intl.ListFormat is built at its first use
+rather than at load, so a container's first use of Intl pays for loading ICU's data: the portal's
+sorted app list about 8 ms, an error message that lists parameters about 7 ms; authorize, token,
+userinfo and CAS validation never do.
 
 ## Latency (in-process, against DynamoDB Local)
 Handlers invoked in-process with API Gateway v2 events against DynamoDB Local on this machine,
