@@ -2,6 +2,7 @@ import { createTable } from './local/create-table.js'
 import { type DemoApp, startDemoApp } from './local/demo-app.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
 import { DEMO_LOGINS, demoPassword, LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
+import { type LocalOpenApi, localOrder, startKooGalleryOpenApi } from './local/koogallery-openapi.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { freePort, isPortFree } from './local/process.js'
@@ -88,6 +89,10 @@ const main = async () => {
     LAMBDA_PORT: localPort('LAMBDA_PORT'),
     DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
     DEMO_APP_PORT: localPort('DEMO_APP_PORT'),
+    // played here only when no real open API is configured
+    ...(process.env.KOOGALLERY_OPENAPI_URL
+      ? {}
+      : { KOOGALLERY_OPENAPI_PORT: localPort('KOOGALLERY_OPENAPI_PORT') }),
   }
   // Checked up front, so a second `npm start` fails at once, naming the setting to change.
   for (const [variable, port] of Object.entries(ports)) {
@@ -103,6 +108,7 @@ const main = async () => {
   let stream: LocalStreams | undefined
   let retries: NodeJS.Timeout | undefined
   let demo: DemoApp | undefined
+  let openApi: LocalOpenApi | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
@@ -111,6 +117,7 @@ const main = async () => {
     clearInterval(retries)
     await stream?.stop().catch(() => undefined)
     await demo?.stop().catch(() => undefined)
+    await openApi?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
     process.exit(code)
@@ -131,6 +138,16 @@ const main = async () => {
     // known before anything reads the settings: providers are told the tenants' addresses on it
     const apiPort = ports.PORT || (await freePort())
     env.PUBLIC_API_URL = `http://localhost:${apiPort}`
+    if (ports.KOOGALLERY_OPENAPI_PORT !== undefined) {
+      // KooGallery V2 reads its orders here: those npm run marketplace -- --v2 placed
+      openApi = await startKooGalleryOpenApi({
+        port: ports.KOOGALLERY_OPENAPI_PORT,
+        ak: env.KOOGALLERY_OPENAPI_AK as string,
+        sk: env.KOOGALLERY_OPENAPI_SK as string,
+        orders: (orderId) => localOrder(orderId),
+      })
+      env.KOOGALLERY_OPENAPI_URL = openApi.url
+    }
     Object.assign(process.env, env)
     // The stream's consumer runs in this process (serverless-offline reads no streams); its log
     // lines stay out of the way unless asked for.
