@@ -100,6 +100,12 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     })
 
+    // KooGallery V2 reads orders from its open API: the seller's AK/SK, set by hand as {"ak","sk"}
+    const kooGalleryOpenApi = new Secret(this, 'KooGalleryOpenApiCredentials', {
+      description: `atrium ${stage}: KooGallery open API AK/SK, {"ak":"…","sk":"…"}`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+
     const output = (name: string, value: string) =>
       new CfnOutput(this, name, { value, exportName: exportName(name) })
     output('TableName', table.tableName)
@@ -110,5 +116,6 @@ export class StatefulStack extends Stack {
     output('MarketplaceQueueArn', marketplaceQueue.queueArn)
     output('AccessEventsFailuresArn', accessEventsFailures.queueArn)
     output('KooGalleryKeySecretArn', kooGalleryKey.secretArn)
+    output('KooGalleryOpenApiSecretArn', kooGalleryOpenApi.secretArn)
   }
 }

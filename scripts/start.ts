@@ -3,6 +3,7 @@ import { createTable } from './local/create-table.js'
 import { type DemoApp, startDemoApp } from './local/demo-app.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
 import { DEMO_LOGINS, demoPassword, LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
+import { type LocalOpenApi, localOrder, startKooGalleryOpenApi } from './local/koogallery-openapi.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { freePort, isPortFree } from './local/process.js'
@@ -95,6 +96,10 @@ const main = async () => {
     DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
     DEMO_APP_PORT: localPort('DEMO_APP_PORT'),
     AWS_MARKETPLACE_PORT: localPort('AWS_MARKETPLACE_PORT'),
+    // played here only when no real open API is configured
+    ...(process.env.KOOGALLERY_OPENAPI_URL
+      ? {}
+      : { KOOGALLERY_OPENAPI_PORT: localPort('KOOGALLERY_OPENAPI_PORT') }),
   }
   // Checked up front, so a second `npm start` fails at once, naming the setting to change.
   for (const [variable, port] of Object.entries(ports)) {
@@ -111,6 +116,7 @@ const main = async () => {
   let retries: NodeJS.Timeout | undefined
   let demo: DemoApp | undefined
   let awsMarketplace: RunningAwsMarketplace | undefined
+  let openApi: LocalOpenApi | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
@@ -120,6 +126,7 @@ const main = async () => {
     await stream?.stop().catch(() => undefined)
     await demo?.stop().catch(() => undefined)
     await awsMarketplace?.stop().catch(() => undefined)
+    await openApi?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
     process.exit(code)
@@ -145,6 +152,16 @@ const main = async () => {
       registrationUrl: `${env.PUBLIC_API_URL}/v1/marketplace/aws/register`,
     })
     env.AWS_MARKETPLACE_ENDPOINT = awsMarketplace.origin
+    if (ports.KOOGALLERY_OPENAPI_PORT !== undefined) {
+      // KooGallery V2 reads its orders here: those npm run marketplace -- --v2 placed
+      openApi = await startKooGalleryOpenApi({
+        port: ports.KOOGALLERY_OPENAPI_PORT,
+        ak: env.KOOGALLERY_OPENAPI_AK as string,
+        sk: env.KOOGALLERY_OPENAPI_SK as string,
+        orders: (orderId) => localOrder(orderId),
+      })
+      env.KOOGALLERY_OPENAPI_URL = openApi.url
+    }
     Object.assign(process.env, env)
     // The stream's consumer runs in this process (serverless-offline reads no streams); its log
     // lines stay out of the way unless asked for.

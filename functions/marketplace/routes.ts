@@ -3,7 +3,9 @@ import { publicAccess } from '../../lib/core/http/access.js'
 import { redirect, representation, route } from '../../lib/core/http/route.js'
 import { welcomePage } from '../../lib/marketplace/aws/landing-page.js'
 import { registerAwsBuyer } from '../../lib/marketplace/aws/register.js'
+import { AnswerV2Schema, RequestV2Schema } from '../../lib/marketplace/koogallery/activities-v2.js'
 import { handleKooGallery } from '../../lib/marketplace/koogallery/handle.js'
+import { handleKooGalleryV2 } from '../../lib/marketplace/koogallery/handle-v2.js'
 
 export const routes = [
   route({
@@ -27,6 +29,24 @@ export const routes = [
     produces: 'application/json',
     handle: async (req) => {
       const wire = await handleKooGallery(req.query)
+      return representation(wire.body, wire.headers, wire.status)
+    },
+  }),
+  route({
+    operationId: 'kooGalleryV2',
+    method: 'POST',
+    path: '/v1/marketplace/koogallery/v2',
+    summary:
+      'KooGallery SaaS production interface V2.0: newInstance (the order read from the open API), queryInstance, refreshInstance, updateInstanceStatus, upgradeInstance, changeInstanceCheck, releaseInstance, orderNotify. Signed over the body (signature, timestamp, nonce in the query); answers carry Body-Sign',
+    tag: 'Marketplace',
+    access: publicAccess,
+    // The signature covers the body's bytes: checked before the protocol validates anything itself.
+    query: z.record(z.string(), z.string()),
+    rawBody: RequestV2Schema,
+    response: AnswerV2Schema,
+    produces: 'application/json',
+    handle: async (req) => {
+      const wire = await handleKooGalleryV2(req.query, req.rawBody ?? '')
       return representation(wire.body, wire.headers, wire.status)
     },
   }),

@@ -82,6 +82,18 @@ const ConfigSchema = z
     KOOGALLERY_KEY_SECRET_ARN: z.string().min(1).optional(),
     /** how far a KooGallery request's timeStamp may be from our clock */
     KOOGALLERY_TIMESTAMP_WINDOW_SECONDS: intFrom(300),
+    /**
+     * KooGallery's open API (V2 reads orders there): its base URL, and the AK/SK its gateway
+     * knows us by, as values locally or one Secrets Manager secret `{"ak","sk"}` in AWS. All
+     * optional: without them a V2 order cannot be read (the local stack plays the open API).
+     */
+    KOOGALLERY_OPENAPI_URL: z
+      .url()
+      .optional()
+      .transform((v) => v?.replace(/\/+$/, '')),
+    KOOGALLERY_OPENAPI_AK: z.string().min(1).optional(),
+    KOOGALLERY_OPENAPI_SK: z.string().min(1).optional(),
+    KOOGALLERY_OPENAPI_SECRET_ARN: z.string().min(1).optional(),
     /** Tests only: a directory where each function's AWS commands are recorded (aws-command-log.ts). */
     ATRIUM_AWS_COMMAND_LOG: z.string().min(1).optional(),
   })

@@ -186,21 +186,43 @@ export const renewTenant = async (
 }
 
 /**
+ * Moves the end of the subscription earlier (a renewal period refunded): nothing is restored, and
+ * an end already past makes the tenant due at once (the scheduled run freezes it).
+ */
+export const shortenTenant = async (tenantId: string, expiresAt: string, by: Actor) => {
+  const t = await load(tenantId)
+  const until = new Date(expiresAt).toISOString()
+  return transition(
+    t,
+    {
+      action: 'term-shortened',
+      to: t.status,
+      set: { expiresAt: until },
+      dueAt: t.status === 'frozen' ? t.retentionUntil : (t.keptOpenUntil ?? until),
+      writes: until === t.expiresAt ? [] : reminderWrites(t.tenantId, until),
+    },
+    by,
+  )
+}
+
+/** Whether the tenant's members fit the edition: refused before a change, not only at the write. */
+export const checkPlanFits = (t: TenantRecord, plan: Plan): void => {
+  if (t.memberCount > plan.limits.maxMembers) {
+    throw new AppError(
+      'PLAN_LIMIT_EXCEEDED',
+      `the tenant has ${t.memberCount} members; ${plan.code} allows ${plan.limits.maxMembers}`,
+      { members: t.memberCount, maxMembers: plan.limits.maxMembers },
+    )
+  }
+}
+
+/**
  * Moves the tenant to another edition. The member count is checked by the database in the same
  * write, so a member added concurrently cannot slip the tenant over the new limit.
  */
 export const changePlan = async (tenantId: string, plan: Plan, by: Actor) => {
   const t = await load(tenantId)
-  if (t.memberCount > plan.limits.maxMembers) {
-    throw new AppError(
-      'PLAN_LIMIT_EXCEEDED',
-      `the tenant has ${t.memberCount} members; ${plan.code} allows ${plan.limits.maxMembers}`,
-      {
-        members: t.memberCount,
-        maxMembers: plan.limits.maxMembers,
-      },
-    )
-  }
+  checkPlanFits(t, plan)
   return transition(
     t,
     {

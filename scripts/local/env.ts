@@ -2,6 +2,9 @@ import { portFromEnv } from './process.js'
 
 /** A KooGallery merchant key for local use only; AWS stages read theirs from Secrets Manager. */
 export const LOCAL_KOOGALLERY_KEY = 'local-koogallery-key-change-me'
+/** The AK/SK the local stand-in of KooGallery's open API knows the functions by. */
+export const LOCAL_OPENAPI_AK = 'local-openapi-ak'
+export const LOCAL_OPENAPI_SK = 'local-openapi-sk-change-me'
 
 /**
  * The logins the seed makes and npm start prints (passwords overridden by ATRIUM_ADMIN_PASSWORD and
@@ -31,8 +34,10 @@ export const DEFAULT_PORTS = {
   DEMO_APP_PORT: 3005,
   /** npm run provider: the stand-in app provider (scripts/local/provider.ts) */
   PROVIDER_PORT: 3006,
+  /** npm start's stand-in of KooGallery's open API (scripts/local/koogallery-openapi.ts) */
+  KOOGALLERY_OPENAPI_PORT: 3007,
   /** AWS Marketplace's stand-in (scripts/local/aws-marketplace.ts), started by npm start */
-  AWS_MARKETPLACE_PORT: 3007,
+  AWS_MARKETPLACE_PORT: 3008,
 } as const
 export type PortSetting = keyof typeof DEFAULT_PORTS
 
@@ -59,8 +64,8 @@ export interface LocalEnvOptions {
 
 /**
  * The settings the functions read (lib/core/config.ts), pointed at the local stack: one source
- * for `npm start`, the tests and the benchmarks. PLATFORM_DOMAIN and KOOGALLERY_KEY may be
- * overridden from the caller's environment.
+ * for `npm start`, the tests and the benchmarks. PLATFORM_DOMAIN, KOOGALLERY_KEY and the
+ * KOOGALLERY_OPENAPI_* settings may be overridden from the caller's environment.
  */
 export const localEnv = ({
   endpoint,
@@ -75,6 +80,10 @@ export const localEnv = ({
   AWS_SECRET_ACCESS_KEY: 'local',
   PLATFORM_DOMAIN: process.env.PLATFORM_DOMAIN || 'atrium.localhost',
   KOOGALLERY_KEY: process.env.KOOGALLERY_KEY || LOCAL_KOOGALLERY_KEY,
+  // the real open API when given; npm start otherwise points the URL at its stand-in
+  KOOGALLERY_OPENAPI_URL: process.env.KOOGALLERY_OPENAPI_URL ?? '',
+  KOOGALLERY_OPENAPI_AK: process.env.KOOGALLERY_OPENAPI_AK || LOCAL_OPENAPI_AK,
+  KOOGALLERY_OPENAPI_SK: process.env.KOOGALLERY_OPENAPI_SK || LOCAL_OPENAPI_SK,
   // the local apps run on this machine (lib/core/http/outbound.ts)
   OUTBOUND_ALLOW_SPECIAL_USE: 'true',
   // the SDK's notice that it will require Node 22 repeats in every local process

@@ -98,6 +98,7 @@ const RESOURCE_SETTINGS: Record<Exclude<AwsResource, '*' | `table/index/${string
   table: 'TABLE_ARN',
   'pii-key': 'PII_KEY_ARN',
   'koogallery-key-secret': 'SECRET_ARN',
+  'koogallery-openapi-secret': 'OPENAPI_SECRET_ARN',
 }
 
 export const arnOf = (config: ServerlessConfig, resource: AwsResource): string => {

@@ -94,6 +94,7 @@ describe('the stateful stack', () => {
       'MarketplaceQueueArn',
       'AccessEventsFailuresArn',
       'KooGalleryKeySecretArn',
+      'KooGalleryOpenApiSecretArn',
     ]) {
       template.hasOutput(name, { Export: { Name: `atrium-test-${name}` } })
     }

@@ -1,6 +1,7 @@
 import { createDecipheriv, createHash, createHmac } from 'node:crypto'
 import { handler } from '../../functions/marketplace/handler.js'
 import { nowMs } from '../../lib/core/clock.js'
+import type { KooGalleryOrder } from '../../lib/marketplace/koogallery/open-api.js'
 import { call } from './lambda.js'
 
 /**
@@ -41,4 +42,82 @@ export const kooGallery = async (
   options.tamper?.(query)
   const res = await call(handler, 'GET', '/v1/marketplace/koogallery', { query })
   return { ...res, rawBody: JSON.stringify(res.body) }
+}
+
+/** V2: `hex(HMAC(key, key + nonce + timestamp + hex(HMAC(key, body))))`, upper case as the marketplace sends it. */
+export const signV2 = (key: string, nonce: string, timestamp: string, body: string) => {
+  const inner = createHmac('sha256', key).update(body).digest('hex')
+  return createHmac('sha256', key)
+    .update(key + nonce + timestamp + inner)
+    .digest('hex')
+    .toUpperCase()
+}
+
+/** The marketplace's body: compact JSON, keys in ascending order. */
+export const bodyV2 = (fields: Record<string, unknown>) =>
+  JSON.stringify(Object.fromEntries(Object.entries(fields).sort(([a], [b]) => (a < b ? -1 : 1))))
+
+let nonces = 0
+export const freshNonce = () =>
+  `N${Date.now().toString(16)}${(++nonces).toString(16).padStart(8, '0')}`.toUpperCase()
+
+/** The query of a V2 call, signed as KooGallery signs it. */
+export const signedQueryV2 = (
+  body: string,
+  options: { key?: string; timestamp?: string; nonce?: string } = {},
+) => {
+  const key = options.key ?? (process.env.KOOGALLERY_KEY as string)
+  const timestamp = options.timestamp ?? String(nowMs())
+  const nonce = options.nonce ?? freshNonce()
+  return { signature: signV2(key, nonce, timestamp, body), timestamp, nonce }
+}
+
+/** One V2 call through the marketplace function's real handler. */
+export const kooGalleryV2 = async (
+  fields: Record<string, unknown>,
+  options: { key?: string; timestamp?: string; nonce?: string; body?: (signed: string) => string } = {},
+) => {
+  const signed = bodyV2(fields)
+  const query = signedQueryV2(signed, options)
+  const res = await call(handler, 'POST', '/v1/marketplace/koogallery/v2', {
+    query,
+    rawBody: options.body ? options.body(signed) : signed,
+  })
+  return { ...res, rawBody: JSON.stringify(res.body), query }
+}
+
+/** The marketplace's order book, as the local open API serves it. */
+export const orderBook = () => {
+  const orders = new Map<string, KooGalleryOrder>()
+  let n = 0
+  return {
+    find: (orderId: string) => orders.get(orderId),
+    place: (o: {
+      customerId: string
+      skuCode: string
+      orderType?: string
+      expireTime?: string
+      customerName?: string
+      orderId?: string
+    }) => {
+      const orderId = o.orderId ?? `CS${Date.now().toString(36).toUpperCase()}${++n}`
+      const orderLineId = `${orderId}-000001`
+      orders.set(orderId, {
+        orderId,
+        orderType: o.orderType ?? 'NEW',
+        orderLine: [
+          {
+            orderLineId,
+            chargingMode: 'PERIOD',
+            periodType: 'year',
+            periodNumber: 1,
+            expireTime: o.expireTime ?? '20991231000000',
+            productInfo: [{ productId: 'atrium', skuCode: o.skuCode, linearValue: 1, productName: 'Atrium' }],
+          },
+        ],
+        buyerInfo: { customerId: o.customerId, customerName: o.customerName ?? `Customer ${o.customerId}` },
+      })
+      return { orderId, orderLineId }
+    },
+  }
 }

@@ -226,9 +226,12 @@ const queryOf = (event: Event): Record<string, string> =>
     ? Object.fromEntries(new URLSearchParams(event.rawQueryString))
     : ((event.queryStringParameters as Record<string, string> | undefined) ?? {})
 
+const bodyText = (event: Event): string =>
+  event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : ''
+
 const readBody = (event: Event, form: boolean): unknown => {
   if (event.body === undefined || event.body === null || event.body === '') return form ? {} : undefined
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body
+  const text = bodyText(event)
   const type = (header(event, 'content-type') ?? '').toLowerCase()
   if (form) {
     if (!type.startsWith('application/x-www-form-urlencoded')) {
@@ -270,5 +273,6 @@ export const validate = (): HttpMiddleware => ({
       throw new AppError('VALIDATION_FAILED', issues.map((e) => e.message).join('; '), details)
     }
     state.input = { body, query, params }
+    if (spec.rawBody) state.info = { ...state.info, rawBody: bodyText(request.event) }
   },
 })

@@ -108,13 +108,13 @@ export const buildOpenApi = (routes: BoundRoute[], info: { title: string; versio
             ]
           : []),
       ],
-      ...(spec.body
+      ...(spec.body || spec.rawBody
         ? {
             requestBody: {
               required: true,
               content: {
                 [spec.form ? 'application/x-www-form-urlencoded' : 'application/json']: {
-                  schema: convert(spec.body, 'input'),
+                  schema: convert((spec.body ?? spec.rawBody) as z.ZodType, 'input'),
                 },
               },
             },

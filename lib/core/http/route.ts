@@ -35,6 +35,11 @@ export interface RouteSpec<
   errors?: readonly ErrorCode[]
   /** the body is form-encoded (an HTML form's post) rather than JSON */
   form?: boolean
+  /**
+   * The handler reads the body as the exact text received (`rawBody`: a signature covers its
+   * bytes), unparsed here; this schema describes it in the API document only.
+   */
+  rawBody?: Schema
   /** the answer's media type when it is not JSON: the handler returns a Representation */
   produces?: Produces
   /** a retry with the same Idempotency-Key header gets the first answer, not a second effect */
@@ -54,6 +59,8 @@ export interface RequestInfo {
   userAgent: string
   headers: Record<string, string | undefined>
   cookies: Record<string, string>
+  /** the body as received, for the routes that declare `rawBody` */
+  rawBody?: string
 }
 
 /** What a handler receives beyond its inputs, by the route's access rule. */
