@@ -1,7 +1,7 @@
 import { BatchWriteCommand, GetCommand } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { nowMs } from '../lib/core/clock.js'
-import { config } from '../lib/core/config.js'
+import { config, resetConfig } from '../lib/core/config.js'
 import { dynamoItemsRead, dynamoRequestCount, getDocumentClient } from '../lib/core/db/client.js'
 import { newId } from '../lib/core/ids.js'
 import { runLifecycle } from '../lib/lifecycle/run.js'
@@ -115,8 +115,61 @@ export const measureLifecycle = async (options: { bareGetItemP50: number; n: num
     } as Context)
     if (!res.body?.includes('"000000"')) throw new Error(`newInstance failed: ${res.body}`)
   }
-  await timed(5, newInstance)
-  const times = await timed(options.n, newInstance)
+  const perCall = async (n: number, call: () => Promise<unknown>) => {
+    await timed(5, call)
+    const before = dynamoRequestCount()
+    const times = await timed(n, call)
+    return { times, requests: (dynamoRequestCount() - before) / n }
+  }
+  const v1 = await perCall(options.n, newInstance)
+
+  // V2: the order read from the open API (its local stand-in, as npm start plays it)
+  const { kooGalleryV2, orderBook } = await import('../test/support/koogallery.js')
+  const { startKooGalleryOpenApi } = await import('../scripts/local/koogallery-openapi.js')
+  const book = orderBook()
+  const openApi = await startKooGalleryOpenApi({
+    port: 0,
+    ak: config().KOOGALLERY_OPENAPI_AK as string,
+    sk: config().KOOGALLERY_OPENAPI_SK as string,
+    orders: book.find,
+  })
+  process.env.KOOGALLERY_OPENAPI_URL = openApi.url
+  resetConfig()
+  const opened: string[] = []
+  const v2 = async (fields: Record<string, unknown>) => {
+    const res = await kooGalleryV2(fields)
+    if (res.body?.resultCode !== '000000') throw new Error(`V2 ${fields.activity} failed: ${res.rawBody}`)
+    return res.body
+  }
+  let v2Buyers = 0
+  const newInstanceV2 = async () => {
+    const { orderId, orderLineId } = book.place({
+      customerId: `bench-v2-${++v2Buyers}`,
+      skuCode: 'atrium-general-professional',
+    })
+    const body = await v2({ activity: 'newInstance', orderId, orderLineId, businessId: `b2-${orderId}` })
+    opened.push(body.instanceId as string)
+  }
+  let q = 0
+  const queryInstanceV2 = () => v2({ activity: 'queryInstance', instanceId: opened[q++ % opened.length] })
+  let newV2: Awaited<ReturnType<typeof perCall>>
+  let queryV2: Awaited<ReturnType<typeof perCall>>
+  try {
+    newV2 = await perCall(options.n, newInstanceV2)
+    queryV2 = await perCall(options.n, queryInstanceV2)
+  } finally {
+    await openApi.stop()
+    delete process.env.KOOGALLERY_OPENAPI_URL
+    resetConfig()
+  }
+  const row = (name: string, m: { times: number[]; requests: number }) => [
+    name,
+    options.n,
+    fmt(percentile(m.times, 50)),
+    fmt(percentile(m.times, 99)),
+    fmt(percentile(m.times, 50) / options.bareGetItemP50),
+    fmt(m.requests, 1),
+  ]
 
   return {
     markdown: [
@@ -146,15 +199,11 @@ export const measureLifecycle = async (options: { bareGetItemP50: number; n: num
       ),
       '',
       table(
-        ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem'],
+        ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem', 'DynamoDB requests per call'],
         [
-          [
-            'KooGallery newInstance',
-            options.n,
-            fmt(percentile(times, 50)),
-            fmt(percentile(times, 99)),
-            fmt(percentile(times, 50) / options.bareGetItemP50),
-          ],
+          row('KooGallery V1 newInstance', v1),
+          row('KooGallery V2 newInstance (order read from the open API)', newV2),
+          row('KooGallery V2 queryInstance (one ready instance)', queryV2),
         ],
       ),
       '',

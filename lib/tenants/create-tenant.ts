@@ -102,6 +102,7 @@ export const createTenant = async (
       product: plan.product,
       edition: plan.edition,
       planName: plan.name,
+      priceModel: plan.priceModel,
       limits: plan.limits,
       memberCount: 1,
       status: 'active',

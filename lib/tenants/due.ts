@@ -18,7 +18,8 @@ const SCHEDULER = { actor: 'scheduler' }
 
 /** Until when a free edition past its end stays usable: the latest end of what keeps it open. */
 const keptOpenUntil = async (t: TenantRecord) => {
-  if ((await getPlan(t.planCode))?.priceModel !== 'free-trial') return undefined
+  const priceModel = t.priceModel ?? (await getPlan(t.planCode))?.priceModel
+  if (priceModel !== 'free-trial') return undefined
   const ends = await Promise.all(tenantHooks().map((h) => h.keepsOpen?.(scopeOf(t.tenantId))))
   const latest = ends
     .filter((e): e is string => e !== undefined && Date.parse(e) > nowMs())

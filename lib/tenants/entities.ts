@@ -23,6 +23,8 @@ export const TenantEntity = new Entity({
     product: string(),
     edition: string(),
     planName: string(),
+    /** the edition's price model, copied like its limits (absent: opened before it was copied) */
+    priceModel: string().optional(),
     limits: map({
       maxMembers: number(),
       customPortal: boolean(),

@@ -233,6 +233,7 @@ export const changePlan = async (tenantId: string, plan: Plan, by: Actor) => {
         product: plan.product,
         edition: plan.edition,
         planName: plan.name,
+        priceModel: plan.priceModel,
         limits: plan.limits,
       },
       dueAt: t.status === 'frozen' ? t.retentionUntil : t.expiresAt,
