@@ -128,7 +128,9 @@ ${latency.markdown}
 One scheduled-lifecycle run over 10,000 tenants of which 20 are past expiry: DynamoDB requests
 and items read are counted by the client (Query count + GetItem hits), not estimated. Then
 KooGallery \`newInstance\` (signed, each a new customer: a whole tenant opened in one
-transaction, including the admin's scrypt hash) against the same bare GetItem.
+transaction, including the admin's scrypt hash) against the same bare GetItem, through V1 and
+through V2 (its order read from the open API's local stand-in over HTTP, AK/SK-signed; the nonce
+recorded), and V2 \`queryInstance\` of one ready instance; requests counted by the client.
 
 ${lifecycle.markdown}
 
