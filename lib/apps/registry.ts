@@ -46,7 +46,7 @@ export const viewOf = (app: TenantApp, catalog: CatalogApp | undefined): AppView
     groupId: app.groupId,
     order: app.order ?? 0,
     clientId: app.clientId,
-    licence: { status: app.status, seats: app.seats, expiresAt: app.expiresAt },
+    licence: { status: app.status, seats: app.seats, expiresAt: app.expiresAt, trial: app.trial },
     marketplaceUrl: catalog?.marketplaceUrl,
   }
 }
@@ -255,7 +255,7 @@ export const catalogForTenant = async (scope: TenantScope) => {
       marketplaceUrl: app.marketplaceUrl,
       skus: skus.flatMap((s) =>
         s.target.type === 'app' && s.target.appCode === app.code
-          ? [{ skuCode: s.skuCode, name: s.name, seats: s.target.seats }]
+          ? [{ skuCode: s.skuCode, name: s.name, seats: s.target.seats, trialDays: s.target.trialDays }]
           : [],
       ),
       added: mine.has(app.code),

@@ -44,6 +44,8 @@ export const LicenceSchema = z
     status: z.enum(['active', 'expired', 'released']),
     seats: z.number().optional(),
     expiresAt: z.string().optional(),
+    /** still on its trial: it ends at `expiresAt` unless the app is ordered */
+    trial: z.boolean().optional(),
   })
   .meta({ id: 'Licence' })
 
@@ -108,7 +110,15 @@ export const CatalogEntrySchema = z
     protocol: SsoProtocol,
     marketplaceUrl: z.string().optional(),
     /** what can be bought: seats per sku */
-    skus: z.array(z.object({ skuCode: z.string(), name: z.string(), seats: z.number() })),
+    /** the skus it is sold by: seats, and the days it may be tried first (absent: no trial) */
+    skus: z.array(
+      z.object({
+        skuCode: z.string(),
+        name: z.string(),
+        seats: z.number(),
+        trialDays: z.number().optional(),
+      }),
+    ),
     /** the tenant has it already */
     added: z.boolean(),
   })

@@ -54,6 +54,8 @@ export interface Subscription {
   appCode: string
   seats: number
   expiresAt: string
+  /** on the sku's trial, before it is ordered */
+  trial?: boolean
   instanceId: string
   market: string
   orderId?: string
@@ -73,6 +75,7 @@ export const subscribeApp = async (s: Subscription) => {
     status: 'active' as const,
     seats: s.seats,
     expiresAt: s.expiresAt,
+    trial: s.trial === true,
     instanceId: s.instanceId,
     market: s.market,
     ...subscriptionDueKeys(s.tenantId, s.appCode, s.expiresAt),
@@ -104,7 +107,7 @@ export const renewSubscription = async (
   tenantId: string,
   appCode: string,
   expiresAt: string,
-  by: { orderId?: string; claim?: WriteItem },
+  by: { orderId?: string; claim?: WriteItem; toFormal?: boolean },
 ) => {
   const app = await loadSubscription(tenantId, appCode)
   await run(
@@ -115,10 +118,11 @@ export const renewSubscription = async (
         appCode,
         status: 'active',
         expiresAt,
+        ...(by.toFormal ? { trial: false } : {}),
         ...subscriptionDueKeys(tenantId, appCode, expiresAt),
       })
       .options({ condition: { attr: 'status', eq: app.status } }),
-    orderWrite(tenantId, appCode, 'renewed', by.orderId),
+    orderWrite(tenantId, appCode, by.toFormal ? 'ordered after its trial' : 'renewed', by.orderId),
   )
 }
 

@@ -35,6 +35,8 @@ export const TenantAppEntity = new Entity({
     addedAt: string(),
     seats: number().optional(),
     expiresAt: string().optional(),
+    /** a subscription still on its trial (until it is ordered) */
+    trial: boolean().optional(),
     instanceId: string().optional(),
     /** the marketplace whose order subscribed it: only it may act on the subscription */
     market: string().optional(),

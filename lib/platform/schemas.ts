@@ -168,7 +168,13 @@ export const SkuSchema = z
     name: z.string(),
     target: z.discriminatedUnion('type', [
       z.object({ type: z.literal('edition'), planCode: z.string(), industry: IndustryCode }),
-      z.object({ type: z.literal('app'), appCode: z.string(), seats: z.number().int().positive() }),
+      z.object({
+        type: z.literal('app'),
+        appCode: z.string(),
+        seats: z.number().int().positive(),
+        /** days the app may be tried before it is ordered (absent: no trial) */
+        trialDays: z.number().int().positive().optional(),
+      }),
     ]),
   })
   .meta({ id: 'Sku' })

@@ -191,7 +191,8 @@ export const SKUS: Sku[] = [
       skuCode: `${app.code}-${seats}`,
       productId: app.code,
       name: `${app.name}, ${seats} seats`,
-      target: { type: 'app' as const, appCode: app.code, seats },
+      // the smaller plan of each app may be tried for a month first
+      target: { type: 'app' as const, appCode: app.code, seats, ...(seats === 20 ? { trialDays: 30 } : {}) },
     })),
   ),
 ]

@@ -199,7 +199,14 @@ describe('apps of a workbench', () => {
       added: false,
       marketplaceUrl: expect.stringContaining('erp-cloud'),
     })
-    expect(erp.skus.map((s: { seats: number }) => s.seats).sort()).toEqual([100, 20])
+    expect(
+      erp.skus
+        .map((s: { seats: number; trialDays?: number }) => [s.seats, s.trialDays])
+        .sort((a: number[], b: number[]) => (a[0] as number) - (b[0] as number)),
+    ).toEqual([
+      [20, 30],
+      [100, undefined],
+    ])
     await subscribeApp({
       tenantId: t.tenant.tenantId,
       appCode: 'erp-cloud',

@@ -377,6 +377,43 @@ describe('KooGallery SaaS production interface', () => {
     expect(tooMany.body.resultCode).toBe('000002')
   })
 
+  it("tries an app on its sku's trial, then keeps it when it is ordered; a sku without a trial refuses one", async () => {
+    const opened = await kooGallery(newOrder('kg-trial'))
+    const tenant = await findTenant(opened.body.instanceId)
+    const order = (skuCode: string) => {
+      const { expireTime: _, ...withoutEnd } = newOrder('kg-trial', {
+        skuCode,
+        productId: 'erp-cloud',
+        trialFlag: '1',
+      })
+      return withoutEnd
+    }
+    expect((await kooGallery(order('erp-cloud-100'))).body).toMatchObject({
+      resultCode: '000002',
+      resultMsg: expect.stringContaining('offers no trial'),
+    })
+    const tried = await kooGallery(order('erp-cloud-20'))
+    expect(tried.body.resultCode).toBe('000000')
+    const onTrial = await getTenantApp(tenant?.tenantId as string, 'erp-cloud')
+    expect(onTrial).toMatchObject({ status: 'active', trial: true, seats: 20 })
+    // the sku's 30 days, when the marketplace names no end
+    const days = (Date.parse(onTrial?.expiresAt as string) - Date.now()) / DAY
+    expect(days).toBeGreaterThan(29)
+    expect(days).toBeLessThanOrEqual(30)
+    const ordered = await kooGallery({
+      activity: 'refreshInstance',
+      instanceId: tried.body.instanceId,
+      orderId: 'kg-trial-ordered',
+      expireTime: '20990101000000',
+      trialToFormal: '1',
+    })
+    expect(ordered.body.resultCode).toBe('000000')
+    expect(await getTenantApp(tenant?.tenantId as string, 'erp-cloud')).toMatchObject({
+      trial: false,
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    })
+  })
+
   it('seats follow a lapsed app bought again with fewer seats: the latest seated wait for one', async () => {
     const opened = await kooGallery(newOrder('kg-seats'))
     const tenant = await findTenant(opened.body.instanceId)

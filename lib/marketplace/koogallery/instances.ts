@@ -105,14 +105,19 @@ export const openInstance = async (
       // Only a workbench KooGallery opened takes apps ordered there.
       if (!tenantId || (await findTenant(tenantId))?.market !== MARKET)
         throw new Refusal(RESULT.otherError, 'the customer has no workbench to add the app to')
+      if (o.trial && !target.trialDays)
+        throw new Refusal(RESULT.invalidParameter, `${o.skuCode} offers no trial`)
       const instanceId = `${tenantId}.${target.appCode}.${randomToken(6)}`
-      const expiresAt = o.expiresAt ?? new Date(Date.now() + 365 * 86_400_000).toISOString()
+      const expiresAt =
+        o.expiresAt ??
+        new Date(nowMs() + (o.trial ? (target.trialDays ?? 0) : 365) * 86_400_000).toISOString()
       await retryOnConflict(async () =>
         subscribeApp({
           tenantId,
           appCode: target.appCode,
           seats: target.seats,
           expiresAt,
+          trial: o.trial,
           instanceId,
           market: MARKET,
           orderId: o.orderId,
@@ -215,7 +220,10 @@ export const renewInstance = (instanceId: string, r: Renewal): Promise<Outcome> 
         await expireSubscription(instance.tenantId, instance.appCode, true)
         return reviewExpiry(instance.tenantId)
       }
-      return renewSubscription(instance.tenantId, instance.appCode, r.expiresAt, by)
+      return renewSubscription(instance.tenantId, instance.appCode, r.expiresAt, {
+        ...by,
+        toFormal: r.toFormal,
+      })
     }
     if (r.shorten) return shortenTenant(instance.tenantId, r.expiresAt, by)
     return renewTenant(instance.tenantId, r.expiresAt, { ...by, toFormal: r.toFormal })
