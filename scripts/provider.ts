@@ -58,7 +58,10 @@ Bind an app to this provider yourself (an oauth2 app, redirect URI ${provider.or
   curl -s ${provider.origin}/provisioning.json | curl -s -X PUT "$API/v1/apps/$APP_ID/provisioning" \\
     -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d @-
 
-then grant the app and watch ${provider.origin}/ fill in.`)
+then grant the app and watch ${provider.origin}/ fill in.
+
+Or bind any app to its SCIM 2.0 service (departments as Groups): the body at
+  ${provider.origin}/provisioning.json?dialect=scim  (baseUrl ${provider.origin}/scim/v2, the access key as bearer token)`)
 }
 
 const printWired = (provider: RunningProvider, api: string, wiring: Wiring, arrived: boolean) => {
@@ -80,6 +83,14 @@ const printWired = (provider: RunningProvider, api: string, wiring: Wiring, arri
     [
       'fail on demand',
       `curl -s -X POST ${provider.origin}/control/fail -d '{"code":"000005","times":3}'  (000000 clears)`,
+    ],
+    [
+      'scim',
+      `${provider.origin}/scim/v2 (bearer token: the access key); binding body: ${provider.origin}/provisioning.json?dialect=scim`,
+    ],
+    [
+      'scim on demand',
+      `curl -s -X POST ${provider.origin}/control/scim -d '{"fail":{"status":429,"retryAfter":"2","times":1}}'  ("fail":null clears; {"opsCase":"capitalized"})`,
     ],
   ]
   const width = Math.max(...rows.map(([k]) => k.length))

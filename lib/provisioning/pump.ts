@@ -31,6 +31,8 @@ export interface Outcome {
   code?: string
   message?: string
   httpStatus?: number
+  /** how long the provider asked to be left alone (`Retry-After`): the retry comes no earlier */
+  retryAfterMs?: number
 }
 
 /** Sends one batch to the provider of a setting (a dialect's wire). */
@@ -44,6 +46,12 @@ const retryKeys = (at: string, tenantId: string, appId: string) =>
 /** The first attempt and five retries, 1, 2, 4, 8 and 16 minutes apart (31 minutes), then parked. */
 export const MAX_ATTEMPTS = 6
 export const retryDelayMs = (attempts: number) => 60_000 * 2 ** (attempts - 1)
+/** A provider's `Retry-After` is heeded up to an hour (a date far off does not stall the queue). */
+export const MAX_RETRY_AFTER_MS = 3_600_000
+
+/** When a failed attempt is tried again: its back-off, or later if the provider asked for later. */
+export const retryWaitMs = (attempts: number, retryAfterMs?: number) =>
+  Math.max(retryDelayMs(attempts), Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS))
 const LEASE_MS = 90_000
 
 /**
@@ -175,7 +183,7 @@ const failed = async (settings: Settings, outcome: Outcome, now: number) => {
   const attempts = settings.attempts + 1
   const parked = attempts >= MAX_ATTEMPTS
   const at = new Date(now).toISOString()
-  const retryAt = new Date(now + retryDelayMs(attempts)).toISOString()
+  const retryAt = new Date(now + retryWaitMs(attempts, outcome.retryAfterMs)).toISOString()
   const error = {
     at,
     message: outcome.message ?? 'failed',

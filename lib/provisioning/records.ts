@@ -2,6 +2,7 @@ import { any, boolean, Entity, item, list, map, number, set, string } from 'dyna
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { OAEP_PROFILES } from './client-secret.js'
+import { OPS_CASES } from './scim-resources.js'
 
 export const DIALECTS = ['workbench-v2', 'workbench-v1', 'scim'] as const
 export type Dialect = (typeof DIALECTS)[number]
@@ -34,6 +35,12 @@ export const ProvisioningEntity = new Entity({
     secretHint: string().optional(),
     publicKeyPem: string().optional(),
     oaep: string().enum(...OAEP_PROFILES),
+    /** SCIM: the tenant's departments as Groups, with the members in them (default: not sent) */
+    scimGroups: boolean().optional(),
+    /** SCIM: how the server wants PATCH ops spelt (default lower, as RFC 7644 has them) */
+    scimOpsCase: string()
+      .enum(...OPS_CASES)
+      .optional(),
     /** the app's instance in the tenant, as the workbench dialects name it */
     instanceId: string(),
     generation: number(),

@@ -3,6 +3,7 @@ import * as z from 'zod'
 import { config } from '../core/config.js'
 import { OAEP_PROFILES } from './client-secret.js'
 import { DIALECTS, QUEUE_STATES } from './records.js'
+import { OPS_CASES } from './scim-resources.js'
 
 /**
  * A provider's base URL: https to a DNS name on port 443 (the workbench's rule for providers, and
@@ -41,6 +42,10 @@ export const ProvisioningBody = z
     publicKeyPem: z.string().trim().max(8192).optional(),
     /** the OAEP variant the provider decrypts with (default: SHA-256 with MGF1-SHA1, Java's default) */
     oaep: z.enum(OAEP_PROFILES).optional(),
+    /** SCIM: send the tenant's departments as Groups, with the members in them (default false; omit to keep) */
+    scimGroups: z.boolean().optional(),
+    /** SCIM: `capitalized` for servers that take only `Add`/`Replace`/`Remove` PATCH ops (default lower; omit to keep) */
+    scimOpsCase: z.enum(OPS_CASES).optional(),
   })
   .strict()
   .meta({ id: 'ProvisioningInput' })
@@ -55,6 +60,10 @@ export const ProvisioningSchema = z
     secretHint: z.string().optional(),
     publicKeyPem: z.string().optional(),
     oaep: z.enum(OAEP_PROFILES).optional(),
+    /** SCIM only: whether departments go as Groups */
+    scimGroups: z.boolean().optional(),
+    /** SCIM only: how PATCH ops are spelt */
+    scimOpsCase: z.enum(OPS_CASES).optional(),
     instanceId: z.string().optional(),
     updatedAt: z.string().optional(),
   })

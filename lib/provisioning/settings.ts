@@ -44,6 +44,9 @@ const viewOf = (appId: string, item: Awaited<ReturnType<typeof load>>) =>
         secretHint: item.secretHint,
         publicKeyPem: item.publicKeyPem,
         oaep: item.dialect === 'scim' ? undefined : item.oaep,
+        ...(item.dialect === 'scim'
+          ? { scimGroups: item.scimGroups ?? false, scimOpsCase: item.scimOpsCase ?? 'lower' }
+          : {}),
         instanceId: item.instanceId,
         updatedAt: item.updatedAt,
       }
@@ -103,9 +106,11 @@ const newSetting = (
     .options({ condition: { attr: 'appId', exists: false } })
 
 /**
- * SCIM 2.0: a base URL and a bearer token (kept encrypted like an access key). No client secret
- * is issued and nothing is sealed: a SCIM server receives users only. Binding asks the worker to
- * send the entitled members.
+ * SCIM 2.0: a base URL and a bearer token (kept encrypted like an access key), whether the
+ * departments go as Groups (`scimGroups`) and how PATCH ops are spelt (`scimOpsCase`). No client
+ * secret is issued and nothing is sealed. Binding asks the worker to send the departments (when
+ * Groups are asked for) and the entitled members; turning Groups on later asks for a resync, so
+ * the departments and memberships follow.
  */
 const putScim = async (
   ctx: TenantContext,
@@ -135,7 +140,24 @@ const putScim = async (
   if (issues.length > 0 || !baseUrl) throw invalid(issues)
   const secret = await sealedCredential(ctx.tenantId, appId, input.bearerToken)
   const moved = existing !== undefined && (existing.dialect !== 'scim' || existing.baseUrl !== baseUrl)
-  const fields = { dialect: 'scim' as const, baseUrl, updatedAt: nowIso(), ...secret }
+  // what SCIM had (a setting of another dialect had nothing), kept unless given anew
+  const wasScim = existing?.dialect === 'scim'
+  const before = {
+    groups: (wasScim && existing?.scimGroups) || false,
+    opsCase: (wasScim && existing?.scimOpsCase) || 'lower',
+  }
+  const scimGroups = input.scimGroups ?? before.groups
+  const scimOpsCase = input.scimOpsCase ?? before.opsCase
+  // Groups asked for on a binding that had none: the departments and memberships are sent now
+  const groupsOn = existing !== undefined && !moved && scimGroups && !before.groups
+  const fields = {
+    dialect: 'scim' as const,
+    baseUrl,
+    scimGroups,
+    scimOpsCase,
+    updatedAt: nowIso(),
+    ...secret,
+  }
   const write = existing
     ? ProvisioningEntity.build(UpdateTransaction)
         .item({
@@ -148,12 +170,20 @@ const putScim = async (
           clientId: $remove(),
           generation: moved ? existing.generation + 1 : existing.generation,
           ...(moved ? cleanStart : {}),
+          ...(groupsOn ? { wake: $add(new Set<WakeAction>(['resync'])) } : {}),
         })
         .options({ condition: { attr: 'generation', eq: existing.generation } })
     : newSetting(ctx.tenantId, appId, { ...fields, oaep: DEFAULT_OAEP_PROFILE })
+  const detail = [
+    'scim',
+    moved && 'new endpoint',
+    input.bearerToken && 'new token',
+    before.groups !== scimGroups && `groups ${scimGroups ? 'on' : 'off'}`,
+    before.opsCase !== scimOpsCase && `ops ${scimOpsCase}`,
+  ].filter(Boolean)
   await transaction()
     .add('setting', write)
-    .add('audit', audit(`scim${moved ? ', new endpoint' : ''}${input.bearerToken ? ', new token' : ''}`))
+    .add('audit', audit(detail.join(', ')))
     .run({ setting: () => new AppError('CONFLICT', 'the setting changed meanwhile; retry') })
   return viewOf(appId, await load(ctx.tenantId, appId))
 }
@@ -211,6 +241,10 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
     issues.push({ path: 'body.accessKey', message: "the provider's access key is required" })
   if (input.bearerToken !== undefined)
     issues.push({ path: 'body.bearerToken', message: 'only the scim dialect takes a bearer token' })
+  for (const field of ['scimGroups', 'scimOpsCase'] as const) {
+    if (input[field] !== undefined)
+      issues.push({ path: `body.${field}`, message: 'only the scim dialect takes it' })
+  }
   let publicKey: ReturnType<typeof readProviderPublicKey> | undefined
   try {
     if (!publicKeyPem) throw new Error("the provider's RSA public key is required")
@@ -236,6 +270,9 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
             appId,
             ...fields,
             ...sealed,
+            // what SCIM kept has no use here
+            scimGroups: $remove(),
+            scimOpsCase: $remove(),
             generation: moved ? existing.generation + 1 : existing.generation,
             // a new endpoint starts clean: nothing waits for a retry of the old one
             ...(moved ? cleanStart : {}),

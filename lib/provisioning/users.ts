@@ -1,5 +1,6 @@
 import { batchGetRequests } from '../core/db/batch-get.js'
 import type { TenantId } from '../core/tenancy.js'
+import { departmentNamesOf } from '../directory/departments.js'
 import { accountName } from '../directory/member-record.js'
 import { type AppIdentity, identityCipher, identityOfFound, identityRequests } from '../sso/identity.js'
 import type { KitUser } from './kit-bodies.js'
@@ -45,20 +46,33 @@ const kitUserOf = (identity: AppIdentity, enable: boolean, fallbackOrg: string):
   },
 })
 
+/** A member as sent, with the departments whose Groups they belong in (SCIM Groups). */
+export interface SentMember {
+  memberId: string
+  user: KitUser
+  /**
+   * The departments the app may know the member is in: every one when the tenant approved
+   * `departments` for the app, else the primary one only (already sent as the user's orgCode /
+   * enterprise `department`); none for a member with no department or no longer in the tenant.
+   */
+  departments: { deptId: string; name: string }[]
+}
+
 /**
  * Members as the app's provider receives them, read when sending (personal data never waits in
  * the queue): exactly what the app's sign-in would give it — the account name, name, primary
  * department, role and the approved personal fields, its extended attributes in `extension` — and
  * whether they are enabled. `entitledOnly` (adds and changes) leaves out members who are no
  * longer entitled: their revocation is on its way. A revocation names someone who may be gone.
+ * Also the tenant's department names (by id), read in the same batch.
  */
-export const kitUsers = async (
+export const sentMembers = async (
   tenantId: TenantId,
   tenantCode: string,
   appId: string,
   memberIds: string[],
   options: { entitledOnly: boolean; clear?: readonly ClearedField[] },
-): Promise<KitUser[]> => {
+): Promise<{ members: SentMember[]; departmentNames: Record<string, string> }> => {
   const { entitledOnly, clear = [] } = options
   const requests = memberIds.map((m) => identityRequests(tenantId, appId, m))
   const [found, cipher] = await Promise.all([
@@ -67,8 +81,10 @@ export const kitUsers = async (
     identityCipher(tenantId),
   ])
   const per = requests[0]?.length ?? 0
-  return memberIds.flatMap((memberId, i): KitUser[] => {
+  let departmentNames: Record<string, string> = {}
+  const members = memberIds.flatMap((memberId, i): SentMember[] => {
     const own = found.slice(i * per, (i + 1) * per)
+    departmentNames = departmentNamesOf(own[6] as { names?: unknown } | undefined)
     const [, , , membership, account, entitlement] = own as (
       | { status?: string; state?: string }
       | undefined
@@ -78,7 +94,13 @@ export const kitUsers = async (
     if (entitledOnly && (!membership || !entitled)) return []
     if (!membership) {
       const name = accountName(tenantId, memberId)
-      return [{ userName: name, name, orgCode: tenantCode, role: 'user', enable: false }]
+      return [
+        {
+          memberId,
+          user: { userName: name, name, orgCode: tenantCode, role: 'user', enable: false },
+          departments: [],
+        },
+      ]
     }
     // the same filter as every sign-in, asked as if the member could sign in: their standing
     // travels as `enable` instead of a refusal
@@ -88,7 +110,29 @@ export const kitUsers = async (
     asIf[5] = { ...entitlement, state: 'entitled' }
     const verdict = identityOfFound(asIf, cipher)
     if (!verdict.ok) return []
-    const user = kitUserOf(verdict.identity, enabled && entitled, tenantCode)
-    return [{ ...Object.fromEntries(clear.map((f) => [f, ''])), ...user }]
+    const { identity } = verdict
+    const user = kitUserOf(identity, enabled && entitled, tenantCode)
+    const departments = identity.fields.departments
+      ? identity.fields.departments.map((d) => ({ deptId: d.code, name: d.name ?? d.code }))
+      : identity.organizationCode
+        ? [
+            {
+              deptId: identity.organizationCode,
+              name: identity.organizationName ?? identity.organizationCode,
+            },
+          ]
+        : []
+    return [{ memberId, user: { ...Object.fromEntries(clear.map((f) => [f, ''])), ...user }, departments }]
   })
+  return { members, departmentNames }
 }
+
+/** The members as the workbench's authSync sends them (see sentMembers). */
+export const kitUsers = async (
+  tenantId: TenantId,
+  tenantCode: string,
+  appId: string,
+  memberIds: string[],
+  options: { entitledOnly: boolean; clear?: readonly ClearedField[] },
+): Promise<KitUser[]> =>
+  (await sentMembers(tenantId, tenantCode, appId, memberIds, options)).members.map((m) => m.user)

@@ -11,6 +11,7 @@ import { DecryptionError, decryptClientSecret, loadOrCreateKeys } from './provid
 import { KIT_INTERFACES, kitRoute, readKitCall } from './provider/kit.js'
 import { login, type PendingLogins } from './provider/login.js'
 import { homePage, page } from './provider/pages.js'
+import { handleScim, logScim, SCIM_BASE, type ScimOpsCase } from './provider/scim.js'
 import { applyCall, emptyState, loadState, type ProviderState, saveState } from './provider/state.js'
 
 /**
@@ -20,6 +21,9 @@ import { applyCall, emptyState, loadState, type ProviderState, saveState } from 
  * decrypts the client secret with its own RSA key, keeps what it received, answers as a provider
  * does (failures on demand too), and signs users in through the tenant's OAuth2 with the
  * credentials it was sent (protocol doc A.7): the whole loop, grant → sync → sign-in, on one machine.
+ * It is a SCIM 2.0 service too (`/scim/v2`, its access key the bearer token: provider/scim.ts),
+ * keeping Users and Groups, with failures on demand (429 or 503 with `Retry-After`, …) and, on
+ * demand, the capitalised PATCH ops of Microsoft's SCIM SDK only.
  */
 
 /** A failure to answer with instead of success, `times` calls (unset: until cleared), of one interface or all. */
@@ -27,6 +31,16 @@ export interface FailSetting {
   code: string
   times?: number
   iface?: KitInterface
+}
+
+/** A failure its SCIM service answers with instead, `times` requests (unset: until cleared), of Users or Groups or all. */
+export interface ScimFailSetting {
+  /** an HTTP status, 400 to 599 (429 and 503 are the ones `Retry-After` goes with) */
+  status: number
+  times?: number
+  /** the `Retry-After` header: seconds, or an HTTP date */
+  retryAfter?: string
+  on?: 'Users' | 'Groups'
 }
 
 export interface ProviderOptions {
@@ -42,6 +56,8 @@ export interface ProviderOptions {
   oaep?: OaepProfile
   /** a line per call received and per sign-in */
   log?: (line: string) => void
+  /** how its SCIM service takes PATCH ops (default any case) */
+  scimOpsCase?: ScimOpsCase
 }
 
 export interface RunningProvider {
@@ -52,6 +68,10 @@ export interface RunningProvider {
   state: ProviderState
   /** changes the failures on demand; no argument (or 000000) answers success again */
   fail(setting?: string | FailSetting): void
+  /** its SCIM service's failures on demand; no argument answers again */
+  scimFail(setting?: ScimFailSetting): void
+  /** how its SCIM service takes PATCH ops from now on */
+  scimOpsCase(opsCase: ScimOpsCase): void
   stop(): Promise<void>
 }
 
@@ -95,6 +115,20 @@ const failSetting = (value: string | FailSetting | undefined): FailSetting | und
   return { ...setting }
 }
 
+const SCIM_OPS_CASES: readonly ScimOpsCase[] = ['any', 'lower', 'capitalized']
+
+const scimFailSetting = (value: ScimFailSetting | null | undefined): ScimFailSetting | undefined => {
+  if (!value?.status) return undefined
+  const { status, times, retryAfter, on } = value
+  if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error('status is 400 to 599')
+  if (times !== undefined && !(Number.isInteger(times) && times > 0))
+    throw new Error('times is a positive whole number')
+  if (retryAfter !== undefined && (typeof retryAfter !== 'string' || retryAfter.trim() === ''))
+    throw new Error('retryAfter is seconds or an HTTP date, as a string')
+  if (on !== undefined && on !== 'Users' && on !== 'Groups') throw new Error('on is Users or Groups')
+  return { status, times, retryAfter, on }
+}
+
 /** The setting as /control/fail shows it (`interface`, as it is set). */
 const shownFailure = (f: FailSetting | undefined) =>
   f ? { code: f.code, times: f.times, interface: f.iface } : null
@@ -109,6 +143,8 @@ export const startProvider = async (options: ProviderOptions = {}): Promise<Runn
   const state = options.dir ? loadState(options.dir) : emptyState()
   const log = options.log ?? (() => undefined)
   let failing = failSetting(options.failWith)
+  let scimFailing: ScimFailSetting | undefined
+  let scimOps: ScimOpsCase = options.scimOpsCase ?? 'any'
   const nonces = new Map<string, number>() // v2 x-nonce → when it may be forgotten
   const pending: PendingLogins = new Map()
   let origin = ''
@@ -193,6 +229,89 @@ export const startProvider = async (options: ProviderOptions = {}): Promise<Runn
     answer(KIT_RESULT.success, 'success.')
   }
 
+  /** A SCIM request: the bearer token checked, the failure on demand if any, then the service's answer. */
+  const receiveScim = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const path = url.pathname.slice(SCIM_BASE.length)
+    const reply = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, {
+        ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+        'cache-control': 'no-store',
+        ...headers,
+      })
+      res.end(body === undefined ? undefined : JSON.stringify(body))
+      logScim(state.scim, {
+        at: new Date().toISOString(),
+        method: req.method ?? '',
+        path: `${path}${url.search}`,
+        status,
+      })
+      log(`scim ${req.method} ${path} → ${status}`)
+    }
+    const error = (status: number, detail: string, scimType?: string) =>
+      reply(status, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: String(status),
+        ...(scimType ? { scimType } : {}),
+        detail,
+      })
+    const raw = await readBody(req)
+    if (req.headers.authorization !== `Bearer ${accessKey}`) return error(401, 'bearer token required')
+    if (raw === undefined) return error(413, 'the body is too large')
+    const kind = path.split('/')[1]
+    if (scimFailing && (!scimFailing.on || scimFailing.on === kind)) {
+      const { status, retryAfter } = scimFailing
+      if (scimFailing.times !== undefined && --scimFailing.times <= 0) scimFailing = undefined
+      return reply(
+        status,
+        {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+          status: String(status),
+          detail: 'failure on demand',
+        },
+        retryAfter ? { 'retry-after': retryAfter } : {},
+      )
+    }
+    let body: unknown
+    if (raw) {
+      const type = String(req.headers['content-type'] ?? '')
+      if (!/^application\/(scim\+)?json\b/.test(type))
+        return error(415, 'application/scim+json or application/json')
+      try {
+        body = JSON.parse(raw)
+      } catch {
+        return error(400, 'the body is not JSON', 'invalidSyntax')
+      }
+    }
+    const ifMatch = req.headers['if-match']
+    const answer = handleScim(
+      state.scim,
+      { method: req.method ?? 'GET', path, query: url.searchParams, ifMatch, body },
+      { opsCase: scimOps },
+    )
+    if (options.dir && req.method !== 'GET') saveState(options.dir, state)
+    reply(answer.status, answer.body, answer.headers)
+  }
+
+  /** POST /control/scim, JSON: `{ fail: { status, times?, retryAfter?, on? } | null, opsCase? }`. */
+  const controlScim = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.headers.origin !== undefined && req.headers.origin !== origin)
+      return send(res, 403, 'text/plain', 'forbidden')
+    try {
+      const input = JSON.parse((await readBody(req)) || '{}') as {
+        fail?: ScimFailSetting | null
+        opsCase?: ScimOpsCase
+      }
+      if (input.opsCase !== undefined && !SCIM_OPS_CASES.includes(input.opsCase))
+        throw new Error(`opsCase is ${SCIM_OPS_CASES.join(', ')}`)
+      if ('fail' in input) scimFailing = scimFailSetting(input.fail)
+      if (input.opsCase) scimOps = input.opsCase
+    } catch (err) {
+      return send(res, 400, 'application/json', JSON.stringify({ error: (err as Error).message }))
+    }
+    log(`scim: failures on demand ${scimFailing ? JSON.stringify(scimFailing) : 'none'}, ops ${scimOps}`)
+    send(res, 200, 'application/json', JSON.stringify({ failing: scimFailing ?? null, opsCase: scimOps }))
+  }
+
   /** POST /control/fail, JSON or the home page's form: `{ code, times?, interface? }`; 000000 clears. */
   const control = async (req: IncomingMessage, res: ServerResponse) => {
     // the page's form only: a form on another site must not drive this one
@@ -232,6 +351,8 @@ export const startProvider = async (options: ProviderOptions = {}): Promise<Runn
       if (kit && req.method === 'POST') return receive(req, res, kit.version, kit.iface)
       if (kit) return send(res, 405, 'text/plain', 'POST only', { allow: 'POST' })
       if (url.pathname === '/control/fail' && req.method === 'POST') return control(req, res)
+      if (url.pathname.startsWith(`${SCIM_BASE}/`)) return receiveScim(req, res, url)
+      if (url.pathname === '/control/scim' && req.method === 'POST') return controlScim(req, res)
       if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed')
       switch (url.pathname) {
         case '/':
@@ -248,19 +369,31 @@ export const startProvider = async (options: ProviderOptions = {}): Promise<Runn
           return send(res, 200, 'text/plain; charset=utf-8', keys.publicKeyPem)
         case '/provisioning.json':
           // the body of PUT /v1/apps/{appId}/provisioning that binds an app to this provider
+          // (?dialect=scim: to its SCIM service, departments as Groups)
           return send(
             res,
             200,
             'application/json',
-            JSON.stringify({
-              dialect: 'workbench-v2',
-              baseUrl: origin,
-              accessKey,
-              publicKeyPem: keys.publicKeyPem,
-            }),
+            JSON.stringify(
+              url.searchParams.get('dialect') === 'scim'
+                ? {
+                    dialect: 'scim',
+                    baseUrl: `${origin}${SCIM_BASE}`,
+                    bearerToken: accessKey,
+                    scimGroups: true,
+                  }
+                : { dialect: 'workbench-v2', baseUrl: origin, accessKey, publicKeyPem: keys.publicKeyPem },
+            ),
           )
         case '/control/fail':
           return send(res, 200, 'application/json', JSON.stringify({ failing: shownFailure(failing) }))
+        case '/control/scim':
+          return send(
+            res,
+            200,
+            'application/json',
+            JSON.stringify({ failing: scimFailing ?? null, opsCase: scimOps }),
+          )
         case '/login':
         case '/callback': {
           const outcome = await login(url, req, { origin, state, pending })
@@ -290,6 +423,13 @@ export const startProvider = async (options: ProviderOptions = {}): Promise<Runn
     state,
     fail: (setting) => {
       failing = failSetting(setting)
+    },
+    scimFail: (setting) => {
+      scimFailing = scimFailSetting(setting)
+    },
+    scimOpsCase: (opsCase) => {
+      if (!SCIM_OPS_CASES.includes(opsCase)) throw new Error(`opsCase is ${SCIM_OPS_CASES.join(', ')}`)
+      scimOps = opsCase
     },
     stop: () =>
       new Promise<void>((resolve) => {

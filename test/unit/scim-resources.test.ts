@@ -1,13 +1,21 @@
 import type { KitUser } from '../../lib/provisioning/kit-bodies.js'
+import { MAX_RETRY_AFTER_MS, retryDelayMs, retryWaitMs } from '../../lib/provisioning/pump.js'
 import {
   deactivatePatch,
+  externalIdQuery,
   filterValue,
+  groupIdsOf,
+  membersPatch,
+  renamePatch,
+  retryAfterMs,
   SCIM,
   safeDetail,
+  scimGroup,
   scimProblem,
   scimUser,
   userNameQuery,
   userPatch,
+  withOpsCase,
   writable,
 } from '../../lib/provisioning/scim-resources.js'
 
@@ -91,6 +99,96 @@ describe('the patches', () => {
     expect(
       writable({ id: 'x', meta: { version: 'W/"1"' }, userName: 'u', active: true }, { active: false }),
     ).toEqual({ userName: 'u', active: false })
+    // a User's groups are the server's to keep (read-only): never PUT back
+    expect(writable({ id: 'x', userName: 'u', groups: [{ value: 'g' }] }, {})).toEqual({ userName: 'u' })
+    // a Group's members are its own: a PUT of it (a rename without PATCH) keeps them
+    expect(
+      writable({ id: 'g', displayName: 'Sales', members: [{ value: 'u1' }] }, { displayName: 'Sales 2' }),
+    ).toEqual({ displayName: 'Sales 2', members: [{ value: 'u1' }] })
+  })
+})
+
+describe('a department as a SCIM Group', () => {
+  it('is its name and its id, nothing else: no members, no place in the tree', () => {
+    expect(scimGroup({ deptId: 'd7k2m9p4q1', name: 'Sales & Support' })).toEqual({
+      schemas: [SCIM.group],
+      displayName: 'Sales & Support',
+      externalId: 'd7k2m9p4q1',
+    })
+  })
+
+  it('is looked up by externalId, escaped as the userName look-up is, without its members', () => {
+    const query = new URLSearchParams(externalIdQuery('d"1\\x'))
+    expect(query.get('filter')).toBe('externalId eq "d\\"1\\\\x"')
+    expect(query.get('excludedAttributes')).toBe('members')
+    expect(externalIdQuery('d 1')).not.toMatch(/[ "]/)
+  })
+
+  it('gains members in one add and loses each by a value filter; renamed by a replace', () => {
+    expect(membersPatch(['u1', 'u2'], ['u"3'])).toEqual({
+      schemas: [SCIM.patchOp],
+      Operations: [
+        { op: 'add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] },
+        { op: 'remove', path: 'members[value eq "u\\"3"]' },
+      ],
+    })
+    expect(membersPatch([], ['u1']).Operations).toEqual([{ op: 'remove', path: 'members[value eq "u1"]' }])
+    expect(renamePatch('Ops').Operations).toEqual([{ op: 'replace', path: 'displayName', value: 'Ops' }])
+  })
+
+  it("reads a User's direct Groups, and tells a User without groups from one in none", () => {
+    expect(
+      groupIdsOf({
+        id: 'u1',
+        groups: [
+          { value: 'g1', display: 'Sales' },
+          { value: 'g2', type: 'indirect' },
+          { value: 'g3', type: 'direct' },
+        ],
+      }),
+    ).toEqual(['g1', 'g3'])
+    expect(groupIdsOf({ id: 'u1', groups: [] })).toEqual([])
+    expect(groupIdsOf({ id: 'u1' })).toBeUndefined()
+    expect(groupIdsOf(undefined)).toBeUndefined()
+  })
+})
+
+describe('PATCH ops, spelt for the server', () => {
+  it('stay lowercase by default, and are capitalised for servers that want Add/Replace/Remove', () => {
+    const patch = membersPatch(['u1'], ['u2'])
+    expect(withOpsCase(patch, 'lower')).toBe(patch)
+    expect((withOpsCase(patch, 'capitalized').Operations as { op: string }[]).map((o) => o.op)).toEqual([
+      'Add',
+      'Remove',
+    ])
+    expect((withOpsCase(deactivatePatch(), 'capitalized').Operations as { op: string }[])[0]?.op).toBe(
+      'Replace',
+    )
+    // the rest of each operation is as it was
+    expect(withOpsCase(renamePatch('Ops'), 'capitalized')).toEqual({
+      schemas: [SCIM.patchOp],
+      Operations: [{ op: 'Replace', path: 'displayName', value: 'Ops' }],
+    })
+  })
+})
+
+describe('Retry-After', () => {
+  const now = Date.parse('2025-03-01T10:00:00Z')
+  it('reads seconds or an HTTP date; a date past is now; anything else is no answer', () => {
+    expect(retryAfterMs('3', now)).toBe(3000)
+    expect(retryAfterMs(' 120 ', now)).toBe(120_000)
+    expect(retryAfterMs('Sat, 01 Mar 2025 10:05:00 GMT', now)).toBe(300_000)
+    expect(retryAfterMs('Sat, 01 Mar 2025 09:00:00 GMT', now)).toBe(0)
+    for (const bad of [undefined, null, '', '-5', '1.5', 'soon', '2025-03-01'])
+      expect(retryAfterMs(bad, now)).toBeUndefined()
+  })
+
+  it("puts the pump's next attempt no earlier than the server asked, and never more than an hour off", () => {
+    expect(retryWaitMs(1)).toBe(retryDelayMs(1))
+    expect(retryWaitMs(1, 5000)).toBe(60_000)
+    expect(retryWaitMs(1, 600_000)).toBe(600_000)
+    expect(retryWaitMs(3, 120_000)).toBe(240_000)
+    expect(retryWaitMs(1, 86_400_000)).toBe(MAX_RETRY_AFTER_MS)
   })
 })
 

@@ -49,6 +49,41 @@ const tenantSection = (t: ProviderTenant) => {
   )}</section>`
 }
 
+/** What its SCIM service holds: Users (with their Groups) and Groups (with their members). */
+const scimSection = (state: ProviderState) => {
+  const { users, groups, log } = state.scim
+  if (users.size === 0 && groups.size === 0 && log.length === 0) return ''
+  const userName = (id: string) => users.get(id)?.userName ?? id
+  return `<section><h2>SCIM service <small><code>/scim/v2</code></small></h2>
+<h3>Users</h3>${table(
+    ['userName', 'displayName', 'active', 'groups'],
+    [...users.values()].map((u) => [
+      u.userName,
+      u.displayName ?? '',
+      String(u.active),
+      [...groups.values()]
+        .filter((g) => (g.members ?? []).some((m: { value: string }) => m.value === u.id))
+        .map((g) => g.displayName)
+        .join(', '),
+    ]),
+  )}
+<h3>Groups</h3>${table(
+    ['displayName', 'externalId', 'members'],
+    [...groups.values()].map((g) => [
+      g.displayName,
+      g.externalId ?? '',
+      (g.members ?? []).map((m: { value: string }) => userName(m.value)).join(', '),
+    ]),
+  )}
+<h3>Last requests</h3>${table(
+    ['at', 'request', 'status'],
+    log
+      .slice(-20)
+      .reverse()
+      .map((c) => [c.at, `${c.method} ${c.path}`, c.status]),
+  )}</section>`
+}
+
 export const homePage = (
   state: ProviderState,
   info: { origin: string; accessKeyHint: string; failing?: string },
@@ -62,7 +97,8 @@ checks every signature with the access key <code>${html(info.accessKeyHint)}</co
 <div>Failures on demand: ${info.failing ? `<strong>${html(info.failing)}</strong>` : 'none'}.
 <form method="post" action="/control/fail" style="display:inline"><input name="code" value="000005" size="7" pattern="\\d{6}"> <input name="times" placeholder="times (blank: until cleared)" size="24"> <button>fail</button></form>
 <form method="post" action="/control/fail" style="display:inline"><input type="hidden" name="code" value="000000"><button>answer success</button></form></div>
-${tenants.length === 0 ? '<p><em>Nothing received yet: bind an app to this provider in Atrium.</em></p>' : tenants.map(tenantSection).join('')}
+${tenants.length === 0 && state.scim.users.size === 0 ? '<p><em>Nothing received yet: bind an app to this provider in Atrium.</em></p>' : tenants.map(tenantSection).join('')}
+${scimSection(state)}
 <h2>Last calls</h2>${table(
       ['at', 'path', 'flag', 'tenantId', 'resultCode', 'resultMsg'],
       state.calls

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { KitCall, ReceivedUser } from './kit.js'
+import { emptyScimStore, type ScimStore } from './scim.js'
 
 /**
  * What the stand-in provider holds of each tenant, as a provider keeps it: the tenant
@@ -54,9 +55,11 @@ export interface CallRecord {
 export interface ProviderState {
   tenants: Map<string, ProviderTenant>
   calls: CallRecord[]
+  /** what its SCIM service holds (one service: SCIM has no tenant, a target has its own token) */
+  scim: ScimStore
 }
 
-export const emptyState = (): ProviderState => ({ tenants: new Map(), calls: [] })
+export const emptyState = (): ProviderState => ({ tenants: new Map(), calls: [], scim: emptyScimStore() })
 
 const STATE_FILE = 'state.json'
 
@@ -165,6 +168,11 @@ const toJson = (state: ProviderState) =>
           users: [...t.users.values()],
         }),
       ),
+      scim: {
+        version: state.scim.version,
+        users: [...state.scim.users.values()],
+        groups: [...state.scim.groups.values()],
+      },
     },
     null,
     2,
@@ -181,8 +189,14 @@ export const saveState = (dir: string, state: ProviderState): void => {
 export const loadState = (dir: string): ProviderState => {
   const file = join(dir, STATE_FILE)
   if (!existsSync(file)) return emptyState()
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as { tenants?: StoredTenant[] }
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as {
+    tenants?: StoredTenant[]
+    scim?: { version?: number; users?: { id: string }[]; groups?: { id: string }[] }
+  }
   const state = emptyState()
+  state.scim.version = stored.scim?.version ?? 0
+  for (const u of stored.scim?.users ?? []) state.scim.users.set(u.id, u)
+  for (const g of stored.scim?.groups ?? []) state.scim.groups.set(g.id, g)
   for (const t of stored.tenants ?? []) {
     state.tenants.set(t.tenantId, {
       ...t,
