@@ -1,6 +1,7 @@
 import { AppIdParams } from '../../lib/apps/schemas.js'
-import { tenantAccess } from '../../lib/core/http/access.js'
+import { platformAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
+import { getCatalogProvider, putCatalogProvider } from '../../lib/provisioning/catalog-provider.js'
 import { testConnection } from '../../lib/provisioning/connection-test.js'
 import {
   ProvisioningBody,
@@ -98,5 +99,32 @@ export const routes = [
     response: ProvisioningTestSchema,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
     handle: async (req) => testConnection(req.tenant, req.params.appId),
+  }),
+  route({
+    operationId: 'getCatalogAppProvisioning',
+    method: 'GET',
+    path: '/v1/platform/apps/{appId}/provisioning',
+    summary:
+      "A subscribed app's vendor: every workbench that orders the app is bound to it (its key shown as a hint only)",
+    tag,
+    access: platformAccess(),
+    params: AppIdParams,
+    response: ProvisioningSchema,
+    errors: ['NOT_FOUND'],
+    handle: async (req) => getCatalogProvider(req.params.appId),
+  }),
+  route({
+    operationId: 'setCatalogAppProvisioning',
+    method: 'PUT',
+    path: '/v1/platform/apps/{appId}/provisioning',
+    summary:
+      "Set a subscribed app's vendor (workbench sync v2 or v1, or SCIM 2.0), or remove it (none): workbenches that order the app from then on are bound to it",
+    tag,
+    access: platformAccess(),
+    params: AppIdParams,
+    body: ProvisioningBody,
+    response: ProvisioningSchema,
+    errors: ['NOT_FOUND'],
+    handle: async (req) => putCatalogProvider(req.params.appId, req.body),
   }),
 ]

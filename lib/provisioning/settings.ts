@@ -56,10 +56,73 @@ export const getProvisioning = async (scope: TenantScope, appId: string) => {
   return viewOf(appId, await load(scope.tenantId, appId))
 }
 
-const invalid = (issues: FieldIssue[]) =>
+export const invalid = (issues: FieldIssue[]) =>
   new AppError('VALIDATION_FAILED', `invalid ${issues.map((i) => i.path).join(', ')}`, issues)
 
-const hintOf = (secret: string) => `…${secret.slice(-4)}`
+export const hintOf = (secret: string) => `…${secret.slice(-4)}`
+
+/** What is kept of a binding between puts: whether a field left out is still set. */
+export interface KeptBinding {
+  dialect?: string
+  baseUrl?: string
+  publicKeyPem?: string
+  secretEnc?: string
+}
+
+/**
+ * What a binding lacks or has wrong, given what is kept of it (a field left out keeps its value)
+ * and the app's protocol: one set of rules for a tenant's binding and a catalog app's vendor.
+ */
+export const bindingProblems = (
+  input: ProvisioningInput,
+  kept: KeptBinding | undefined,
+  protocol: string,
+): FieldIssue[] => {
+  const issues: FieldIssue[] = []
+  const baseUrl = input.baseUrl ?? kept?.baseUrl
+  if (input.dialect === 'scim') {
+    if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the SCIM service's base URL is required" })
+    // a workbench access key is no bearer token: a switch to SCIM needs one; and a token is sent as
+    // it is, so a new base URL needs it given again (a stored token never goes anywhere new)
+    const tokenKept = kept?.secretEnc && kept.dialect === 'scim' && kept.baseUrl === baseUrl
+    if (!input.bearerToken && !tokenKept)
+      issues.push({
+        path: 'body.bearerToken',
+        message:
+          kept?.dialect === 'scim'
+            ? 'a new base URL needs its bearer token given again'
+            : "the SCIM service's bearer token is required",
+      })
+    for (const field of ['accessKey', 'publicKeyPem', 'oaep'] as const) {
+      if (input[field] !== undefined)
+        issues.push({
+          path: `body.${field}`,
+          message: 'not used by SCIM (the bearer token is its credential)',
+        })
+    }
+    return issues
+  }
+  if (!['oidc', 'oauth2', 'cas', 'code'].includes(protocol))
+    return [{ path: 'body.dialect', message: `a ${protocol} app has no credentials to provision` }]
+  if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the provider's base URL is required" })
+  // a SCIM bearer token is no access key: a switch from SCIM needs one
+  if (!input.accessKey && !(kept?.secretEnc && kept.dialect !== 'scim'))
+    issues.push({ path: 'body.accessKey', message: "the provider's access key is required" })
+  if (input.bearerToken !== undefined)
+    issues.push({ path: 'body.bearerToken', message: 'only the scim dialect takes a bearer token' })
+  for (const field of ['scimGroups', 'scimOpsCase'] as const) {
+    if (input[field] !== undefined)
+      issues.push({ path: `body.${field}`, message: 'only the scim dialect takes it' })
+  }
+  try {
+    const publicKeyPem = input.publicKeyPem ?? kept?.publicKeyPem
+    if (!publicKeyPem) throw new Error("the provider's RSA public key is required")
+    readProviderPublicKey(publicKeyPem)
+  } catch (err) {
+    issues.push({ path: 'body.publicKeyPem', message: (err as Error).message })
+  }
+  return issues
+}
 
 /** What a setting moved to a new endpoint drops: nothing waits for a retry of the old one. */
 const cleanStart = {
@@ -119,25 +182,7 @@ const putScim = async (
   existing: Existing,
   audit: (detail: string) => WriteItem,
 ) => {
-  const baseUrl = input.baseUrl ?? existing?.baseUrl
-  const issues: FieldIssue[] = []
-  if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the SCIM service's base URL is required" })
-  // a workbench access key is no bearer token: a switch to SCIM needs one; and a token is sent as
-  // it is, so a new base URL needs it given again (a stored token never goes anywhere new)
-  const kept = existing?.secretEnc && existing.dialect === 'scim' && existing.baseUrl === baseUrl
-  if (!input.bearerToken && !kept)
-    issues.push({
-      path: 'body.bearerToken',
-      message:
-        existing?.dialect === 'scim'
-          ? 'a new base URL needs its bearer token given again'
-          : "the SCIM service's bearer token is required",
-    })
-  for (const field of ['accessKey', 'publicKeyPem', 'oaep'] as const) {
-    if (input[field] !== undefined)
-      issues.push({ path: `body.${field}`, message: 'not used by SCIM (the bearer token is its credential)' })
-  }
-  if (issues.length > 0 || !baseUrl) throw invalid(issues)
+  const baseUrl = (input.baseUrl ?? existing?.baseUrl) as string
   const secret = await sealedCredential(ctx.tenantId, appId, input.bearerToken)
   const moved = existing !== undefined && (existing.dialect !== 'scim' || existing.baseUrl !== baseUrl)
   // what SCIM had (a setting of another dialect had nothing), kept unless given anew
@@ -226,33 +271,12 @@ export const putProvisioning = async (ctx: TenantContext, appId: string, input: 
     }
     return viewOf(appId, undefined)
   }
+  const issues = bindingProblems(input, existing, view.protocol)
+  if (issues.length > 0) throw invalid(issues)
   if (input.dialect === 'scim') return putScim(ctx, appId, input, existing, audit)
-  if (!['oidc', 'oauth2', 'cas', 'code'].includes(view.protocol)) {
-    throw invalid([
-      { path: 'body.dialect', message: `a ${view.protocol} app has no credentials to provision` },
-    ])
-  }
-  const baseUrl = input.baseUrl ?? existing?.baseUrl
-  const publicKeyPem = input.publicKeyPem ?? existing?.publicKeyPem
-  const issues: FieldIssue[] = []
-  if (!baseUrl) issues.push({ path: 'body.baseUrl', message: "the provider's base URL is required" })
-  // a SCIM bearer token is no access key: a switch from SCIM needs one
-  if (!input.accessKey && !(existing?.secretEnc && existing.dialect !== 'scim'))
-    issues.push({ path: 'body.accessKey', message: "the provider's access key is required" })
-  if (input.bearerToken !== undefined)
-    issues.push({ path: 'body.bearerToken', message: 'only the scim dialect takes a bearer token' })
-  for (const field of ['scimGroups', 'scimOpsCase'] as const) {
-    if (input[field] !== undefined)
-      issues.push({ path: `body.${field}`, message: 'only the scim dialect takes it' })
-  }
-  let publicKey: ReturnType<typeof readProviderPublicKey> | undefined
-  try {
-    if (!publicKeyPem) throw new Error("the provider's RSA public key is required")
-    publicKey = readProviderPublicKey(publicKeyPem)
-  } catch (err) {
-    issues.push({ path: 'body.publicKeyPem', message: (err as Error).message })
-  }
-  if (issues.length > 0 || !baseUrl || !publicKey || !publicKeyPem) throw invalid(issues)
+  const baseUrl = (input.baseUrl ?? existing?.baseUrl) as string
+  const publicKeyPem = (input.publicKeyPem ?? existing?.publicKeyPem) as string
+  const publicKey = readProviderPublicKey(publicKeyPem)
 
   const oaep = input.oaep ?? existing?.oaep ?? DEFAULT_OAEP_PROFILE
   const secret = await sealedCredential(ctx.tenantId, appId, input.accessKey)

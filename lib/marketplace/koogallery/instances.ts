@@ -11,8 +11,9 @@ import { nowMs } from '../../core/clock.js'
 import { retryOnConflict, type WriteItem } from '../../core/db/conditions.js'
 import { AppError } from '../../core/errors.js'
 import { randomToken } from '../../core/ids.js'
-import { scopeOf } from '../../core/tenancy.js'
+import { scopeOf, systemContext } from '../../core/tenancy.js'
 import { getPlan, getSku } from '../../platform/catalog.js'
+import { bindCatalogProvider } from '../../provisioning/catalog-provider.js'
 import { ClaimTaken, createTenant } from '../../tenants/create-tenant.js'
 import { reviewExpiry } from '../../tenants/due.js'
 import {
@@ -102,8 +103,9 @@ export const openInstance = async (
     if (sku.target.type === 'app') {
       const target = sku.target
       const tenantId = await tenantIdByCustomer(o.customerId)
+      const tenant = tenantId ? await findTenant(tenantId) : undefined
       // Only a workbench KooGallery opened takes apps ordered there.
-      if (!tenantId || (await findTenant(tenantId))?.market !== MARKET)
+      if (!tenantId || tenant?.market !== MARKET)
         throw new Refusal(RESULT.otherError, 'the customer has no workbench to add the app to')
       if (o.trial && !target.trialDays)
         throw new Refusal(RESULT.invalidParameter, `${o.skuCode} offers no trial`)
@@ -126,6 +128,11 @@ export const openInstance = async (
       )
       // a lapsed app bought again keeps its grants: seats follow the new licence
       await settleSeats(scopeOf(tenantId), [target.appCode])
+      // its vendor hears of the workbench (a binding the admin made stands)
+      await bindCatalogProvider(
+        systemContext({ ...scopeOf(tenantId), code: tenant.code }, 'marketplace'),
+        target.appCode,
+      )
       return ok({ instanceId })
     }
     const { industry } = sku.target
