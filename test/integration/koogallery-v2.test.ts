@@ -93,6 +93,24 @@ describe('KooGallery SaaS production interface V2', () => {
     expect(await tenantIdByCustomer('kg2-later')).toBeDefined()
   })
 
+  it('never opens an instance released while its order could not be read yet', async () => {
+    const order = {
+      activity: 'newInstance',
+      orderId: 'GONE-1',
+      orderLineId: 'GONE-1-000001',
+      businessId: 'biz-gone',
+    }
+    expect((await v2(order)).body.resultCode).toBe('000004')
+    expect((await v2({ activity: 'releaseInstance', instanceId: 'biz-gone' })).body.resultCode).toBe('000000')
+    // the order becomes readable: neither a poll nor a redelivery opens it now
+    book.place({ customerId: 'kg2-gone', skuCode: 'atrium-general-professional', orderId: 'GONE-1' })
+    expect((await v2({ activity: 'queryInstance', instanceId: 'biz-gone' })).body.resultCode).toBe('000003')
+    await v2({ ...order, businessId: 'biz-gone-2' })
+    expect(await tenantIdByCustomer('kg2-gone')).toBeUndefined()
+    // a repeat of the release still succeeds
+    expect((await v2({ activity: 'releaseInstance', instanceId: 'biz-gone' })).body.resultCode).toBe('000000')
+  })
+
   it('answers 50 concurrent duplicate deliveries with one instance id and one tenant', async () => {
     const order = buy('kg2-dup')
     const results = await Promise.all(

@@ -11,7 +11,7 @@ import {
 } from './instances.js'
 import { instanceNotFound, type Outcome, ok, Refusal } from './outcome.js'
 import { RESULT } from './protocol.js'
-import { instanceOf, orderLine, readOrder, reserveInstance } from './v2-instances.js'
+import { cancelOpening, instanceOf, orderLine, readOrder, reserveInstance } from './v2-instances.js'
 
 /** The V2 interface (POST, JSON body): each activity's fields (spec §3) and how they map to the use cases. */
 
@@ -62,7 +62,8 @@ type Params<A extends ActivityV2> = z.infer<(typeof SCHEMAS_V2)[A]>
 /** What the opening made for a V2 instance id (V1's id), finishing a pending opening on the way. */
 const targetOf = async (instanceId: string): Promise<string> => {
   const instance = await instanceOf(instanceId, { finish: true })
-  if (!instance) throw instanceNotFound()
+  // released before it ever opened: gone, as a released one is
+  if (!instance || instance.state === 'cancelled') throw instanceNotFound()
   if (instance.state === 'pending') throw new Refusal(RESULT.inProgress, 'the instance is being opened')
   return instance.target
 }
@@ -93,7 +94,7 @@ const queryInstance = async (p: Params<'queryInstance'>): Promise<Outcome> => {
   const info = await Promise.all(
     p.instanceId.map(async (instanceId, n) => {
       const instance = await instanceOf(instanceId, { finish: n < FINISH_PER_QUERY })
-      if (!instance) return undefined
+      if (!instance || instance.state === 'cancelled') return undefined
       if (instance.state === 'pending') return { instanceId }
       const urls = await instanceUrls(instance.target)
       if (!urls) return undefined
@@ -144,8 +145,11 @@ export const ACTIVITIES_V2: { [A in ActivityV2]: (p: Params<A>) => Promise<Outco
     // released and gone from sight: a repeat still succeeds
     const instance = await instanceOf(p.instanceId, { finish: false })
     if (!instance) throw instanceNotFound()
-    if (instance.state === 'pending') return ok({ instanceId: p.instanceId })
-    return { ...(await releaseInstance(instance.target)), instanceId: p.instanceId }
+    if (instance.state === 'cancelled') return ok({ instanceId: p.instanceId })
+    // still opening: it never will; opened meanwhile: what it made goes
+    const target = instance.state === 'ready' ? instance.target : await cancelOpening(p.instanceId)
+    if (target) await releaseInstance(target)
+    return ok({ instanceId: p.instanceId })
   },
   upgradeInstance: onTarget(async (target, p: Params<'upgradeInstance'>) =>
     changeEdition(

@@ -1,7 +1,15 @@
-import { Entity, GetItemCommand, item, PutTransaction, string, UpdateTransaction } from 'dynamodb-toolbox'
+import {
+  Entity,
+  GetItemCommand,
+  item,
+  PutTransaction,
+  string,
+  UpdateItemCommand,
+  UpdateTransaction,
+} from 'dynamodb-toolbox'
 import { nowIso } from '../../core/clock.js'
 import { platformCipher } from '../../core/crypto/data-keys.js'
-import { retryOnConflict } from '../../core/db/conditions.js'
+import { isConditionFailure, retryOnConflict } from '../../core/db/conditions.js'
 import { table } from '../../core/db/table.js'
 import { ConditionsFailed, transaction } from '../../core/db/transaction.js'
 import { claimOrder, findOrder, type OrderRef } from '../orders.js'
@@ -33,6 +41,8 @@ const InstanceEntity = new Entity({
     target: string().optional(),
     /** the opening's answer (the administrator's credentials), under the platform key */
     answerEnc: string().optional(),
+    /** released before its opening finished: it never opens */
+    cancelledAt: string().optional(),
   }),
   computeKey: ({ instanceId }: { instanceId: string }) => ({ PK: `KGI#${instanceId}`, SK: 'INSTANCE' }),
 })
@@ -43,6 +53,7 @@ type InstanceItem = {
   orderLineId: string
   target?: string
   answerEnc?: string
+  cancelledAt?: string
 }
 
 /** One order line's claims (V1's order items), keyed by `orderId#orderLineId`. */
@@ -142,6 +153,7 @@ const finishOpening = async (i: InstanceItem): Promise<Outcome> => {
             and: [
               { attr: 'instanceId', exists: true },
               { attr: 'target', exists: false },
+              { attr: 'cancelledAt', exists: false },
             ],
           },
         }),
@@ -155,6 +167,7 @@ const finishOpening = async (i: InstanceItem): Promise<Outcome> => {
 export type V2Instance =
   | { state: 'ready'; instanceId: string; target: string; answer?: Outcome }
   | { state: 'pending'; instanceId: string }
+  | { state: 'cancelled'; instanceId: string }
 
 /**
  * The instance as the marketplace sees it: ready (with what the opening made), or still pending
@@ -166,6 +179,7 @@ export const instanceOf = async (
 ): Promise<V2Instance | undefined> => {
   const found = await getInstance(instanceId)
   if (!found) return undefined
+  if (found.cancelledAt) return { state: 'cancelled', instanceId }
   if (found.target) return { state: 'ready', instanceId, target: found.target, answer: await answerOf(found) }
   if (!options.finish) return { state: 'pending', instanceId }
   try {
@@ -175,5 +189,29 @@ export const instanceOf = async (
     if (err instanceof Refusal && err.resultCode === RESULT.inProgress)
       return { state: 'pending', instanceId }
     throw err
+  }
+}
+
+/**
+ * A release of an instance still opening: marked so that no later poll or redelivery opens it.
+ * Returns what the opening made if it won the race (then that is released instead).
+ */
+export const cancelOpening = async (instanceId: string): Promise<string | undefined> => {
+  try {
+    await InstanceEntity.build(UpdateItemCommand)
+      .item({ instanceId, cancelledAt: nowIso() })
+      .options({
+        condition: {
+          and: [
+            { attr: 'instanceId', exists: true },
+            { attr: 'target', exists: false },
+          ],
+        },
+      })
+      .send()
+    return undefined
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err
+    return (await getInstance(instanceId))?.target
   }
 }
