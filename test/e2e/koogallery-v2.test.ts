@@ -1,9 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import { config } from '../../lib/core/config.js'
-import { getDocumentClient } from '../../lib/core/db/client.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { LOCAL_OPENAPI_AK, LOCAL_OPENAPI_SK } from '../../scripts/local/env.js'
 import { type LocalOpenApi, startKooGalleryOpenApi } from '../../scripts/local/koogallery-openapi.js'
+import { setMemberCount } from '../support/bare-members.js'
 import { platformFixture } from '../support/fixtures.js'
 import { bodyV2, expectedBodySign, orderBook, signedQueryV2 } from '../support/koogallery.js'
 import { startOffline, type TestApi } from '../support/offline.js'
@@ -93,14 +91,7 @@ describe('KooGallery V2 over HTTP', () => {
     })
     expect((await v2({ activity: 'upgradeInstance', instanceId, ...change })).resultCode).toBe('000000')
     expect((await findTenant(tenantId))?.planCode).toBe('general.enterprise')
-    await getDocumentClient().send(
-      new UpdateCommand({
-        TableName: config().ATRIUM_TABLE_NAME,
-        Key: { PK: `T#${tenantId}`, SK: 'TENANT' },
-        UpdateExpression: 'SET memberCount = :n',
-        ExpressionAttributeValues: { ':n': 120 },
-      }),
-    )
+    await setMemberCount(tenantId, 120)
     const check = await v2({
       activity: 'changeInstanceCheck',
       instanceId,

@@ -1,20 +1,23 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
-import { config, resetConfig } from '../../lib/core/config.js'
-import { getDocumentClient } from '../../lib/core/db/client.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
-import { LOCAL_OPENAPI_AK, LOCAL_OPENAPI_SK } from '../../scripts/local/env.js'
-import { type LocalOpenApi, startKooGalleryOpenApi } from '../../scripts/local/koogallery-openapi.js'
+import { setMemberCount } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
 import { platformFixture } from '../support/fixtures.js'
-import { bodyV2, expectedBodySign, kooGalleryV2, orderBook, signedQueryV2 } from '../support/koogallery.js'
+import {
+  bodyV2,
+  expectedBodySign,
+  kooGalleryV2,
+  orderBook,
+  signedQueryV2,
+  useKooGalleryOpenApi,
+} from '../support/koogallery.js'
 import { call } from '../support/lambda.js'
 
 useTestTable()
 
 const book = orderBook()
-let openApi: LocalOpenApi
+useKooGalleryOpenApi(book)
 const key = () => process.env.KOOGALLERY_KEY as string
 
 const buy = (
@@ -40,19 +43,6 @@ const v2 = async (...args: Parameters<typeof kooGalleryV2>) => {
 describe('KooGallery SaaS production interface V2', () => {
   beforeAll(async () => {
     await platformFixture()
-    openApi = await startKooGalleryOpenApi({
-      port: 0,
-      ak: LOCAL_OPENAPI_AK,
-      sk: LOCAL_OPENAPI_SK,
-      orders: book.find,
-    })
-    process.env.KOOGALLERY_OPENAPI_URL = openApi.url
-    resetConfig()
-  })
-  afterAll(async () => {
-    await openApi.stop()
-    delete process.env.KOOGALLERY_OPENAPI_URL
-    resetConfig()
   })
 
   it('opens the order it reads from the open API, and hands the credentials over in queryInstance', async () => {
@@ -249,14 +239,7 @@ describe('KooGallery SaaS production interface V2', () => {
     })
     expect((await v2({ activity: 'upgradeInstance', instanceId, ...up })).body.resultCode).toBe('000000')
     expect((await findTenant(tenantId))?.planCode).toBe('general.enterprise')
-    await getDocumentClient().send(
-      new UpdateCommand({
-        TableName: config().ATRIUM_TABLE_NAME,
-        Key: { PK: `T#${tenantId}`, SK: 'TENANT' },
-        UpdateExpression: 'SET memberCount = :n',
-        ExpressionAttributeValues: { ':n': 120 },
-      }),
-    )
+    await setMemberCount(tenantId, 120)
     const check = await v2({
       activity: 'changeInstanceCheck',
       instanceId,

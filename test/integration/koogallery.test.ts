@@ -1,4 +1,3 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
@@ -7,11 +6,10 @@ import { grantApp } from '../../lib/access/grants.js'
 import { getTenantApp } from '../../lib/apps/tenant-apps.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { config } from '../../lib/core/config.js'
-import { getDocumentClient } from '../../lib/core/db/client.js'
 import { scopeOf, systemContext } from '../../lib/core/tenancy.js'
 import { runLifecycle } from '../../lib/lifecycle/run.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
-import { addBareMembers } from '../support/bare-members.js'
+import { addBareMembers, setMemberCount } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
 import { platformFixture } from '../support/fixtures.js'
 import { decryptField, expectedBodySign, kooGallery, sign, stamp } from '../support/koogallery.js'
@@ -318,14 +316,7 @@ describe('KooGallery SaaS production interface', () => {
     })
     expect(up.body.resultCode).toBe('000000')
     expect((await findTenant(instanceId))?.limits.maxMembers).toBe(500)
-    await getDocumentClient().send(
-      new UpdateCommand({
-        TableName: config().ATRIUM_TABLE_NAME,
-        Key: { PK: `T#${instanceId}`, SK: 'TENANT' },
-        UpdateExpression: 'SET memberCount = :n',
-        ExpressionAttributeValues: { ':n': 120 },
-      }),
-    )
+    await setMemberCount(instanceId, 120)
     const down = await kooGallery({
       activity: 'upgrade',
       instanceId,

@@ -1,16 +1,13 @@
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
-import { resetConfig } from '../../lib/core/config.js'
 import { accountName } from '../../lib/directory/member-record.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
-import { LOCAL_OPENAPI_AK, LOCAL_OPENAPI_SK } from '../../scripts/local/env.js'
-import { type LocalOpenApi, startKooGalleryOpenApi } from '../../scripts/local/koogallery-openapi.js'
 import { type RunningProvider, startProvider } from '../../scripts/local/provider.js'
 import { addBareMembers } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
 import { login, platformFixture } from '../support/fixtures.js'
-import { kooGalleryV2, orderBook } from '../support/koogallery.js'
+import { kooGalleryV2, orderBook, useKooGalleryOpenApi } from '../support/koogallery.js'
 import { call } from '../support/lambda.js'
 import { useLocalStreams } from '../support/streams.js'
 
@@ -21,28 +18,17 @@ const table = useTestTable({ stream: true })
 describe("a subscribed app's vendor, bound by the order", () => {
   const { settle } = useLocalStreams(table)
   const book = orderBook()
-  let openApi: LocalOpenApi
+  useKooGalleryOpenApi(book)
   let provider: RunningProvider
   let platformToken: string
   const path = '/v1/platform/apps/erp-cloud/provisioning'
 
   beforeAll(async () => {
     ;({ platformToken } = await platformFixture())
-    openApi = await startKooGalleryOpenApi({
-      port: 0,
-      ak: LOCAL_OPENAPI_AK,
-      sk: LOCAL_OPENAPI_SK,
-      orders: book.find,
-    })
-    process.env.KOOGALLERY_OPENAPI_URL = openApi.url
-    resetConfig()
     provider = await startProvider()
   })
   afterAll(async () => {
     await provider.stop()
-    await openApi.stop()
-    delete process.env.KOOGALLERY_OPENAPI_URL
-    resetConfig()
   })
 
   /** A KooGallery V2 order, read back through the open API, answered success. */

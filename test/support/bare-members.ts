@@ -1,4 +1,4 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
+import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { config } from '../../lib/core/config.js'
 import { getDocumentClient } from '../../lib/core/db/client.js'
@@ -52,3 +52,14 @@ export const addBareMembers = async (
   }
   return ids
 }
+
+/** A tenant's member count set straight in the table: a workbench as full as a test needs it. */
+export const setMemberCount = (tenantId: string, count: number) =>
+  getDocumentClient().send(
+    new UpdateCommand({
+      TableName: config().ATRIUM_TABLE_NAME,
+      Key: { PK: `T#${tenantId}`, SK: 'TENANT' },
+      UpdateExpression: 'SET memberCount = :n',
+      ExpressionAttributeValues: { ':n': count },
+    }),
+  )

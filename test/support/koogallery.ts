@@ -1,14 +1,17 @@
 import { createDecipheriv, createHash, createHmac } from 'node:crypto'
 import { handler } from '../../functions/marketplace/handler.js'
 import { nowMs } from '../../lib/core/clock.js'
+import { resetConfig } from '../../lib/core/config.js'
 import type { KooGalleryOrder } from '../../lib/marketplace/koogallery/open-api.js'
+import { LOCAL_OPENAPI_AK, LOCAL_OPENAPI_SK } from '../../scripts/local/env.js'
+import { type LocalOpenApi, startKooGalleryOpenApi } from '../../scripts/local/koogallery-openapi.js'
 import { call } from './lambda.js'
 
 /**
  * The marketplace's side of the protocol, written here independently of lib/marketplace so the
  * tests check our implementation against the documented algorithms, not against itself.
  */
-/** The marketplace's clock agrees with ours (tests may move ours). */
+// the marketplace's clock agrees with ours (tests may move ours)
 export const stamp = (ms = nowMs()) => new Date(ms).toISOString().replace(/[-:TZ.]/g, '')
 
 export const sign = (key: string, params: Record<string, string>) => {
@@ -120,4 +123,27 @@ export const orderBook = () => {
       return { orderId, orderLineId }
     },
   }
+}
+
+/**
+ * KooGallery's open API played for a test file (its local stand-in serving `book`'s orders),
+ * the functions pointed at it before its tests and back after.
+ */
+export const useKooGalleryOpenApi = (book: ReturnType<typeof orderBook>) => {
+  let openApi: LocalOpenApi | undefined
+  beforeAll(async () => {
+    openApi = await startKooGalleryOpenApi({
+      port: 0,
+      ak: LOCAL_OPENAPI_AK,
+      sk: LOCAL_OPENAPI_SK,
+      orders: book.find,
+    })
+    process.env.KOOGALLERY_OPENAPI_URL = openApi.url
+    resetConfig()
+  })
+  afterAll(async () => {
+    await openApi?.stop()
+    delete process.env.KOOGALLERY_OPENAPI_URL
+    resetConfig()
+  })
 }
