@@ -13,8 +13,8 @@ import {
 } from '../../lib/core/http/access.js'
 import { type CallerFor, route } from '../../lib/core/http/route.js'
 import type { TenantContext } from '../../lib/core/tenancy.js'
-import { listIndustries, listPlans } from '../../lib/platform/catalog.js'
-import { IndustrySchema, PlanSchema } from '../../lib/platform/schemas.js'
+import { listIndustries, listPlans, putPlan } from '../../lib/platform/catalog.js'
+import { IndustrySchema, PlanBody, PlanSchema } from '../../lib/platform/schemas.js'
 import { createTenant } from '../../lib/tenants/create-tenant.js'
 import { listHistory } from '../../lib/tenants/history.js'
 import { freezeTenant, renewTenant, unfreezeTenant } from '../../lib/tenants/lifecycle.js'
@@ -117,7 +117,31 @@ export const routes = [
     tag: 'Catalog',
     access: publicAccess,
     response: z.object({ items: z.array(PlanSchema) }),
+    handle: async () => ({ items: (await listPlans()).filter((p) => !p.retired) }),
+  }),
+  route({
+    operationId: 'platformPlans',
+    method: 'GET',
+    path: '/v1/platform/plans',
+    summary: 'Every edition, those no longer sold included',
+    tag: 'Catalog',
+    access: platform,
+    response: z.object({ items: z.array(PlanSchema) }),
     handle: async () => ({ items: await listPlans() }),
+  }),
+  route({
+    operationId: 'putPlatformPlan',
+    method: 'PUT',
+    path: '/v1/platform/plans/{planCode}',
+    summary:
+      'Create an edition (with the sku that sells it) or change its name, limits, base apps, trial or whether it is still sold (`retired`); workbenches keep the limits they have',
+    tag: 'Catalog',
+    access: platform,
+    params: z.object({ planCode: PlanSchema.shape.code }),
+    body: PlanBody,
+    response: PlanSchema,
+    errors: ['CONFLICT'],
+    handle: async (req) => putPlan(req.params.planCode, req.body),
   }),
   route({
     operationId: 'listIndustries',

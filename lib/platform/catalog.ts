@@ -8,18 +8,24 @@ import {
   GetItemCommand,
   item,
   PutItemCommand,
+  PutTransaction,
   QueryCommand,
   string,
 } from 'dynamodb-toolbox'
 import type { z } from 'zod'
 import { table } from '../core/db/table.js'
+import { transaction } from '../core/db/transaction.js'
+import { AppError } from '../core/errors.js'
 import {
   type CatalogApp,
   type CatalogAppInput,
   CatalogAppSchema,
+  editionSku,
+  FIXED_PLAN_FIELDS,
   type Industry,
   IndustrySchema,
   type Plan,
+  type PlanBody,
   PlanSchema,
   type Sku,
   SkuSchema,
@@ -77,6 +83,41 @@ const putOne = async (kind: Kind, code: string, doc: unknown) => {
 export const putCatalogApp = async (app: CatalogAppInput): Promise<CatalogApp> => {
   const doc = CatalogAppSchema.parse(app)
   await putOne('APP', doc.code, doc)
+  return doc
+}
+
+/**
+ * Creates an edition with the sku that sells it, or changes one: its name, limits, base apps,
+ * trial and whether it is still sold. What its tenants and orders rely on is fixed once it exists
+ * (FIXED_PLAN_FIELDS); tenants keep the limits they copied until their edition changes, so a
+ * change never puts one over its limits.
+ */
+export const putPlan = async (code: string, input: z.infer<typeof PlanBody>): Promise<Plan> => {
+  const doc = PlanSchema.parse({ ...input, code })
+  const existing = await getPlan(code)
+  const fixed = FIXED_PLAN_FIELDS.filter((f) => existing && existing[f] !== doc[f])
+  if (fixed.length > 0) {
+    throw new AppError(
+      'CONFLICT',
+      `fixed once the edition exists: ${fixed.join(', ')}`,
+      fixed.map((f) => ({ path: `body.${f}`, message: 'fixed once the edition exists' })),
+    )
+  }
+  const put = (kind: Kind, key: string, value: unknown, exists: boolean) =>
+    CatalogEntity.build(PutTransaction)
+      .item({ kind, code: key, doc: value })
+      .options({ condition: { attr: 'code', exists } })
+  await transaction()
+    .add('plan', put('PLAN', code, doc, existing !== undefined))
+    // a new edition's sku code is its own: another's is refused
+    .add('sku', put('SKU', doc.skuCode, editionSku(doc), existing !== undefined))
+    .run({
+      plan: () => new AppError('CONFLICT', 'the edition changed meanwhile; retry'),
+      sku: () =>
+        new AppError('CONFLICT', `${doc.skuCode} already sells something else`, [
+          { path: 'body.skuCode', message: 'taken' },
+        ]),
+    })
   return doc
 }
 

@@ -22,9 +22,17 @@ export const PlanSchema = z
       diagnosisTool: z.boolean(),
     }),
     baseApps: z.array(z.string()),
+    /** no longer sold: no workbench opens on it or moves to it; those on it keep it and renew */
+    retired: z.boolean().optional(),
   })
   .meta({ id: 'Plan' })
 export type Plan = z.infer<typeof PlanSchema>
+
+/** An edition as the system administrator puts it (its code is in the path). */
+export const PlanBody = PlanSchema.omit({ code: true }).strict().meta({ id: 'PlanInput' })
+
+/** What an edition's tenants and orders rely on: fixed once it exists. */
+export const FIXED_PLAN_FIELDS = ['product', 'edition', 'skuCode', 'priceModel', 'repeatable'] as const
 
 export const IndustryCode = z.enum(['office', 'industrial', 'education', 'medical'])
 export type IndustryCode = z.infer<typeof IndustryCode>
@@ -159,6 +167,18 @@ export const CatalogAppBody = CatalogAppFields.omit({ code: true })
   .meta({ id: 'CatalogAppInput' })
 export type CatalogApp = z.infer<typeof CatalogAppSchema>
 export type CatalogAppInput = z.input<typeof CatalogAppSchema>
+
+/** The marketplace sku that sells an edition. */
+export const editionSku = (plan: Plan) => ({
+  skuCode: plan.skuCode,
+  productId: `atrium-${plan.product}`,
+  name: plan.name,
+  target: {
+    type: 'edition' as const,
+    planCode: plan.code,
+    industry: plan.product === 'industrial' ? ('industrial' as const) : ('office' as const),
+  },
+})
 
 /** A marketplace product (sku) and what buying it gives: an edition, or an app with seats. */
 export const SkuSchema = z

@@ -1,4 +1,4 @@
-import type { CatalogAppInput, Industry, Plan, Sku } from './schemas.js'
+import { type CatalogAppInput, editionSku, type Industry, type Plan, type Sku } from './schemas.js'
 
 const BASE = ['im', 'calendar', 'contacts', 'todos', 'news']
 const INDUSTRIAL_BASE = [...BASE, 'approvals', 'announcements']
@@ -176,16 +176,7 @@ export const SUBSCRIBABLE_APPS: CatalogAppInput[] = [
 
 /** The marketplace catalog: each edition's sku, and app plans with their seats. */
 export const SKUS: Sku[] = [
-  ...PLANS.map((plan) => ({
-    skuCode: plan.skuCode,
-    productId: `atrium-${plan.product}`,
-    name: plan.name,
-    target: {
-      type: 'edition' as const,
-      planCode: plan.code,
-      industry: plan.product === 'industrial' ? ('industrial' as const) : ('office' as const),
-    },
-  })),
+  ...PLANS.map(editionSku),
   ...[20, 100].flatMap((seats) =>
     SUBSCRIBABLE_APPS.map((app) => ({
       skuCode: `${app.code}-${seats}`,

@@ -65,6 +65,10 @@ export const createTenant = async (
   const invalid = (path: string, message: string) =>
     new AppError('VALIDATION_FAILED', `${path}: ${message}`, [{ path, message }])
   if (!plan) throw invalid('body.planCode', 'unknown plan')
+  if (plan.retired)
+    throw new AppError('PLAN_RETIRED', `${plan.code} is no longer sold`, [
+      { path: 'body.planCode', message: 'no longer sold' },
+    ])
   if (!industry) throw invalid('body.industry', 'unknown industry')
   const createdAt = nowIso()
   let expiresAt: string

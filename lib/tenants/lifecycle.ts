@@ -205,8 +205,13 @@ export const shortenTenant = async (tenantId: string, expiresAt: string, by: Act
   )
 }
 
-/** Whether the tenant's members fit the edition: refused before a change, not only at the write. */
+/**
+ * Whether the tenant may move to the edition (still sold) and its members fit it: refused before a
+ * change, not only at the write.
+ */
 export const checkPlanFits = (t: TenantRecord, plan: Plan): void => {
+  if (plan.retired && plan.code !== t.planCode)
+    throw new AppError('PLAN_RETIRED', `${plan.code} is no longer sold`, { planCode: plan.code })
   if (t.memberCount > plan.limits.maxMembers) {
     throw new AppError(
       'PLAN_LIMIT_EXCEEDED',

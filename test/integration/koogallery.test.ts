@@ -8,6 +8,8 @@ import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { config } from '../../lib/core/config.js'
 import { scopeOf, systemContext } from '../../lib/core/tenancy.js'
 import { runLifecycle } from '../../lib/lifecycle/run.js'
+import { getPlan, putPlan } from '../../lib/platform/catalog.js'
+import type { Plan } from '../../lib/platform/schemas.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { addBareMembers, setMemberCount } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
@@ -403,6 +405,21 @@ describe('KooGallery SaaS production interface', () => {
       trial: false,
       expiresAt: '2099-01-01T00:00:00.000Z',
     })
+  })
+
+  it('refuses an order of an edition no longer sold with 000005, and opens nothing', async () => {
+    const { code: _, ...enterprise } = (await getPlan('general.enterprise')) as Plan
+    await putPlan('general.enterprise', { ...enterprise, retired: true })
+    try {
+      const refused = await kooGallery(newOrder('kg-retired', { skuCode: 'atrium-general-enterprise' }))
+      expect([refused.body.resultCode, refused.body.resultMsg]).toEqual([
+        '000005',
+        expect.stringContaining('PLAN_RETIRED'),
+      ])
+      expect(await tenantIdByCustomer('kg-retired')).toBeUndefined()
+    } finally {
+      await putPlan('general.enterprise', { ...enterprise, retired: false })
+    }
   })
 
   it('seats follow a lapsed app bought again with fewer seats: the latest seated wait for one', async () => {

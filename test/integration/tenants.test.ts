@@ -3,6 +3,7 @@ import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { config } from '../../lib/core/config.js'
+import { getSku } from '../../lib/platform/catalog.js'
 import { useTestTable } from '../support/dynamo.js'
 import { addPlainMember, login, openTenant, platformFixture, SEED } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
@@ -85,6 +86,84 @@ describe('tenants and their lifecycle', () => {
       by: `account:${rootId}`,
       at: opened.tenant.createdAt,
     })
+  })
+
+  it('keeps editions as data: created, changed and retired by the system admin, never breaking a workbench', async () => {
+    const team = {
+      product: 'general',
+      edition: 'team',
+      name: 'General workbench — team',
+      skuCode: 'atrium-general-team',
+      priceModel: 'yearly',
+      trialMonths: 0,
+      repeatable: true,
+      limits: { maxMembers: 20, customPortal: false, integrationFlows: 0, diagnosisTool: false },
+      baseApps: ['im', 'contacts'],
+    }
+    const put = (code: string, body: unknown, token = platformToken) =>
+      call(tenants, 'PUT', `/v1/platform/plans/${code}`, { token, body })
+    expect((await put('general.team', team, officeToken)).status).toBe(403)
+    const bad = await put('general.team', {
+      ...team,
+      limits: { ...team.limits, maxMembers: 0 },
+      priceModel: 'monthly',
+    })
+    expect([bad.status, bad.body.error.details.map((d: { path: string }) => d.path).sort()]).toEqual([
+      400,
+      ['body.limits.maxMembers', 'body.priceModel'],
+    ])
+    const taken = await put('general.copy', { ...team, skuCode: 'atrium-general-professional' })
+    expect([taken.status, taken.body.error.details]).toEqual([
+      409,
+      [{ path: 'body.skuCode', message: 'taken' }],
+    ])
+    expect((await put('general.team', team)).status).toBe(200)
+    expect(await getSku('atrium-general-team')).toMatchObject({
+      target: { type: 'edition', planCode: 'general.team' },
+    })
+    const open = (customerId: string) =>
+      call(tenants, 'POST', '/v1/tenants', {
+        token: platformToken,
+        body: body(customerId, { planCode: 'general.team', expiresAt: '2099-01-01T00:00:00Z' }),
+      })
+    const first = await open('team-1')
+    expect(first.body.tenant.limits.maxMembers).toBe(20)
+
+    // a smaller limit: the workbench opened on it keeps what it has; the next one gets the new one
+    expect((await put('general.team', { ...team, limits: { ...team.limits, maxMembers: 10 } })).status).toBe(
+      200,
+    )
+    const again = await call(tenants, 'GET', `/v1/tenants/${first.body.tenant.tenantId}`, {
+      token: platformToken,
+    })
+    expect(again.body.limits.maxMembers).toBe(20)
+    expect((await open('team-2')).body.tenant.limits.maxMembers).toBe(10)
+    // what tenants and orders rely on stays
+    const fixed = await put('general.team', { ...team, priceModel: 'free-trial', repeatable: false })
+    expect([fixed.status, fixed.body.error.details.map((d: { path: string }) => d.path)]).toEqual([
+      409,
+      ['body.priceModel', 'body.repeatable'],
+    ])
+
+    // retired: no longer on offer, no workbench opens on it; one on it renews
+    expect((await put('general.team', { ...team, retired: true })).status).toBe(200)
+    const offered = (await call(tenants, 'GET', '/v1/plans')).body.items.map((p: { code: string }) => p.code)
+    const all = (await call(tenants, 'GET', '/v1/platform/plans', { token: platformToken })).body.items
+    expect([
+      offered.includes('general.team'),
+      all.some((p: { code: string }) => p.code === 'general.team'),
+    ]).toEqual([false, true])
+    const refused = await open('team-3')
+    expect([refused.status, refused.body.error.code, refused.body.error.details]).toEqual([
+      409,
+      'PLAN_RETIRED',
+      [{ path: 'body.planCode', message: 'no longer sold' }],
+    ])
+    const renewed = await call(tenants, 'POST', `/v1/tenants/${first.body.tenant.tenantId}/renew`, {
+      token: platformToken,
+      body: { expiresAt: '2100-01-01T00:00:00Z' },
+    })
+    expect(renewed.status).toBe(200)
   })
 
   it('holds one instance per customer under 20 concurrent requests', async () => {

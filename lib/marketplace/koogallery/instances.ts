@@ -184,7 +184,7 @@ export const openInstance = async (
     }
     if (err instanceof AppError && err.code === 'VALIDATION_FAILED')
       throw new Refusal(RESULT.invalidParameter, err.message)
-    throw err
+    throw limitRefusal(err)
   }
 }
 
@@ -288,10 +288,10 @@ const editionOf = async (instanceId: string, skuCode: string) => {
   return { tenantId: instance.tenantId, plan }
 }
 
-/** Refusals without a KooGallery code of their own: 000005 naming the limit. */
+/** Refusals without a KooGallery code of their own: 000005 naming the limit or the retired edition. */
 const limitRefusal = (err: unknown) =>
-  err instanceof AppError && err.code === 'PLAN_LIMIT_EXCEEDED'
-    ? new Refusal(RESULT.otherError, `PLAN_LIMIT_EXCEEDED: ${err.message}`)
+  err instanceof AppError && (err.code === 'PLAN_LIMIT_EXCEEDED' || err.code === 'PLAN_RETIRED')
+    ? new Refusal(RESULT.otherError, `${err.code}: ${err.message}`)
     : err
 
 /** Moves a workbench to the sku's edition; one the tenant has outgrown is refused. */
