@@ -26,11 +26,12 @@ import {
   HistoryEventSchema,
   ListTenantsQuery,
   RenewBody,
+  TenantContactSchema,
   TenantIdParams,
   TenantSchema,
   TenantSettingsBody,
 } from '../../lib/tenants/schemas.js'
-import { updateTenantSettings } from '../../lib/tenants/settings.js'
+import { tenantContact, updateTenantSettings } from '../../lib/tenants/settings.js'
 import { toTenantView } from '../../lib/tenants/views.js'
 
 const tag = 'Tenants'
@@ -286,13 +287,24 @@ export const routes = [
     operationId: 'updateMyTenant',
     method: 'PATCH',
     path: '/v1/tenant',
-    summary: "The caller's tenant settings: the region national mobile numbers are read in",
+    summary:
+      "The caller's enterprise info and settings: its name, its contact person, the region national mobile numbers are read in",
     tag,
     access: tenantAccess('tenant.settings'),
     body: TenantSettingsBody,
     response: TenantSchema,
     errors: ['TENANT_FROZEN'],
     handle: async (req) => updateTenantSettings(req.tenant, req.body),
+  }),
+  route({
+    operationId: 'myTenantContact',
+    method: 'GET',
+    path: '/v1/tenant/contact',
+    summary: "The enterprise's contact person (personal data: its administrators only)",
+    tag,
+    access: tenantAccess('tenant.settings'),
+    response: z.object({ contact: TenantContactSchema.nullable() }),
+    handle: async (req) => tenantContact(req.tenant),
   }),
   ...brandingRoutes('platform', platform, () => ({ level: 'platform' })),
   ...brandingRoutes('industry', industryAccess(), (req) => ({

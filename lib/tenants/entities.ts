@@ -56,6 +56,8 @@ export const TenantEntity = new Entity({
     retentionUntil: string().optional(),
     /** a free edition past its end, kept usable by a third-party app subscription until then */
     keptOpenUntil: string().optional(),
+    /** the enterprise's contact person, JSON under the tenant's key */
+    contactEnc: string().optional(),
     releasedAt: string().optional(),
     createdAt: string(),
     adminAccountId: string(),

@@ -84,9 +84,28 @@ export const CreateTenantBody = z
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>
 
 /** What the tenant administrator sets (`tenant.settings`). */
-export const TenantSettingsBody = z
-  .object({ phoneRegion: PhoneRegionSchema })
+/** The enterprise's contact person (personal data: kept encrypted, shown to the tenant's admins only). */
+export const TenantContactSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    phone: z.string().trim().min(3).max(32).optional(),
+    email: z.email().max(254).optional(),
+  })
   .strict()
+  .meta({ id: 'TenantContact' })
+
+/** What the tenant administrator sets (`tenant.settings`): only the fields given change. */
+export const TenantSettingsBody = z
+  .object({
+    /** where national mobile numbers are read from now on */
+    phoneRegion: PhoneRegionSchema.optional(),
+    /** the enterprise's name (providers bound to its apps hear of a rename) */
+    name: z.string().trim().min(1).max(200).optional(),
+    /** its contact person; null removes it */
+    contact: TenantContactSchema.nullable().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one setting' })
   .meta({ id: 'TenantSettings' })
 export type TenantSettingsInput = z.infer<typeof TenantSettingsBody>
 

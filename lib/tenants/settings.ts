@@ -1,19 +1,42 @@
-import { UpdateItemCommand } from 'dynamodb-toolbox'
+import { $remove, UpdateItemCommand } from 'dynamodb-toolbox'
+import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import { isConditionFailure } from '../core/db/conditions.js'
-import { AppError } from '../core/errors.js'
+import { AppError, notFound } from '../core/errors.js'
 import type { TenantScope } from '../core/tenancy.js'
 import { TenantEntity } from './entities.js'
-import { getTenantView } from './queries.js'
+import { findTenant, getTenantView } from './queries.js'
 import type { TenantSettingsInput } from './schemas.js'
 
+const contactAad = (tenantId: string) => `tenant:${tenantId}:contact`
+
+const cipherOf = async (tenantId: string) => {
+  const cipher = await cipherFor(tenantScope(tenantId))
+  if (!cipher) throw notFound('tenant')
+  return cipher
+}
+
 /**
- * The tenant administrator's settings. A new phone region changes how national numbers typed from
- * now on are read; numbers already stored are in E.164 and stay as they are.
+ * The tenant administrator's settings; only the fields given change. A new phone region changes
+ * how national numbers typed from now on are read (numbers stored are in E.164 and stay); a new
+ * name reaches the providers bound to its apps (the table stream); the contact person is personal
+ * data, kept encrypted under the tenant's key.
  */
 export const updateTenantSettings = async (scope: TenantScope, input: TenantSettingsInput) => {
+  const contactEnc =
+    input.contact === undefined
+      ? {}
+      : {
+          contactEnc:
+            input.contact === null
+              ? $remove()
+              : (await cipherOf(scope.tenantId)).encrypt(
+                  JSON.stringify(input.contact),
+                  contactAad(scope.tenantId),
+                ),
+        }
   try {
     await TenantEntity.build(UpdateItemCommand)
-      .item({ tenantId: scope.tenantId, phoneRegion: input.phoneRegion })
+      .item({ tenantId: scope.tenantId, phoneRegion: input.phoneRegion, name: input.name, ...contactEnc })
       .options({ condition: { attr: 'status', eq: 'active' } })
       .send()
   } catch (err) {
@@ -22,4 +45,12 @@ export const updateTenantSettings = async (scope: TenantScope, input: TenantSett
     throw err
   }
   return getTenantView(scope.tenantId)
+}
+
+/** The enterprise's contact person, decrypted for its administrators. */
+export const tenantContact = async (scope: TenantScope) => {
+  const t = await findTenant(scope.tenantId)
+  if (!t?.contactEnc) return { contact: null }
+  const cipher = await cipherOf(scope.tenantId)
+  return { contact: JSON.parse(cipher.decrypt(t.contactEnc, contactAad(scope.tenantId))) }
 }

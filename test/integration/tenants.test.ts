@@ -1,4 +1,4 @@
-import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { advanceClock, resetClock } from '../../lib/core/clock.js'
@@ -164,6 +164,45 @@ describe('tenants and their lifecycle', () => {
       body: { expiresAt: '2100-01-01T00:00:00Z' },
     })
     expect(renewed.status).toBe(200)
+  })
+
+  it("lets the tenant admin edit the enterprise's name and contact person, kept encrypted", async () => {
+    const t = await openTenant(platformToken)
+    const patch = (body: unknown, token = t.accessToken) =>
+      call(tenants, 'PATCH', '/v1/tenant', { token, body })
+    const empty = await patch({})
+    expect(empty.status).toBe(400)
+    const bad = await patch({ name: '', contact: { name: '', email: 'not an address' } })
+    expect([bad.status, bad.body.error.details.map((d: { path: string }) => d.path).sort()]).toEqual([
+      400,
+      ['body.contact.email', 'body.contact.name', 'body.name'],
+    ])
+    const contact = { name: 'Pat Contact', phone: '+86 10 1234 5678', email: 'pat@acme.test' }
+    const set = await patch({ name: 'Acme Renamed', contact })
+    expect(set.status).toBe(200)
+    expect(set.body.name).toBe('Acme Renamed')
+    expect(JSON.stringify(set.body)).not.toContain('pat@acme.test')
+    expect((await call(tenants, 'GET', '/v1/tenant/contact', { token: t.accessToken })).body).toEqual({
+      contact,
+    })
+    // at rest, under the tenant's key
+    const raw = await new DynamoDBClient({ endpoint: config().DYNAMODB_ENDPOINT, region: 'us-east-1' }).send(
+      new GetItemCommand({
+        TableName: config().ATRIUM_TABLE_NAME,
+        Key: { PK: { S: `T#${t.tenant.tenantId}` }, SK: { S: 'TENANT' } },
+      }),
+    )
+    expect(JSON.stringify(raw.Item)).not.toMatch(/pat@acme\.test|Pat Contact/)
+    // a member without tenant.settings reads and changes none of it
+    const m = await addPlainMember(t.tenant)
+    const member = (await login(m.identifier, m.password, { tenantCode: t.tenant.code })).accessToken
+    expect((await patch({ name: 'Hijacked' }, member)).status).toBe(403)
+    expect((await call(tenants, 'GET', '/v1/tenant/contact', { token: member })).status).toBe(403)
+    // removed: none kept
+    expect((await patch({ contact: null })).status).toBe(200)
+    expect((await call(tenants, 'GET', '/v1/tenant/contact', { token: t.accessToken })).body).toEqual({
+      contact: null,
+    })
   })
 
   it('holds one instance per customer under 20 concurrent requests', async () => {
