@@ -1,29 +1,26 @@
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
-import { LOCAL_OPENAPI_AK, LOCAL_OPENAPI_SK } from '../../scripts/local/env.js'
-import { type LocalOpenApi, startKooGalleryOpenApi } from '../../scripts/local/koogallery-openapi.js'
 import { setMemberCount } from '../support/bare-members.js'
 import { platformFixture } from '../support/fixtures.js'
-import { bodyV2, expectedBodySign, orderBook, signedQueryV2 } from '../support/koogallery.js'
+import {
+  bodyV2,
+  expectedBodySign,
+  orderBook,
+  signedQueryV2,
+  useKooGalleryOpenApi,
+} from '../support/koogallery.js'
 import { startOffline, type TestApi } from '../support/offline.js'
 
 const book = orderBook()
+const openApi = useKooGalleryOpenApi(book)
 let api: TestApi
-let openApi: LocalOpenApi
 
 beforeAll(async () => {
-  openApi = await startKooGalleryOpenApi({
-    port: 0,
-    ak: LOCAL_OPENAPI_AK,
-    sk: LOCAL_OPENAPI_SK,
-    orders: book.find,
-  })
-  api = await startOffline({ KOOGALLERY_OPENAPI_URL: openApi.url })
+  api = await startOffline({ KOOGALLERY_OPENAPI_URL: openApi.url() })
   await platformFixture()
 })
 
 afterAll(async () => {
   await api?.stop()
-  await openApi?.stop()
 })
 
 /** One V2 call over HTTP, as KooGallery makes it; every answer is a 200 with Body-Sign over its bytes. */

@@ -4,7 +4,7 @@ import { handler as provisioning } from '../../functions/provisioning/handler.js
 import { accountName } from '../../lib/directory/member-record.js'
 import { type RunningProvider, startProvider } from '../../scripts/local/provider.js'
 import { useTestTable } from '../support/dynamo.js'
-import { openTenant, platformFixture } from '../support/fixtures.js'
+import { openTenant, platformFixture, registerOAuth2App } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { useLocalStreams } from '../support/streams.js'
 
@@ -36,15 +36,7 @@ describe('provisioning departments to a SCIM 2.0 service as Groups', () => {
     const t = await openTenant(platformToken)
     const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
       call(fn, method, path, { token: t.accessToken, body })
-    const app = (
-      await as(apps, 'POST', '/v1/apps', {
-        name: 'SCIM groups app',
-        protocol: 'oauth2',
-        clientTypes: ['web'],
-        redirectUris: ['https://scim-groups.example.test/cb'],
-        requestedFields: ['email', 'departments'],
-      })
-    ).body.appId as string
+    const app = await registerOAuth2App(t.accessToken, 'SCIM groups app', ['email', 'departments'])
     if (options.approveDepartments !== false)
       expect((await as(apps, 'PUT', `/v1/apps/${app}/user-data`, { fields: ['departments'] })).status).toBe(
         200,

@@ -6,7 +6,7 @@ import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { accountName } from '../../lib/directory/member-record.js'
 import { useTestTable } from '../support/dynamo.js'
-import { openTenant, platformFixture } from '../support/fixtures.js'
+import { openTenant, platformFixture, registerOAuth2App } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { useLocalStreams } from '../support/streams.js'
 
@@ -183,15 +183,7 @@ describe('provisioning to a SCIM 2.0 service', () => {
     const t = await openTenant(platformToken)
     const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
       call(fn, method, path, { token: t.accessToken, body })
-    const app = (
-      await as(apps, 'POST', '/v1/apps', {
-        name: 'SCIM app',
-        protocol: 'oauth2',
-        clientTypes: ['web'],
-        redirectUris: ['https://scim-app.example.test/cb'],
-        requestedFields: ['email'],
-      })
-    ).body.appId as string
+    const app = await registerOAuth2App(t.accessToken, 'SCIM app', ['email'])
     const member = async (name: string, departmentIds: string[] = []) =>
       (
         await as(directory, 'POST', '/v1/members', {

@@ -7,7 +7,7 @@ import { handler as provisioning } from '../../functions/provisioning/handler.js
 import { accountName } from '../../lib/directory/member-record.js'
 import { verifyV1, verifyV2 } from '../../lib/provisioning/kit-sign.js'
 import { useTestTable } from '../support/dynamo.js'
-import { openTenant, platformFixture } from '../support/fixtures.js'
+import { openTenant, platformFixture, registerOAuth2App } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { useLocalStreams } from '../support/streams.js'
 
@@ -78,15 +78,7 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
         })
       ).body.member.memberId as string
     const [ann, bob] = [await member('Ann Lee', [dept]), await member('Bob Ray')]
-    const app = (
-      await as(apps, 'POST', '/v1/apps', {
-        name: 'Provider app',
-        protocol: 'oauth2',
-        clientTypes: ['web'],
-        redirectUris: ['https://provider.example.test/cb'],
-        requestedFields: ['email'],
-      })
-    ).body.appId as string
+    const app = await registerOAuth2App(t.accessToken, 'Provider app', ['email'])
     await as(apps, 'POST', `/v1/apps/${app}/grants`, { members: [ann] })
     await settle()
 
@@ -185,14 +177,7 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
     const t = await openTenant(platformToken)
     const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
       call(fn, method, path, { token: t.accessToken, body })
-    const app = (
-      await as(apps, 'POST', '/v1/apps', {
-        name: 'Flaky provider app',
-        protocol: 'oauth2',
-        clientTypes: ['web'],
-        redirectUris: ['https://provider.example.test/cb'],
-      })
-    ).body.appId as string
+    const app = await registerOAuth2App(t.accessToken, 'Flaky provider app')
     await as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
       dialect: 'workbench-v2',
       baseUrl: provider.url,
@@ -291,14 +276,7 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       const bindApp = async (t: typeof one, dialect: string, url: string) => {
         const as = (fn: typeof apps, method: string, path: string, body?: unknown) =>
           call(fn, method, path, { token: t.accessToken, body })
-        const appId = (
-          await as(apps, 'POST', '/v1/apps', {
-            name: 'Older app',
-            protocol: 'oauth2',
-            clientTypes: ['web'],
-            redirectUris: ['https://older.example.test/cb'],
-          })
-        ).body.appId as string
+        const appId = await registerOAuth2App(t.accessToken, 'Older app')
         const member = (
           await as(directory, 'POST', '/v1/members', {
             name: 'Cy Doe',
@@ -406,14 +384,7 @@ describe('provisioning to an app provider (the workbench sync dialect)', () => {
       call(fn, method, path, { token: t.accessToken, body })
     const next = await startProvider(accessKey)
     try {
-      const app = (
-        await as(apps, 'POST', '/v1/apps', {
-          name: 'Moving app',
-          protocol: 'oauth2',
-          clientTypes: ['web'],
-          redirectUris: ['https://moving.example.test/cb'],
-        })
-      ).body.appId as string
+      const app = await registerOAuth2App(t.accessToken, 'Moving app')
       const bind = (url: string) =>
         as(provisioning, 'PUT', `/v1/apps/${app}/provisioning`, {
           dialect: 'workbench-v2',

@@ -1,4 +1,5 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
+import { handler as appsHandler } from '../../functions/apps/handler.js'
 import { handler as authHandler } from '../../functions/auth/handler.js'
 import { handler as tenantsHandler } from '../../functions/tenants/handler.js'
 import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
@@ -115,4 +116,21 @@ export const addPlainMember = async (
     }),
   )
   return { identifier, password, accountId: account.accountId }
+}
+
+/** A self-built OAuth2 app the tenant admin registers (a provider's app, in the provisioning tests). */
+export const registerOAuth2App = async (token: string, name: string, requestedFields: string[] = []) => {
+  const host = name.toLowerCase().replace(/[^a-z0-9]+/g, '-')
+  const res = await call(appsHandler, 'POST', '/v1/apps', {
+    token,
+    body: {
+      name,
+      protocol: 'oauth2',
+      clientTypes: ['web'],
+      redirectUris: [`https://${host}.example.test/cb`],
+      requestedFields,
+    },
+  })
+  if (res.status !== 201) throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.appId as string
 }

@@ -127,7 +127,7 @@ export const orderBook = () => {
 
 /**
  * KooGallery's open API played for a test file (its local stand-in serving `book`'s orders),
- * the functions pointed at it before its tests and back after.
+ * the functions of this process pointed at it before its tests and back after.
  */
 export const useKooGalleryOpenApi = (book: ReturnType<typeof orderBook>) => {
   let openApi: LocalOpenApi | undefined
@@ -146,4 +146,11 @@ export const useKooGalleryOpenApi = (book: ReturnType<typeof orderBook>) => {
     delete process.env.KOOGALLERY_OPENAPI_URL
     resetConfig()
   })
+  return {
+    /** its address, once started (for functions run elsewhere: serverless-offline) */
+    url: () => {
+      if (!openApi) throw new Error('the open API starts in beforeAll')
+      return openApi.url
+    },
+  }
 }
