@@ -23,17 +23,18 @@ import {
   UpdateAppBody,
 } from '../../lib/apps/schemas.js'
 import { createAppGroup, deleteAppGroup, listAppGroups, updateAppGroup } from '../../lib/apps/shelf.js'
+import { checkedTenantOf } from '../../lib/auth/session-check.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
-import { AppError, notFound } from '../../lib/core/errors.js'
+import { notFound } from '../../lib/core/errors.js'
 import { industryAccess, platformAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
 import {
-  getCatalogApp,
   getIndustry,
   listCatalogApps,
   putCatalogApp,
   setPreinstalledApps,
+  setStoreApps,
 } from '../../lib/platform/catalog.js'
 import { AppCode, CatalogAppBody, CatalogAppSchema, IndustrySchema } from '../../lib/platform/schemas.js'
 import { sealForProvider } from '../../lib/provisioning/settings.js'
@@ -186,23 +187,11 @@ const tenantRoutes = [
     tag,
     access: apps,
     response: z.object({ items: z.array(CatalogEntrySchema) }),
-    handle: async (req) => catalogForTenant(req.tenant),
+    handle: async (req) => catalogForTenant(req.tenant, checkedTenantOf(req.caller)?.industry),
   }),
 ]
 
 /** A catalog app an industry may preinstall: ours, or one the platform lists as preinstalled. */
-const preinstallable = async (codes: string[]) => {
-  const found = await Promise.all(codes.map(getCatalogApp))
-  const bad = codes.filter((_, i) => !found[i] || found[i]?.kind === 'subscribed')
-  if (bad.length > 0) {
-    throw new AppError(
-      'VALIDATION_FAILED',
-      `not apps an industry can preinstall: ${bad.join(', ')}`,
-      bad.map(() => ({ path: 'body.appIds', message: 'unknown, or sold by subscription' })),
-    )
-  }
-}
-
 const platformRoutes = [
   route({
     operationId: 'industryPreinstalledApps',
@@ -231,8 +220,23 @@ const platformRoutes = [
     handle: async (req) => {
       const industry = await getIndustry(req.caller.industry)
       if (!industry) throw notFound('industry')
-      await preinstallable(req.body.appIds)
       return setPreinstalledApps(industry, req.body.appIds)
+    },
+  }),
+  route({
+    operationId: 'setIndustryStoreApps',
+    method: 'PUT',
+    path: '/v1/industry/apps/store',
+    summary:
+      "Set the subscribed apps the caller's industry's tenants see in their catalog and may order (GET /v1/industry/apps shows it)",
+    tag,
+    access: industryAccess(),
+    body: PreinstalledAppsBody,
+    response: IndustrySchema,
+    handle: async (req) => {
+      const industry = await getIndustry(req.caller.industry)
+      if (!industry) throw notFound('industry')
+      return setStoreApps(industry, req.body.appIds)
     },
   }),
   route({

@@ -121,12 +121,41 @@ export const putPlan = async (code: string, input: z.infer<typeof PlanBody>): Pr
   return doc
 }
 
+/**
+ * The catalog apps named, checked to be of the kinds a list takes (an industry preinstalls
+ * built-in and preinstalled apps; its store offers subscribed ones): the others name the field.
+ */
+const checkKinds = async (codes: string[], kinds: CatalogApp['kind'][], message: string) => {
+  const found = await Promise.all(codes.map(getCatalogApp))
+  const bad = codes.filter((_, i) => !found[i] || !kinds.includes((found[i] as CatalogApp).kind))
+  if (bad.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${message}: ${bad.join(', ')}`,
+      bad.map(() => ({ path: 'body.appIds', message })),
+    )
+  }
+}
+
 /** An industry's preinstalled apps: what every tenant it opens gets beyond its edition's. */
 export const setPreinstalledApps = async (industry: Industry, appCodes: string[]): Promise<Industry> => {
+  await checkKinds(appCodes, ['built-in', 'preinstalled'], 'unknown, or sold by subscription')
   const doc = IndustrySchema.parse({ ...industry, preinstalledApps: [...new Set(appCodes)] })
   await putOne('INDUSTRY', doc.code, doc)
   return doc
 }
+
+/** An industry's app store: the subscribed apps its tenants see and may order. */
+export const setStoreApps = async (industry: Industry, appCodes: string[]): Promise<Industry> => {
+  await checkKinds(appCodes, ['subscribed'], 'unknown, or not sold by subscription')
+  const doc = IndustrySchema.parse({ ...industry, storeApps: [...new Set(appCodes)] })
+  await putOne('INDUSTRY', doc.code, doc)
+  return doc
+}
+
+/** Whether an industry's tenants may see and order a subscribed app. */
+export const offeredTo = (industry: Industry | undefined, appCode: string) =>
+  !industry?.storeApps || industry.storeApps.includes(appCode)
 
 /** Idempotent upsert of the reference data (the seed runs on every local start). */
 export const putCatalog = async (docs: {

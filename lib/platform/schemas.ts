@@ -43,6 +43,8 @@ export const IndustrySchema = z
     name: z.string(),
     /** apps every tenant of the industry gets on opening, beyond its edition's base apps */
     preinstalledApps: z.array(z.string()),
+    /** the subscribed apps its tenants see and may order (absent: every one the catalog sells) */
+    storeApps: z.array(z.string()).optional(),
     defaultPortal: z.string(),
   })
   .meta({ id: 'Industry' })

@@ -257,4 +257,27 @@ describe('apps of a workbench', () => {
       ),
     ).toMatchObject({ preinstalledApps: ['drive', 'todo-centre', 'helpdesk'] })
   })
+
+  it("lets an industry admin choose the subscribed apps the industry's workbenches may buy", async () => {
+    const store = (appIds: string[], token = officeToken) =>
+      call(apps, 'PUT', '/v1/industry/apps/store', { token, body: { appIds } })
+    const office = await openTenant(platformToken, { industry: 'office' })
+    const industrial = await openTenant(platformToken, { industry: 'industrial' })
+    const bad = await store(['drive', 'no-such-app', 'crm-pro'])
+    expect([bad.status, bad.body.error.details.length]).toEqual([400, 2])
+    expect((await store(['crm-pro'], office.accessToken)).status).toBe(403)
+    expect((await store(['crm-pro'])).body.storeApps).toEqual(['crm-pro'])
+    const onSale = async (t: typeof office) =>
+      (await call(apps, 'GET', '/v1/catalog/apps', { token: t.accessToken })).body.items
+        .filter((a: { kind: string }) => a.kind === 'subscribed')
+        .map((a: { appId: string }) => a.appId)
+        .sort()
+    try {
+      // the office industry's workbenches see its store; another industry's, the whole catalog
+      expect(await onSale(office)).toEqual(['crm-pro'])
+      expect(await onSale(industrial)).toEqual(['crm-pro', 'erp-cloud'])
+    } finally {
+      await store(['crm-pro', 'erp-cloud'])
+    }
+  })
 })

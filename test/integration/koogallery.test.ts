@@ -8,8 +8,8 @@ import { advanceClock, resetClock } from '../../lib/core/clock.js'
 import { config } from '../../lib/core/config.js'
 import { scopeOf, systemContext } from '../../lib/core/tenancy.js'
 import { runLifecycle } from '../../lib/lifecycle/run.js'
-import { getPlan, putPlan } from '../../lib/platform/catalog.js'
-import type { Plan } from '../../lib/platform/schemas.js'
+import { getIndustry, getPlan, putPlan, setStoreApps } from '../../lib/platform/catalog.js'
+import type { Industry, Plan } from '../../lib/platform/schemas.js'
 import { findTenant, tenantIdByCustomer } from '../../lib/tenants/queries.js'
 import { addBareMembers, setMemberCount } from '../support/bare-members.js'
 import { useTestTable } from '../support/dynamo.js'
@@ -419,6 +419,25 @@ describe('KooGallery SaaS production interface', () => {
       expect(await tenantIdByCustomer('kg-retired')).toBeUndefined()
     } finally {
       await putPlan('general.enterprise', { ...enterprise, retired: false })
+    }
+  })
+
+  it("refuses an app its industry's store does not offer with 000005", async () => {
+    await kooGallery(newOrder('kg-store'))
+    const office = (await getIndustry('office')) as Industry
+    await setStoreApps(office, ['crm-pro'])
+    try {
+      const refused = await kooGallery(
+        newOrder('kg-store', { skuCode: 'erp-cloud-20', productId: 'erp-cloud' }),
+      )
+      expect([refused.body.resultCode, refused.body.resultMsg]).toEqual([
+        '000005',
+        expect.stringContaining('not offered'),
+      ])
+      const offered = await kooGallery(newOrder('kg-store', { skuCode: 'crm-pro-20', productId: 'crm-pro' }))
+      expect(offered.body.resultCode).toBe('000000')
+    } finally {
+      await setStoreApps(office, ['crm-pro', 'erp-cloud'])
     }
   })
 

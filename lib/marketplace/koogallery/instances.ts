@@ -12,7 +12,7 @@ import { retryOnConflict, type WriteItem } from '../../core/db/conditions.js'
 import { AppError } from '../../core/errors.js'
 import { randomToken } from '../../core/ids.js'
 import { scopeOf, systemContext } from '../../core/tenancy.js'
-import { getPlan, getSku } from '../../platform/catalog.js'
+import { getIndustry, getPlan, getSku, offeredTo } from '../../platform/catalog.js'
 import { bindCatalogProvider } from '../../provisioning/catalog-provider.js'
 import { ClaimTaken, createTenant } from '../../tenants/create-tenant.js'
 import { reviewExpiry } from '../../tenants/due.js'
@@ -107,6 +107,8 @@ export const openInstance = async (
       // Only a workbench KooGallery opened takes apps ordered there.
       if (!tenantId || tenant?.market !== MARKET)
         throw new Refusal(RESULT.otherError, 'the customer has no workbench to add the app to')
+      if (!offeredTo(await getIndustry(tenant.industry), target.appCode))
+        throw new Refusal(RESULT.otherError, "the app is not offered to the workbench's industry")
       if (o.trial && !target.trialDays)
         throw new Refusal(RESULT.invalidParameter, `${o.skuCode} offers no trial`)
       const instanceId = `${tenantId}.${target.appCode}.${randomToken(6)}`
