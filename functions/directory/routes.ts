@@ -1,3 +1,4 @@
+import { contactRoutes } from './resources/contacts.js'
 import { departmentRoutes } from './resources/departments.js'
 import { groupRoutes } from './resources/groups.js'
 import { invitationRoutes } from './resources/invitations.js'
@@ -13,4 +14,5 @@ export const routes = [
   ...roleRoutes,
   ...invitationRoutes,
   ...meRoutes,
+  ...contactRoutes,
 ]

@@ -80,6 +80,23 @@ export const ListMembersQuery = PageQuery.extend({
 /** A page of ids (a group's members, a member's groups). */
 export const IdPage = page(z.string()).meta({ id: 'IdPage' })
 
+/** A member as other members see them in contacts: only the fields the tenant lets them see. */
+export const ContactCardSchema = z
+  .object({
+    memberId: z.string(),
+    name: z.string(),
+    departmentIds: z.array(z.string()),
+    /** as the tenant shows it: in full, masked (`+86•••••••0001`) or absent */
+    mobile: z.string().optional(),
+    email: z.string().optional(),
+    employeeNo: z.string().optional(),
+  })
+  .meta({ id: 'ContactCard' })
+export const ContactCardPage = page(ContactCardSchema).meta({ id: 'ContactCardPage' })
+
+/** Contacts' search: a department (and those below), an exact name, mobile or e-mail address. */
+export const ContactsQuery = ListMembersQuery.omit({ status: true, groupId: true })
+
 export const MemberIdParams = z.object({ memberId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a member id') })
 
 export const AuditEntrySchema = z

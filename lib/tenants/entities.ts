@@ -1,4 +1,4 @@
-import { boolean, Entity, item, map, number, string } from 'dynamodb-toolbox'
+import { boolean, Entity, item, list, map, number, string } from 'dynamodb-toolbox'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { dueKeys } from '../core/due.js'
@@ -56,6 +56,10 @@ export const TenantEntity = new Entity({
     retentionUntil: string().optional(),
     /** a free edition past its end, kept usable by a third-party app subscription until then */
     keptOpenUntil: string().optional(),
+    /** how members' contact fields show to other members in contacts (absent: the defaults) */
+    contactFields: map({ mobile: string(), email: string(), employeeNo: string() }).optional(),
+    /** the public service numbers the admin maintains, shown in contacts */
+    servicePhones: list(map({ name: string(), phone: string() })).optional(),
     /** the enterprise's contact person, JSON under the tenant's key */
     contactEnc: string().optional(),
     releasedAt: string().optional(),

@@ -8,6 +8,34 @@ import { TENANT_STATUSES, VERIFICATION_METHODS } from './entities.js'
 export const TenantStatusSchema = z.enum(TENANT_STATUSES)
 export const CustomerLevel = z.string().regex(/^V[0-9]$/, 'a customer level such as V0-V5')
 
+/** How a member's contact field shows to other members: as it is, partly hidden, or not at all. */
+export const FieldVisibility = z.enum(['shown', 'masked', 'hidden'])
+
+export const ContactFieldsSchema = z
+  .object({
+    mobile: FieldVisibility.default('masked'),
+    email: FieldVisibility.default('shown'),
+    employeeNo: FieldVisibility.default('hidden'),
+  })
+  .strict()
+  .meta({ id: 'ContactFields' })
+export type ContactFields = z.output<typeof ContactFieldsSchema>
+
+export const ServicePhoneSchema = z
+  .object({ name: z.string().trim().min(1).max(100), phone: z.string().trim().min(3).max(32) })
+  .strict()
+  .meta({ id: 'ServicePhone' })
+
+/** The enterprise's contact person (personal data: kept encrypted, shown to the tenant's admins only). */
+export const TenantContactSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    phone: z.string().trim().min(3).max(32).optional(),
+    email: z.email().max(254).optional(),
+  })
+  .strict()
+  .meta({ id: 'TenantContact' })
+
 export const TenantSchema = z
   .object({
     tenantId: z.string(),
@@ -40,6 +68,10 @@ export const TenantSchema = z
       by: z.string().optional(),
       at: z.string().optional(),
     }),
+    /** how members' contact fields show to other members in contacts */
+    contactFields: ContactFieldsSchema,
+    /** the public service numbers contacts lists */
+    servicePhones: z.array(ServicePhoneSchema),
     /** a free edition past `expiresAt` stays usable until then: a third-party app subscription still runs */
     keptOpenUntil: z.string().optional(),
     frozenAt: z.string().optional(),
@@ -83,17 +115,6 @@ export const CreateTenantBody = z
   .meta({ id: 'CreateTenant' })
 export type CreateTenantInput = z.infer<typeof CreateTenantBody>
 
-/** What the tenant administrator sets (`tenant.settings`). */
-/** The enterprise's contact person (personal data: kept encrypted, shown to the tenant's admins only). */
-export const TenantContactSchema = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    phone: z.string().trim().min(3).max(32).optional(),
-    email: z.email().max(254).optional(),
-  })
-  .strict()
-  .meta({ id: 'TenantContact' })
-
 /** What the tenant administrator sets (`tenant.settings`): only the fields given change. */
 export const TenantSettingsBody = z
   .object({
@@ -103,6 +124,10 @@ export const TenantSettingsBody = z
     name: z.string().trim().min(1).max(200).optional(),
     /** its contact person; null removes it */
     contact: TenantContactSchema.nullable().optional(),
+    /** how members' mobile, e-mail and employee number show to other members in contacts */
+    contactFields: ContactFieldsSchema.optional(),
+    /** the public service numbers contacts lists (the whole list) */
+    servicePhones: z.array(ServicePhoneSchema).max(50).optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, { message: 'give at least one setting' })

@@ -1,4 +1,4 @@
-import { $remove, UpdateItemCommand } from 'dynamodb-toolbox'
+import { $remove, $set, UpdateItemCommand } from 'dynamodb-toolbox'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { AppError, notFound } from '../core/errors.js'
@@ -36,7 +36,15 @@ export const updateTenantSettings = async (scope: TenantScope, input: TenantSett
         }
   try {
     await TenantEntity.build(UpdateItemCommand)
-      .item({ tenantId: scope.tenantId, phoneRegion: input.phoneRegion, name: input.name, ...contactEnc })
+      .item({
+        tenantId: scope.tenantId,
+        phoneRegion: input.phoneRegion,
+        name: input.name,
+        // replaced whole (a plain value would update the parts of one that may not exist yet)
+        contactFields: input.contactFields && $set(input.contactFields),
+        servicePhones: input.servicePhones && $set(input.servicePhones),
+        ...contactEnc,
+      })
       .options({ condition: { attr: 'status', eq: 'active' } })
       .send()
   } catch (err) {

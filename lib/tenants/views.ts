@@ -3,7 +3,7 @@ import { config } from '../core/config.js'
 import { tenantApiBase } from '../core/http/origin.js'
 import { type PhoneRegion, platformPhoneRegion } from '../core/identifiers.js'
 import type { TenantEntity } from './entities.js'
-import type { TenantView } from './schemas.js'
+import { ContactFieldsSchema, type TenantView } from './schemas.js'
 
 export type TenantRecord = FormattedItem<typeof TenantEntity>
 
@@ -31,6 +31,8 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     customerLevel: t.customerLevel,
     expiresAt: t.expiresAt,
     keptOpenUntil: t.keptOpenUntil,
+    contactFields: ContactFieldsSchema.parse(t.contactFields ?? {}),
+    servicePhones: t.servicePhones ?? [],
     verification: t.verification ? { verified: true, ...t.verification } : { verified: false },
     frozenAt: t.frozenAt,
     retentionUntil: t.retentionUntil,
