@@ -28,6 +28,7 @@ const HANDLERS: Record<string, typeof auth> = {
   'Personal centre': directory,
   Invitations: directory,
   Catalog: tenants,
+  Contacts: directory,
   Branding: tenants,
   Marketplace: marketplace,
   Apps: apps,
@@ -36,8 +37,12 @@ const HANDLERS: Record<string, typeof auth> = {
   Provisioning: provisioning,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
-// an id of the shape every path parameter takes (ids, app codes), that names nothing
-const concrete = (path: string, id = 'a1aaaaaaaaaaaaaaaaaaaaaaaa') => path.replace(/\{\w+\}/g, id)
+// an id of the shape every path parameter takes (ids, app codes; an edition's code), that names nothing
+const concrete = (path: string, id?: string) =>
+  path.replace(
+    /\{(\w+)\}/g,
+    (_, name) => id ?? (name === 'planCode' ? 'aaaa.aaaa' : 'a1aaaaaaaaaaaaaaaaaaaaaaaa'),
+  )
 const REALMS = ['platform', 'industry', 'tenant'] as const
 /** The realms an access rule admits. */
 const realmsOf = (access: Access): readonly Scope[] =>
