@@ -192,6 +192,13 @@ const tenantRoutes = [
 ]
 
 /** A catalog app an industry may preinstall: ours, or one the platform lists as preinstalled. */
+/** The industry admin's own industry. */
+const industryOf = async (code: string) => {
+  const industry = await getIndustry(code)
+  if (!industry) throw notFound('industry')
+  return industry
+}
+
 const platformRoutes = [
   route({
     operationId: 'industryPreinstalledApps',
@@ -201,11 +208,7 @@ const platformRoutes = [
     tag,
     access: industryAccess(),
     response: IndustrySchema,
-    handle: async (req) => {
-      const industry = await getIndustry(req.caller.industry)
-      if (!industry) throw notFound('industry')
-      return industry
-    },
+    handle: async (req) => industryOf(req.caller.industry),
   }),
   route({
     operationId: 'setIndustryPreinstalledApps',
@@ -217,11 +220,7 @@ const platformRoutes = [
     access: industryAccess(),
     body: PreinstalledAppsBody,
     response: IndustrySchema,
-    handle: async (req) => {
-      const industry = await getIndustry(req.caller.industry)
-      if (!industry) throw notFound('industry')
-      return setPreinstalledApps(industry, req.body.appIds)
-    },
+    handle: async (req) => setPreinstalledApps(await industryOf(req.caller.industry), req.body.appIds),
   }),
   route({
     operationId: 'setIndustryStoreApps',
@@ -233,11 +232,7 @@ const platformRoutes = [
     access: industryAccess(),
     body: PreinstalledAppsBody,
     response: IndustrySchema,
-    handle: async (req) => {
-      const industry = await getIndustry(req.caller.industry)
-      if (!industry) throw notFound('industry')
-      return setStoreApps(industry, req.body.appIds)
-    },
+    handle: async (req) => setStoreApps(await industryOf(req.caller.industry), req.body.appIds),
   }),
   route({
     operationId: 'platformCatalogApps',
