@@ -81,7 +81,7 @@ export const readProviderPublicKey = (text: string): KeyObject => {
 }
 
 /** MGF1 (RFC 8017 B.2.1): hashes of seed ‖ counter, concatenated and cut to `length`. */
-const mgf1 = (hash: string, seed: Buffer, length: number): Buffer => {
+export const mgf1 = (hash: string, seed: Buffer, length: number): Buffer => {
   const blocks: Buffer[] = []
   let total = 0
   for (let counter = 0; total < length; counter++) {
@@ -94,7 +94,7 @@ const mgf1 = (hash: string, seed: Buffer, length: number): Buffer => {
   return Buffer.concat(blocks).subarray(0, length)
 }
 
-const xor = (a: Buffer, b: Buffer): Buffer => Buffer.from(a.map((byte, i) => byte ^ b[i]!))
+export const xor = (a: Buffer, b: Buffer): Buffer => Buffer.from(a.map((byte, i) => byte ^ b[i]!))
 
 /**
  * EME-OAEP encoding (RFC 8017 §7.1.1, empty label) with its own hash for the label and MGF1:

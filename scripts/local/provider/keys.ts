@@ -11,7 +11,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import type { OaepProfile } from '../../../lib/provisioning/client-secret.js'
+import { mgf1, type OaepProfile, xor } from '../../../lib/provisioning/client-secret.js'
 
 /**
  * The stand-in provider's RSA key pair (protocol doc C.7): 3072 bits, made at the first start and
@@ -46,21 +46,6 @@ export const loadOrCreateKeys = async (dir?: string): Promise<ProviderKeys> => {
   const publicKeyPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString()
   return { privateKey, publicKeyPem }
 }
-
-/** MGF1 (RFC 8017 B.2.1): Hash(seed ‖ counter) for counter = 0, 1, …, concatenated, cut to `length`. */
-const mgf1 = (hash: string, seed: Buffer, length: number): Buffer => {
-  const blocks: Buffer[] = []
-  for (let counter = 0, total = 0; total < length; counter++) {
-    const c = Buffer.alloc(4)
-    c.writeUInt32BE(counter)
-    const block = createHash(hash).update(seed).update(c).digest()
-    blocks.push(block)
-    total += block.length
-  }
-  return Buffer.concat(blocks).subarray(0, length)
-}
-
-const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ (b[i] as number)))
 
 /** One error for every way a ciphertext can be wrong: RFC 8017 asks a decrypter not to say which. */
 export class DecryptionError extends Error {
