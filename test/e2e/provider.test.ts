@@ -5,7 +5,7 @@ import { checkBodySign } from '../../lib/provisioning/kit-response.js'
 import { signV1, signV2 } from '../../lib/provisioning/kit-sign.js'
 import { type Wiring, wireProvider } from '../../scripts/local/provider/wiring.js'
 import { type RunningProvider, startProvider } from '../../scripts/local/provider.js'
-import { actionOf, browser, csrfOf } from '../support/browser.js'
+import { browser } from '../support/browser.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { startOffline, type TestApi } from '../support/offline.js'
@@ -89,15 +89,7 @@ describe('the stand-in provider (npm run provider): grant → sync → sign-in b
     const form = await b.follow(new URL(link, provider.origin).href, '')
     expect(form.at.startsWith(`${api.baseUrl}/t/${admin.tenant.code}/`)).toBe(true)
     expect(form.text).toContain('name="password"')
-    const signedIn = await b.follow(new URL(actionOf(form.text), form.at).href, '', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        csrf: csrfOf(form.text),
-        identifier: member.email,
-        password: member.password,
-      }).toString(),
-    })
+    const signedIn = await b.signIn(form, { identifier: member.email, password: member.password })
     expect(signedIn.at.startsWith(`${provider.origin}/callback?`)).toBe(true)
     expect(new URL(signedIn.at).searchParams.get('tenant')).toBe(admin.tenant.tenantId)
     expect(signedIn.status).toBe(200)

@@ -75,15 +75,7 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     at = issuer,
   ) =>
     res.status === 200 && res.text.includes('name="password"')
-      ? b.follow(new URL(actionOf(res.text), at).href, at, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({
-            csrf: csrfOf(res.text),
-            identifier: who.email,
-            password: who.password,
-          }).toString(),
-        })
+      ? b.signIn({ text: res.text, at }, { identifier: who.email, password: who.password }, at)
       : res
 
   /** Code + PKCE through the hosted sign-in page, as a browser does; answers the callback URL. */
@@ -163,15 +155,11 @@ describe('single sign-on over HTTP (a certified-library relying party against a 
     expect([form.status, form.text.includes('name="password"')]).toEqual([200, true])
     // no script, posts to itself only, never framed (clickjacking)
     expect(form.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'.*base-uri 'none'/)
-    const portal = await b.follow(new URL(actionOf(form.text), issuer).href, issuer, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        csrf: csrfOf(form.text),
-        identifier: member.email,
-        password: member.password,
-      }).toString(),
-    })
+    const portal = await b.signIn(
+      { text: form.text, at: issuer },
+      { identifier: member.email, password: member.password },
+      issuer,
+    )
     expect(portal.status).toBe(200)
     expect(portal.text).toContain('Relying party')
     // a wrong password shows the form again with the reason, and no session

@@ -37,7 +37,18 @@ export const browser = (send: typeof fetch = fetch) => {
     }
     return { ...res, at }
   }
-  return { go, follow, jar }
+  /** Fills the hosted sign-in form of a page and follows where it sends the browser, as `follow`. */
+  const signIn = (
+    form: { text: string; at: string },
+    who: { identifier: string; password: string },
+    within = '',
+  ) =>
+    follow(new URL(actionOf(form.text), form.at).href, within, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf: csrfOf(form.text), ...who }).toString(),
+    })
+  return { go, follow, signIn, jar }
 }
 
 /** The hosted sign-in form's CSRF token and where it posts. */
