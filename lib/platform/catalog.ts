@@ -94,6 +94,7 @@ export const putCatalogApp = async (app: CatalogAppInput): Promise<CatalogApp> =
  */
 export const putPlan = async (code: string, input: z.infer<typeof PlanBody>): Promise<Plan> => {
   const doc = PlanSchema.parse({ ...input, code })
+  await checkKinds(doc.baseApps, ['built-in'], 'not a built-in app', 'body.baseApps')
   const existing = await getPlan(code)
   const fixed = FIXED_PLAN_FIELDS.filter((f) => existing && existing[f] !== doc[f])
   if (fixed.length > 0) {
@@ -125,14 +126,19 @@ export const putPlan = async (code: string, input: z.infer<typeof PlanBody>): Pr
  * The catalog apps named, checked to be of the kinds a list takes (an industry preinstalls
  * built-in and preinstalled apps; its store offers subscribed ones): the others name the field.
  */
-const checkKinds = async (codes: string[], kinds: CatalogApp['kind'][], message: string) => {
+const checkKinds = async (
+  codes: string[],
+  kinds: CatalogApp['kind'][],
+  message: string,
+  path = 'body.appIds',
+) => {
   const found = await Promise.all(codes.map(getCatalogApp))
   const bad = codes.filter((_, i) => !found[i] || !kinds.includes((found[i] as CatalogApp).kind))
   if (bad.length > 0) {
     throw new AppError(
       'VALIDATION_FAILED',
       `${message}: ${bad.join(', ')}`,
-      bad.map(() => ({ path: 'body.appIds', message })),
+      bad.map(() => ({ path, message })),
     )
   }
 }

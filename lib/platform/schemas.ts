@@ -6,22 +6,29 @@ export const ProductSchema = z.enum(['general', 'industrial'])
 /** An edition is data: the marketplace sku maps to it and the tenant copies its limits. */
 export const PlanSchema = z
   .object({
-    code: z.string().regex(/^[a-z]+\.[a-z-]+$/),
+    code: z
+      .string()
+      .max(64)
+      .regex(/^[a-z]+\.[a-z-]+$/),
     product: ProductSchema,
-    edition: z.string(),
-    name: z.string(),
-    skuCode: z.string(),
+    edition: z.string().trim().min(1).max(64),
+    name: z.string().trim().min(1).max(200),
+    skuCode: z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and -'),
     priceModel: z.enum(['free-trial', 'yearly']),
-    trialMonths: z.number().int().min(0),
+    trialMonths: z.number().int().min(0).max(36),
     /** false for the free basic editions: once per customer, ever */
     repeatable: z.boolean(),
     limits: z.object({
-      maxMembers: z.number().int().positive(),
+      maxMembers: z.number().int().positive().max(1_000_000),
       customPortal: z.boolean(),
-      integrationFlows: z.number().int().min(0),
+      integrationFlows: z.number().int().min(0).max(100_000),
       diagnosisTool: z.boolean(),
     }),
-    baseApps: z.array(z.string()),
+    /** the built-in apps every tenant of the edition gets */
+    baseApps: z.array(z.string().max(40)).max(50),
     /** no longer sold: no workbench opens on it or moves to it; those on it keep it and renew */
     retired: z.boolean().optional(),
   })

@@ -112,6 +112,20 @@ describe('tenants and their lifecycle', () => {
       400,
       ['body.limits.maxMembers', 'body.priceModel'],
     ])
+    const oversized = await put('general.team', {
+      ...team,
+      name: 'x'.repeat(10_000),
+      baseApps: ['no-such-app'],
+    })
+    expect([oversized.status, oversized.body.error.details.map((d: { path: string }) => d.path)]).toEqual([
+      400,
+      ['body.name'],
+    ])
+    const unknownApp = await put('general.team', { ...team, baseApps: ['im', 'no-such-app'] })
+    expect([unknownApp.status, unknownApp.body.error.details]).toEqual([
+      400,
+      [{ path: 'body.baseApps', message: 'not a built-in app' }],
+    ])
     const taken = await put('general.copy', { ...team, skuCode: 'atrium-general-professional' })
     expect([taken.status, taken.body.error.details]).toEqual([
       409,
