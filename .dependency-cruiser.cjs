@@ -14,6 +14,7 @@ const LAYERS = [
   'apps',
   'tenants',
   'directory',
+  'portal',
   'access',
   'auth',
   'sso',

@@ -3,6 +3,7 @@ import { routes as authRoutes } from '../functions/auth/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
+import { routes as portalRoutes } from '../functions/portal/routes.js'
 import { routes as provisioningRoutes } from '../functions/provisioning/routes.js'
 import { routes as tenantRoutes } from '../functions/tenants/routes.js'
 import { buildOpenApi } from '../lib/core/http/openapi.js'
@@ -12,6 +13,7 @@ export const allRoutes = () => [
   ...metaRoutes,
   ...authRoutes,
   ...tenantRoutes,
+  ...portalRoutes,
   ...directoryRoutes,
   ...appRoutes,
   ...provisioningRoutes,

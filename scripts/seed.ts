@@ -8,6 +8,9 @@ import { getMembership, prepareAccount, putMembership } from '../lib/identity/ac
 import type { Realm } from '../lib/identity/entities.js'
 import { putCatalog } from '../lib/platform/catalog.js'
 import { BUILT_IN_APPS, INDUSTRIES, PLANS, SKUS, SUBSCRIBABLE_APPS } from '../lib/platform/seed-data.js'
+import { DEFAULT_PORTALS } from '../lib/portal/defaults.js'
+import { seedPortal } from '../lib/portal/portals.js'
+import { CHANNELS } from '../lib/portal/schemas.js'
 import { createTenant } from '../lib/tenants/create-tenant.js'
 import { getTenantView, tenantIdByCustomer } from '../lib/tenants/queries.js'
 import { type DemoMemberLogin, seedDemoOrganisation } from './demo-organisation.js'
@@ -89,6 +92,8 @@ export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> =
       { level: 'industry', industry: 'industrial' },
       { loginTitle: 'Sign in to your industrial workbench' },
     ),
+    // the platform's default portal, published as version 1: industries and tenants inherit it
+    ...CHANNELS.map((channel) => seedPortal({ level: 'platform' }, channel, DEFAULT_PORTALS[channel])),
     ...industryAdmins.map((a) => ensureAdmin(a.identifier, a.password, 'industry', a.industry, a.industry)),
     // The demo admin's account exists first, so the tenant links it instead of issuing a one-time password.
     (async () => {

@@ -4,6 +4,7 @@ import { nowIso } from '../core/clock.js'
 import { batchGetRequests } from '../core/db/batch-get.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { transaction } from '../core/db/transaction.js'
+import { levelChain } from '../core/levels.js'
 import { log } from '../core/log.js'
 import type { TenantId } from '../core/tenancy.js'
 import { BrandingEntity, type BrandingLevel, brandingOwner } from './entities.js'
@@ -36,23 +37,10 @@ export type BrandingTarget =
 type Inherited = Exclude<BrandingSource, 'default'>
 
 /** The levels a target's page draws on, most specific first. */
-const chainOf = (t: BrandingTarget): { source: Inherited; level: BrandingLevel }[] => [
-  ...(t.level === 'tenant'
-    ? [{ source: 'tenant' as const, level: { level: 'tenant' as const, tenantId: t.tenant.tenantId } }]
-    : []),
-  ...(t.level === 'platform'
-    ? []
-    : [
-        {
-          source: 'industry' as const,
-          level: {
-            level: 'industry' as const,
-            industry: t.level === 'tenant' ? t.tenant.industry : t.industry,
-          },
-        },
-      ]),
-  { source: 'platform', level: { level: 'platform' } },
-]
+const chainOf = (t: BrandingTarget): { source: Inherited; level: BrandingLevel }[] =>
+  levelChain(
+    t.level === 'tenant' ? { level: 'tenant', tenantId: t.tenant.tenantId, industry: t.tenant.industry } : t,
+  ).map((level) => ({ source: level.level, level }))
 
 const levelOf = (t: BrandingTarget): BrandingLevel => (chainOf(t)[0] as { level: BrandingLevel }).level
 

@@ -1,25 +1,12 @@
 import { Entity, item, string } from 'dynamodb-toolbox'
-import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
-import type { TenantId } from '../core/tenancy.js'
+import { type Level, levelPartition } from '../core/levels.js'
 
 /** Whose branding: the platform's defaults, an industry's, or one tenant's. */
-export type BrandingLevel =
-  | { level: 'platform' }
-  | { level: 'industry'; industry: string }
-  | { level: 'tenant'; tenantId: TenantId }
+export type BrandingLevel = Level
 
-/**
- * Each level's item lives in that level's own partition (the realm partitions of its
- * administrators): `PLATFORM`, `IND#<industry>`, `T#<tenantId>` (so a tenant's goes with its
- * partition at release), always with sort key `BRANDING`.
- */
-export const brandingOwner = (l: BrandingLevel): string =>
-  l.level === 'platform'
-    ? 'PLATFORM'
-    : l.level === 'industry'
-      ? `IND#${l.industry}`
-      : tenantPartition(l.tenantId)
+/** Each level's item lives in its level's partition (levelPartition), with sort key `BRANDING`. */
+export const brandingOwner = levelPartition
 
 /**
  * One level's sign-in page branding: only the fields it sets (a field absent inherits), who changed

@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   APPROVAL_PENDING: 403,
   /** no grant lets the member use the app */
   NOT_ENTITLED: 403,
+  /** the workbench's edition does not include a custom portal (it shows its industry's) */
+  PORTAL_NOT_IN_EDITION: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
