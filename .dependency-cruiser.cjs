@@ -10,6 +10,7 @@ const LAYERS = [
   'notify',
   'identity',
   'platform',
+  'media',
   'branding',
   'apps',
   'tenants',

@@ -1,7 +1,8 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib'
 import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb'
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import { Key } from 'aws-cdk-lib/aws-kms'
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3'
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3'
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager'
 import { Topic } from 'aws-cdk-lib/aws-sns'
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions'
@@ -67,6 +68,45 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     })
 
+    // Uploaded images (branding, news covers, portal banners): browsers post them here with a
+    // presigned policy and read them straight from the bucket. Only `media/*` is public-read, by
+    // bucket policy: simpler than a CloudFront distribution (no second origin, no invalidations,
+    // nothing to deploy in another region), and enough for images sign-in pages and portals show;
+    // a CDN can front the same prefix later without changing a key. Everything else stays private.
+    const media = new Bucket(this, 'Media', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: new BlockPublicAccess({
+        blockPublicAcls: true,
+        ignorePublicAcls: true,
+        blockPublicPolicy: false,
+        restrictPublicBuckets: false,
+      }),
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      cors: [
+        {
+          allowedOrigins: ['*'],
+          allowedMethods: [HttpMethods.GET, HttpMethods.HEAD, HttpMethods.POST, HttpMethods.PUT],
+          allowedHeaders: ['*'],
+          maxAge: 3000,
+        },
+      ],
+      lifecycleRules: [
+        // a multipart upload a browser abandoned halfway is invisible and billed: dropped after a day
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    })
+    media.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'PublicReadOfServedMedia',
+        effect: Effect.ALLOW,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [media.arnForObjects('media/*')],
+      }),
+    )
+
     // AWS Marketplace subscription notifications: SNS -> this queue -> a consumer function.
     const marketplaceDlq = new Queue(this, 'MarketplaceDlq', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -113,6 +153,9 @@ export class StatefulStack extends Stack {
     output('TableStreamArn', table.tableStreamArn as string)
     output('PiiKeyArn', piiKey.keyArn)
     output('AssetsBucketName', assets.bucketName)
+    output('MediaBucketName', media.bucketName)
+    output('MediaBucketArn', media.bucketArn)
+    output('MediaPublicUrl', `https://${media.bucketRegionalDomainName}`)
     output('MarketplaceQueueArn', marketplaceQueue.queueArn)
     output('AccessEventsFailuresArn', accessEventsFailures.queueArn)
     output('KooGalleryKeySecretArn', kooGalleryKey.secretArn)

@@ -2,11 +2,19 @@ import { type RunningAwsMarketplace, startAwsMarketplace } from './local/aws-mar
 import { createTable } from './local/create-table.js'
 import { type DemoApp, startDemoApp } from './local/demo-app.js'
 import { type RunningDynamoDb, startDynamoDbLocal } from './local/dynamodb-local.js'
-import { DEMO_LOGINS, demoPassword, LOCAL_TABLE_NAME, localEnv, localPort } from './local/env.js'
+import {
+  DEMO_LOGINS,
+  demoPassword,
+  LOCAL_MEDIA_BUCKET,
+  LOCAL_TABLE_NAME,
+  localEnv,
+  localPort,
+} from './local/env.js'
 import { type LocalOpenApi, localOrder, startKooGalleryOpenApi } from './local/koogallery-openapi.js'
 import { ensureMasterKeyFile } from './local/master-key.js'
 import { type RunningApi, startOffline } from './local/offline.js'
 import { freePort, isPortFree } from './local/process.js'
+import { type RunningS3, startS3 } from './local/s3.js'
 import { type LocalStreams, startLocalStreams } from './local/stream-consumers.js'
 import type { SeedSummary } from './seed.js'
 
@@ -24,6 +32,7 @@ const printSummary = (
   verbose: boolean,
   demoAppOrigin: string,
   awsMarketplaceOrigin: string,
+  s3Endpoint: string,
 ) => {
   const { demoTenant } = seed
   const rows: [string, string][] = [
@@ -31,6 +40,7 @@ const printSummary = (
     ['API docs', `${baseUrl}/v1/docs`],
     ['OpenAPI', `${baseUrl}/v1/openapi.json`],
     ['JWKS', `${baseUrl}/.well-known/jwks.json`],
+    ['S3 (media)', `${s3Endpoint}/  (a local stand-in: uploaded images, bucket ${LOCAL_MEDIA_BUCKET})`],
     ['', ''],
     ['system admin', `${seed.admin.identifier} / ${seed.admin.password}`],
     ...seed.industryAdmins.map((a): [string, string] => [
@@ -96,6 +106,7 @@ const main = async () => {
     DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
     DEMO_APP_PORT: localPort('DEMO_APP_PORT'),
     AWS_MARKETPLACE_PORT: localPort('AWS_MARKETPLACE_PORT'),
+    S3_PORT: localPort('S3_PORT'),
     // played here only when no real open API is configured
     ...(process.env.KOOGALLERY_OPENAPI_URL
       ? {}
@@ -117,6 +128,7 @@ const main = async () => {
   let demo: DemoApp | undefined
   let awsMarketplace: RunningAwsMarketplace | undefined
   let openApi: LocalOpenApi | undefined
+  let s3: RunningS3 | undefined
   let stopping = false
   const stopAll = async (code: number) => {
     if (stopping) return
@@ -129,6 +141,7 @@ const main = async () => {
     await openApi?.stop().catch(() => undefined)
     await api?.stop().catch(() => undefined)
     await dynamo?.stop().catch(() => undefined)
+    await s3?.stop().catch(() => undefined)
     process.exit(code)
   }
   process.on('SIGINT', () => void stopAll(0))
@@ -144,6 +157,9 @@ const main = async () => {
       tableName: LOCAL_TABLE_NAME,
       masterKeyFile: ensureMasterKeyFile(),
     })
+    // uploaded images (branding now; news covers, portal banners) go to the S3 stand-in
+    s3 = await startS3({ port: ports.S3_PORT, bucket: env.MEDIA_BUCKET as string })
+    env.S3_ENDPOINT = s3.endpoint
     // known before anything reads the settings: providers are told the tenants' addresses on it
     const apiPort = ports.PORT || (await freePort())
     env.PUBLIC_API_URL = `http://localhost:${apiPort}`
@@ -215,6 +231,7 @@ const main = async () => {
       verbose,
       demo.origin,
       awsMarketplace.origin,
+      s3.endpoint,
     )
     const { printOutbox } = await import('./local/outbox-printer.js')
     stopPrinting = printOutbox()

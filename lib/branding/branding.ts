@@ -7,9 +7,11 @@ import { transaction } from '../core/db/transaction.js'
 import { levelChain } from '../core/levels.js'
 import { log } from '../core/log.js'
 import type { TenantId } from '../core/tenancy.js'
+import { assertOwnedMedia } from '../media/media.js'
 import { BrandingEntity, type BrandingLevel, brandingOwner } from './entities.js'
 import {
   BRANDING_FIELDS,
+  BRANDING_IMAGE_FIELDS,
   type Branding,
   type BrandingInput,
   BrandingSchema,
@@ -130,6 +132,12 @@ export const writeBranding = async (
   actorId: string,
 ): Promise<BrandingView> => {
   const owner = brandingOwner(levelOf(t))
+  await Promise.all(
+    BRANDING_IMAGE_FIELDS.flatMap((f) => {
+      const url = input[f]
+      return typeof url === 'string' ? [assertOwnedMedia(levelOf(t), url, `body.${f}`)] : []
+    }),
+  )
   const stamp = { owner, updatedAt: nowIso(), updatedBy: actorId }
   const detail = summary(input, mode)
   if (mode === 'merge' && detail === '') return brandingView(t)

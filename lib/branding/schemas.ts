@@ -35,6 +35,8 @@ const FIELDS = {
 
 export type BrandingField = keyof typeof FIELDS
 export const BRANDING_FIELDS = Object.keys(FIELDS) as BrandingField[]
+/** The fields holding an image's address (an upload's URL is checked before it is stored). */
+export const BRANDING_IMAGE_FIELDS = ['siteLogo', 'platformLogo', 'background', 'footerImage'] as const
 
 const PartialBranding = z.object(FIELDS).partial()
 

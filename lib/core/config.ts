@@ -94,6 +94,18 @@ const ConfigSchema = z
     KOOGALLERY_OPENAPI_AK: z.string().min(1).optional(),
     KOOGALLERY_OPENAPI_SK: z.string().min(1).optional(),
     KOOGALLERY_OPENAPI_SECRET_ARN: z.string().min(1).optional(),
+    /** The bucket of uploaded media (branding images, news covers, portal banners). */
+    MEDIA_BUCKET: z.string().min(3).default('atrium-local-media'),
+    /** Set only locally: the S3 stand-in (scripts/local/s3.ts); in AWS the SDK finds S3 itself. */
+    S3_ENDPOINT: z.url().optional(),
+    /**
+     * Where served media objects are read by browsers (no trailing slash); default: the stand-in's
+     * path-style address locally, the bucket's regional address in AWS.
+     */
+    MEDIA_PUBLIC_URL: z
+      .url()
+      .optional()
+      .transform((v) => v?.replace(/\/+$/, '')),
     /** Tests only: a directory where each function's AWS commands are recorded (aws-command-log.ts). */
     ATRIUM_AWS_COMMAND_LOG: z.string().min(1).optional(),
   })

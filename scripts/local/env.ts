@@ -23,6 +23,9 @@ export const DEMO_LOGINS = {
 /** The demo accounts' password as npm start set it: ATRIUM_DEMO_PASSWORD, else the default. */
 export const demoPassword = (): string => process.env.ATRIUM_DEMO_PASSWORD || DEMO_LOGINS.demoPassword
 
+/** The media bucket of the local stack (npm start's S3 stand-in, the tests' own). */
+export const LOCAL_MEDIA_BUCKET = 'atrium-local-media'
+
 /** npm start's table; the scripts that work against a running stack use it too. */
 export const LOCAL_TABLE_NAME = 'atrium-local'
 
@@ -38,6 +41,8 @@ export const DEFAULT_PORTS = {
   KOOGALLERY_OPENAPI_PORT: 3007,
   /** AWS Marketplace's stand-in (scripts/local/aws-marketplace.ts), started by npm start */
   AWS_MARKETPLACE_PORT: 3008,
+  /** the S3 stand-in holding uploaded media (scripts/local/s3.ts), started by npm start */
+  S3_PORT: 3009,
 } as const
 export type PortSetting = keyof typeof DEFAULT_PORTS
 
@@ -74,6 +79,7 @@ export const localEnv = ({
 }: LocalEnvOptions): Record<string, string> => ({
   ATRIUM_TABLE_NAME: tableName,
   DYNAMODB_ENDPOINT: endpoint,
+  MEDIA_BUCKET: LOCAL_MEDIA_BUCKET,
   LOCAL_MASTER_KEY_FILE: masterKeyFile,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',

@@ -94,7 +94,10 @@ export const grantsOf = (config: ServerlessConfig, fn: string): Grant[] => {
 }
 
 // Which setting of serverless.yml holds the ARN of each resource the code records.
-const RESOURCE_SETTINGS: Record<Exclude<AwsResource, '*' | `table/index/${string}`>, string> = {
+const RESOURCE_SETTINGS: Record<
+  Exclude<AwsResource, '*' | `table/index/${string}` | `media-bucket/${string}`>,
+  string
+> = {
   table: 'TABLE_ARN',
   'pii-key': 'PII_KEY_ARN',
   'koogallery-key-secret': 'SECRET_ARN',
@@ -105,6 +108,8 @@ export const arnOf = (config: ServerlessConfig, resource: AwsResource): string =
   if (resource === '*') return '*'
   const local = config.custom.settings.local
   if (resource.startsWith('table/index/')) return `${local.TABLE_ARN}${resource.slice('table'.length)}`
+  if (resource.startsWith('media-bucket/'))
+    return `${local.MEDIA_BUCKET_ARN}${resource.slice('media-bucket'.length)}`
   return local[RESOURCE_SETTINGS[resource as keyof typeof RESOURCE_SETTINGS]] as string
 }
 

@@ -77,6 +77,42 @@ describe('the stateful stack', () => {
     })
   })
 
+  it('serves uploaded media: public read of media/* only, CORS for browser posts, encrypted, abandoned uploads dropped', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: false,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: false,
+      },
+      CorsConfiguration: {
+        CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD', 'POST', 'PUT'] })],
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
+        ],
+      },
+    })
+    const policies = template.findResources('AWS::S3::BucketPolicy')
+    const publicReads = Object.values(policies).flatMap((p) =>
+      (
+        p.Properties.PolicyDocument.Statement as {
+          Effect: string
+          Principal?: unknown
+          Action: unknown
+          Resource: unknown
+        }[]
+      ).filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes('*')),
+    )
+    expect(publicReads).toHaveLength(1)
+    expect(publicReads[0]?.Action).toBe('s3:GetObject')
+    expect(JSON.stringify(publicReads[0]?.Resource)).toContain('/media/*')
+  })
+
   it('sends marketplace notifications that fail five times to a dead-letter queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
@@ -91,6 +127,9 @@ describe('the stateful stack', () => {
       'TableStreamArn',
       'PiiKeyArn',
       'AssetsBucketName',
+      'MediaBucketName',
+      'MediaBucketArn',
+      'MediaPublicUrl',
       'MarketplaceQueueArn',
       'AccessEventsFailuresArn',
       'KooGalleryKeySecretArn',

@@ -1,0 +1,48 @@
+import { S3Client } from '@aws-sdk/client-s3'
+import { type AwsResource, recordAwsCommand } from '../core/aws-command-log.js'
+import { config } from '../core/config.js'
+
+let client: S3Client | undefined
+
+/**
+ * One client per container. Locally it talks to the stand-in (scripts/local/s3.ts): path-style
+ * addresses (no bucket subdomains on localhost), and checksums only where S3 requires them (the
+ * stand-in knows none of the SDK's default CRC32 headers).
+ */
+export const s3 = (): S3Client => {
+  if (client) return client
+  const { AWS_REGION, S3_ENDPOINT } = config()
+  client = new S3Client({
+    region: AWS_REGION,
+    ...(S3_ENDPOINT
+      ? {
+          endpoint: S3_ENDPOINT,
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : {}),
+  })
+  return client
+}
+
+/** Tests point the process at another stand-in between suites. */
+export const resetS3Client = (): void => {
+  client = undefined
+}
+
+/** The IAM action an S3 use needs, on the key's first two segments (`media/t`): test/iam checks the role. */
+export const recordS3 = (action: 's3:PutObject' | 's3:GetObject', key: string): void =>
+  recordAwsCommand(action, `media-bucket/${key.split('/').slice(0, 2).join('/')}` as AwsResource)
+
+/** Where browsers read the bucket's served objects. */
+export const mediaBaseUrl = (): string => {
+  const { MEDIA_PUBLIC_URL, S3_ENDPOINT, MEDIA_BUCKET, AWS_REGION } = config()
+  return (
+    MEDIA_PUBLIC_URL ??
+    (S3_ENDPOINT
+      ? `${S3_ENDPOINT.replace(/\/+$/, '')}/${MEDIA_BUCKET}`
+      : `https://${MEDIA_BUCKET}.s3.${AWS_REGION}.amazonaws.com`)
+  )
+}
