@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { Iso, WebUrl } from '../core/http/schemas.js'
+import { Iso, LinkUrl, WebUrl } from '../core/http/schemas.js'
 
 export const CHANNELS = ['web', 'mobile'] as const
 export const Channel = z.enum(CHANNELS).meta({ description: 'the front end a portal is for' })
@@ -20,20 +20,6 @@ const Title = z
 
 /** A name within the portal that menus point to: lower case letters, digits and dashes. */
 const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower case letters, digits and dashes, 1 to 40')
-
-/** A link: http or https only (no javascript:, data: or other schemes a browser would run). */
-const LinkUrl = z
-  .string()
-  .trim()
-  .max(2000)
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username
-    } catch {
-      return false
-    }
-  }, 'an absolute http(s) URL without credentials')
 
 const Ids = z.array(z.string().min(1).max(64)).max(50)
 
