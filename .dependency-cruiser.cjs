@@ -16,6 +16,7 @@ const LAYERS = [
   'directory',
   'access',
   'auth',
+  'content',
   'sso',
   'provisioning',
   'marketplace',

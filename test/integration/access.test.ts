@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
@@ -35,6 +36,9 @@ const HANDLERS: Record<string, typeof auth> = {
   Access: apps,
   'Single sign-on': apps,
   Provisioning: provisioning,
+  News: content,
+  Announcements: content,
+  'Content pages': content,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 // an id of the shape every path parameter takes (ids, app codes; an edition's code), that names nothing
