@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { urlWhere } from '../core/http/schemas.js'
 import { escapeHtml } from '../core/text.js'
 import { ContentImage } from './cover.js'
 
@@ -9,18 +10,10 @@ import { ContentImage } from './cover.js'
  * way to store a script, an event handler or a `javascript:` link, whatever a client sends.
  */
 
-const LinkUrl = z
-  .string()
-  .trim()
-  .max(2000)
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password
-    } catch {
-      return false
-    }
-  }, 'an absolute http(s) URL without credentials')
+const LinkUrl = urlWhere(
+  (u) => (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password,
+  'an absolute http(s) URL without credentials',
+)
 
 const Text = z
   .object({

@@ -21,22 +21,28 @@ export const Iso = z.iso.datetime({ offset: true })
 
 const isLocalhost = (u: URL) => u.hostname === 'localhost' || u.hostname === '127.0.0.1'
 
+/** A trimmed URL of at most 2,000 characters that parses and that `accept` takes. */
+export const urlWhere = (accept: (u: URL) => boolean, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((v) => {
+      try {
+        return accept(new URL(v))
+      } catch {
+        return false
+      }
+    }, message)
+
 /**
  * An address we link to or show (an app's URLs, a branding image): absolute https (http only for
  * localhost), without credentials or a fragment, at most 2,000 characters.
  */
-export const WebUrl = z
-  .string()
-  .trim()
-  .max(2000)
-  .refine((v) => {
-    try {
-      const u = new URL(v)
-      return (u.protocol === 'https:' || (u.protocol === 'http:' && isLocalhost(u))) && !u.username && !u.hash
-    } catch {
-      return false
-    }
-  }, 'an absolute https URL (http only for localhost), without credentials or #fragment')
+export const WebUrl = urlWhere(
+  (u) => (u.protocol === 'https:' || (u.protocol === 'http:' && isLocalhost(u))) && !u.username && !u.hash,
+  'an absolute https URL (http only for localhost), without credentials or #fragment',
+)
 export const Id = z.string().regex(/^[0-9a-z]{10,40}$/, 'not a valid id')
 
 /**
