@@ -18,6 +18,7 @@ const LAYERS = [
   'portal',
   'access',
   'auth',
+  'content',
   'sso',
   'provisioning',
   'marketplace',

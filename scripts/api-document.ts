@@ -1,5 +1,6 @@
 import { routes as appRoutes } from '../functions/apps/routes.js'
 import { routes as authRoutes } from '../functions/auth/routes.js'
+import { routes as contentRoutes } from '../functions/content/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
@@ -16,6 +17,7 @@ export const allRoutes = () => [
   ...portalRoutes,
   ...directoryRoutes,
   ...appRoutes,
+  ...contentRoutes,
   ...provisioningRoutes,
   ...marketplaceRoutes,
 ]

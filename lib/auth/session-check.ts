@@ -17,6 +17,10 @@ import { sessionRequest } from './sessions.js'
 const checkedTenants = new WeakMap<Caller, TenantRecord>()
 export const checkedTenantOf = (caller: Caller): TenantRecord | undefined => checkedTenants.get(caller)
 
+/** A tenant member's departments as the check read them, so content visibility needs no second read. */
+const checkedPlaces = new WeakMap<Caller, { departmentIds: readonly string[] }>()
+export const checkedPlaceOf = (caller: Caller) => checkedPlaces.get(caller)
+
 const ended = () => new AppError('SESSION_ENDED', 'this session has ended: log in again')
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
@@ -78,5 +82,6 @@ export const liveSession: SessionCheck = async (p: Principal): Promise<Caller> =
     },
   }
   checkedTenants.set(caller, tenant)
+  checkedPlaces.set(caller, { departmentIds: membership.departmentIds ?? [] })
   return caller
 }

@@ -1,4 +1,5 @@
 import type { EffectiveBranding } from '../branding/schemas.js'
+import { escapeHtml } from '../core/text.js'
 import type { Refusal } from './identity.js'
 
 /** The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build. */
@@ -8,15 +9,7 @@ export interface PagePlace {
   branding: EffectiveBranding & { siteName: string }
 }
 
-const escapes: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-}
-export const html = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => escapes[c] as string)
+export const html = escapeHtml
 
 // No url() anywhere: images are <img> elements, their addresses only ever in an escaped attribute.
 const STYLE = `body{font-family:system-ui,sans-serif;background:#eef2f7;margin:0;display:flex;flex-direction:column;min-height:100vh;align-items:center;justify-content:center}

@@ -26,11 +26,13 @@ export const startLocalStreams = async (options: {
   const { handler: accessEvents } = await import('../../functions/access-events/handler.js')
   const { handler: changes } = await import('../../functions/provisioning-changes/handler.js')
   const { handler: sender } = await import('../../functions/provisioning-sender/handler.js')
+  const { handler: contentEvents } = await import('../../functions/content-events/handler.js')
   const pollers: StreamPoller[] = []
   for (const [handler, batchSize] of [
     [accessEvents, 100],
     [changes, 1000],
     [sender as Consumer, 100],
+    [contentEvents, 10],
   ] as const) {
     pollers.push(await startStreamPoller({ ...options, handler, batchSize }))
   }

@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
@@ -35,6 +36,9 @@ const HANDLERS: Record<string, typeof auth> = {
   Access: apps,
   'Single sign-on': apps,
   Provisioning: provisioning,
+  News: content,
+  Announcements: content,
+  'Content pages': content,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 // an id of the shape every path parameter takes (ids, app codes; an edition's code), that names nothing
@@ -183,7 +187,27 @@ describe('access rules on every route', () => {
         body: { name: 'B App', clientTypes: ['web'], protocol: 'code' },
       })
     ).body.appId
+    const categoryId = (
+      await call(content, 'POST', '/v1/tenant/news-categories', { token: bToken, body: { name: 'B' } })
+    ).body.categoryId
+    const doc = { blocks: [] }
+    const newsId = (
+      await call(content, 'POST', '/v1/tenant/news', {
+        token: bToken,
+        body: { categoryId, title: 'B', body: doc },
+      })
+    ).body.newsId
+    await call(content, 'POST', `/v1/tenant/news/${newsId}/publish`, { token: bToken })
+    const announcementId = (
+      await call(content, 'POST', '/v1/tenant/announcements', {
+        token: bToken,
+        body: { title: 'B', body: doc },
+      })
+    ).body.announcementId
     const ids: Record<string, string> = {
+      categoryId,
+      newsId,
+      announcementId,
       appId: app,
       memberId: member,
       deptId: dept,
@@ -208,6 +232,9 @@ describe('access rules on every route', () => {
       setAppUserData: { fields: [] },
       setMemberAppAttributes: { values: {} },
       setAppProvisioning: { dialect: 'none' },
+      updateTenantNews: { title: 'Taken' },
+      updateTenantNewsCategory: { name: 'Taken' },
+      updateTenantAnnouncement: { title: 'Taken' },
     }
     const routes = allRoutes().filter((r) => r.spec.params && r.spec.access.kind === 'tenant')
     expect(routes.length).toBeGreaterThan(15)

@@ -1,4 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { handler as content } from '../../functions/content/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { config } from '../../lib/core/config.js'
 import { trustedTenantId } from '../../lib/core/tenancy.js'
@@ -188,6 +189,46 @@ describe('uploads: presigned browser posts of images, checked where they are use
       body: { background: 'https://cdn.example.com/bg.jpg' },
     })
     expect(external.status).toBe(200)
+  })
+
+  it("takes a news cover the publisher uploaded, and refuses another tenant's", async () => {
+    const category = await call(content, 'POST', '/v1/tenant/news-categories', {
+      token: a.accessToken,
+      body: { name: 'Covers' },
+    })
+    expect(category.status).toBe(201)
+    const ask = async (t: Tenant) => {
+      const asked = await askUpload(t.accessToken, 'tenant', {
+        purpose: 'news-cover',
+        contentType: 'image/jpeg',
+        size: 64,
+      })
+      await postFile(asked.body.upload, png(64), 'image/jpeg')
+      return asked.body.url as string
+    }
+    const news = (cover: string) => ({
+      categoryId: category.body.categoryId,
+      title: 'With a cover',
+      cover,
+      body: { blocks: [{ type: 'paragraph', content: [{ text: 'x' }] }] },
+    })
+    const ours = await call(content, 'POST', '/v1/tenant/news', {
+      token: a.accessToken,
+      body: news(await ask(a)),
+    })
+    expect(ours.status).toBe(201)
+    const theirs = await call(content, 'POST', '/v1/tenant/news', {
+      token: a.accessToken,
+      body: news(await ask(b)),
+    })
+    expect(theirs.status).toBe(400)
+    expect(theirs.body.error.details).toEqual([{ path: 'body.cover', message: 'no such uploaded image' }])
+    const changed = await call(content, 'PATCH', `/v1/tenant/news/${ours.body.newsId}`, {
+      token: a.accessToken,
+      body: { cover: await ask(b) },
+    })
+    expect(changed.status).toBe(400)
+    expect(changed.body.error.details[0].path).toBe('body.cover')
   })
 
   it('keeps each administrator to their own level', async () => {

@@ -21,8 +21,8 @@ export const Iso = z.iso.datetime({ offset: true })
 
 const isLocalhost = (u: URL) => u.hostname === 'localhost' || u.hostname === '127.0.0.1'
 
-/** An absolute URL of at most 2,000 characters that `accept` takes, parsed once. */
-const url = (accept: (u: URL) => boolean, message: string) =>
+/** A trimmed URL of at most 2,000 characters that parses and that `accept` takes. */
+const urlWhere = (accept: (u: URL) => boolean, message: string) =>
   z
     .string()
     .trim()
@@ -39,14 +39,14 @@ const url = (accept: (u: URL) => boolean, message: string) =>
  * An address we link to or show (an app's URLs, a branding image): absolute https (http only for
  * localhost), without credentials or a fragment, at most 2,000 characters.
  */
-export const WebUrl = url(
+export const WebUrl = urlWhere(
   (u) => (u.protocol === 'https:' || (u.protocol === 'http:' && isLocalhost(u))) && !u.username && !u.hash,
   'an absolute https URL (http only for localhost), without credentials or #fragment',
 )
 
 /** A link a member follows (a portal's menu, its links): http or https only, no scheme a browser would run. */
-export const LinkUrl = url(
-  (u) => (u.protocol === 'https:' || u.protocol === 'http:') && !u.username,
+export const LinkUrl = urlWhere(
+  (u) => (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password,
   'an absolute http(s) URL without credentials',
 )
 export const Id = z.string().regex(/^[0-9a-z]{10,40}$/, 'not a valid id')
