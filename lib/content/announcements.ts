@@ -248,33 +248,38 @@ const mine = (r: Receipt): MyAnnouncement => ({
  * A member's announcements (unread first, newest first; or only the unread) with their exact unread
  * count: one query of their inbox and one read of their counter, in parallel.
  */
+/** A page of a member's announcements, unread only or all, newest first. */
+export const inboxPage = async (m: MemberContext, unreadOnly: boolean, limit: number, cursor?: string) => {
+  const list = await queryPage(ReceiptEntity, {
+    index: 'GSI2',
+    partition: inboxPartition(m.tenant.tenantId, m.memberId),
+    prefix: unreadOnly ? 'U#' : undefined,
+    limit,
+    cursor,
+    reverse: true,
+  })
+  return { items: list.items.map(mine), nextCursor: list.nextCursor }
+}
+
+/** A member's unread count, for a batch read (the home page's). */
+export const unreadCountRequest = (m: MemberContext) =>
+  UnreadCountEntity.build(BatchGetRequest).key({ tenantId: m.tenant.tenantId, memberId: m.memberId })
+
+export const unreadCountOf = (item: Record<string, unknown> | undefined): number =>
+  (item?.unread as number | undefined) ?? 0
+
+/** A member's announcements and their unread count: two requests in parallel. */
 export const myAnnouncements = async (
   m: MemberContext,
   unreadOnly: boolean,
   limit: number,
   cursor?: string,
 ) => {
-  const [list, counter] = await Promise.all([
-    queryPage(ReceiptEntity, {
-      index: 'GSI2',
-      partition: inboxPartition(m.tenant.tenantId, m.memberId),
-      prefix: unreadOnly ? 'U#' : undefined,
-      limit,
-      cursor,
-      reverse: true,
-    }),
-    UnreadCountEntity.build(GetItemCommand)
-      .key({ tenantId: m.tenant.tenantId, memberId: m.memberId })
-      .options({ consistent: true })
-      .send(),
+  const [page, [counter]] = await Promise.all([
+    inboxPage(m, unreadOnly, limit, cursor),
+    batchGetRequests([unreadCountRequest(m)], { consistent: true }),
   ])
-  return { items: list.items.map(mine), nextCursor: list.nextCursor, unreadCount: counter.Item?.unread ?? 0 }
-}
-
-/** For the home page: the member's latest unread announcements and how many there are (two requests). */
-export const unreadAnnouncements = async (m: MemberContext, n: number) => {
-  const { items, unreadCount } = await myAnnouncements(m, true, n)
-  return { items, unreadCount }
+  return { ...page, unreadCount: unreadCountOf(counter) }
 }
 
 const receiptRequest = (m: MemberContext, id: string) =>

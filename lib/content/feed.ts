@@ -77,16 +77,26 @@ const visibleItems = (entries: { level: LevelName; entry: HeadEntry }[], shown: 
 const bySortKeyDesc = (a: { sortKey: string }, b: { sortKey: string }) =>
   a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0
 
-/**
- * A member's latest news from the three levels, pinned first then newest: one BatchGetItem of the
- * three levels' heads and categories, plus (only when a tenant category is narrowed to groups or
- * departments the member's roles and direct departments do not settle) one parallel round of the
- * member's groups and the department tree. At most `HEAD_SIZE` items of each level are considered.
- */
-export const latestNews = async (m: MemberContext, n: number): Promise<FeedItem[]> => {
+/** What a member's latest news is read from: the three levels' heads and categories (one batch). */
+export const latestNewsRequests = (m: MemberContext) => {
   const levels = levelsOf(m)
-  const items = await batchGetRequests([...levels.map(headRequest), ...levels.map(categoriesRequest)])
-  const shown = await shownCategories(m, levels, items.slice(3))
+  return [...levels.map(headRequest), ...levels.map(categoriesRequest)]
+}
+
+/**
+ * A member's latest news from the three levels, pinned first then newest, from the items of
+ * `latestNewsRequests` (the home page batches them with its other reads): only when a tenant
+ * category is narrowed to groups or departments the member's roles and direct departments do not
+ * settle, one parallel round of the member's groups and the department tree. At most `HEAD_SIZE`
+ * items of each level are considered.
+ */
+export const latestNewsFrom = async (
+  m: MemberContext,
+  items: (Record<string, unknown> | undefined)[],
+  n: number,
+): Promise<FeedItem[]> => {
+  const levels = levelsOf(m)
+  const shown = await shownCategories(m, levels, items.slice(levels.length))
   const entries = levels
     .flatMap((l, i) =>
       headEntriesOf(items[i]).map((entry) => ({ level: l.level, entry, sortKey: entry.sortKey })),
@@ -94,6 +104,9 @@ export const latestNews = async (m: MemberContext, n: number): Promise<FeedItem[
     .sort(bySortKeyDesc)
   return visibleItems(entries, shown).slice(0, n)
 }
+
+export const latestNews = async (m: MemberContext, n: number): Promise<FeedItem[]> =>
+  latestNewsFrom(m, await batchGetRequests(latestNewsRequests(m)), n)
 
 const SortKey = z.string().regex(/^[01]#\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z#[pit][0-9a-z]{26}$/)
 /** Where each source stands: absent = from its start, a sort key = after it, null = done. */
@@ -196,7 +209,8 @@ export const memberNews = async (m: MemberContext, newsId: string) => {
     categoriesRequest(level),
   ])
   const n = found as NewsItem | undefined
-  if (!n || n.status !== 'published') throw notFound('news')
+  if (!n) throw notFound('news')
+  if (n.status !== 'published') throw notFound('news')
   const shown = await shownCategories(m, [level], [cats])
   const category = shown.get(`${level.level}:${n.categoryId}`)
   if (!category) throw notFound('news')

@@ -63,19 +63,26 @@ export const filterPortal = (p: Portal, who: Audience): Portal => {
   return { pages, menus }
 }
 
+/** What a member's portal is read from: the membership and the three levels' heads (one batch). */
+export const memberPortalRequests = (viewer: PortalViewer, channel: Channel) => [
+  membershipRequest('tenant', viewer.tenantId, viewer.memberId),
+  ...levelChain({ level: 'tenant', tenantId: viewer.tenantId, industry: viewer.industry }).map((l) =>
+    headRequest(l, channel),
+  ),
+]
+
 /**
- * A member's effective published portal for a channel, filtered for them. DynamoDB cost is
- * constant: one BatchGetItem (the tenant's, the industry's and the platform's portal heads and the
- * membership: departments, roles, group count) and, only when the portal shown has an entry for
- * groups and the member belongs to any, one Query of the member's groups: at most 2 requests,
- * whatever the number of members, versions or levels.
+ * A member's effective published portal for a channel, filtered for them, from the items of
+ * `memberPortalRequests` (the membership: departments, roles, group count; the tenant's, the
+ * industry's and the platform's heads) and, only when the portal shown has an entry for groups and
+ * the member belongs to any, one Query of the member's groups.
  */
-export const memberPortal = async (viewer: PortalViewer, channel: Channel): Promise<MemberPortal> => {
+export const memberPortalFrom = async (
+  viewer: PortalViewer,
+  channel: Channel,
+  [membership, ...heads]: (Record<string, unknown> | undefined)[],
+): Promise<MemberPortal> => {
   const levels = levelChain({ level: 'tenant', tenantId: viewer.tenantId, industry: viewer.industry })
-  const [membership, ...heads] = await batchGetRequests([
-    membershipRequest('tenant', viewer.tenantId, viewer.memberId),
-    ...levels.map((l) => headRequest(l, channel)),
-  ])
   const { portal, from, version } = resolvePortal(
     levels.map((level, i) => ({ level, head: heads[i] })),
     channel,
@@ -93,3 +100,10 @@ export const memberPortal = async (viewer: PortalViewer, channel: Channel): Prom
   }
   return { channel, from, version, portal: filterPortal(portal, who) }
 }
+
+/**
+ * A member's portal at a constant DynamoDB cost, whatever the number of members, versions or
+ * levels: one BatchGetItem, and the groups' Query only when the portal names groups: at most 2.
+ */
+export const memberPortal = async (viewer: PortalViewer, channel: Channel): Promise<MemberPortal> =>
+  memberPortalFrom(viewer, channel, await batchGetRequests(memberPortalRequests(viewer, channel)))

@@ -1,7 +1,7 @@
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
-import { markRead, unreadAnnouncements } from '../../lib/content/announcements.js'
+import { markRead, myAnnouncements } from '../../lib/content/announcements.js'
 import type { MemberContext } from '../../lib/content/audience.js'
 import { latestNews } from '../../lib/content/feed.js'
 import { mapLimit } from '../../lib/core/concurrency.js'
@@ -294,7 +294,7 @@ describe('announcements: delivery, read tracking, counts', () => {
     })
     const first = ctx(members[0]?.accountId as string)
     const before = dynamoRequestCount()
-    const unread = await unreadAnnouncements(first, 5)
+    const unread = await myAnnouncements(first, true, 5)
     expect(dynamoRequestCount() - before).toBe(2)
     expect(unread).toMatchObject({
       unreadCount: 1,
@@ -313,7 +313,7 @@ describe('announcements: delivery, read tracking, counts', () => {
     const unreadIds = notYet.body.items.map((i: { memberId: string }) => i.memberId)
     expect(unreadIds).toHaveLength(1) // the administrator
     expect(members.map((m) => m.accountId)).not.toContain(unreadIds[0])
-    expect((await unreadAnnouncements(first, 5)).unreadCount).toBe(0)
+    expect((await myAnnouncements(first, true, 5)).unreadCount).toBe(0)
 
     // withdrawn: it leaves the unread list of those who had not read it
     expect((await admin.post(`/v1/tenant/announcements/${id}/withdraw`)).status).toBe(200)
