@@ -1,7 +1,10 @@
 import type { EffectiveBranding } from '../branding/schemas.js'
 import type { Refusal } from './identity.js'
 
-/** The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build. */
+/**
+ * The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build; the
+ * web workbench's page only names its script and style (web/, served at /assets/).
+ */
 export interface PagePlace {
   issuer: string
   /** the tenant's effective branding (its site name defaults to the tenant's name) */
