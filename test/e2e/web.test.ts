@@ -1,12 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { handler as directory } from '../../functions/directory/handler.js'
+import { config as appConfig } from '../../lib/core/config.js'
 import { scopeOf } from '../../lib/core/tenancy.js'
 import { type DemoApps, seedDemoApps } from '../../scripts/demo-apps.js'
 import { type DemoApp, startDemoApp } from '../../scripts/local/demo-app.js'
 import { REPO_ROOT } from '../../scripts/local/paths.js'
 import { browser } from '../support/browser.js'
 import { headlessChromium } from '../support/chromium.js'
+import { domainFetch } from '../support/domain-fetch.js'
 import { activate, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { startOffline, type TestApi } from '../support/offline.js'
@@ -105,6 +107,19 @@ describe('web workbench', () => {
     ).status
 
   describe('the hand-off', () => {
+    it("works at the root of the tenant's own domain: page at /login, hand-off, files", async () => {
+      const own = `http://${tenantA.tenant.code}.${appConfig().PLATFORM_DOMAIN}:${new URL(api.baseUrl).port}`
+      const b = browser(domainFetch)
+      const form = await b.follow(`${own}/`, own)
+      const page = await b.signIn(form, { identifier: member.email, password: member.password }, own)
+      expect([page.status, page.at]).toEqual([200, `${own}/login`])
+      expect(page.text).toContain(`data-issuer="${own}"`)
+      const handed = await handoff(b, own, { origin: own })
+      expect(handed.status).toBe(200)
+      expect((await exchange(JSON.parse(handed.text).code)).body.tenant.code).toBe(tenantA.tenant.code)
+      expect((await domainFetch(`${own}/assets/workbench.css`)).status).toBe(200)
+    })
+
     it('serves the workbench page with a strict policy, and its files from the web function', async () => {
       const b = await signedIn()
       const page = await b.go(`${issuer}/`)
