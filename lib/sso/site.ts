@@ -269,7 +269,7 @@ const returnPath = (place: IssuerPlace, value: string | null) => {
 /**
  * The portal: the web workbench (docs/web-workbench.md) for a signed-in member, with their apps
  * listed for a browser that runs no script; signs in first when nobody is. The sign-in lands on
- * `/login`, which moves on to the workbench's own address under `/t/<code>`.
+ * `/login?code=…`, which moves on to the workbench's own address.
  */
 const portal = async (
   provider: Provider,
@@ -296,8 +296,10 @@ const portal = async (
     return redirect(res, authorize.href)
   }
   if (back) return redirect(res, back)
-  // on a tenant's own domain the root is meta's, which sends it here: the workbench stays at /login
-  if (rest === '/login' && issuerPath(place) !== '') return redirect(res, `${place.issuer}/`)
+  // the workbench's own address, without the sign-in's leftovers (its code): `/t/<code>/`, or
+  // `/login` on a tenant's own domain, whose root is meta's (it sends it here)
+  const own = issuerPath(place) === '' ? '/login' : '/'
+  if (rest !== own || url.search !== '') return redirect(res, `${place.issuer}${own}`)
   const apps = await myLaunchableApps(place, session.accountId as string)
   send(res, 200, renderWorkbench(await brandedPlace(place), apps), undefined, WORKBENCH_POLICY)
 }

@@ -211,6 +211,41 @@ describe('web workbench', () => {
       expect((await me((await tokensOf(c)).accessToken)).status).toBe(200)
     })
 
+    it('gives tokens for one code to one of 20 concurrent exchanges', async () => {
+      const b = await signedIn()
+      const { code } = JSON.parse((await handoff(b)).text)
+      const answers = await Promise.all(Array.from({ length: 20 }, () => exchange(code)))
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(1)
+      expect(answers.filter((a) => a.body.error?.code === 'INVALID_CODE')).toHaveLength(19)
+    })
+
+    it('leaves no token alive that 20 exchanges racing a sign-out minted', async () => {
+      const b = await signedIn()
+      const codes = await Promise.all(
+        Array.from({ length: 20 }, async () => JSON.parse((await handoff(b)).text).code as string),
+      )
+      const [, ...answers] = await Promise.all([b.go(`${issuer}/api/v1/logout`), ...codes.map(exchange)])
+      for (const a of answers) {
+        if (a.status !== 200) expect(a.body.error.code).toBe('SESSION_ENDED')
+        else expect((await me(a.body.accessToken)).status).toBe(401)
+      }
+    })
+
+    it('ends a refreshed token with the browser sign-in it came from', async () => {
+      const b = await signedIn()
+      const first = await tokensOf(b)
+      const res = await fetch(`${api.baseUrl}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: first.refreshToken }),
+      })
+      const next = (await res.json()) as Json
+      expect((await me(next.accessToken)).status).toBe(200)
+      await b.go(`${issuer}/api/v1/logout`)
+      expect((await me(next.accessToken)).status).toBe(401)
+      expect(await refreshed(next.refreshToken)).toBe(401)
+    })
+
     it('ends them on a CAS logout too', async () => {
       const b = await signedIn()
       const tokens = await tokensOf(b)
