@@ -2,7 +2,7 @@
  * esbuild plugins of every function's bundle (serverless.yml custom.esbuild.plugins; the bench
  * builds with them too). test/unit/esbuild-plugins.test.ts checks what each one promises.
  */
-const { readFile } = require('node:fs/promises')
+const { readdir, readFile } = require('node:fs/promises')
 const { dirname, join, relative, sep } = require('node:path')
 
 /**
@@ -237,6 +237,35 @@ const leftOut = {
   },
 }
 
+/**
+ * The web workbench's files (web/) inside the `web` function's bundle, as the module
+ * `atrium:web-assets` (each file's text by its path below web/): they are deployed with the code
+ * that serves them and answered from memory, with nothing to copy beside a bundle. Rebuilt when a
+ * file changes (esbuild watches them).
+ */
+const WEB_DIR = join(__dirname, '..', 'web')
+const webAssets = {
+  name: 'web-assets',
+  setup(build) {
+    build.onResolve({ filter: /^atrium:web-assets$/ }, () => ({ path: WEB_DIR, namespace: 'web-assets' }))
+    build.onLoad({ filter: /.*/, namespace: 'web-assets' }, async ({ path }) => {
+      const entries = await readdir(path, { recursive: true, withFileTypes: true })
+      const names = entries
+        .filter((e) => e.isFile())
+        .map((e) => relative(path, join(e.parentPath, e.name)).split(sep).join('/'))
+        .sort()
+      const files = {}
+      for (const name of names) files[name] = await readFile(join(path, name), 'utf8')
+      return {
+        contents: `export default ${JSON.stringify(files)}`,
+        loader: 'js',
+        watchDirs: [path],
+        watchFiles: names.map((n) => join(path, n)),
+      }
+    })
+  },
+}
+
 module.exports = [
   oidcProviderModelNames,
   koaMimeTypes,
@@ -245,4 +274,5 @@ module.exports = [
   dynamodbToolboxPure,
   phoneMetadataWithoutFormats,
   leftOut,
+  webAssets,
 ]

@@ -56,8 +56,8 @@ const printSummary = (
       `${demoTenant.member.identifier} / ${demoTenant.member.password}  (${demoTenant.member.name}, business admin: ${demoTenant.member.role})`,
     ],
     [
-      'demo sign-in (SSO)',
-      `${baseUrl}/t/${demoTenant.code}/  (the tenant's hosted sign-in, then the member's apps)`,
+      'web workbench',
+      `${baseUrl}/t/${demoTenant.code}/  (the demo tenant's hosted sign-in, then the member's home, apps, news, contacts)`,
     ],
     ['OIDC discovery', `${baseUrl}/t/${demoTenant.code}/.well-known/openid-configuration`],
     [

@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { exchangeHandoff } from '../../lib/auth/handoff.js'
 import { login } from '../../lib/auth/login.js'
 import { LoginBody } from '../../lib/auth/login-body.js'
 import { accountLoginLog, tenantLoginLog } from '../../lib/auth/login-log.js'
@@ -8,6 +9,7 @@ import {
   AcceptedSchema,
   ChangePasswordBody,
   CodeRequestBody,
+  HandoffBody,
   LoginLogEntrySchema,
   LoginLogQuery,
   LoginResponse,
@@ -65,6 +67,19 @@ export const routes = [
     response: TokensSchema,
     errors: ['REFRESH_TOKEN_INVALID', 'TENANT_FROZEN', 'ACCOUNT_DISABLED'],
     handle: async (req) => refresh(req.body.refreshToken, client(req)),
+  }),
+  route({
+    operationId: 'handoff',
+    method: 'POST',
+    path: '/v1/auth/handoff',
+    summary:
+      "Exchange a browser sign-in's hand-off code (from `POST /t/{tenantCode}/session/handoff`, single use, 60 s) for tokens; they end when the browser signs out",
+    tag,
+    access: publicAccess,
+    body: HandoffBody,
+    response: TokensSchema,
+    errors: ['INVALID_CODE', 'SESSION_ENDED', 'ACCOUNT_DISABLED', 'TENANT_FROZEN'],
+    handle: async (req) => exchangeHandoff(req.body.code),
   }),
   route({
     operationId: 'logout',

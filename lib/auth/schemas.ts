@@ -35,6 +35,12 @@ export const LoginResponse = z
 
 export const RefreshBody = z.object({ refreshToken: z.string().min(10).max(200) }).strict()
 
+/** A browser sign-in's hand-off code (`POST /t/{tenantCode}/session/handoff`): 256 random bits. */
+export const HandoffBody = z
+  .object({ code: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a hand-off code') })
+  .strict()
+  .meta({ id: 'Handoff' })
+
 export const ChangePasswordBody = z
   .object({
     currentPassword: Password,

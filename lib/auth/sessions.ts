@@ -7,6 +7,7 @@ import {
   item,
   number,
   PutTransaction,
+  QueryCommand,
   string,
   UpdateItemCommand,
 } from 'dynamodb-toolbox'
@@ -89,13 +90,18 @@ const sameHash = (a: string, b: string | undefined) =>
 
 const tokenAad = (key: SessionKey) => `refresh:${key.realm}:${key.ctx}:${key.familyId}`
 
-/** A new family and its first token; the write joins the login's transaction. */
+/**
+ * A new family and its first token; the write joins the login's transaction. A family started from
+ * something that can end on its own (a browser's sign-in) takes an id under that thing's prefix,
+ * so ending it finds the family, and does not outlive it.
+ */
 export const startSession = (
   account: { accountId: string; sessionEpoch: number },
   realm: Realm,
   ctx: string,
+  within: { prefix: string; expiresAtEpoch: number } | undefined = undefined,
 ) => {
-  const key: SessionKey = { realm, ctx, familyId: newId() }
+  const key: SessionKey = { realm, ctx, familyId: `${within?.prefix ?? ''}${newId()}` }
   const secret = randomToken()
   return {
     familyId: key.familyId,
@@ -107,7 +113,10 @@ export const startSession = (
       currentHash: hash(secret),
       revoked: false,
       createdAt: nowIso(),
-      expiresAtEpoch: nowEpochSeconds() + config().REFRESH_TOKEN_TTL_DAYS * 86_400,
+      expiresAtEpoch: Math.min(
+        nowEpochSeconds() + config().REFRESH_TOKEN_TTL_DAYS * 86_400,
+        within?.expiresAtEpoch ?? Number.POSITIVE_INFINITY,
+      ),
       GSI1PK: `ACCT#${account.accountId}`,
       GSI1SK: `RTF#${key.familyId}`,
     }),
@@ -126,6 +135,23 @@ export const revokeFamily = async (key: SessionKey, accountId?: string) => {
   } catch (err) {
     if (!isConditionFailure(err)) throw err
   }
+}
+
+/** Ends every family of a realm whose id starts with `prefix` (what they were started within ended). */
+export const revokeFamiliesUnder = async (realm: Realm, ctx: string, prefix: string) => {
+  let start: Record<string, unknown> | undefined
+  do {
+    const { Items = [], LastEvaluatedKey } = await table
+      .build(QueryCommand)
+      .entities(RefreshFamilyEntity)
+      .query({ partition: realmPartition(realm, ctx), range: { beginsWith: `RTF#${prefix}` } })
+      .options({ consistent: true, exclusiveStartKey: start as never })
+      .send()
+    await Promise.all(
+      Items.filter((f) => !f.revoked).map((f) => revokeFamily({ realm, ctx, familyId: f.familyId })),
+    )
+    start = LastEvaluatedKey
+  } while (start)
 }
 
 /** The family's read for a batch (the live session check). */

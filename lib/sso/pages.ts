@@ -2,7 +2,10 @@ import type { EffectiveBranding } from '../branding/schemas.js'
 import { escapeHtml } from '../core/text.js'
 import type { Refusal } from './identity.js'
 
-/** The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build. */
+/**
+ * The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build; the
+ * web workbench's page only names its script and style (web/, served at /assets/).
+ */
 export interface PagePlace {
   issuer: string
   /** the tenant's effective branding (its site name defaults to the tenant's name) */
@@ -107,16 +110,29 @@ export const renderLoggedOut = (place: PagePlace) =>
     `<p>You are signed out.</p><p><a href="${html(place.issuer)}/login">Sign in again</a></p>`,
   )
 
-export const renderPortal = (
+/**
+ * The web workbench's page: its script and style come from the `web` function (`/assets/`, files in
+ * web/), which renders everything else from the API. The script is the only one the page may run
+ * and the API on this origin the only place it may call; for a browser that runs no script, the
+ * member's apps are listed as links that launch them.
+ */
+export const WORKBENCH_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: http:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+export const renderWorkbench = (
   place: PagePlace,
   apps: { name: string; launch: string; description?: string }[],
-) =>
-  page(
-    place,
-    'Your apps',
-    `<p>Your apps:</p>${
-      apps.length === 0
-        ? '<p>None yet: ask your administrator for access.</p>'
-        : `<ul>${apps.map((a) => `<li><a href="${html(a.launch)}">${html(a.name)}</a></li>`).join('')}</ul>`
-    }<p><a href="${html(place.issuer)}/api/v1/logout">Sign out</a></p>`,
-  )
+) => {
+  const b = place.branding
+  const list =
+    apps.length === 0
+      ? '<p>None yet: ask your administrator for access.</p>'
+      : `<ul>${apps.map((a) => `<li><a href="${html(a.launch)}">${html(a.name)}</a></li>`).join('')}</ul>`
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="referrer" content="no-referrer"><title>${html(b.siteName)}</title>
+<link rel="stylesheet" href="/assets/workbench.css"><script type="module" src="/assets/workbench.js"></script></head>
+<body data-issuer="${html(place.issuer)}" data-site-name="${html(b.siteName)}" data-site-logo="${html(b.siteLogo ?? '')}">
+<noscript><main class="fallback"><h1>Your apps</h1>${list}<p><a href="${html(place.issuer)}/api/v1/logout">Sign out</a></p></main></noscript>
+<div id="app"></div></body></html>`
+}

@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider'
+import { endBrowserApiSessions } from '../auth/browser-sessions.js'
 import type { IssuerPlace } from './issuer.js'
 import { tellAppsSignedOut } from './single-logout.js'
 
@@ -13,7 +14,8 @@ export const sessionOf = async (provider: Provider, cookies: Map<string, string>
 
 /**
  * Ends the browser's sign-in and every grant it made (their codes and tokens go with them), as the
- * provider's own logout does, and tells the apps that asked to hear of it. Answers where to send
+ * provider's own logout does, and the API sessions the web workbench was handed from it, and tells
+ * the apps that asked to hear of it. Answers where to send
  * the browser: `wanted` only when one of the apps signed in through this session registered it
  * exactly, never an address nobody registered.
  */
@@ -40,5 +42,6 @@ export const endBrowserSession = async (
     }
   }
   await session.destroy()
+  await endBrowserApiSessions(place.tenantId, session.uid)
   return wanted !== undefined && registered.has(wanted) ? wanted : undefined
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { APIGatewayProxyEventV2 } from 'aws-lambda'
 import type Provider from 'oidc-provider'
+import { endBrowserApiSessions, issueHandoff } from '../auth/browser-sessions.js'
 import { tenantLogin } from '../auth/login.js'
 import { LoginBody } from '../auth/login-body.js'
 import { nowMs } from '../core/clock.js'
@@ -24,7 +25,14 @@ import type { PresentedClient } from './clients.js'
 import { type IssuerPlace, issuerPath, PORTAL_CLIENT, providerFor } from './issuer.js'
 import { launchAddress, myLaunchableApps } from './launch.js'
 import { brandedPlace } from './page-branding.js'
-import { page, renderLoggedOut, renderLoginForm, renderPortal, renderRefusal } from './pages.js'
+import {
+  page,
+  renderLoggedOut,
+  renderLoginForm,
+  renderRefusal,
+  renderWorkbench,
+  WORKBENCH_POLICY,
+} from './pages.js'
 import { identityFor, readAhead } from './read-ahead.js'
 import { type SsoRequest, ssoRequest, withSsoRequest } from './request-context.js'
 import { endBrowserSession, sessionOf } from './sessions.js'
@@ -83,11 +91,17 @@ const cookiesOf = (req: Req): Map<string, string> =>
 const PAGE_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; img-src https: http:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-const send = (res: ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8') => {
+const send = (
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/html; charset=utf-8',
+  policy = PAGE_POLICY,
+) => {
   res.statusCode = status
   res.setHeader('content-type', type)
   res.setHeader('cache-control', 'no-store')
-  if (type.startsWith('text/html')) res.setHeader('content-security-policy', PAGE_POLICY)
+  if (type.startsWith('text/html')) res.setHeader('content-security-policy', policy)
   res.end(body)
 }
 
@@ -252,8 +266,19 @@ const returnPath = (place: IssuerPlace, value: string | null) => {
   return value?.startsWith(base) && !/[\\]|\/\//.test(path) ? value : undefined
 }
 
-/** The portal: the member's apps with where each starts; signs in first when nobody is. */
-const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse, url: URL) => {
+/**
+ * The portal: the web workbench (docs/web-workbench.md) for a signed-in member, with their apps
+ * listed for a browser that runs no script; signs in first when nobody is. The sign-in lands on
+ * `/login?code=…`, which moves on to the workbench's own address.
+ */
+const portal = async (
+  provider: Provider,
+  place: IssuerPlace,
+  req: Req,
+  res: ServerResponse,
+  url: URL,
+  rest: string,
+) => {
   const session = await sessionOf(provider, cookiesOf(req))
   const back = returnPath(place, url.searchParams.get('return') ?? url.searchParams.get('state'))
   if (!session) {
@@ -271,8 +296,49 @@ const portal = async (provider: Provider, place: IssuerPlace, req: Req, res: Ser
     return redirect(res, authorize.href)
   }
   if (back) return redirect(res, back)
+  // the workbench's own address, without the sign-in's leftovers (its code): `/t/<code>/`, or
+  // `/login` on a tenant's own domain, whose root is meta's (it sends it here)
+  const own = issuerPath(place) === '' ? '/login' : '/'
+  if (rest !== own || url.search !== '') return redirect(res, `${place.issuer}${own}`)
   const apps = await myLaunchableApps(place, session.accountId as string)
-  send(res, 200, renderPortal(await brandedPlace(place), apps))
+  send(res, 200, renderWorkbench(await brandedPlace(place), apps), undefined, WORKBENCH_POLICY)
+}
+
+/** The header only the workbench's own script sends (a form cannot; another site's script needs CORS). */
+export const HANDOFF_HEADER = 'x-atrium-handoff'
+
+const refuse = (res: ServerResponse, status: number, code: string, message: string) =>
+  json(res, status, { error: { code, message } })
+
+/**
+ * The web workbench's way to the API: a single-use code for the member signed in to this browser,
+ * which `POST /v1/auth/handoff` exchanges for tokens (lib/auth/browser-sessions.ts). Only this
+ * issuer's own page may ask: it sends a header a form cannot, and the browser's word on where the
+ * request comes from (Origin, Sec-Fetch-Site), when given, must be this origin; the session cookie
+ * is SameSite=Lax besides, so a cross-site request carries no sign-in.
+ */
+const handoff = async (provider: Provider, place: IssuerPlace, req: Req, res: ServerResponse) => {
+  const site = req.headers['sec-fetch-site']
+  const origin = req.headers.origin
+  if (
+    req.headers[HANDOFF_HEADER] !== '1' ||
+    (site !== undefined && site !== 'same-origin') ||
+    (origin !== undefined && origin !== new URL(place.issuer).origin)
+  ) {
+    return refuse(res, 403, 'FORBIDDEN', "only the workbench's own page may ask for a hand-off")
+  }
+  const session = await sessionOf(provider, cookiesOf(req))
+  if (!session) return refuse(res, 401, 'UNAUTHENTICATED', 'nobody is signed in in this browser')
+  try {
+    const handed = await issueHandoff(place.tenantId, session.accountId as string, {
+      uid: session.uid,
+      expiresAtEpoch: session.exp as number,
+    })
+    json(res, 200, handed)
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err
+    refuse(res, err.status, err.code, err.message)
+  }
 }
 
 /**
@@ -438,8 +504,9 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     }
     if (rest === '/api/v1/logout' && req.method === 'GET') return logout(provider, issuerPlace, req, res)
     if ((rest === '/' || rest === '/login') && req.method === 'GET' && !url.searchParams.has('error')) {
-      return portal(provider, issuerPlace, req, res, url)
+      return portal(provider, issuerPlace, req, res, url, rest)
     }
+    if (rest === '/session/handoff' && req.method === 'POST') return handoff(provider, issuerPlace, req, res)
     // the workbench's apps may leave the scope out: it is get_user_info then (protocol doc A.2)
     if (rest === '/api/v1/oauth2/authorize' && !url.searchParams.has('scope')) {
       url.searchParams.set('scope', 'get_user_info')
@@ -455,6 +522,10 @@ export const ssoSite = async (req: Req, res: ServerResponse) => {
     await provider.callback()(req, res)
     if (ending && !(await provider.Session.find(ending.jti))) {
       await tellAppsSignedOut(provider, issuerPlace.tenantId, ending, { oidc: false })
+    }
+    // signing out of one app keeps the browser's sign-in (under a new id, the same uid)
+    if (ending && !(await provider.Session.findByUid(ending.uid))) {
+      await endBrowserApiSessions(issuerPlace.tenantId, ending.uid)
     }
   }).catch(async (err: unknown) => {
     log.error('sso request failed', { errorName: (err as Error).name })

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -199,5 +199,17 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
       'oidc-provider/lib/actions/interaction.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
       'serverless-http/lib/provider/azure is left out of the bundle (scripts/esbuild-plugins.cjs)',
     ])
+  })
+
+  it('builds the web workbench files into the bundle that imports them, each as it is on disk', async () => {
+    const file = await bundle(
+      'web-assets',
+      `import files from 'atrium:web-assets'; console.log(JSON.stringify(files))`,
+    )
+    const files: Record<string, string> = await run(`require(${JSON.stringify(file)})`)
+    expect(Object.keys(files)).toEqual(
+      expect.arrayContaining(['workbench.js', 'workbench.css', 'api.js', 'dom.js']),
+    )
+    expect(files['workbench.js']).toBe(readFileSync(join(REPO_ROOT, 'web', 'workbench.js'), 'utf8'))
   })
 })
