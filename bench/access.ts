@@ -1,14 +1,12 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb'
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
-import { executeTransactWrite } from 'dynamodb-toolbox'
 import { grantIndexKeys } from '../lib/access/records.js'
 import { nowIso } from '../lib/core/clock.js'
 import { config } from '../lib/core/config.js'
 import { dynamoItemsRead, dynamoRequestCount, getDocumentClient } from '../lib/core/db/client.js'
 import { newId } from '../lib/core/ids.js'
-import { prepareAccount, putMembership } from '../lib/identity/accounts.js'
 import { addBareMembers } from '../test/support/bare-members.js'
-import { enterpriseTenant, event, writeRequests } from './directory.js'
+import { benchMember, enterpriseTenant, event, writeRequests } from './directory.js'
 import { fmt, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
@@ -84,7 +82,6 @@ export const measureAccess = async (options: { bareGetItemP50: number; n: number
   const { tenantId, code, adminToken } = await enterpriseTenant('access')
   const { handler: directory } = (await import('../functions/directory/handler.js')) as { handler: Handler }
   const { handler: apps } = (await import('../functions/apps/handler.js')) as { handler: Handler }
-  const { handler: auth } = (await import('../functions/auth/handler.js')) as { handler: Handler }
   const context = { awsRequestId: 'bench' } as Context
   const call = async (fn: Handler, method: string, path: string, token: string, body?: unknown) => {
     const res = await fn(event(method, path, token, body), context)
@@ -98,14 +95,7 @@ export const measureAccess = async (options: { bareGetItemP50: number; n: number
   const departments: string[] = []
   for (let i = 0; i < 10; i++)
     departments.push((await admin(directory, 'POST', '/v1/departments', { name: `D${i}` })).deptId)
-  const identifier = 'bench-member@bench.test'
-  const password = 'Bench-member-2026'
-  const account = await prepareAccount(identifier, { password })
-  const memberId = account.accountId
-  await executeTransactWrite(
-    ...account.writes,
-    putMembership({ realm: 'tenant', ctx: tenantId, ctxCode: code, accountId: memberId, roles: [] }),
-  )
+  const { memberId, token: memberToken } = await benchMember({ tenantId, code }, 'bench-member@bench.test')
   await admin(directory, 'PUT', `/v1/members/${memberId}/departments`, { departmentIds: departments })
   const groups: string[] = []
   for (let i = 0; i < 20; i++) {
@@ -113,14 +103,6 @@ export const measureAccess = async (options: { bareGetItemP50: number; n: number
     await admin(directory, 'POST', `/v1/groups/${groupId}/members`, { memberIds: [memberId] })
     groups.push(groupId)
   }
-  const session = await auth(
-    {
-      ...event('POST', '/v1/auth/login', '', { identifier, password, tenantCode: code }),
-      headers: { 'content-type': 'application/json' },
-    },
-    context,
-  )
-  const memberToken = JSON.parse(session.body ?? '{}').accessToken as string
 
   // thirty apps granted through the API: one to each department, one to each group
   const mine = appItems(tenantId, 30)

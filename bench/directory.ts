@@ -10,7 +10,7 @@ import {
   getDocumentClient,
 } from '../lib/core/db/client.js'
 import { newId } from '../lib/core/ids.js'
-import { prepareAccount } from '../lib/identity/accounts.js'
+import { prepareAccount, putMembership } from '../lib/identity/accounts.js'
 import { putCatalog } from '../lib/platform/catalog.js'
 import type { Plan } from '../lib/platform/schemas.js'
 import { PLANS } from '../lib/platform/seed-data.js'
@@ -61,6 +61,19 @@ const IMPORT_ROWS = 1000
  * adds an edition like the largest seeded one with 2,000 seats, since 1,000 imported members and
  * the administrator would not fit in the seeded 1,000.
  */
+/** An access token for a tenant's member, by the API's own login. */
+const signIn = async (identifier: string, password: string, tenantCode: string) => {
+  const { handler: auth } = (await import('../functions/auth/handler.js')) as { handler: Handler }
+  const res = await auth(
+    {
+      ...event('POST', '/v1/auth/login', '', { identifier, password, tenantCode }),
+      headers: { 'content-type': 'application/json' },
+    } as APIGatewayProxyEventV2,
+    { awsRequestId: 'bench' } as Context,
+  )
+  return JSON.parse(res.body ?? '{}').accessToken as string
+}
+
 export const enterpriseTenant = async (name = 'enterprise') => {
   const largest = PLANS.find((p) => p.code === 'industrial.professional-enhanced') as Plan
   const plan = {
@@ -88,19 +101,28 @@ export const enterpriseTenant = async (name = 'enterprise') => {
     },
     { actor: 'bench' },
   )
-  const { handler: auth } = (await import('../functions/auth/handler.js')) as { handler: Handler }
-  const res = await auth(
-    {
-      ...event('POST', '/v1/auth/login', '', { identifier, password, tenantCode: opened.tenant.code }),
-      headers: { 'content-type': 'application/json' },
-    } as APIGatewayProxyEventV2,
-    { awsRequestId: 'bench' } as Context,
-  )
   return {
     tenantId: opened.tenant.tenantId,
     code: opened.tenant.code,
-    adminToken: JSON.parse(res.body ?? '{}').accessToken as string,
+    adminToken: await signIn(identifier, password, opened.tenant.code),
   }
+}
+
+/** A member of a bench tenant with a password of their own, signed in: their id and access token. */
+export const benchMember = async (tenant: { tenantId: string; code: string }, identifier: string) => {
+  const password = 'Bench-member-2026'
+  const account = await prepareAccount(identifier, { password })
+  await executeTransactWrite(
+    ...account.writes,
+    putMembership({
+      realm: 'tenant',
+      ctx: tenant.tenantId,
+      ctxCode: tenant.code,
+      accountId: account.accountId,
+      roles: [],
+    }),
+  )
+  return { memberId: account.accountId, token: await signIn(identifier, password, tenant.code) }
 }
 
 /**

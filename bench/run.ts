@@ -10,6 +10,7 @@ import { measureAccess } from './access.js'
 import { measureBundles } from './bundles.js'
 import { measureCost } from './cost.js'
 import { measureDirectory } from './directory.js'
+import { measureHome } from './home.js'
 import { measureLatency } from './latency.js'
 import { measureLifecycle } from './lifecycle.js'
 import { measureProvisioning } from './provisioning.js'
@@ -67,6 +68,10 @@ const main = async () => {
     console.log("\nunified authorisation: a member's apps, a department grant …")
     const access = await measureAccess({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
     console.log(access.markdown)
+
+    console.log("\nhome page and news feed: a member's home, the feed, marking read …")
+    const home = await measureHome({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
+    console.log(home.markdown)
 
     console.log('\nsingle sign-on: authorize, token, userinfo …')
     const sso = await measureSso({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
@@ -152,6 +157,16 @@ holds the app (the entitlements are written in it, in transactions that check wh
 computed from). Requests are counted by the application's DynamoDB client.
 
 ${access.markdown}
+
+## Home page and news feed
+A member of a 2,000-seat industrial tenant: \`GET /v1/me/home\` (apps, today's schedule and todos,
+the five latest news, unread announcements and their count, the web portal) and the first page of
+\`GET /v1/me/feed\` (the three levels' news merged), counted once with 3 news items and 1
+announcement, then after the tenant publishes 197 more items and 29 more announcements (each
+delivered to its members) and gains 1,000 members: the requests must not change, and home stays
+within 6. Then the member marks the 30 announcements read, and one again.
+
+${home.markdown}
 
 ## Single sign-on
 An app written for the cloud workbench (OAuth2 dialect) and a member signed in once through the
