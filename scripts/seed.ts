@@ -1,6 +1,8 @@
 import '../lib/capabilities.js'
 import { executeTransactWrite } from 'dynamodb-toolbox'
 import { seedBranding } from '../lib/branding/branding.js'
+import { DEFAULT_PAGES } from '../lib/content/default-pages.js'
+import { seedPage } from '../lib/content/pages.js'
 import { nowMs } from '../lib/core/clock.js'
 import { AppError } from '../lib/core/errors.js'
 import { trustedTenantId } from '../lib/core/tenancy.js'
@@ -94,6 +96,8 @@ export const seedPlatform = async (options: SeedOptions): Promise<SeedSummary> =
     ),
     // the platform's default portal, published as version 1: industries and tenants inherit it
     ...CHANNELS.map((channel) => seedPortal({ level: 'platform' }, channel, DEFAULT_PORTALS[channel])),
+    // the personal centre's product introduction and user guide
+    ...Object.entries(DEFAULT_PAGES).map(([slug, page]) => seedPage(slug, page)),
     ...industryAdmins.map((a) => ensureAdmin(a.identifier, a.password, 'industry', a.industry, a.industry)),
     // The demo admin's account exists first, so the tenant links it instead of issuing a one-time password.
     (async () => {

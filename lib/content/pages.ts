@@ -1,5 +1,6 @@
 import { GetItemCommand, PutItemCommand } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
+import { isConditionFailure } from '../core/db/conditions.js'
 import { notFound } from '../core/errors.js'
 import { log } from '../core/log.js'
 import { ContentPageEntity } from './entities.js'
@@ -21,4 +22,22 @@ export const getPage = async (slug: string) => {
   if (!Item) throw notFound('page')
   const body = storedRichText(Item.body)
   return { slug, title: Item.title, body, html: renderRichText(body), updatedAt: Item.updatedAt }
+}
+
+/** A page's first text, unless it has one: the seed runs again, never undoing the system admin's edit. */
+export const seedPage = async (slug: string, input: { title: string; body: RichText }) => {
+  try {
+    await ContentPageEntity.build(PutItemCommand)
+      .item({
+        slug,
+        title: input.title,
+        body: JSON.stringify(input.body),
+        updatedAt: nowIso(),
+        updatedBy: 'seed',
+      })
+      .options({ condition: { attr: 'slug', exists: false } })
+      .send()
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err
+  }
 }

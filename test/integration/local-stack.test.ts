@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb'
 import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { getDocumentClient } from '../../lib/core/db/client.js'
 import { tenantPartition } from '../../lib/core/db/keys.js'
@@ -195,6 +196,22 @@ describe('the seed', () => {
     expect(roles.map((r: { name: string }) => r.name)).toEqual(['HR administrator'])
     const holders = members.filter((m: { roles: string[] }) => m.roles.includes(roles[0].roleId))
     expect(holders.map((m: { name: string }) => m.name)).toEqual([seed.demoTenant.member.name])
+  })
+
+  it("gives the personal centre its pages, and a second run keeps the system admin's edit", async () => {
+    const seed = await seedPlatform(SEED)
+    const member = await login(seed.demoTenant.member.identifier, seed.demoTenant.member.password)
+    const page = (slug: string) => call(content, 'GET', `/v1/pages/${slug}`, { token: member.accessToken })
+    expect((await page('product-introduction')).body.title).toBe('About Atrium')
+    expect((await page('user-guide')).body.html).toContain('<h2>Opening an app</h2>')
+    const system = await login(SEED.adminIdentifier, SEED.adminPassword)
+    const edited = await call(content, 'PUT', '/v1/platform/pages/user-guide', {
+      token: system.accessToken,
+      body: { title: 'Our guide', body: { blocks: [{ type: 'paragraph', content: [{ text: 'Ask IT.' }] }] } },
+    })
+    expect(edited.status).toBe(200)
+    await seedPlatform(SEED)
+    expect((await page('user-guide')).body.title).toBe('Our guide')
   })
 
   it("prints a business admin's login that works, with the role's permissions only", async () => {
