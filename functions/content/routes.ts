@@ -38,6 +38,7 @@ import {
   AnnouncementBody,
   AnnouncementPatch,
   AnnouncementSchema,
+  type AnnouncementView,
   CategoryBody,
   CategoryPatch,
   CategorySchema,
@@ -50,6 +51,7 @@ import {
   NewsBody,
   NewsPatch,
   NewsSchema,
+  type NewsView,
   PageBody,
   PageSchema,
   ReadCountsSchema,
@@ -58,6 +60,7 @@ import {
   Slug,
 } from '../../lib/content/schemas.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
+import type { ErrorCode } from '../../lib/core/errors.js'
 import {
   type Access,
   industryAccess,
@@ -65,6 +68,7 @@ import {
   signedInAccess,
   tenantAccess,
 } from '../../lib/core/http/access.js'
+import { type LevelName, ownLevel } from '../../lib/core/http/own-level.js'
 import { type CallerFor, route } from '../../lib/core/http/route.js'
 import { Id, NoContent } from '../../lib/core/http/schemas.js'
 
@@ -78,118 +82,236 @@ const WHOSE = {
   industry: "the caller's industry (its tenants)",
   tenant: "the caller's tenant (its members)",
 } as const
-const NAME = { platform: 'Platform', industry: 'Industry', tenant: 'Tenant' } as const
 
-type Level = keyof typeof WHOSE
+type Verb = 'list' | 'create' | 'get' | 'update' | 'delete' | 'publish' | 'withdraw'
 
-/** Each administrator writes only their own level, named by their token. */
-const publisherOf =
-  <A extends Access>(levelOf: (req: CallerFor<A>) => ContentLevel) =>
-  (req: CallerFor<A>): Publisher => ({
-    level: levelOf(req),
-    actorId: (req.caller as { accountId: string }).accountId,
-  })
+/**
+ * One kind of content a level's administrators write as a draft and then publish and withdraw
+ * (news, announcements): its names, schemas, the summary and extra errors of each operation, and
+ * the use cases behind them.
+ */
+interface Publishable<L extends ContentLevel, K extends string, V, B extends z.ZodType, P extends z.ZodType> {
+  tag: string
+  /** the path segment, `news` */
+  segment: string
+  /** the operationId nouns: one item, the list */
+  one: string
+  many: string
+  idParam: K
+  schema: z.ZodType<V>
+  body: B
+  patch: P
+  summaries: Record<Verb, (who: string) => string>
+  errors: Partial<Record<Verb, readonly ErrorCode[]>>
+  list: (level: L, limit: number, cursor?: string) => Promise<{ items: V[]; nextCursor?: string }>
+  create: (p: Publisher & { level: L }, body: z.output<B>) => Promise<V>
+  get: (level: L, id: string) => Promise<V>
+  update: (p: Publisher & { level: L }, id: string, change: z.output<P>) => Promise<V>
+  remove: (p: Publisher & { level: L }, id: string) => Promise<void>
+  publish: (p: Publisher & { level: L }, id: string) => Promise<V>
+  withdraw: (p: Publisher & { level: L }, id: string) => Promise<V>
+}
 
-/** A level's news and categories, for its administrators. */
-const newsRoutes = <A extends Access>(
-  level: Level,
+/** A level's drafts of one kind of content, for its administrators, who write only their own level. */
+const publishableRoutes = <
+  A extends Access,
+  L extends ContentLevel,
+  K extends string,
+  V,
+  B extends z.ZodType,
+  P extends z.ZodType,
+>(
+  kind: Publishable<L, K, V, B, P>,
+  level: L['level'],
   access: A,
-  levelOf: (req: CallerFor<A>) => ContentLevel,
+  levelOf: (req: CallerFor<A>) => L,
 ) => {
-  const tag = 'News'
-  const base = `/v1/${level}/news`
-  const cats = `/v1/${level}/news-categories`
-  const who = WHOSE[level]
-  const n = NAME[level]
-  const publisher = publisherOf(levelOf)
+  const { base: root, name, who, actorOf } = ownLevel(level, access, WHOSE)
+  const { tag, schema, summaries: say, errors } = kind
+  const base = `${root}/${kind.segment}`
+  const item = `${base}/{${kind.idParam}}`
+  const params = z.object({ [kind.idParam]: ContentId } as Record<K, typeof ContentId>)
+  const publisher = (req: CallerFor<A>) => ({ level: levelOf(req), actorId: actorOf(req) })
+  // route() types a request from its schemas; over generic schemas it cannot resolve them, so
+  // these name what the schemas above guarantee
+  const idOf = (req: { params: unknown }) => (req.params as Record<K, string>)[kind.idParam]
+  const bodyOf = <S extends z.ZodType>(req: { body: unknown }) => req.body as z.output<S>
   return [
     route({
-      operationId: `list${n}News`,
+      operationId: `list${name}${kind.many}`,
       method: 'GET',
       path: base,
-      summary: `The news of ${who}, drafts included, newest first`,
+      summary: say.list(who),
       tag,
       access,
       query: PageQuery,
-      response: page(NewsSchema),
-      handle: async (req) => listNews(levelOf(req), req.query.limit, req.query.cursor),
+      response: page(schema),
+      errors: errors.list,
+      handle: async (req) => kind.list(levelOf(req), req.query.limit, req.query.cursor),
     }),
     route({
-      operationId: `create${n}News`,
+      operationId: `create${name}${kind.one}`,
       method: 'POST',
       path: base,
-      summary: `Write a news item of ${who} (a draft until published)`,
+      summary: say.create(who),
       tag,
       access,
-      body: NewsBody,
-      response: NewsSchema,
+      body: kind.body,
+      response: schema,
       status: 201,
-      handle: async (req) => createNews(publisher(req), req.body),
+      errors: errors.create,
+      handle: async (req) => kind.create(publisher(req), bodyOf<B>(req)),
     }),
     route({
-      operationId: `get${n}News`,
+      operationId: `get${name}${kind.one}`,
       method: 'GET',
-      path: `${base}/{newsId}`,
-      summary: `A news item of ${who}`,
+      path: item,
+      summary: say.get(who),
       tag,
       access,
-      params: NewsParams,
-      response: NewsSchema,
-      handle: async (req) => getNews(levelOf(req), req.params.newsId),
+      params,
+      response: schema,
+      errors: errors.get,
+      handle: async (req) => kind.get(levelOf(req), idOf(req)),
     }),
     route({
-      operationId: `update${n}News`,
+      operationId: `update${name}${kind.one}`,
       method: 'PATCH',
-      path: `${base}/{newsId}`,
-      summary: `Change a news item of ${who} (null clears summary, cover or author; a published one changes in the feed at once)`,
+      path: item,
+      summary: say.update(who),
       tag,
       access,
-      params: NewsParams,
-      body: NewsPatch,
-      response: NewsSchema,
-      handle: async (req) => updateNews(publisher(req), req.params.newsId, req.body),
+      params,
+      body: kind.patch,
+      response: schema,
+      errors: errors.update,
+      handle: async (req) => kind.update(publisher(req), idOf(req), bodyOf<P>(req)),
     }),
     route({
-      operationId: `delete${n}News`,
+      operationId: `delete${name}${kind.one}`,
       method: 'DELETE',
-      path: `${base}/{newsId}`,
-      summary: `Delete a news item of ${who}`,
+      path: item,
+      summary: say.delete(who),
       tag,
       access,
-      params: NewsParams,
+      params,
       response: NoContent,
       status: 204,
+      errors: errors.delete,
       handle: async (req) => {
-        await deleteNews(publisher(req), req.params.newsId)
+        await kind.remove(publisher(req), idOf(req))
         return undefined
       },
     }),
     route({
-      operationId: `publish${n}News`,
+      operationId: `publish${name}${kind.one}`,
       method: 'POST',
-      path: `${base}/{newsId}/publish`,
-      summary: `Publish a news item of ${who} (a draft, or a withdrawn one again)`,
+      path: `${item}/publish`,
+      summary: say.publish(who),
       tag,
       access,
-      params: NewsParams,
-      response: NewsSchema,
-      errors: ['INVALID_STATE'],
-      handle: async (req) => publishNews(publisher(req), req.params.newsId),
+      params,
+      response: schema,
+      errors: errors.publish,
+      handle: async (req) => kind.publish(publisher(req), idOf(req)),
     }),
     route({
-      operationId: `withdraw${n}News`,
+      operationId: `withdraw${name}${kind.one}`,
       method: 'POST',
-      path: `${base}/{newsId}/withdraw`,
-      summary: `Withdraw a published news item of ${who} from every feed`,
+      path: `${item}/withdraw`,
+      summary: say.withdraw(who),
       tag,
       access,
-      params: NewsParams,
-      response: NewsSchema,
-      errors: ['INVALID_STATE'],
-      handle: async (req) => withdrawNews(publisher(req), req.params.newsId),
+      params,
+      response: schema,
+      errors: errors.withdraw,
+      handle: async (req) => kind.withdraw(publisher(req), idOf(req)),
     }),
+  ]
+}
+
+const news: Publishable<ContentLevel, 'newsId', NewsView, typeof NewsBody, typeof NewsPatch> = {
+  tag: 'News',
+  segment: 'news',
+  one: 'News',
+  many: 'News',
+  idParam: 'newsId',
+  schema: NewsSchema,
+  body: NewsBody,
+  patch: NewsPatch,
+  summaries: {
+    list: (who) => `The news of ${who}, drafts included, newest first`,
+    create: (who) => `Write a news item of ${who} (a draft until published)`,
+    get: (who) => `A news item of ${who}`,
+    update: (who) =>
+      `Change a news item of ${who} (null clears summary, cover or author; a published one changes in the feed at once)`,
+    delete: (who) => `Delete a news item of ${who}`,
+    publish: (who) => `Publish a news item of ${who} (a draft, or a withdrawn one again)`,
+    withdraw: (who) => `Withdraw a published news item of ${who} from every feed`,
+  },
+  errors: { publish: ['INVALID_STATE'], withdraw: ['INVALID_STATE'] },
+  list: listNews,
+  create: createNews,
+  get: getNews,
+  update: updateNews,
+  remove: deleteNews,
+  publish: publishNews,
+  withdraw: withdrawNews,
+}
+
+const announcements: Publishable<
+  AnnouncementLevel,
+  'announcementId',
+  AnnouncementView,
+  typeof AnnouncementBody,
+  typeof AnnouncementPatch
+> = {
+  tag: 'Announcements',
+  segment: 'announcements',
+  one: 'Announcement',
+  many: 'Announcements',
+  idParam: 'announcementId',
+  schema: AnnouncementSchema,
+  body: AnnouncementBody,
+  patch: AnnouncementPatch,
+  summaries: {
+    list: (who) => `The announcements of ${who}, drafts included, newest first`,
+    create: (who) => `Write an announcement of ${who} (a draft until published)`,
+    get: (who) => `An announcement of ${who}`,
+    update: (who) => `Change a draft announcement of ${who}`,
+    delete: (who) => `Delete a draft announcement of ${who}`,
+    publish: (who) =>
+      `Publish a draft announcement of ${who}: every member it reaches gets it (delivered in the background)`,
+    withdraw: (who) => `Withdraw a published announcement of ${who}: it leaves every member's list`,
+  },
+  errors: {
+    update: ['INVALID_STATE'],
+    delete: ['INVALID_STATE'],
+    publish: ['INVALID_STATE', 'PLAN_LIMIT_EXCEEDED'],
+    withdraw: ['INVALID_STATE'],
+  },
+  list: listAnnouncements,
+  create: createAnnouncement,
+  get: getAnnouncement,
+  update: updateAnnouncement,
+  remove: deleteAnnouncement,
+  publish: publishAnnouncement,
+  withdraw: withdrawAnnouncement,
+}
+
+/** A level's news categories, for its administrators. */
+const categoryRoutes = <A extends Access>(
+  level: LevelName,
+  access: A,
+  levelOf: (req: CallerFor<A>) => ContentLevel,
+) => {
+  const { base, name, who, actorOf } = ownLevel(level, access, WHOSE)
+  const tag = 'News'
+  const cats = `${base}/news-categories`
+  const publisher = (req: CallerFor<A>): Publisher => ({ level: levelOf(req), actorId: actorOf(req) })
+  return [
     route({
-      operationId: `list${n}NewsCategories`,
+      operationId: `list${name}NewsCategories`,
       method: 'GET',
       path: cats,
       summary: `The news categories of ${who}, in display order`,
@@ -199,7 +321,7 @@ const newsRoutes = <A extends Access>(
       handle: async (req) => ({ items: await listCategories(levelOf(req)) }),
     }),
     route({
-      operationId: `create${n}NewsCategory`,
+      operationId: `create${name}NewsCategory`,
       method: 'POST',
       path: cats,
       summary: `Add a news category to ${who}: who sees it (a tenant's may name departments, groups, roles) and the fields its lists show`,
@@ -212,7 +334,7 @@ const newsRoutes = <A extends Access>(
       handle: async (req) => createCategory(publisher(req), req.body),
     }),
     route({
-      operationId: `update${n}NewsCategory`,
+      operationId: `update${name}NewsCategory`,
       method: 'PATCH',
       path: `${cats}/{categoryId}`,
       summary: `Change a news category of ${who}`,
@@ -224,7 +346,7 @@ const newsRoutes = <A extends Access>(
       handle: async (req) => updateCategory(publisher(req), req.params.categoryId, req.body),
     }),
     route({
-      operationId: `delete${n}NewsCategory`,
+      operationId: `delete${name}NewsCategory`,
       method: 'DELETE',
       path: `${cats}/{categoryId}`,
       summary: `Delete a news category of ${who} (its news is no longer shown to members)`,
@@ -241,109 +363,6 @@ const newsRoutes = <A extends Access>(
   ]
 }
 
-/** A level's announcements, for its administrators. */
-const announcementRoutes = <A extends Access>(
-  level: 'platform' | 'tenant',
-  access: A,
-  levelOf: (req: CallerFor<A>) => AnnouncementLevel,
-) => {
-  const tag = 'Announcements'
-  const base = `/v1/${level}/announcements`
-  const who = WHOSE[level]
-  const n = NAME[level]
-  const publisher = (req: CallerFor<A>) =>
-    publisherOf(levelOf)(req) as Publisher & { level: AnnouncementLevel }
-  return [
-    route({
-      operationId: `list${n}Announcements`,
-      method: 'GET',
-      path: base,
-      summary: `The announcements of ${who}, drafts included, newest first`,
-      tag,
-      access,
-      query: PageQuery,
-      response: page(AnnouncementSchema),
-      handle: async (req) => listAnnouncements(levelOf(req), req.query.limit, req.query.cursor),
-    }),
-    route({
-      operationId: `create${n}Announcement`,
-      method: 'POST',
-      path: base,
-      summary: `Write an announcement of ${who} (a draft until published)`,
-      tag,
-      access,
-      body: AnnouncementBody,
-      response: AnnouncementSchema,
-      status: 201,
-      handle: async (req) => createAnnouncement(publisher(req), req.body),
-    }),
-    route({
-      operationId: `get${n}Announcement`,
-      method: 'GET',
-      path: `${base}/{announcementId}`,
-      summary: `An announcement of ${who}`,
-      tag,
-      access,
-      params: AnnouncementParams,
-      response: AnnouncementSchema,
-      handle: async (req) => getAnnouncement(levelOf(req), req.params.announcementId),
-    }),
-    route({
-      operationId: `update${n}Announcement`,
-      method: 'PATCH',
-      path: `${base}/{announcementId}`,
-      summary: `Change a draft announcement of ${who}`,
-      tag,
-      access,
-      params: AnnouncementParams,
-      body: AnnouncementPatch,
-      response: AnnouncementSchema,
-      errors: ['INVALID_STATE'],
-      handle: async (req) => updateAnnouncement(publisher(req), req.params.announcementId, req.body),
-    }),
-    route({
-      operationId: `delete${n}Announcement`,
-      method: 'DELETE',
-      path: `${base}/{announcementId}`,
-      summary: `Delete a draft announcement of ${who}`,
-      tag,
-      access,
-      params: AnnouncementParams,
-      response: NoContent,
-      status: 204,
-      errors: ['INVALID_STATE'],
-      handle: async (req) => {
-        await deleteAnnouncement(publisher(req), req.params.announcementId)
-        return undefined
-      },
-    }),
-    route({
-      operationId: `publish${n}Announcement`,
-      method: 'POST',
-      path: `${base}/{announcementId}/publish`,
-      summary: `Publish a draft announcement of ${who}: every member it reaches gets it (delivered in the background)`,
-      tag,
-      access,
-      params: AnnouncementParams,
-      response: AnnouncementSchema,
-      errors: ['INVALID_STATE', 'PLAN_LIMIT_EXCEEDED'],
-      handle: async (req) => publishAnnouncement(publisher(req), req.params.announcementId),
-    }),
-    route({
-      operationId: `withdraw${n}Announcement`,
-      method: 'POST',
-      path: `${base}/{announcementId}/withdraw`,
-      summary: `Withdraw a published announcement of ${who}: it leaves every member's list`,
-      tag,
-      access,
-      params: AnnouncementParams,
-      response: AnnouncementSchema,
-      errors: ['INVALID_STATE'],
-      handle: async (req) => withdrawAnnouncement(publisher(req), req.params.announcementId),
-    }),
-  ]
-}
-
 const platform = platformAccess()
 const industry = industryAccess()
 const tenantAdmin = tenantAccess('content.write')
@@ -353,12 +372,19 @@ const platformLevel = () => ({ level: 'platform' }) as const
 const tenantLevel = (req: CallerFor<typeof tenantAdmin>) =>
   ({ level: 'tenant', tenantId: req.tenant.tenantId }) as const
 
+/** A level's news and its categories. */
+const newsRoutes = <A extends Access, L extends ContentLevel>(
+  level: L['level'],
+  access: A,
+  levelOf: (req: CallerFor<A>) => L,
+) => [...publishableRoutes(news, level, access, levelOf), ...categoryRoutes(level, access, levelOf)]
+
 export const routes = [
   ...newsRoutes('platform', platform, platformLevel),
   ...newsRoutes('industry', industry, (req) => ({ level: 'industry', industry: req.caller.industry })),
   ...newsRoutes('tenant', tenantAdmin, tenantLevel),
-  ...announcementRoutes('platform', platform, platformLevel),
-  ...announcementRoutes('tenant', tenantAdmin, tenantLevel),
+  ...publishableRoutes(announcements, 'platform', platform, platformLevel),
+  ...publishableRoutes(announcements, 'tenant', tenantAdmin, tenantLevel),
   route({
     operationId: 'platformAnnouncementReads',
     method: 'GET',

@@ -3,6 +3,7 @@ import type { TenantCaller } from '../../lib/core/auth/caller.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { notFound } from '../../lib/core/errors.js'
 import { type Access, industryAccess, platformAccess, tenantAccess } from '../../lib/core/http/access.js'
+import { type LevelName, ownLevel } from '../../lib/core/http/own-level.js'
 import { type CallerFor, route } from '../../lib/core/http/route.js'
 import type { TenantContext } from '../../lib/core/tenancy.js'
 import { memberPortal } from '../../lib/portal/member-portal.js'
@@ -45,7 +46,6 @@ const tenantTarget = async (req: { caller: TenantCaller; tenant: TenantContext }
   } as const
 }
 
-const LEVEL_NAMES = { platform: 'Platform', industry: 'Industry', tenant: 'Tenant' } as const
 const WHOSE = {
   platform: "the platform's default portal",
   industry: "the caller's industry's portal template",
@@ -57,20 +57,19 @@ const WHOSE = {
  * what it inherits, save a draft, publish it, roll back, list the versions.
  */
 const portalRoutes = <A extends Access>(
-  level: keyof typeof LEVEL_NAMES,
+  level: LevelName,
   access: A,
   targetOf: (req: CallerFor<A>) => PortalTarget | Promise<PortalTarget>,
 ) => {
-  const name = LEVEL_NAMES[level]
-  const path = `/v1/${level}/portals/{channel}`
-  const actorOf = (req: CallerFor<A>) => (req.caller as { accountId: string }).accountId
+  const { base, name, who, actorOf } = ownLevel(level, access, WHOSE)
+  const path = `${base}/portals/{channel}`
   const edition = level === 'tenant' ? (['PORTAL_NOT_IN_EDITION'] as const) : []
   return [
     route({
       operationId: `get${name}Portal`,
       method: 'GET',
       path,
-      summary: `${WHOSE[level]} for a channel: its draft, its published version, and what its members see and where that comes from`,
+      summary: `${who} for a channel: its draft, its published version, and what its members see and where that comes from`,
       tag,
       access,
       params: ChannelParams,
@@ -81,7 +80,7 @@ const portalRoutes = <A extends Access>(
       operationId: `save${name}PortalDraft`,
       method: 'PUT',
       path: `${path}/draft`,
-      summary: `Replace the draft of ${WHOSE[level]} (members see it once published)`,
+      summary: `Replace the draft of ${who} (members see it once published)`,
       tag,
       access,
       params: ChannelParams,
@@ -94,7 +93,7 @@ const portalRoutes = <A extends Access>(
       operationId: `publish${name}Portal`,
       method: 'POST',
       path: `${path}/publish`,
-      summary: `Publish the draft of ${WHOSE[level]} as its next version`,
+      summary: `Publish the draft of ${who} as its next version`,
       tag,
       access,
       params: ChannelParams,
@@ -106,7 +105,7 @@ const portalRoutes = <A extends Access>(
       operationId: `rollback${name}Portal`,
       method: 'POST',
       path: `${path}/rollback`,
-      summary: `Publish again an earlier version of ${WHOSE[level]} (default: the one before the version now live), as a new version`,
+      summary: `Publish again an earlier version of ${who} (default: the one before the version now live), as a new version`,
       tag,
       access,
       params: ChannelParams,
@@ -120,7 +119,7 @@ const portalRoutes = <A extends Access>(
       operationId: `list${name}PortalVersions`,
       method: 'GET',
       path: `${path}/versions`,
-      summary: `The published versions of ${WHOSE[level]}, newest first`,
+      summary: `The published versions of ${who}, newest first`,
       tag,
       access,
       params: ChannelParams,

@@ -13,6 +13,7 @@ import {
   publicAccess,
   tenantAccess,
 } from '../../lib/core/http/access.js'
+import { type LevelName, ownLevel } from '../../lib/core/http/own-level.js'
 import { type CallerFor, route } from '../../lib/core/http/route.js'
 import type { Level } from '../../lib/core/levels.js'
 import type { TenantContext } from '../../lib/core/tenancy.js'
@@ -58,7 +59,6 @@ const tenantBranding = async (req: {
   }
 }
 
-const LEVEL_NAMES = { platform: 'Platform', industry: 'Industry', tenant: 'Tenant' } as const
 const WHOSE = {
   platform: "the platform's defaults",
   industry: "the caller's industry",
@@ -71,19 +71,18 @@ const WHOSE = {
  * then inherited again).
  */
 const brandingRoutes = <A extends Access>(
-  level: keyof typeof LEVEL_NAMES,
+  level: LevelName,
   access: A,
   targetOf: (req: CallerFor<A>) => BrandingTarget | Promise<BrandingTarget>,
 ) => {
-  const name = LEVEL_NAMES[level]
-  const path = `/v1/${level}/branding`
-  const actorOf = (req: CallerFor<A>) => (req.caller as { accountId: string }).accountId
+  const { base, name, who, actorOf } = ownLevel(level, access, WHOSE)
+  const path = `${base}/branding`
   return [
     route({
       operationId: `get${name}Branding`,
       method: 'GET',
       path,
-      summary: `The sign-in page branding of ${WHOSE[level]}: what it sets, and what results with what it inherits`,
+      summary: `The sign-in page branding of ${who}: what it sets, and what results with what it inherits`,
       tag: 'Branding',
       access,
       response: BrandingViewSchema,
@@ -93,7 +92,7 @@ const brandingRoutes = <A extends Access>(
       operationId: `replace${name}Branding`,
       method: 'PUT',
       path,
-      summary: `Set the sign-in page branding of ${WHOSE[level]} (a field absent or null is inherited)`,
+      summary: `Set the sign-in page branding of ${who} (a field absent or null is inherited)`,
       tag: 'Branding',
       access,
       body: BrandingBody,
@@ -104,7 +103,7 @@ const brandingRoutes = <A extends Access>(
       operationId: `update${name}Branding`,
       method: 'PATCH',
       path,
-      summary: `Change some fields of the sign-in page branding of ${WHOSE[level]} (null: inherit it again)`,
+      summary: `Change some fields of the sign-in page branding of ${who} (null: inherit it again)`,
       tag: 'Branding',
       access,
       body: BrandingBody,
@@ -126,15 +125,16 @@ const UPLOAD_PERMISSION: Record<MediaPurpose, Permission> = {
  * is what a branding field (later a news cover, a portal banner) is then set to.
  */
 const uploadRoute = <A extends Access>(
-  level: keyof typeof LEVEL_NAMES,
+  level: LevelName,
   access: A,
   levelOf: (req: CallerFor<A>) => Level,
-) =>
-  route({
-    operationId: `create${LEVEL_NAMES[level]}Upload`,
+) => {
+  const { base, name, who } = ownLevel(level, access, WHOSE)
+  return route({
+    operationId: `create${name}Upload`,
     method: 'POST',
-    path: `/v1/${level}/uploads`,
-    summary: `A presigned browser upload of one image (png, jpeg, webp, gif; at most ${MAX_MEDIA_BYTES} bytes) for ${WHOSE[level]}`,
+    path: `${base}/uploads`,
+    summary: `A presigned browser upload of one image (png, jpeg, webp, gif; at most ${MAX_MEDIA_BYTES} bytes) for ${who}`,
     tag: 'Uploads',
     access,
     body: UploadBody,
@@ -149,6 +149,7 @@ const uploadRoute = <A extends Access>(
       return createUpload(levelOf(req), req.body)
     },
   })
+}
 
 export const routes = [
   route({

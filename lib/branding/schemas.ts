@@ -1,16 +1,8 @@
 import * as z from 'zod'
-import { WebUrl } from '../core/http/schemas.js'
+import { TextLine, WebUrl } from '../core/http/schemas.js'
 
-/**
- * A name shown on the sign-in page (site name, platform name, the form's title): trimmed, 1 to 100
- * characters, no control characters (a line break has no place in a title).
- */
-const DisplayName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[^\p{Cc}]*$/u, 'no control characters')
+/** A name shown on the sign-in page (site name, platform name, the form's title). */
+const DisplayName = TextLine(100)
 
 /**
  * An image shown on the sign-in page: an absolute https URL (http only for localhost). Kept as a

@@ -1,20 +1,11 @@
 import * as z from 'zod'
 import { PageQuery, page } from '../core/db/pagination.js'
-import { Id, Iso } from '../core/http/schemas.js'
+import { Id, Iso, LevelName, TextLine as Line } from '../core/http/schemas.js'
 import { ContentImage } from './cover.js'
 import { RichTextSchema } from './rich-text.js'
 
-const Line = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'no control characters')
-
 /** A content id (its first letter names its level: p, i, t); an id of no level is simply not found. */
 export const ContentId = Id
-export const LevelSchema = z.enum(['platform', 'industry', 'tenant'])
 
 /** The fields of a news item a category shows in lists (title and category are always shown). */
 export const NEWS_FIELDS = ['summary', 'cover', 'author', 'publishedAt'] as const
@@ -97,39 +88,44 @@ export type NewsInput = z.infer<typeof NewsBody>
 /** A change to a news item: the fields given change; `null` clears an optional one. */
 export const NewsPatch = z
   .object({
-    categoryId: newsFields.categoryId.optional(),
-    title: newsFields.title.optional(),
-    summary: newsFields.summary.nullable().optional(),
-    cover: newsFields.cover.nullable().optional(),
-    author: newsFields.author.nullable().optional(),
-    body: newsFields.body.optional(),
-    pinned: newsFields.pinned.optional(),
+    ...newsFields,
+    summary: newsFields.summary.nullable(),
+    cover: newsFields.cover.nullable(),
+    author: newsFields.author.nullable(),
   })
+  .partial()
   .strict()
   .meta({ id: 'NewsChange' })
 export type NewsChange = z.infer<typeof NewsPatch>
 
-export const NewsSchema = z
-  .object({
-    newsId: ContentId,
-    level: LevelSchema,
-    ...newsFields,
-    summary: newsFields.summary.optional(),
-    cover: newsFields.cover.optional(),
-    author: newsFields.author.optional(),
+/** A draft-then-published item as its administrators see it: its id and level, its fields, its life. */
+const publishableRecord = <I extends z.ZodRawShape, F extends z.ZodRawShape>(id: I, fields: F) =>
+  z.object({
+    ...id,
+    level: LevelName,
+    ...fields,
     status: z.enum(NEWS_STATUSES),
     createdAt: Iso,
     updatedAt: Iso,
     publishedAt: Iso.optional(),
   })
-  .meta({ id: 'News' })
+
+export const NewsSchema = publishableRecord(
+  { newsId: ContentId },
+  {
+    ...newsFields,
+    summary: newsFields.summary.optional(),
+    cover: newsFields.cover.optional(),
+    author: newsFields.author.optional(),
+  },
+).meta({ id: 'News' })
 export type NewsView = z.infer<typeof NewsSchema>
 
 /** A news item in a member's feed: its category and the fields the category shows. */
 export const FeedItemSchema = z
   .object({
     newsId: ContentId,
-    level: LevelSchema,
+    level: LevelName,
     category: z.object({ categoryId: Id, name: z.string() }),
     title: z.string(),
     pinned: z.boolean(),
@@ -149,17 +145,16 @@ export const MemberNewsSchema = FeedItemSchema.extend({
 
 export const FeedPage = page(FeedItemSchema)
 
+const announcementFields = { title: Line(200), body: RichTextSchema, strongReminder: z.boolean() }
+
 export const AnnouncementBody = z
-  .object({ title: Line(200), body: RichTextSchema, strongReminder: z.boolean().default(false) })
+  .object({ ...announcementFields, strongReminder: announcementFields.strongReminder.default(false) })
   .strict()
   .meta({ id: 'AnnouncementInput' })
 export type AnnouncementInput = z.infer<typeof AnnouncementBody>
 export const AnnouncementPatch = z
-  .object({
-    title: Line(200).optional(),
-    body: RichTextSchema.optional(),
-    strongReminder: z.boolean().optional(),
-  })
+  .object(announcementFields)
+  .partial()
   .strict()
   .meta({ id: 'AnnouncementChange' })
 
@@ -173,19 +168,11 @@ export const ReadCountsSchema = z
   .meta({ id: 'ReadCounts' })
 export type ReadCounts = z.infer<typeof ReadCountsSchema>
 
-export const AnnouncementSchema = z
-  .object({
-    announcementId: ContentId,
-    level: LevelSchema,
-    title: z.string(),
-    body: RichTextSchema,
-    strongReminder: z.boolean(),
-    status: z.enum(NEWS_STATUSES),
-    createdAt: Iso,
-    updatedAt: Iso,
-    publishedAt: Iso.optional(),
-    withdrawnAt: Iso.optional(),
-  })
+export const AnnouncementSchema = publishableRecord(
+  { announcementId: ContentId },
+  { title: z.string(), body: RichTextSchema, strongReminder: z.boolean() },
+)
+  .extend({ withdrawnAt: Iso.optional() })
   .meta({ id: 'Announcement' })
 export type AnnouncementView = z.infer<typeof AnnouncementSchema>
 
@@ -198,7 +185,7 @@ export const ReadsPage = page(z.object({ memberId: Id, readAt: Iso.optional() })
 export const MyAnnouncementSchema = z
   .object({
     announcementId: ContentId,
-    level: LevelSchema,
+    level: LevelName,
     title: z.string(),
     strongReminder: z.boolean(),
     publishedAt: Iso,

@@ -1,22 +1,14 @@
 import * as z from 'zod'
-import { Iso, LinkUrl, WebUrl } from '../core/http/schemas.js'
+import { Iso, LevelName, LinkUrl, TextLine, WebUrl } from '../core/http/schemas.js'
 
 export const CHANNELS = ['web', 'mobile'] as const
 export const Channel = z.enum(CHANNELS).meta({ description: 'the front end a portal is for' })
 export type Channel = z.infer<typeof Channel>
 
-export const PortalLevel = z.enum(['platform', 'industry', 'tenant'])
-export type PortalLevel = z.infer<typeof PortalLevel>
-
 /** A serialised portal stays far under DynamoDB's 400 KB item, which holds a draft and a published one. */
 export const MAX_PORTAL_BYTES = 64_000
 
-const Title = z
-  .string()
-  .trim()
-  .min(1)
-  .max(80)
-  .regex(/^[^\p{Cc}]*$/u, 'no control characters')
+const Title = TextLine(80)
 
 /** A name within the portal that menus point to: lower case letters, digits and dashes. */
 const Slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower case letters, digits and dashes, 1 to 40')
@@ -171,7 +163,7 @@ export type PortalSource = z.infer<typeof PortalSource>
 /** One level's portal for a channel, as its administrator sees it. */
 export const PortalViewSchema = z
   .object({
-    level: PortalLevel,
+    level: LevelName,
     channel: Channel,
     /** the level's work in progress (null: none yet) */
     draft: PortalSchema.nullable(),

@@ -49,6 +49,21 @@ export const LinkUrl = urlWhere(
   (u) => (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password,
   'an absolute http(s) URL without credentials',
 )
+/**
+ * One line of text people read (a title, a name): trimmed, 1 to `max` characters, no control
+ * characters (a line break has no place in a title).
+ */
+export const TextLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}]*$/u, 'no control characters')
+
+/** Which of the three levels something belongs to (lib/core/levels). */
+export const LevelName = z.enum(['platform', 'industry', 'tenant'])
+
 export const Id = z.string().regex(/^[0-9a-z]{10,40}$/, 'not a valid id')
 
 /**
