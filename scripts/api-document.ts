@@ -4,7 +4,6 @@ import { routes as contentRoutes } from '../functions/content/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
-import { homeRoutes } from '../functions/portal/home-routes.js'
 import { routes as portalRoutes } from '../functions/portal/routes.js'
 import { routes as provisioningRoutes } from '../functions/provisioning/routes.js'
 import { routes as tenantRoutes } from '../functions/tenants/routes.js'
@@ -16,7 +15,6 @@ export const allRoutes = () => [
   ...authRoutes,
   ...tenantRoutes,
   ...portalRoutes,
-  ...homeRoutes,
   ...directoryRoutes,
   ...appRoutes,
   ...contentRoutes,

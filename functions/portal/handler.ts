@@ -1,10 +1,5 @@
 import { liveSession } from '../../lib/auth/session-check.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
-import { homeRoutes } from './home-routes.js'
 import { routes } from './routes.js'
 
-export const handler = httpFunction({
-  name: 'portal',
-  routes: [...routes, ...homeRoutes],
-  session: liveSession,
-})
+export const handler = httpFunction({ name: 'portal', routes, session: liveSession })

@@ -26,6 +26,7 @@ import {
   RollbackBody,
 } from '../../lib/portal/schemas.js'
 import { findTenant } from '../../lib/tenants/queries.js'
+import { homeRoutes } from './home-routes.js'
 
 const tag = 'Portals'
 
@@ -177,4 +178,5 @@ export const routes = [
       )
     },
   }),
+  ...homeRoutes,
 ]

@@ -70,12 +70,15 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'portal',
       'apps',
       'sso',
+      'web',
       'marketplace',
       'marketplace-events',
       'access-events',
       'provisioning',
       'provisioning-changes',
       'provisioning-sender',
+      'content',
+      'content-events',
       'lifecycle',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')

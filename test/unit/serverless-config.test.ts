@@ -37,8 +37,9 @@ describe('serverless.yml', () => {
     const declared = new Set<string>()
     for (const [name, fn] of Object.entries(config.functions)) {
       expect(fn.handler).toBe(`functions/${name}/handler.handler`)
-      // the tenants' sign-in sites (sso) are pages and protocol endpoints, not operations of the API
-      const routesDeclared = (name === 'sso' ? [] : (fn.events ?? [])).flatMap((e) =>
+      // the tenants' sign-in sites (sso) are pages and protocol endpoints, and the web workbench's files
+      // (web) are files: neither is an operation of the API
+      const routesDeclared = (['sso', 'web'].includes(name) ? [] : (fn.events ?? [])).flatMap((e) =>
         typeof e.httpApi === 'object' ? [`${e.httpApi.method} ${e.httpApi.path}`] : [],
       )
       if (routesDeclared.length === 0) continue
@@ -91,6 +92,7 @@ describe('serverless.yml', () => {
         'GET /api/v1/{proxy+}',
         'POST /api/v1/{proxy+}',
         'GET /cas/{proxy+}',
+        'POST /session/handoff',
       ].sort(),
     )
   })
