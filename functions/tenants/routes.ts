@@ -18,7 +18,7 @@ import { IndustrySchema, PlanBody, PlanSchema } from '../../lib/platform/schemas
 import { createTenant } from '../../lib/tenants/create-tenant.js'
 import { listHistory } from '../../lib/tenants/history.js'
 import { freezeTenant, renewTenant, unfreezeTenant } from '../../lib/tenants/lifecycle.js'
-import { getTenantView, listTenants } from '../../lib/tenants/queries.js'
+
 import {
   CreatedTenantSchema,
   CreateTenantBody,
@@ -32,7 +32,7 @@ import {
   TenantSettingsBody,
 } from '../../lib/tenants/schemas.js'
 import { tenantContact, updateTenantSettings } from '../../lib/tenants/settings.js'
-import { toTenantView } from '../../lib/tenants/views.js'
+import { getTenantView, listTenants, toTenantView } from '../../lib/tenants/views.js'
 
 const tag = 'Tenants'
 const platform = platformAccess()

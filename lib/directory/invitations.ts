@@ -26,7 +26,7 @@ import { systemContext, type TenantContext, type TenantScope, trustedTenantId } 
 import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '../identity/accounts.js'
 import { proofWrite } from '../identity/proofs.js'
 import { findTenant } from '../tenants/queries.js'
-import { tenantDomain, tenantPhoneRegion } from '../tenants/views.js'
+import { tenantDomain, tenantPhoneRegion } from '../tenants/record.js'
 import { departmentExists } from './departments.js'
 import { addMember } from './members.js'
 

@@ -29,8 +29,8 @@ import {
 import { MembershipEntity } from '../identity/entities.js'
 import { clearThrottles } from '../identity/throttle.js'
 import { findTenant } from '../tenants/queries.js'
+import { tenantPhoneRegion } from '../tenants/record.js'
 import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
-import { tenantPhoneRegion } from '../tenants/views.js'
 import { claimContact, contactIndex, memberByContact, nameIndex, releaseContact } from './contacts.js'
 import {
   departmentMemberIds,

@@ -15,7 +15,7 @@ import { accountName, memberField } from '../directory/member-record.js'
 import { accountRequest, type Membership, membershipRequest } from '../identity/accounts.js'
 import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
 import { tenantRequest } from '../tenants/queries.js'
-import type { TenantRecord } from '../tenants/views.js'
+import type { TenantRecord } from '../tenants/record.js'
 import type { AttributeValues } from './attribute-values-schema.js'
 import { valuesFor } from './attributes.js'
 
