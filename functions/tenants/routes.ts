@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { checkedTenantOf } from '../../lib/auth/session-check.js'
+import { BrandingBody, BrandingViewSchema } from '../../lib/branding/api-schemas.js'
 import { type BrandingTarget, brandingView, writeBranding } from '../../lib/branding/branding.js'
-import { BrandingBody, BrandingViewSchema } from '../../lib/branding/schemas.js'
 import type { TenantCaller } from '../../lib/core/auth/caller.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import {

@@ -6,16 +6,9 @@ import { isConditionFailure } from '../core/db/conditions.js'
 import { transaction } from '../core/db/transaction.js'
 import { log } from '../core/log.js'
 import type { TenantId } from '../core/tenancy.js'
+import type { BrandingInput, BrandingSource, BrandingView, EffectiveBranding } from './api-schemas.js'
 import { BrandingEntity, type BrandingLevel, brandingOwner } from './entities.js'
-import {
-  BRANDING_FIELDS,
-  type Branding,
-  type BrandingInput,
-  BrandingSchema,
-  type BrandingSource,
-  type BrandingView,
-  type EffectiveBranding,
-} from './schemas.js'
+import { BRANDING_FIELDS, type Branding, BrandingSchema } from './schemas.js'
 
 /** What a sign-in page shows where no level sets a field (a tenant's site name is its own name). */
 export const BRANDING_DEFAULTS = { platformName: 'Atrium', loginTitle: 'Sign in' } as const

@@ -1,4 +1,4 @@
-import type { EffectiveBranding } from '../branding/schemas.js'
+import type { EffectiveBranding } from '../branding/api-schemas.js'
 import type { Refusal } from './identity.js'
 
 /** The pages a browser sees at a tenant's issuer: server-rendered, no script, nothing to build. */
