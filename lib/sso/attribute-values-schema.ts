@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { AttributeDefinition } from '../platform/schemas.js'
+import { AttributeDefinition } from '../platform/app-schemas.js'
 
 const AttributeValue = z.union([
   z.string().trim().min(1).max(200),
