@@ -182,12 +182,19 @@ const phoneMetadataWithoutFormats = {
   },
 }
 
+/** What initialize_app reads of each grant module: its handler and parameters, and its grant type. */
+const GRANT = ['handler', 'parameters', { read: ['grantType'] }]
+
 /**
  * Code no function can reach, left out; each stand-in throws if it is reached all the same. Only
  * oidc-provider's router mounts the endpoints of the features our issuers leave off (lib/sso/
- * issuer.ts: dynamic registration, introspection, device flow, OpenID4VCI credentials, its own
- * development sign-in pages), each behind its feature's switch; serverless-http's Azure adapter
- * serves Azure Functions. About 40 KB of the sso bundle.
+ * issuer.ts: dynamic registration, introspection, device flow, CIBA, OpenID4VCI credentials, its
+ * own development sign-in pages), each behind its feature's switch, and it registers a grant type
+ * (client credentials, device code, CIBA, pre-authorized code) only when its feature is on: a
+ * grant's stand-in keeps the real `grantType` (read from the module) so the check still answers
+ * "off", and registering it throws. Each switch that reaches a stand-in throws when the provider
+ * is built, never at a request. serverless-http's Azure adapter serves Azure Functions. About
+ * 50 KB of the sso bundle.
  */
 const UNREACHED = [
   {
@@ -198,6 +205,35 @@ const UNREACHED = [
       './registration.js': ['post', 'get', 'put', 'del'],
       './introspection.js': ['default'],
       './code_verification.js': ['get', 'post'],
+    },
+  },
+  {
+    // their middleware joins only the device flow's and CIBA's endpoints
+    importer: /oidc-provider[\\/]lib[\\/]actions[\\/]authorization[\\/]index\.js$/,
+    modules: {
+      './ciba.js': [
+        'cibaRequired',
+        'cibaLoadAccount',
+        'checkRequestedExpiry',
+        'checkCibaContext',
+        'backchannelRequestResponse',
+        'backchannelRequestRemapErrors',
+      ],
+      './device.js': [
+        'deviceUserFlow',
+        'deviceUserFlowErrors',
+        'deviceAuthorizationResponse',
+        'deviceUserFlowResponse',
+      ],
+    },
+  },
+  {
+    importer: /oidc-provider[\\/]lib[\\/]actions[\\/]grants[\\/]index\.js$/,
+    modules: {
+      './client_credentials.js': GRANT,
+      './device_code.js': GRANT,
+      './ciba.js': GRANT,
+      './pre_authorized_code.js': GRANT,
     },
   },
   {
@@ -223,12 +259,26 @@ const leftOut = {
         args.importer.slice(0, args.importer.lastIndexOf('node_modules') + 12),
         join(args.resolveDir, args.path),
       )
-      return { path, namespace: 'left-out', pluginData: exports }
+      return { path, namespace: 'left-out', pluginData: { exports, real: join(args.resolveDir, args.path) } }
     })
-    build.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path, pluginData: exports }) => {
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, async ({ path, pluginData }) => {
+      const { exports, real } = pluginData
       const fail = `const fail = () => { throw new Error(${JSON.stringify(`${path} is left out of the bundle (scripts/esbuild-plugins.cjs)`)}) }`
       if (exports === 'commonjs') return { contents: `${fail}\nmodule.exports = fail`, loader: 'js' }
-      const names = exports.map((e) => (e === 'default' ? 'export default stub' : `export { stub as ${e} }`))
+      const names = []
+      for (const e of exports) {
+        if (typeof e === 'string') {
+          names.push(e === 'default' ? 'export default stub' : `export { stub as ${e} }`)
+          continue
+        }
+        // constants the code reads whether the feature is on or off, taken from the module itself
+        const source = await readFile(real, 'utf8')
+        for (const name of e.read) {
+          const value = source.match(new RegExp(`^export const ${name} = ('[^'\\n]*');$`, 'm'))?.[1]
+          if (!value) return { errors: [{ text: `${path} has no constant ${name}: update this plugin` }] }
+          names.push(`export const ${name} = ${value}`)
+        }
+      }
       return {
         contents: [fail, 'const stub = new Proxy(fail, { get: fail, apply: fail })', ...names].join('\n'),
         loader: 'js',

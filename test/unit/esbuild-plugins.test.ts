@@ -189,6 +189,9 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
       console.log(JSON.stringify([
         attempt(provider({ devInteractions: { enabled: false } })),
         attempt(provider({ devInteractions: { enabled: false }, registration: { enabled: true } })),
+        attempt(provider({ devInteractions: { enabled: false }, ciba: { enabled: true, deliveryModes: ['poll'] } })),
+        attempt(provider({ devInteractions: { enabled: false }, deviceFlow: { enabled: true } })),
+        attempt(provider({ devInteractions: { enabled: false }, clientCredentials: { enabled: true } })),
         attempt(provider({})),
         attempt(() => serverless(() => {}, { provider: 'azure' })),
       ]))`,
@@ -196,6 +199,9 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(await run(`require(${JSON.stringify(file)})`)).toEqual([
       'ok',
       'oidc-provider/lib/actions/registration.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/grants/ciba.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/grants/device_code.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/grants/client_credentials.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
       'oidc-provider/lib/actions/interaction.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
       'serverless-http/lib/provider/azure is left out of the bundle (scripts/esbuild-plugins.cjs)',
     ])
