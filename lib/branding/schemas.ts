@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { WebUrl } from '../core/http/schemas.js'
+import { WebUrl } from '../core/http/address-schemas.js'
 
 /*
  * What every reader of a branding needs (the sign-in pages too); the administrators' API shapes

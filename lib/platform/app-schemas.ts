@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { WebUrl } from '../core/http/schemas.js'
+import { WebUrl } from '../core/http/address-schemas.js'
 
 /*
  * What an app is, in the catalog and in a tenant's own registrations. Apart from the editions,
