@@ -179,6 +179,22 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(out).toEqual([0, "'a' or 'b'", "'a' and 'b'", 2])
   })
 
+  it('lets depd read only its caller’s file at load, and warn as it does without the plugin', async () => {
+    const code = `import createError from 'http-errors'
+      console.log(createError(200, 'fine').status)`
+    const warning = async (withPlugins: boolean) => {
+      const file = await bundle(`depd-${withPlugins}`, code, withPlugins)
+      const { stderr } = await promisify(execFile)(process.execPath, [file])
+      // depd dates each line and names where the deprecated call came from
+      return stderr.replace(/^.*? GMT /, '').replaceAll(file, '<bundle>')
+    }
+    const [deployed, plain] = await Promise.all([warning(true), warning(false)])
+    expect(deployed).toMatch(
+      /^http-errors deprecated non-error status code; use only 4xx or 5xx status codes at /,
+    )
+    expect(deployed).toBe(plain)
+  })
+
   it('leaves out what no function reaches, and says so if it is reached', async () => {
     const file = await bundle(
       'left-out',
