@@ -16,8 +16,7 @@ import { accountRequest, type Membership, membershipRequest } from '../identity/
 import { catalogAppOf, catalogAppRequest } from '../platform/catalog-apps.js'
 import { tenantRequest } from '../tenants/queries.js'
 import type { TenantRecord } from '../tenants/record.js'
-import type { AttributeValues } from './attribute-values-schema.js'
-import { valuesFor } from './attributes.js'
+import { type AttributeValues, valuesFor } from './attribute-values-schema.js'
 
 /** Why a member may not sign in to an app, in the order they are checked. */
 export type Refusal =
