@@ -95,9 +95,11 @@ const oidcProviderLazyListFormat = {
 
 /**
  * depd (under Koa's http-errors and cookies) asks, when each module that uses it loads, for its
- * caller's file, line and column, and keeps only the file. In a bundle the line and column make
- * V8 count the lines of the whole bundle (about 2 ms of sso's cold start); the file alone does
- * not. Its messages still name the line where a deprecated call is made.
+ * caller's file, line and column, and keeps only the file; and cookies has it wrap a deprecated
+ * property at load, which reads where that happens for a warning it may never print. In a bundle
+ * a line and column make V8 count the lines of the whole bundle (about 2 ms of sso's cold start):
+ * depd here reads the file alone at load, and the wrapped property's place when it first warns.
+ * Its warnings read as before (tested).
  */
 const DEPD_SITE = 'var site = callSiteLocation(stack[1])\n  var file = site[0]'
 const depdFileOnly = {
@@ -105,12 +107,25 @@ const depdFileOnly = {
   setup(build) {
     build.onLoad({ filter: /[\\/]depd[\\/]index\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8')
-      if (!source.includes(DEPD_SITE))
-        return { errors: [{ text: 'depd index.js changed: update this plugin' }] }
-      const contents = source.replace(
-        DEPD_SITE,
-        "var site = stack[1]\n  var file = site.getFileName() || '<anonymous>'\n  if (site.isEval()) file = site.getEvalOrigin() + ', ' + file",
+      const property = source.match(/^function wrapproperty \(obj, prop, message\) \{\n[\s\S]*?\n\}$/m)?.[0]
+      const lazy = property
+        ?.replace(
+          'var site = callSiteLocation(stack[1])\n\n  // set site name\n  site.name = prop\n',
+          'var site\n  var siteOf = function () {\n    if (!site) {\n      site = callSiteLocation(stack[1])\n      site.name = prop\n    }\n    return site\n  }\n',
+        )
+        .replaceAll('log.call(deprecate, message, site)', 'log.call(deprecate, message, siteOf())')
+      if (
+        !source.includes(DEPD_SITE) ||
+        !lazy?.includes('siteOf()') ||
+        lazy.includes('callSiteLocation(stack[1])\n\n')
       )
+        return { errors: [{ text: 'depd index.js changed: update this plugin' }] }
+      const contents = source
+        .replace(
+          DEPD_SITE,
+          "var site = stack[1]\n  var file = site.getFileName() || '<anonymous>'\n  if (site.isEval()) file = site.getEvalOrigin() + ', ' + file",
+        )
+        .replace(property, lazy)
       return { contents, loader: 'js' }
     })
   },

@@ -179,20 +179,55 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(out).toEqual([0, "'a' or 'b'", "'a' and 'b'", 2])
   })
 
-  it('lets depd read only its caller’s file at load, and warn as it does without the plugin', async () => {
+  it('lets depd read no line or column at load, and warn as it does without the plugin', async () => {
+    // a deprecated call (as http-errors makes) and a deprecated property (as cookies wraps at load)
     const code = `import createError from 'http-errors'
-      console.log(createError(200, 'fine').status)`
+      import depd from 'depd'
+      const old = { get maxage() { return 1 } }
+      depd('atrium-test').property(old, 'maxage', 'use maxAge')
+      console.log(createError(200, 'fine').status, old.maxage, old.maxage)`
     const warning = async (withPlugins: boolean) => {
       const file = await bundle(`depd-${withPlugins}`, code, withPlugins)
       const { stderr } = await promisify(execFile)(process.execPath, [file])
-      // depd dates each line and names where the deprecated call came from
-      return stderr.replace(/^.*? GMT /, '').replaceAll(file, '<bundle>')
+      // depd dates each line and names where the deprecated use came from
+      return stderr.replace(/^.*? GMT /gm, '').replaceAll(file, '<bundle>')
     }
     const [deployed, plain] = await Promise.all([warning(true), warning(false)])
-    expect(deployed).toMatch(
-      /^http-errors deprecated non-error status code; use only 4xx or 5xx status codes at /,
-    )
+    expect(deployed.split('\n')).toEqual([
+      expect.stringMatching(
+        /^http-errors deprecated non-error status code; use only 4xx or 5xx status codes at /,
+      ),
+      expect.stringMatching(/^atrium-test deprecated use maxAge at /),
+      '',
+    ])
     expect(deployed).toBe(plain)
+    // what costs at load: reading a place in the bundle, which makes V8 count its lines
+    const placesReadAtLoad = async (withPlugins: boolean) => {
+      const file = await bundle(
+        'depd-load',
+        `import createError from 'http-errors'
+        import depd from 'depd'
+        const old = { get maxage() { return 1 } }
+        depd('atrium-test').property(old, 'maxage', 'use maxAge')
+        export { createError, old }`,
+        withPlugins,
+      )
+      return run(`
+        let reads = 0
+        const capture = Error.captureStackTrace
+        Error.captureStackTrace = (o, f) => {
+          capture(o, f)
+          if (Array.isArray(o.stack))
+            for (const site of o.stack)
+              for (const m of ['getLineNumber', 'getColumnNumber'])
+                Object.defineProperty(site, m, { value: () => { reads++; return 0 } })
+        }
+        require(${JSON.stringify(file)})
+        console.log(reads)`)
+    }
+    const [deployedReads, plainReads] = await Promise.all([placesReadAtLoad(true), placesReadAtLoad(false)])
+    expect(deployedReads).toBe(0)
+    expect(plainReads).toBeGreaterThan(0)
   })
 
   it('leaves out what no function reaches, and says so if it is reached', async () => {
