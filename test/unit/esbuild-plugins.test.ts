@@ -166,6 +166,19 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     }
   })
 
+  it('loads node:v8 for Koa only where an app asks for its async local storage', async () => {
+    const file = await bundle('koa-v8', `import Koa from 'koa'; export { Koa }`)
+    const out = await run(`
+      const loaded = () => process.moduleLoadList.includes('NativeModule v8')
+      const { Koa } = require(${JSON.stringify(file)})
+      const atLoad = loaded()
+      const plain = new Koa()
+      const afterPlainApp = loaded()
+      const stored = new Koa({ asyncLocalStorage: true })
+      console.log(JSON.stringify([atLoad, afterPlainApp, plain.ctxStorage, stored.ctxStorage?.constructor.name, loaded()]))`)
+    expect(out).toEqual([false, false, null, 'AsyncLocalStorage', true])
+  })
+
   it('builds oidc-provider’s list formats at their first use, not at load', async () => {
     const formatters = join(REPO_ROOT, 'node_modules', 'oidc-provider', 'lib', 'helpers', 'formatters.js')
     const file = await bundle('formatters', `export { formatList } from ${JSON.stringify(formatters)}`)
