@@ -3,6 +3,7 @@ import { routes as authRoutes } from '../functions/auth/routes.js'
 import { routes as contentRoutes } from '../functions/content/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
+import { routes as mediaRoutes } from '../functions/media/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
 import { routes as portalRoutes } from '../functions/portal/routes.js'
 import { routes as provisioningRoutes } from '../functions/provisioning/routes.js'
@@ -14,6 +15,7 @@ export const allRoutes = () => [
   ...metaRoutes,
   ...authRoutes,
   ...tenantRoutes,
+  ...mediaRoutes,
   ...portalRoutes,
   ...directoryRoutes,
   ...appRoutes,

@@ -72,6 +72,29 @@ const koaMimeTypes = {
 }
 
 /**
+ * Koa requires node:v8 when it loads, for one check made only when an app is built with its
+ * asyncLocalStorage option, which oidc-provider's never is: loading v8 (and the internals it
+ * brings) is about half a millisecond of sso's cold start for nothing. The bundle loads it at that
+ * check instead.
+ */
+const KOA_V8 = "const v8 = require('node:v8')"
+const koaLazyV8 = {
+  name: 'koa-lazy-v8',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]koa[\\/]lib[\\/]application\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      if (source.split(KOA_V8).length !== 2 || source.split('v8.').length !== 3)
+        return { errors: [{ text: 'koa application.js changed: update this plugin' }] }
+      const contents = source.replace(
+        KOA_V8,
+        "let v8Module\nconst v8 = { get startupSnapshot () { return (v8Module ??= require('node:v8')).startupSnapshot } }",
+      )
+      return { contents, loader: 'js' }
+    })
+  },
+}
+
+/**
  * oidc-provider builds two Intl.ListFormat at load, for error messages ("missing required
  * parameters 'a' and 'b'"); the first Intl object loads ICU data, about 15 ms of every cold start.
  * Each is built at its first use instead, on an error path.
@@ -88,6 +111,44 @@ const oidcProviderLazyListFormat = {
       )
       if (contents === source)
         return { errors: [{ text: 'oidc-provider formatters.js changed: update this plugin' }] }
+      return { contents, loader: 'js' }
+    })
+  },
+}
+
+/**
+ * depd (under Koa's http-errors and cookies) asks, when each module that uses it loads, for its
+ * caller's file, line and column, and keeps only the file; and cookies has it wrap a deprecated
+ * property at load, which reads where that happens for a warning it may never print. In a bundle
+ * a line and column make V8 count the lines of the whole bundle (about 2 ms of sso's cold start):
+ * depd here reads the file alone at load, and the wrapped property's place when it first warns.
+ * Its warnings read as before (tested).
+ */
+const DEPD_SITE = 'var site = callSiteLocation(stack[1])\n  var file = site[0]'
+const depdFileOnly = {
+  name: 'depd-file-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]depd[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      const property = source.match(/^function wrapproperty \(obj, prop, message\) \{\n[\s\S]*?\n\}$/m)?.[0]
+      const lazy = property
+        ?.replace(
+          'var site = callSiteLocation(stack[1])\n\n  // set site name\n  site.name = prop\n',
+          'var site\n  var siteOf = function () {\n    if (!site) {\n      site = callSiteLocation(stack[1])\n      site.name = prop\n    }\n    return site\n  }\n',
+        )
+        .replaceAll('log.call(deprecate, message, site)', 'log.call(deprecate, message, siteOf())')
+      if (
+        !source.includes(DEPD_SITE) ||
+        !lazy?.includes('siteOf()') ||
+        lazy.includes('callSiteLocation(stack[1])\n\n')
+      )
+        return { errors: [{ text: 'depd index.js changed: update this plugin' }] }
+      const contents = source
+        .replace(
+          DEPD_SITE,
+          "var site = stack[1]\n  var file = site.getFileName() || '<anonymous>'\n  if (site.isEval()) file = site.getEvalOrigin() + ', ' + file",
+        )
+        .replace(property, lazy)
       return { contents, loader: 'js' }
     })
   },
@@ -182,12 +243,19 @@ const phoneMetadataWithoutFormats = {
   },
 }
 
+/** What initialize_app reads of each grant module: its handler and parameters, and its grant type. */
+const GRANT = ['handler', 'parameters', { read: ['grantType'] }]
+
 /**
  * Code no function can reach, left out; each stand-in throws if it is reached all the same. Only
  * oidc-provider's router mounts the endpoints of the features our issuers leave off (lib/sso/
- * issuer.ts: dynamic registration, introspection, device flow, OpenID4VCI credentials, its own
- * development sign-in pages), each behind its feature's switch; serverless-http's Azure adapter
- * serves Azure Functions. About 40 KB of the sso bundle.
+ * issuer.ts: dynamic registration, introspection, device flow, CIBA, OpenID4VCI credentials, its
+ * own development sign-in pages), each behind its feature's switch, and it registers a grant type
+ * (client credentials, device code, CIBA, pre-authorized code) only when its feature is on: a
+ * grant's stand-in keeps the real `grantType` (read from the module) so the check still answers
+ * "off", and registering it throws. Each switch that reaches a stand-in throws when the provider
+ * is built, never at a request. serverless-http's Azure adapter serves Azure Functions. About
+ * 50 KB of the sso bundle.
  */
 const UNREACHED = [
   {
@@ -198,6 +266,35 @@ const UNREACHED = [
       './registration.js': ['post', 'get', 'put', 'del'],
       './introspection.js': ['default'],
       './code_verification.js': ['get', 'post'],
+    },
+  },
+  {
+    // their middleware joins only the device flow's and CIBA's endpoints
+    importer: /oidc-provider[\\/]lib[\\/]actions[\\/]authorization[\\/]index\.js$/,
+    modules: {
+      './ciba.js': [
+        'cibaRequired',
+        'cibaLoadAccount',
+        'checkRequestedExpiry',
+        'checkCibaContext',
+        'backchannelRequestResponse',
+        'backchannelRequestRemapErrors',
+      ],
+      './device.js': [
+        'deviceUserFlow',
+        'deviceUserFlowErrors',
+        'deviceAuthorizationResponse',
+        'deviceUserFlowResponse',
+      ],
+    },
+  },
+  {
+    importer: /oidc-provider[\\/]lib[\\/]actions[\\/]grants[\\/]index\.js$/,
+    modules: {
+      './client_credentials.js': GRANT,
+      './device_code.js': GRANT,
+      './ciba.js': GRANT,
+      './pre_authorized_code.js': GRANT,
     },
   },
   {
@@ -223,12 +320,26 @@ const leftOut = {
         args.importer.slice(0, args.importer.lastIndexOf('node_modules') + 12),
         join(args.resolveDir, args.path),
       )
-      return { path, namespace: 'left-out', pluginData: exports }
+      return { path, namespace: 'left-out', pluginData: { exports, real: join(args.resolveDir, args.path) } }
     })
-    build.onLoad({ filter: /.*/, namespace: 'left-out' }, ({ path, pluginData: exports }) => {
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, async ({ path, pluginData }) => {
+      const { exports, real } = pluginData
       const fail = `const fail = () => { throw new Error(${JSON.stringify(`${path} is left out of the bundle (scripts/esbuild-plugins.cjs)`)}) }`
       if (exports === 'commonjs') return { contents: `${fail}\nmodule.exports = fail`, loader: 'js' }
-      const names = exports.map((e) => (e === 'default' ? 'export default stub' : `export { stub as ${e} }`))
+      const names = []
+      for (const e of exports) {
+        if (typeof e === 'string') {
+          names.push(e === 'default' ? 'export default stub' : `export { stub as ${e} }`)
+          continue
+        }
+        // constants the code reads whether the feature is on or off, taken from the module itself
+        const source = await readFile(real, 'utf8')
+        for (const name of e.read) {
+          const value = source.match(new RegExp(`^export const ${name} = ('[^'\\n]*');$`, 'm'))?.[1]
+          if (!value) return { errors: [{ text: `${path} has no constant ${name}: update this plugin` }] }
+          names.push(`export const ${name} = ${value}`)
+        }
+      }
       return {
         contents: [fail, 'const stub = new Proxy(fail, { get: fail, apply: fail })', ...names].join('\n'),
         loader: 'js',
@@ -269,7 +380,9 @@ const webAssets = {
 module.exports = [
   oidcProviderModelNames,
   koaMimeTypes,
+  koaLazyV8,
   oidcProviderLazyListFormat,
+  depdFileOnly,
   awsSdkClientModules,
   dynamodbToolboxPure,
   phoneMetadataWithoutFormats,

@@ -1,13 +1,5 @@
 import * as z from 'zod'
-import {
-  catalogForTenant,
-  deleteApp,
-  getApp,
-  listApps,
-  registerApp,
-  rotateSecret,
-  updateApp,
-} from '../../lib/apps/registry.js'
+import { deleteApp, getApp, listApps, registerApp, rotateSecret, updateApp } from '../../lib/apps/registry.js'
 import {
   AppGroupBody,
   AppGroupIdParams,
@@ -23,20 +15,17 @@ import {
   UpdateAppBody,
 } from '../../lib/apps/schemas.js'
 import { createAppGroup, deleteAppGroup, listAppGroups, updateAppGroup } from '../../lib/apps/shelf.js'
+import { catalogForTenant } from '../../lib/apps/tenant-catalog.js'
 import { checkedTenantOf } from '../../lib/auth/session-check.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { notFound } from '../../lib/core/errors.js'
 import { industryAccess, platformAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
-import {
-  getIndustry,
-  listCatalogApps,
-  putCatalogApp,
-  setPreinstalledApps,
-  setStoreApps,
-} from '../../lib/platform/catalog.js'
-import { AppCode, CatalogAppBody, CatalogAppSchema, IndustrySchema } from '../../lib/platform/schemas.js'
+import { AppCode, CatalogAppBody, CatalogAppSchema } from '../../lib/platform/app-schemas.js'
+import { getIndustry, setPreinstalledApps, setStoreApps } from '../../lib/platform/catalog.js'
+import { listCatalogApps, putCatalogApp } from '../../lib/platform/catalog-apps.js'
+import { IndustrySchema } from '../../lib/platform/schemas.js'
 import { sealForProvider } from '../../lib/provisioning/settings.js'
 import { grantRoutes } from './grant-routes.js'
 import { identityRoutes } from './identity-routes.js'

@@ -1,11 +1,10 @@
 import * as z from 'zod'
 import { checkedTenantOf } from '../../lib/auth/session-check.js'
-import { type BrandingTarget, brandingView, writeBranding } from '../../lib/branding/branding.js'
-import { BrandingBody, BrandingViewSchema } from '../../lib/branding/schemas.js'
+import { BrandingBody, BrandingViewSchema } from '../../lib/branding/api-schemas.js'
+import { type BrandingTarget, brandingView } from '../../lib/branding/branding.js'
+import { writeBranding } from '../../lib/branding/write-branding.js'
 import type { TenantCaller } from '../../lib/core/auth/caller.js'
-import type { Permission } from '../../lib/core/auth/permissions.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
-import { forbidden } from '../../lib/core/errors.js'
 import {
   type Access,
   industryAccess,
@@ -15,16 +14,13 @@ import {
 } from '../../lib/core/http/access.js'
 import { type LevelName, ownLevel } from '../../lib/core/http/own-level.js'
 import { type CallerFor, route } from '../../lib/core/http/route.js'
-import type { Level } from '../../lib/core/levels.js'
 import type { TenantContext } from '../../lib/core/tenancy.js'
-import { createUpload } from '../../lib/media/media.js'
-import { MAX_MEDIA_BYTES, type MediaPurpose, UploadBody, UploadSchema } from '../../lib/media/schemas.js'
 import { listIndustries, listPlans, putPlan } from '../../lib/platform/catalog.js'
 import { IndustrySchema, PlanBody, PlanSchema } from '../../lib/platform/schemas.js'
 import { createTenant } from '../../lib/tenants/create-tenant.js'
 import { listHistory } from '../../lib/tenants/history.js'
 import { freezeTenant, renewTenant, unfreezeTenant } from '../../lib/tenants/lifecycle.js'
-import { getTenantView, listTenants } from '../../lib/tenants/queries.js'
+
 import {
   CreatedTenantSchema,
   CreateTenantBody,
@@ -38,7 +34,7 @@ import {
   TenantSettingsBody,
 } from '../../lib/tenants/schemas.js'
 import { tenantContact, updateTenantSettings } from '../../lib/tenants/settings.js'
-import { toTenantView } from '../../lib/tenants/views.js'
+import { getTenantView, listTenants, toTenantView } from '../../lib/tenants/views.js'
 
 const tag = 'Tenants'
 const platform = platformAccess()
@@ -111,44 +107,6 @@ const brandingRoutes = <A extends Access>(
       handle: async (req) => writeBranding(await targetOf(req), req.body, 'merge', actorOf(req)),
     }),
   ]
-}
-
-/** Who may upload what in a tenant: the permission of the field the image is for. */
-const UPLOAD_PERMISSION: Record<MediaPurpose, Permission> = {
-  branding: 'portal.write',
-  'portal-banner': 'portal.write',
-  'news-cover': 'content.write',
-}
-
-/**
- * A presigned upload of one image to the caller's own level (from the token). The answer's `url`
- * is what a branding field (later a news cover, a portal banner) is then set to.
- */
-const uploadRoute = <A extends Access>(
-  level: LevelName,
-  access: A,
-  levelOf: (req: CallerFor<A>) => Level,
-) => {
-  const { base, name, who } = ownLevel(level, access, WHOSE)
-  return route({
-    operationId: `create${name}Upload`,
-    method: 'POST',
-    path: `${base}/uploads`,
-    summary: `A presigned browser upload of one image (png, jpeg, webp, gif; at most ${MAX_MEDIA_BYTES} bytes) for ${who}`,
-    tag: 'Uploads',
-    access,
-    body: UploadBody,
-    response: UploadSchema,
-    status: 201,
-    handle: async (req) => {
-      const tenant = (req as { tenant?: TenantContext }).tenant
-      const needed = UPLOAD_PERMISSION[req.body.purpose]
-      if (tenant && !tenant.actor.permissions.includes(needed)) {
-        throw forbidden(`an upload for ${req.body.purpose} needs the permission ${needed}`)
-      }
-      return createUpload(levelOf(req), req.body)
-    },
-  })
 }
 
 export const routes = [
@@ -355,7 +313,4 @@ export const routes = [
   })),
   // portal.write: the permission for how the workbench looks (its portal and its sign-in page)
   ...brandingRoutes('tenant', tenantAccess('portal.write'), tenantBranding),
-  uploadRoute('platform', platform, () => ({ level: 'platform' })),
-  uploadRoute('industry', industryAccess(), (req) => ({ level: 'industry', industry: req.caller.industry })),
-  uploadRoute('tenant', tenantAccess(), (req) => ({ level: 'tenant', tenantId: req.tenant.tenantId })),
 ]

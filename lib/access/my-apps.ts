@@ -5,7 +5,7 @@ import { batchGetRequests } from '../core/db/batch-get.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
 import type { TenantScope } from '../core/tenancy.js'
-import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
+import { catalogAppOf, catalogAppRequest } from '../platform/catalog-apps.js'
 import { EntitlementEntity } from './records.js'
 
 type AppItem = Parameters<typeof viewOf>[0]

@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import { AppIdParams } from '../apps/schemas.js'
 import { PageQuery } from '../core/db/pagination.js'
-import { ClientType, SsoProtocol } from '../platform/schemas.js'
+import { ClientType, SsoProtocol } from '../platform/app-schemas.js'
 import { GRANT_ID_PATTERN } from './policy.js'
 
 const Id = (what: string) => z.string().regex(/^[0-9a-z]{10,40}$/, `not a ${what} id`)

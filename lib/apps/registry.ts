@@ -4,13 +4,13 @@ import { auditWrite } from '../core/audit.js'
 import { nowIso } from '../core/clock.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
-import { queryAll, queryPage } from '../core/db/pagination.js'
+import { queryPage } from '../core/db/pagination.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
-import { getCatalogApp, getIndustry, listCatalogApps, listSkus, offeredTo } from '../platform/catalog.js'
-import { AppDefinition, type CatalogApp } from '../platform/schemas.js'
+import { AppDefinition, type CatalogApp } from '../platform/app-schemas.js'
+import { getCatalogApp, listCatalogApps } from '../platform/catalog-apps.js'
 import { dropClientWrite, issueClientWrites, newClient, newSecretWrite, secretHash } from './clients.js'
 import type { AppView, RegisterAppBody, UpdateAppInput } from './schemas.js'
 import { appGroupExists } from './shelf.js'
@@ -233,36 +233,4 @@ export const rotateSecret = async (ctx: TenantContext, appId: string, alongside?
       alongside: () => new AppError('CONFLICT', 'the app changed meanwhile; retry'),
     })
   return { clientId, clientSecret: fresh.clientSecret }
-}
-
-/** The catalog as a tenant sees it: what it may use or buy, with the skus to buy it, and what it has. */
-export const catalogForTenant = async (scope: TenantScope, industryCode: string | undefined) => {
-  const [catalog, skus, mine, industry] = await Promise.all([
-    listCatalogApps(),
-    listSkus(),
-    queryAll(TenantAppEntity, { partition: tenantPartition(scope.tenantId), prefix: 'APP#' }).then(
-      (apps) => new Set(apps.filter((a) => a.status !== 'released').map((a) => a.appCode)),
-    ),
-    industryCode ? getIndustry(industryCode) : undefined,
-  ])
-  return {
-    // what its industry's store does not offer is not on sale to it (what it has, it still sees)
-    items: catalog
-      .filter((app) => app.kind !== 'subscribed' || mine.has(app.code) || offeredTo(industry, app.code))
-      .map((app) => ({
-        appId: app.code,
-        name: app.name,
-        description: app.description,
-        kind: app.kind,
-        clientTypes: app.clientTypes,
-        protocol: app.protocol,
-        marketplaceUrl: app.marketplaceUrl,
-        skus: skus.flatMap((s) =>
-          s.target.type === 'app' && s.target.appCode === app.code
-            ? [{ skuCode: s.skuCode, name: s.name, seats: s.target.seats, trialDays: s.target.trialDays }]
-            : [],
-        ),
-        added: mine.has(app.code),
-      })),
-  }
 }

@@ -8,7 +8,7 @@ import {
   PersonalField,
   SsoProtocol,
   wholeDefinition,
-} from '../platform/schemas.js'
+} from '../platform/app-schemas.js'
 
 export const AppIdParams = z.object({ appId: AppCode })
 export const AppGroupIdParams = z.object({

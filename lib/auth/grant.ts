@@ -1,5 +1,5 @@
+import { issueAccessToken } from '../core/auth/issue-access-token.js'
 import { PERMISSIONS, type Permission, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
-import { issueAccessToken } from '../core/auth/tokens.js'
 import { AppError } from '../core/errors.js'
 import { scopeOf } from '../core/tenancy.js'
 import { rolePermissions } from '../directory/roles.js'

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { PASSWORD_RULE } from '../core/crypto/passwords.js'
-import { Identifier } from '../core/http/schemas.js'
+import { Identifier } from '../core/http/address-schemas.js'
 
 export const Password = z.string().min(1).max(PASSWORD_RULE.maxLength)
 

@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { PageQuery } from '../core/db/pagination.js'
-import { Identifier, NewPassword, VerificationCode } from '../core/http/schemas.js'
+import { Identifier } from '../core/http/address-schemas.js'
+import { NewPassword, VerificationCode } from '../core/http/schemas.js'
 import { PURPOSES } from '../identity/proofs.js'
 import { Password } from './login-body.js'
 

@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.js'
 import { trustedTenantId } from '../core/tenancy.js'
 import { accountRequest, membershipRequest } from '../identity/accounts.js'
 import { tenantRequest } from '../tenants/queries.js'
-import type { TenantRecord } from '../tenants/views.js'
+import type { TenantRecord } from '../tenants/record.js'
 import { sessionRequest } from './sessions.js'
 
 /**

@@ -1,24 +1,12 @@
-import { $remove, BatchGetRequest, PutItemCommand, PutTransaction, UpdateTransaction } from 'dynamodb-toolbox'
-import { auditWrite } from '../core/audit.js'
+import { BatchGetRequest, PutItemCommand } from 'dynamodb-toolbox'
 import { nowIso } from '../core/clock.js'
 import { batchGetRequests } from '../core/db/batch-get.js'
 import { isConditionFailure } from '../core/db/conditions.js'
-import { transaction } from '../core/db/transaction.js'
 import { levelChain } from '../core/levels.js'
-import { log } from '../core/log.js'
 import type { TenantId } from '../core/tenancy.js'
-import { assertOwnedMedia } from '../media/media.js'
+import type { BrandingSource, BrandingView, EffectiveBranding } from './api-schemas.js'
 import { BrandingEntity, type BrandingLevel, brandingOwner } from './entities.js'
-import {
-  BRANDING_FIELDS,
-  BRANDING_IMAGE_FIELDS,
-  type Branding,
-  type BrandingInput,
-  BrandingSchema,
-  type BrandingSource,
-  type BrandingView,
-  type EffectiveBranding,
-} from './schemas.js'
+import { BRANDING_FIELDS, type Branding, BrandingSchema } from './schemas.js'
 
 /** What a sign-in page shows where no level sets a field (a tenant's site name is its own name). */
 export const BRANDING_DEFAULTS = { platformName: 'Atrium', loginTitle: 'Sign in' } as const
@@ -44,7 +32,7 @@ const chainOf = (t: BrandingTarget): { source: Inherited; level: BrandingLevel }
     t.level === 'tenant' ? { level: 'tenant', tenantId: t.tenant.tenantId, industry: t.tenant.industry } : t,
   ).map((level) => ({ source: level.level, level }))
 
-const levelOf = (t: BrandingTarget): BrandingLevel => (chainOf(t)[0] as { level: BrandingLevel }).level
+export const levelOf = (t: BrandingTarget): BrandingLevel => (chainOf(t)[0] as { level: BrandingLevel }).level
 
 const defaultsOf = (t: BrandingTarget): EffectiveBranding =>
   t.level === 'tenant' ? { ...BRANDING_DEFAULTS, siteName: t.tenant.tenantName } : { ...BRANDING_DEFAULTS }
@@ -107,68 +95,6 @@ export const brandingView = async (t: BrandingTarget): Promise<BrandingView> => 
 export const effectiveBranding = async (tenant: BrandedTenant): Promise<EffectiveBranding> => {
   const target = { level: 'tenant', tenant } as const
   return mergeBranding(await readLevels(target, false), defaultsOf(target)).effective
-}
-
-const summary = (input: BrandingInput, mode: 'replace' | 'merge') => {
-  const given = BRANDING_FIELDS.filter((f) => input[f] !== undefined && input[f] !== null)
-  const cleared = BRANDING_FIELDS.filter((f) => input[f] === null)
-  return mode === 'replace'
-    ? `replaced set=${given.join(',') || 'none'}`
-    : [given.length ? `set=${given.join(',')}` : '', cleared.length ? `cleared=${cleared.join(',')}` : '']
-        .filter(Boolean)
-        .join(' ')
-}
-
-/**
- * Writes a level's branding. `replace` (PUT): the level sets exactly the fields given; `merge`
- * (PATCH): fields given change, `null` clears one, the others stay. A tenant's change is audited
- * in its audit log, in the same transaction; the platform and industries keep no audit log yet,
- * so their item records who changed it last and when, and the change is logged (ids only).
- */
-export const writeBranding = async (
-  t: BrandingTarget,
-  input: BrandingInput,
-  mode: 'replace' | 'merge',
-  actorId: string,
-): Promise<BrandingView> => {
-  const owner = brandingOwner(levelOf(t))
-  await Promise.all(
-    BRANDING_IMAGE_FIELDS.flatMap((f) => {
-      const url = input[f]
-      return typeof url === 'string' ? [assertOwnedMedia(levelOf(t), url, `body.${f}`)] : []
-    }),
-  )
-  const stamp = { owner, updatedAt: nowIso(), updatedBy: actorId }
-  const detail = summary(input, mode)
-  if (mode === 'merge' && detail === '') return brandingView(t)
-  const write =
-    mode === 'replace'
-      ? BrandingEntity.build(PutTransaction).item({
-          ...stamp,
-          ...Object.fromEntries(BRANDING_FIELDS.flatMap((f) => (input[f] ? [[f, input[f]]] : []))),
-        })
-      : BrandingEntity.build(UpdateTransaction).item({
-          ...stamp,
-          ...Object.fromEntries(
-            BRANDING_FIELDS.flatMap((f) =>
-              input[f] === undefined ? [] : [[f, input[f] === null ? $remove() : input[f]]],
-            ),
-          ),
-        })
-  const tx = transaction().add('branding', write)
-  if (t.level === 'tenant') {
-    tx.add('audit', auditWrite(t.tenant, { actorId, action: 'branding.updated', detail }))
-  }
-  await tx.run()
-  if (t.level !== 'tenant') {
-    log.info('branding updated', {
-      level: t.level,
-      industry: t.level === 'industry' ? t.industry : undefined,
-      actorId,
-      detail,
-    })
-  }
-  return brandingView(t)
 }
 
 /** A level's starting branding, unless it has one: the seed runs again, never undoing an admin's change. */

@@ -4,7 +4,7 @@ import type { TenantScope } from '../core/tenancy.js'
 import { departmentParents } from '../directory/departments.js'
 import { memberGroupIds } from '../directory/groups.js'
 import { getMembership } from '../identity/accounts.js'
-import { getTenantView } from '../tenants/queries.js'
+import { getTenantView } from '../tenants/views.js'
 import type { Category } from './schemas.js'
 
 /**

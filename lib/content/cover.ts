@@ -1,4 +1,4 @@
-import { WebUrl } from '../core/http/schemas.js'
+import { WebUrl } from '../core/http/address-schemas.js'
 
 /**
  * An image shown with content (a news cover, an image in rich text): an absolute https URL (http

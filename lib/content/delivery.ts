@@ -6,7 +6,7 @@ import { queryPage } from '../core/db/pagination.js'
 import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import type { ItemChange } from '../core/stream-function.js'
 import { MembershipEntity } from '../identity/entities.js'
-import { listTenants } from '../tenants/queries.js'
+import { listTenants } from '../tenants/views.js'
 import { readAnnouncement } from './announcements.js'
 import {
   AnnouncementEntity,

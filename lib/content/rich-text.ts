@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import { LinkUrl } from '../core/http/schemas.js'
+import { LinkUrl } from '../core/http/address-schemas.js'
 import { escapeHtml } from '../core/text.js'
 import { ContentImage } from './cover.js'
 

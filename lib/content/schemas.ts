@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { PageQuery, page } from '../core/db/pagination.js'
-import { Id, Iso, LevelName, TextLine as Line } from '../core/http/schemas.js'
+import { Id, Iso, LevelName } from '../core/http/schemas.js'
+import { TextLine as Line } from '../core/http/text-line.js'
 import { ContentImage } from './cover.js'
 import { RichTextSchema } from './rich-text.js'
 

@@ -1,6 +1,5 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { threadId } from 'node:worker_threads'
 import { config } from './config.js'
 import { logContext } from './log.js'
 
@@ -23,6 +22,10 @@ export type AwsCommandLogEntry =
   | { kind: 'function'; fn: string }
   | { kind: 'command'; fn: string; action: string; resource: AwsResource; example: string }
 
+/** Loaded where the log is written (tests) only: no function's cold start in AWS loads worker_threads. */
+const threadId = (): number =>
+  (require('node:worker_threads') as typeof import('node:worker_threads')).threadId
+
 const written = new Set<string>()
 
 const directory = (): string | undefined => {
@@ -41,7 +44,7 @@ const write = (key: string, entry: AwsCommandLogEntry): void => {
   const dir = directory()
   if (!dir || written.has(key)) return
   written.add(key)
-  appendFileSync(join(dir, `${process.pid}-${threadId}.jsonl`), `${JSON.stringify(entry)}\n`)
+  appendFileSync(join(dir, `${process.pid}-${threadId()}.jsonl`), `${JSON.stringify(entry)}\n`)
 }
 
 /**

@@ -1,6 +1,18 @@
 import * as z from 'zod'
 
-const intFrom = (fallback: number) => z.coerce.number().int().positive().default(fallback)
+/*
+ * Each chained call builds a schema (and each check one more), all at every cold start: settings
+ * of one kind share one schema rather than each building its own chain.
+ */
+const PositiveInt = z.coerce.number().int().positive()
+const intFrom = (fallback: number) => PositiveInt.default(fallback)
+const Setting = z.string().min(1).optional()
+/** A local stand-in's address (in AWS the SDK finds the service itself). */
+const Endpoint = z.url().optional()
+const Flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true')
 
 /** Every setting the functions read, validated once; a missing or malformed one fails the cold start. */
 const ConfigSchema = z
@@ -8,12 +20,12 @@ const ConfigSchema = z
     ATRIUM_TABLE_NAME: z.string().min(3),
     AWS_REGION: z.string().default('us-east-1'),
     /** Set only locally (DynamoDB Local); in AWS the SDK finds the regional endpoint. */
-    DYNAMODB_ENDPOINT: z.url().optional(),
+    DYNAMODB_ENDPOINT: Endpoint,
     /** Set only locally: AWS Marketplace's stand-in (scripts/local/aws-marketplace.ts) */
-    AWS_MARKETPLACE_ENDPOINT: z.url().optional(),
+    AWS_MARKETPLACE_ENDPOINT: Endpoint,
     /** AWS: the KMS key wrapping data keys. Locally: a key file the local stack creates. */
-    PII_KMS_KEY_ID: z.string().min(1).optional(),
-    LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),
+    PII_KMS_KEY_ID: Setting,
+    LOCAL_MASTER_KEY_FILE: Setting,
     PLATFORM_DOMAIN: z.string().min(3).default('atrium.localhost'),
     /** how long the provisioning sender waits for quiet before a call of fewer than 500 users */
     PROVISIONING_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
@@ -26,18 +38,12 @@ const ConfigSchema = z
      * Whether requests to addresses tenants typed in may reach this machine and private networks:
      * only on the local stack, where the apps run on this machine (lib/core/http/outbound.ts).
      */
-    OUTBOUND_ALLOW_SPECIAL_USE: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
+    OUTBOUND_ALLOW_SPECIAL_USE: Flag,
     /**
      * Whether each tenant's own domain `<code>.<PLATFORM_DOMAIN>` reaches the API (the deployment's
      * wildcard custom domain): then sign-in addresses are given out on it.
      */
-    TENANT_DOMAINS: z
-      .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
+    TENANT_DOMAINS: Flag,
     /**
      * Where national mobile numbers are read when a tenant names no region, and for logins (an
      * account is platform-wide). Checked against the numbering plans where numbers are read.
@@ -79,7 +85,7 @@ const ConfigSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** KooGallery merchant key: the value locally, a Secrets Manager secret in AWS */
     KOOGALLERY_KEY: z.string().min(8).optional(),
-    KOOGALLERY_KEY_SECRET_ARN: z.string().min(1).optional(),
+    KOOGALLERY_KEY_SECRET_ARN: Setting,
     /** how far a KooGallery request's timeStamp may be from our clock */
     KOOGALLERY_TIMESTAMP_WINDOW_SECONDS: intFrom(300),
     /**
@@ -91,13 +97,13 @@ const ConfigSchema = z
       .url()
       .optional()
       .transform((v) => v?.replace(/\/+$/, '')),
-    KOOGALLERY_OPENAPI_AK: z.string().min(1).optional(),
-    KOOGALLERY_OPENAPI_SK: z.string().min(1).optional(),
-    KOOGALLERY_OPENAPI_SECRET_ARN: z.string().min(1).optional(),
+    KOOGALLERY_OPENAPI_AK: Setting,
+    KOOGALLERY_OPENAPI_SK: Setting,
+    KOOGALLERY_OPENAPI_SECRET_ARN: Setting,
     /** The bucket of uploaded media (branding images, news covers, portal banners). */
     MEDIA_BUCKET: z.string().min(3).default('atrium-local-media'),
     /** Set only locally: the S3 stand-in (scripts/local/s3.ts); in AWS the SDK finds S3 itself. */
-    S3_ENDPOINT: z.url().optional(),
+    S3_ENDPOINT: Endpoint,
     /**
      * Where served media objects are read by browsers (no trailing slash); default: the stand-in's
      * path-style address locally, the bucket's regional address in AWS.
@@ -107,7 +113,7 @@ const ConfigSchema = z
       .optional()
       .transform((v) => v?.replace(/\/+$/, '')),
     /** Tests only: a directory where each function's AWS commands are recorded (aws-command-log.ts). */
-    ATRIUM_AWS_COMMAND_LOG: z.string().min(1).optional(),
+    ATRIUM_AWS_COMMAND_LOG: Setting,
   })
   .refine((c) => c.PII_KMS_KEY_ID !== undefined || c.LOCAL_MASTER_KEY_FILE !== undefined, {
     message: 'set PII_KMS_KEY_ID (AWS) or LOCAL_MASTER_KEY_FILE (local)',

@@ -1,4 +1,4 @@
-import { Mobile } from '../core/http/schemas.js'
+import { Mobile } from '../core/http/address-schemas.js'
 import type { TenantScope } from '../core/tenancy.js'
 import type { ContactFields } from '../tenants/schemas.js'
 import { departmentTree } from './departments.js'

@@ -16,7 +16,7 @@ import { addDays, nowIso } from '../core/clock.js'
 import { cipherFor, tenantScope } from '../core/crypto/data-keys.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
-import { queryAll, queryPage } from '../core/db/pagination.js'
+import { queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
@@ -26,8 +26,9 @@ import { systemContext, type TenantContext, type TenantScope, trustedTenantId } 
 import { decryptIdentifier, getAccount, getMembership, prepareAccount } from '../identity/accounts.js'
 import { proofWrite } from '../identity/proofs.js'
 import { findTenant } from '../tenants/queries.js'
-import { tenantDomain, tenantPhoneRegion } from '../tenants/views.js'
+import { tenantDomain, tenantPhoneRegion } from '../tenants/record.js'
 import { departmentExists } from './departments.js'
+import { JoinRequestEntity } from './join-requests.js'
 import { addMember } from './members.js'
 
 const InvitationEntity = new Entity({
@@ -63,32 +64,6 @@ const InviteCodeEntity = new Entity({
   timestamps: false,
   schema: item({ code: string().key(), tenantId: string(), inviteId: string() }),
   computeKey: ({ code }: { code: string }) => ({ PK: `INVITECODE#${code}`, SK: 'INVITECODE' }),
-})
-
-/** A request to join that waits for an admin (invitations that need approval). */
-const JoinRequestEntity = new Entity({
-  name: 'JoinRequest',
-  table,
-  timestamps: false,
-  schema: item({
-    tenantId: string().key(),
-    requestId: string().key(),
-    accountId: string(),
-    inviteId: string(),
-    nameEnc: string(),
-    status: string().enum('pending', 'approved', 'rejected'),
-    createdAt: string(),
-    /** pending requests by account, so a login can say "waiting for approval" */
-    GSI1PK: string().optional(),
-    GSI1SK: string().optional(),
-    /** pending requests of the tenant, for the admins' queue */
-    GSI2PK: string().optional(),
-    GSI2SK: string().optional(),
-  }),
-  computeKey: ({ tenantId, requestId }: { tenantId: string; requestId: string }) => ({
-    PK: tenantPartition(tenantId),
-    SK: `JOINREQ#${requestId}`,
-  }),
 })
 
 type Invitation = NonNullable<Awaited<ReturnType<typeof findInvitation>>>
@@ -419,12 +394,6 @@ export const listJoinRequests = async (ctx: TenantContext, limit: number, cursor
     nextCursor,
   }
 }
-
-/** The workbenches an account waits to join (a login with nothing else to enter says so). */
-export const pendingJoinTenants = async (accountId: string) =>
-  (
-    await queryAll(JoinRequestEntity, { index: 'GSI1', partition: `ACCT#${accountId}`, prefix: 'JOINREQ#' })
-  ).map((r) => r.tenantId)
 
 /** Approving adds the member (seat limit and invitation use held as for any join). */
 export const decideJoinRequest = async (ctx: TenantContext, requestId: string, approve: boolean) => {

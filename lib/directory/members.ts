@@ -8,7 +8,7 @@ import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { pageOfSortedIds, queryPage } from '../core/db/pagination.js'
 import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
-import { Mobile } from '../core/http/schemas.js'
+import { Mobile } from '../core/http/address-schemas.js'
 import { mobileNumber, type PhoneRegion } from '../core/identifiers.js'
 import { count } from '../core/metrics.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
@@ -29,8 +29,8 @@ import {
 import { MembershipEntity } from '../identity/entities.js'
 import { clearThrottles } from '../identity/throttle.js'
 import { findTenant } from '../tenants/queries.js'
+import { tenantPhoneRegion } from '../tenants/record.js'
 import { freeSeatWrite, takeSeatWrite } from '../tenants/seats.js'
-import { tenantPhoneRegion } from '../tenants/views.js'
 import { claimContact, contactIndex, memberByContact, nameIndex, releaseContact } from './contacts.js'
 import {
   departmentMemberIds,

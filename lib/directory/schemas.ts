@@ -1,7 +1,8 @@
 import * as z from 'zod'
 import { PERMISSIONS } from '../core/auth/permissions.js'
 import { PageQuery, page } from '../core/db/pagination.js'
-import { Mobile, NewPassword, VerificationCode } from '../core/http/schemas.js'
+import { Mobile } from '../core/http/address-schemas.js'
+import { NewPassword, VerificationCode } from '../core/http/schemas.js'
 
 const Email = z.email().max(254)
 const Name = z.string().trim().min(1).max(100)

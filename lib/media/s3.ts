@@ -33,16 +33,5 @@ export const resetS3Client = (): void => {
 }
 
 /** The IAM action an S3 use needs, on the key's first two segments (`media/t`): test/iam checks the role. */
-export const recordS3 = (action: 's3:PutObject' | 's3:GetObject', key: string): void =>
+export const recordS3 = (action: 's3:PutObject', key: string): void =>
   recordAwsCommand(action, `media-bucket/${key.split('/').slice(0, 2).join('/')}` as AwsResource)
-
-/** Where browsers read the bucket's served objects. */
-export const mediaBaseUrl = (): string => {
-  const { MEDIA_PUBLIC_URL, S3_ENDPOINT, MEDIA_BUCKET, AWS_REGION } = config()
-  return (
-    MEDIA_PUBLIC_URL ??
-    (S3_ENDPOINT
-      ? `${S3_ENDPOINT.replace(/\/+$/, '')}/${MEDIA_BUCKET}`
-      : `https://${MEDIA_BUCKET}.s3.${AWS_REGION}.amazonaws.com`)
-  )
-}

@@ -1,25 +1,12 @@
-import {
-  any,
-  BatchGetRequest,
-  BatchPutRequest,
-  BatchWriteCommand,
-  Entity,
-  executeBatchWrite,
-  GetItemCommand,
-  item,
-  PutItemCommand,
-  PutTransaction,
-  QueryCommand,
-  string,
-} from 'dynamodb-toolbox'
+import { BatchPutRequest, BatchWriteCommand, executeBatchWrite, PutTransaction } from 'dynamodb-toolbox'
 import type { z } from 'zod'
 import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
+import type { CatalogApp, CatalogAppInput } from './app-schemas.js'
+import { getCatalogApp } from './catalog-apps.js'
+import { CatalogEntity, type CatalogKind, getOne, listKind, putOne } from './catalog-entity.js'
 import {
-  type CatalogApp,
-  type CatalogAppInput,
-  CatalogAppSchema,
   editionSku,
   FIXED_PLAN_FIELDS,
   type Industry,
@@ -31,60 +18,13 @@ import {
   SkuSchema,
 } from './schemas.js'
 
-/**
- * Platform reference data (plans, industries, the app catalog) as one entity: a partition per
- * kind, an item per code, the document validated by its zod schema on the way in and out.
- */
-const CatalogEntity = new Entity({
-  name: 'Catalog',
-  table,
-  timestamps: false,
-  schema: item({ kind: string().key(), code: string().key(), doc: any() }),
-  computeKey: ({ kind, code }: { kind: string; code: string }) => ({ PK: `CATALOG#${kind}`, SK: code }),
-})
-
-type Kind = 'PLAN' | 'INDUSTRY' | 'APP' | 'SKU'
-const SCHEMAS = { PLAN: PlanSchema, INDUSTRY: IndustrySchema, APP: CatalogAppSchema, SKU: SkuSchema } as const
-type Doc<K extends Kind> = z.infer<(typeof SCHEMAS)[K]>
-
-const listKind = async <K extends Kind>(kind: K): Promise<Doc<K>[]> => {
-  const { Items = [] } = await table
-    .build(QueryCommand)
-    .entities(CatalogEntity)
-    .query({ partition: `CATALOG#${kind}` })
-    .send()
-  return Items.map((i) => SCHEMAS[kind].parse(i.doc) as Doc<K>)
-}
-
-const getOne = async <K extends Kind>(kind: K, code: string): Promise<Doc<K> | undefined> => {
-  const { Item } = await CatalogEntity.build(GetItemCommand).key({ kind, code }).send()
-  return Item ? (SCHEMAS[kind].parse(Item.doc) as Doc<K>) : undefined
-}
-
-export const listPlans = (): Promise<Plan[]> => listKind('PLAN')
-export const getPlan = (code: string): Promise<Plan | undefined> => getOne('PLAN', code)
-export const listIndustries = (): Promise<Industry[]> => listKind('INDUSTRY')
-export const getIndustry = (code: string): Promise<Industry | undefined> => getOne('INDUSTRY', code)
-export const listCatalogApps = (): Promise<CatalogApp[]> => listKind('APP')
-export const getCatalogApp = (code: string): Promise<CatalogApp | undefined> => getOne('APP', code)
-/** A catalog app's read for a batch, and the app from what it returns. */
-export const catalogAppRequest = (code: string) =>
-  CatalogEntity.build(BatchGetRequest).key({ kind: 'APP', code })
-export const catalogAppOf = (item: { doc?: unknown } | undefined): CatalogApp | undefined =>
-  item ? CatalogAppSchema.parse(item.doc) : undefined
-export const getSku = (skuCode: string): Promise<Sku | undefined> => getOne('SKU', skuCode)
-export const listSkus = (): Promise<Sku[]> => listKind('SKU')
-
-const putOne = async (kind: Kind, code: string, doc: unknown) => {
-  await CatalogEntity.build(PutItemCommand).item({ kind, code, doc }).send()
-}
-
-/** A catalog app, created or replaced by a system administrator (validated by its schema). */
-export const putCatalogApp = async (app: CatalogAppInput): Promise<CatalogApp> => {
-  const doc = CatalogAppSchema.parse(app)
-  await putOne('APP', doc.code, doc)
-  return doc
-}
+export const listPlans = (): Promise<Plan[]> => listKind('PLAN', PlanSchema)
+export const getPlan = (code: string): Promise<Plan | undefined> => getOne('PLAN', code, PlanSchema)
+export const listIndustries = (): Promise<Industry[]> => listKind('INDUSTRY', IndustrySchema)
+export const getIndustry = (code: string): Promise<Industry | undefined> =>
+  getOne('INDUSTRY', code, IndustrySchema)
+export const getSku = (skuCode: string): Promise<Sku | undefined> => getOne('SKU', skuCode, SkuSchema)
+export const listSkus = (): Promise<Sku[]> => listKind('SKU', SkuSchema)
 
 /**
  * Creates an edition with the sku that sells it, or changes one: its name, limits, base apps,
@@ -104,7 +44,7 @@ export const putPlan = async (code: string, input: z.infer<typeof PlanBody>): Pr
       fixed.map((f) => ({ path: `body.${f}`, message: 'fixed once the edition exists' })),
     )
   }
-  const put = (kind: Kind, key: string, value: unknown, exists: boolean) =>
+  const put = (kind: CatalogKind, key: string, value: unknown, exists: boolean) =>
     CatalogEntity.build(PutTransaction)
       .item({ kind, code: key, doc: value })
       .options({ condition: { attr: 'code', exists } })

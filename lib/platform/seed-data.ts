@@ -1,4 +1,5 @@
-import { type CatalogAppInput, editionSku, type Industry, type Plan, type Sku } from './schemas.js'
+import type { CatalogAppInput } from './app-schemas.js'
+import { editionSku, type Industry, type Plan, type Sku } from './schemas.js'
 
 const BASE = ['im', 'calendar', 'contacts', 'todos', 'news']
 const INDUSTRIAL_BASE = [...BASE, 'approvals', 'announcements']

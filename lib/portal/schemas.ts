@@ -1,5 +1,7 @@
 import * as z from 'zod'
-import { Iso, LevelName, LinkUrl, TextLine, WebUrl } from '../core/http/schemas.js'
+import { LinkUrl, WebUrl } from '../core/http/address-schemas.js'
+import { Iso, LevelName } from '../core/http/schemas.js'
+import { TextLine } from '../core/http/text-line.js'
 
 export const CHANNELS = ['web', 'mobile'] as const
 export const Channel = z.enum(CHANNELS).meta({ description: 'the front end a portal is for' })

@@ -5,7 +5,7 @@ import { table } from '../core/db/table.js'
 import { AppError, notFound } from '../core/errors.js'
 import { errorSite, log } from '../core/log.js'
 import type { TenantContext } from '../core/tenancy.js'
-import { getCatalogApp } from '../platform/catalog.js'
+import { getCatalogApp } from '../platform/catalog-apps.js'
 import type { ProvisioningInput } from './schemas.js'
 import { bindingProblems, getProvisioning, hintOf, invalid, putProvisioning } from './settings.js'
 

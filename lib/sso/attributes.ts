@@ -10,32 +10,7 @@ import { AppError, type FieldIssue, notFound } from '../core/errors.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { assertOutranks } from '../directory/members.js'
 import { getMembership, membershipUnchanged } from '../identity/accounts.js'
-import { AttributeValues } from './attribute-values-schema.js'
-
-/**
- * The stored values the app's definitions still allow: an attribute the app no longer declares,
- * or an option it no longer offers, is left out.
- */
-export const valuesFor = (
-  definitions: AppView['attributes'],
-  stored: { values?: unknown } | undefined,
-): AttributeValues => {
-  const parsed = AttributeValues.safeParse(stored?.values ?? {})
-  if (!parsed.success) return {}
-  const out: AttributeValues = {}
-  for (const def of definitions) {
-    const value = parsed.data[def.key]
-    if (value === undefined) continue
-    const allowed = (v: string) => def.options === undefined || def.options.includes(v)
-    if (typeof value === 'string') {
-      if (allowed(value)) out[def.key] = value
-    } else {
-      const kept = value.filter(allowed)
-      if (kept.length > 0) out[def.key] = kept
-    }
-  }
-  return out
-}
+import { type AttributeValues, valuesFor } from './attribute-values-schema.js'
 
 /** What the app's definitions refuse in the given values, as failing fields. */
 const refused = (definitions: AppView['attributes'], values: AttributeValues): FieldIssue[] =>

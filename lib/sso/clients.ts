@@ -2,8 +2,8 @@ import { clientOf, secretMatches } from '../apps/clients.js'
 import { viewOf } from '../apps/registry.js'
 import { getTenantApp } from '../apps/tenant-apps.js'
 import { randomToken } from '../core/ids.js'
-import { getCatalogApp } from '../platform/catalog.js'
-import type { CatalogApp } from '../platform/schemas.js'
+import type { CatalogApp } from '../platform/app-schemas.js'
+import { getCatalogApp } from '../platform/catalog-apps.js'
 
 /** The client credentials a request presented (HTTP Basic or the form), checked against the hash. */
 export interface PresentedClient {

@@ -13,11 +13,10 @@ import type { TenantId } from '../core/tenancy.js'
 import { departmentNamesOf, departmentNamesRequest } from '../directory/departments.js'
 import { accountName, memberField } from '../directory/member-record.js'
 import { accountRequest, type Membership, membershipRequest } from '../identity/accounts.js'
-import { catalogAppOf, catalogAppRequest } from '../platform/catalog.js'
+import { catalogAppOf, catalogAppRequest } from '../platform/catalog-apps.js'
 import { tenantRequest } from '../tenants/queries.js'
-import type { TenantRecord } from '../tenants/views.js'
-import type { AttributeValues } from './attribute-values-schema.js'
-import { valuesFor } from './attributes.js'
+import type { TenantRecord } from '../tenants/record.js'
+import { type AttributeValues, valuesFor } from './attribute-values-schema.js'
 
 /** Why a member may not sign in to an app, in the order they are checked. */
 export type Refusal =

@@ -1,5 +1,5 @@
+import type { EffectiveBranding } from '../branding/api-schemas.js'
 import { BRANDING_DEFAULTS, type BrandedTenant, effectiveBranding } from '../branding/branding.js'
-import type { EffectiveBranding } from '../branding/schemas.js'
 import { containerState } from '../core/aws-command-log.js'
 import { nowMs } from '../core/clock.js'
 import { errorSite, log } from '../core/log.js'

@@ -1,4 +1,4 @@
-import type { EffectiveBranding } from '../branding/schemas.js'
+import type { EffectiveBranding } from '../branding/api-schemas.js'
 import { escapeHtml } from '../core/text.js'
 import type { Refusal } from './identity.js'
 

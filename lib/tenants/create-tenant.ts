@@ -13,9 +13,10 @@ import { prepareAccount } from '../identity/accounts.js'
 import { getIndustry, getPlan } from '../platform/catalog.js'
 import { CustomerGuardEntity, TenantCodeEntity, TenantEntity, tenantIndexKeys } from './entities.js'
 import { historyWrite } from './history.js'
+import { type TenantRecord, tenantDomain } from './record.js'
 import { reminderWrites } from './reminders.js'
 import type { CreateTenantInput } from './schemas.js'
-import { type TenantRecord, tenantDomain, toTenantView } from './views.js'
+import { toTenantView } from './views.js'
 
 const addMonths = (iso: string, months: number): string => {
   const d = new Date(iso)

@@ -9,8 +9,8 @@ import { freezeLoaded, keepOpen, releaseTenant } from './lifecycle.js'
 import { expiryNoticeWrite } from './notices.js'
 import { purgeReleasedTenant } from './purge.js'
 import { findTenant } from './queries.js'
+import type { TenantRecord } from './record.js'
 import { reminderDone } from './reminders.js'
-import type { TenantRecord } from './views.js'
 
 export type DueOutcome = 'frozen' | 'kept-open' | 'released' | 'purged' | 'purging' | 'reminded' | 'skipped'
 

@@ -17,8 +17,9 @@ import {
 } from './entities.js'
 import { historyWrite } from './history.js'
 import { findTenant } from './queries.js'
+import type { TenantRecord } from './record.js'
 import { reminderWrites } from './reminders.js'
-import { type TenantRecord, toTenantView } from './views.js'
+import { toTenantView } from './views.js'
 
 export interface Actor {
   actor: string

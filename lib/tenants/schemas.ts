@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { PageQuery } from '../core/db/pagination.js'
-import { Identifier, Iso } from '../core/http/schemas.js'
+import { Identifier } from '../core/http/address-schemas.js'
+import { Iso } from '../core/http/schemas.js'
 import { PhoneRegionSchema } from '../core/identifiers.js'
 import { IndustryCode } from '../platform/schemas.js'
 import { TENANT_STATUSES, VERIFICATION_METHODS } from './entities.js'

@@ -4,8 +4,9 @@ import { isConditionFailure } from '../core/db/conditions.js'
 import { AppError, notFound } from '../core/errors.js'
 import type { TenantScope } from '../core/tenancy.js'
 import { TenantEntity } from './entities.js'
-import { findTenant, getTenantView } from './queries.js'
+import { findTenant } from './queries.js'
 import type { TenantSettingsInput } from './schemas.js'
+import { getTenantView } from './views.js'
 
 const contactAad = (tenantId: string) => `tenant:${tenantId}:contact`
 

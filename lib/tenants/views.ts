@@ -1,17 +1,10 @@
-import type { FormattedItem } from 'dynamodb-toolbox'
-import { config } from '../core/config.js'
+import { queryPage } from '../core/db/pagination.js'
+import { notFound } from '../core/errors.js'
 import { tenantApiBase } from '../core/http/origin.js'
-import { type PhoneRegion, platformPhoneRegion } from '../core/identifiers.js'
-import type { TenantEntity } from './entities.js'
+import { TenantEntity, type TenantStatus } from './entities.js'
+import { findTenant } from './queries.js'
+import { type TenantRecord, tenantDomain, tenantPhoneRegion } from './record.js'
 import { ContactFieldsSchema, type TenantView } from './schemas.js'
-
-export type TenantRecord = FormattedItem<typeof TenantEntity>
-
-export const tenantDomain = (code: string): string => `${code}.${config().PLATFORM_DOMAIN}`
-
-/** Where the tenant's members' national mobile numbers are read; stored values were validated. */
-export const tenantPhoneRegion = (t: Pick<TenantRecord, 'phoneRegion'>): PhoneRegion =>
-  (t.phoneRegion as PhoneRegion | undefined) ?? platformPhoneRegion()
 
 export const toTenantView = (t: TenantRecord): TenantView => {
   const domain = tenantDomain(t.code)
@@ -43,4 +36,39 @@ export const toTenantView = (t: TenantRecord): TenantView => {
     // administrators sign in there too: the API is their console
     urls: { userLogin: `${tenantApiBase(t.code)}/`, adminLogin: `${tenantApiBase(t.code)}/` },
   }
+}
+
+/**
+ * A released tenant is gone for its industry and its members: it answers like one that never
+ * existed. The platform still sees its record (`includeReleased`), history included.
+ */
+export const getTenantView = async (
+  tenantId: string,
+  scope: { industry?: string; includeReleased?: boolean } = {},
+) => {
+  const t = await findTenant(tenantId)
+  const hidden = t?.status === 'released' && !scope.includeReleased
+  if (!t || hidden || (scope.industry !== undefined && t.industry !== scope.industry))
+    throw notFound('tenant')
+  return toTenantView(t)
+}
+
+export interface ListTenantsFilter {
+  industry?: string
+  status?: TenantStatus
+  limit: number
+  cursor?: string
+}
+
+/** By industry on GSI1, across industries on GSI2; status narrows the sort key; newest first. */
+export const listTenants = async ({ industry, status, limit, cursor }: ListTenantsFilter) => {
+  const { items, nextCursor } = await queryPage(TenantEntity, {
+    index: industry ? 'GSI1' : 'GSI2',
+    partition: industry ? `TENANTS#IND#${industry}` : 'TENANTS',
+    prefix: status ? `${status}#` : undefined,
+    limit,
+    cursor,
+    reverse: true,
+  })
+  return { items: items.map(toTenantView), nextCursor }
 }

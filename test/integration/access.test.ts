@@ -4,6 +4,7 @@ import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
+import { handler as media } from '../../functions/media/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
@@ -41,7 +42,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Announcements: content,
   'Content pages': content,
   Portals: portal,
-  Uploads: tenants,
+  Uploads: media,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { handler as content } from '../../functions/content/handler.js'
+import { handler as media } from '../../functions/media/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { config } from '../../lib/core/config.js'
 import { trustedTenantId } from '../../lib/core/tenancy.js'
@@ -25,7 +26,7 @@ const png = (size: number) => {
 }
 
 const askUpload = (token: string, level: string, body: unknown) =>
-  call(tenants, 'POST', `/v1/${level}/uploads`, { token, body })
+  call(media, 'POST', `/v1/${level}/uploads`, { token, body })
 
 /** What a browser does with the answer: a multipart form post of the fields, then the file. */
 const postFile = async (
@@ -232,7 +233,7 @@ describe('uploads: presigned browser posts of images, checked where they are use
   })
 
   it('keeps each administrator to their own level', async () => {
-    const res = await call(tenants, 'POST', '/v1/tenant/uploads', {
+    const res = await call(media, 'POST', '/v1/tenant/uploads', {
       token: officeToken,
       body: { purpose: 'branding', contentType: 'image/png', size: 10 },
     })

@@ -166,6 +166,19 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     }
   })
 
+  it('loads node:v8 for Koa only where an app asks for its async local storage', async () => {
+    const file = await bundle('koa-v8', `import Koa from 'koa'; export { Koa }`)
+    const out = await run(`
+      const loaded = () => process.moduleLoadList.includes('NativeModule v8')
+      const { Koa } = require(${JSON.stringify(file)})
+      const atLoad = loaded()
+      const plain = new Koa()
+      const afterPlainApp = loaded()
+      const stored = new Koa({ asyncLocalStorage: true })
+      console.log(JSON.stringify([atLoad, afterPlainApp, plain.ctxStorage, stored.ctxStorage?.constructor.name, loaded()]))`)
+    expect(out).toEqual([false, false, null, 'AsyncLocalStorage', true])
+  })
+
   it('builds oidc-provider’s list formats at their first use, not at load', async () => {
     const formatters = join(REPO_ROOT, 'node_modules', 'oidc-provider', 'lib', 'helpers', 'formatters.js')
     const file = await bundle('formatters', `export { formatList } from ${JSON.stringify(formatters)}`)
@@ -179,6 +192,57 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(out).toEqual([0, "'a' or 'b'", "'a' and 'b'", 2])
   })
 
+  it('lets depd read no line or column at load, and warn as it does without the plugin', async () => {
+    // a deprecated call (as http-errors makes) and a deprecated property (as cookies wraps at load)
+    const code = `import createError from 'http-errors'
+      import depd from 'depd'
+      const old = { get maxage() { return 1 } }
+      depd('atrium-test').property(old, 'maxage', 'use maxAge')
+      console.log(createError(200, 'fine').status, old.maxage, old.maxage)`
+    const warning = async (withPlugins: boolean) => {
+      const file = await bundle(`depd-${withPlugins}`, code, withPlugins)
+      const { stderr } = await promisify(execFile)(process.execPath, [file])
+      // depd dates each line and names where the deprecated use came from
+      return stderr.replace(/^.*? GMT /gm, '').replaceAll(file, '<bundle>')
+    }
+    const [deployed, plain] = await Promise.all([warning(true), warning(false)])
+    expect(deployed.split('\n')).toEqual([
+      expect.stringMatching(
+        /^http-errors deprecated non-error status code; use only 4xx or 5xx status codes at /,
+      ),
+      expect.stringMatching(/^atrium-test deprecated use maxAge at /),
+      '',
+    ])
+    expect(deployed).toBe(plain)
+    // what costs at load: reading a place in the bundle, which makes V8 count its lines
+    const placesReadAtLoad = async (withPlugins: boolean) => {
+      const file = await bundle(
+        'depd-load',
+        `import createError from 'http-errors'
+        import depd from 'depd'
+        const old = { get maxage() { return 1 } }
+        depd('atrium-test').property(old, 'maxage', 'use maxAge')
+        export { createError, old }`,
+        withPlugins,
+      )
+      return run(`
+        let reads = 0
+        const capture = Error.captureStackTrace
+        Error.captureStackTrace = (o, f) => {
+          capture(o, f)
+          if (Array.isArray(o.stack))
+            for (const site of o.stack)
+              for (const m of ['getLineNumber', 'getColumnNumber'])
+                Object.defineProperty(site, m, { value: () => { reads++; return 0 } })
+        }
+        require(${JSON.stringify(file)})
+        console.log(reads)`)
+    }
+    const [deployedReads, plainReads] = await Promise.all([placesReadAtLoad(true), placesReadAtLoad(false)])
+    expect(deployedReads).toBe(0)
+    expect(plainReads).toBeGreaterThan(0)
+  })
+
   it('leaves out what no function reaches, and says so if it is reached', async () => {
     const file = await bundle(
       'left-out',
@@ -189,6 +253,9 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
       console.log(JSON.stringify([
         attempt(provider({ devInteractions: { enabled: false } })),
         attempt(provider({ devInteractions: { enabled: false }, registration: { enabled: true } })),
+        attempt(provider({ devInteractions: { enabled: false }, ciba: { enabled: true, deliveryModes: ['poll'] } })),
+        attempt(provider({ devInteractions: { enabled: false }, deviceFlow: { enabled: true } })),
+        attempt(provider({ devInteractions: { enabled: false }, clientCredentials: { enabled: true } })),
         attempt(provider({})),
         attempt(() => serverless(() => {}, { provider: 'azure' })),
       ]))`,
@@ -196,6 +263,9 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(await run(`require(${JSON.stringify(file)})`)).toEqual([
       'ok',
       'oidc-provider/lib/actions/registration.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/grants/ciba.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/grants/device_code.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
+      'oidc-provider/lib/actions/grants/client_credentials.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
       'oidc-provider/lib/actions/interaction.js is left out of the bundle (scripts/esbuild-plugins.cjs)',
       'serverless-http/lib/provider/azure is left out of the bundle (scripts/esbuild-plugins.cjs)',
     ])

@@ -67,6 +67,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
     expect(report.untested).toEqual([
       'meta',
       'tenants',
+      'media',
       'portal',
       'apps',
       'sso',

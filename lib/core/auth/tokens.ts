@@ -1,31 +1,11 @@
-import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose'
+import { createLocalJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from 'jose'
 import { ZodError } from 'zod'
-import { nowEpochSeconds, nowMs } from '../clock.js'
+import { nowMs } from '../clock.js'
 import { config } from '../config.js'
 import { AppError } from '../errors.js'
-import { newId } from '../ids.js'
-import { type AccessClaims, AccessClaimsSchema, type Principal, principalFromClaims } from './principal.js'
-import { currentSigningKey, publicJwks, SIGNING_ALG, signsWith } from './signing-keys.js'
-
-const AUDIENCE = 'atrium-api'
-
-export const issueAccessToken = async (
-  claims: AccessClaims,
-): Promise<{ token: string; expiresIn: number }> => {
-  const key = await currentSigningKey()
-  const ttl = config().ACCESS_TOKEN_TTL_SECONDS
-  const iat = nowEpochSeconds()
-  const token = await new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'at+jwt' })
-    .setIssuer(config().TOKEN_ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject(claims.sub)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ttl)
-    .setJti(newId())
-    .sign(key.privateKey)
-  return { token, expiresIn: ttl }
-}
+import { AUDIENCE } from './issue-access-token.js'
+import { AccessClaimsSchema, type Principal, principalFromClaims } from './principal.js'
+import { publicJwks, SIGNING_ALG, signsWith } from './signing-keys.js'
 
 /**
  * Verification keys are cached per container. An unknown kid (a key rotated in by another

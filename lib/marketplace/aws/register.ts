@@ -2,7 +2,8 @@ import type { ResolveCustomerCommandOutput } from '@aws-sdk/client-marketplace-m
 import { AppError } from '../../core/errors.js'
 import { findAccountByIdentifier } from '../../identity/accounts.js'
 import { createTenant, type OpenedTenant } from '../../tenants/create-tenant.js'
-import { getTenantView, tenantIdByCustomer } from '../../tenants/queries.js'
+import { tenantIdByCustomer } from '../../tenants/queries.js'
+import { getTenantView } from '../../tenants/views.js'
 import { currentEdition } from './entitlements.js'
 
 export const awsCustomerId = (customerIdentifier: string) => `aws:${customerIdentifier}`
