@@ -12,11 +12,19 @@ import {
   publicAccess,
   tenantAccess,
 } from '../../lib/core/http/access.js'
+import { Identifier } from '../../lib/core/http/address-schemas.js'
 import { type LevelName, ownLevel } from '../../lib/core/http/own-level.js'
 import { type CallerFor, route } from '../../lib/core/http/route.js'
 import type { TenantContext } from '../../lib/core/tenancy.js'
-import { listIndustries, listPlans, putPlan } from '../../lib/platform/catalog.js'
-import { IndustrySchema, PlanBody, PlanSchema } from '../../lib/platform/schemas.js'
+import { listIndustries, listPlans, putIndustry, putPlan } from '../../lib/platform/catalog.js'
+import { appointIndustryAdmin } from '../../lib/platform/industry-admins.js'
+import {
+  IndustryBody,
+  IndustryCode,
+  IndustrySchema,
+  PlanBody,
+  PlanSchema,
+} from '../../lib/platform/schemas.js'
 import { createTenant } from '../../lib/tenants/create-tenant.js'
 import { listHistory } from '../../lib/tenants/history.js'
 import { freezeTenant, renewTenant, unfreezeTenant } from '../../lib/tenants/lifecycle.js'
@@ -143,6 +151,39 @@ export const routes = [
     response: PlanSchema,
     errors: ['CONFLICT'],
     handle: async (req) => putPlan(req.params.planCode, req.body),
+  }),
+  route({
+    operationId: 'putPlatformIndustry',
+    method: 'PUT',
+    path: '/v1/platform/industries/{industry}',
+    summary:
+      'Add an industry or rename one (its preinstalled apps and its store change only when given); then appoint its administrators',
+    tag: 'Catalog',
+    access: platform,
+    params: z.object({ industry: IndustryCode }),
+    body: IndustryBody,
+    response: IndustrySchema,
+    handle: async (req) => putIndustry(req.params.industry, req.body),
+  }),
+  route({
+    operationId: 'appointIndustryAdmin',
+    method: 'POST',
+    path: '/v1/platform/industries/{industry}/admins',
+    summary:
+      "Make someone an industry's administrator: a new account's one-time password is shown once, an existing account keeps its own",
+    tag: 'Catalog',
+    access: platform,
+    params: z.object({ industry: IndustryCode }),
+    body: z.object({ identifier: Identifier }).strict(),
+    response: z.object({
+      accountId: z.string(),
+      identifier: z.string(),
+      industry: IndustryCode,
+      initialPassword: z.string().optional(),
+    }),
+    status: 201,
+    errors: ['NOT_FOUND', 'CONFLICT'],
+    handle: async (req) => appointIndustryAdmin(req.params.industry, req.body.identifier),
   }),
   route({
     operationId: 'listIndustries',

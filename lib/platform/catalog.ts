@@ -10,6 +10,7 @@ import {
   editionSku,
   FIXED_PLAN_FIELDS,
   type Industry,
+  type IndustryBody,
   IndustrySchema,
   type Plan,
   type PlanBody,
@@ -81,6 +82,28 @@ const checkKinds = async (
       bad.map(() => ({ path, message })),
     )
   }
+}
+
+/**
+ * Adds an industry, or renames one; its app lists change only when given (a new one starts with
+ * none preinstalled and every subscribed app in its store).
+ */
+export const putIndustry = async (code: string, input: z.infer<typeof IndustryBody>): Promise<Industry> => {
+  const existing = await getIndustry(code)
+  const preinstalledApps = [...new Set(input.preinstalledApps ?? existing?.preinstalledApps ?? [])]
+  const storeApps = input.storeApps ? [...new Set(input.storeApps)] : existing?.storeApps
+  await Promise.all([
+    checkKinds(
+      preinstalledApps,
+      ['built-in', 'preinstalled'],
+      'unknown, or sold by subscription',
+      'body.preinstalledApps',
+    ),
+    checkKinds(storeApps ?? [], ['subscribed'], 'unknown, or not sold by subscription', 'body.storeApps'),
+  ])
+  const doc = IndustrySchema.parse({ code, name: input.name, preinstalledApps, storeApps })
+  await putOne('INDUSTRY', code, doc)
+  return doc
 }
 
 /** An industry's preinstalled apps: what every tenant it opens gets beyond its edition's. */

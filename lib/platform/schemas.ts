@@ -40,7 +40,10 @@ export const PlanBody = PlanSchema.omit({ code: true }).strict().meta({ id: 'Pla
 /** What an edition's tenants and orders rely on: fixed once it exists. */
 export const FIXED_PLAN_FIELDS = ['product', 'edition', 'skuCode', 'priceModel', 'repeatable'] as const
 
-export const IndustryCode = z.enum(['office', 'industrial', 'education', 'medical'])
+/** An industry is data: the system admin adds one; its code names its partition (`IND#<code>`). */
+export const IndustryCode = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, '3 to 32 lower-case letters, digits and -')
 export type IndustryCode = z.infer<typeof IndustryCode>
 
 export const IndustrySchema = z
@@ -51,10 +54,19 @@ export const IndustrySchema = z
     preinstalledApps: z.array(z.string()),
     /** the subscribed apps its tenants see and may order (absent: every one the catalog sells) */
     storeApps: z.array(z.string()).optional(),
-    defaultPortal: z.string(),
   })
   .meta({ id: 'Industry' })
 export type Industry = z.infer<typeof IndustrySchema>
+
+/** The system admin's write of an industry: its name, and (when given) its app lists. */
+export const IndustryBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    preinstalledApps: z.array(z.string().max(64)).max(100).optional(),
+    storeApps: z.array(z.string().max(64)).max(500).optional(),
+  })
+  .strict()
+  .meta({ id: 'IndustryInput' })
 
 /** The marketplace sku that sells an edition. */
 export const editionSku = (plan: Plan) => ({

@@ -104,25 +104,21 @@ export const INDUSTRIES: Industry[] = [
     code: 'office',
     name: 'Office',
     preinstalledApps: ['drive', 'todo-centre'],
-    defaultPortal: 'office-default',
   },
   {
     code: 'industrial',
     name: 'Industrial',
     preinstalledApps: ['drive', 'todo-centre', 'approvals'],
-    defaultPortal: 'industrial-default',
   },
   {
     code: 'education',
     name: 'Education',
     preinstalledApps: ['drive', 'todo-centre'],
-    defaultPortal: 'education-default',
   },
   {
     code: 'medical',
     name: 'Medical',
     preinstalledApps: ['drive', 'todo-centre'],
-    defaultPortal: 'medical-default',
   },
 ]
 

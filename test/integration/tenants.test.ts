@@ -259,7 +259,7 @@ describe('tenants and their lifecycle', () => {
       token: platformToken,
       body: {
         customerId: '',
-        industry: 'mining',
+        industry: 'Mining!',
         planCode: 'general.professional',
         admin: { identifier: 'not an id' },
       },
