@@ -7,7 +7,7 @@ import { dynamoItemsRead, dynamoRequestCount, getDocumentClient } from '../lib/c
 import { newId } from '../lib/core/ids.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { benchMember, enterpriseTenant, event, writeRequests } from './directory.js'
-import { fmt, percentile, table, timed, verdict } from './stats.js'
+import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -172,16 +172,7 @@ export const measureAccess = async (options: { bareGetItemP50: number; n: number
   return {
     markdown: [
       table(
-        [
-          'call',
-          'n',
-          'p50 ms',
-          'p99 ms',
-          'p50 × GetItem',
-          'requests',
-          'items read (30 apps, 30 rules → 200 apps, 5,030 rules)',
-          'target',
-        ],
+        [...LATENCY_COLUMNS, 'requests', 'items read (30 apps, 30 rules → 200 apps, 5,030 rules)', 'target'],
         meRows,
       ),
       '',

@@ -10,12 +10,13 @@ import {
   getDocumentClient,
 } from '../lib/core/db/client.js'
 import { newId } from '../lib/core/ids.js'
-import { prepareAccount, putMembership } from '../lib/identity/accounts.js'
+import { prepareAccount } from '../lib/identity/accounts.js'
 import { putCatalog } from '../lib/platform/catalog.js'
 import type { Plan } from '../lib/platform/schemas.js'
 import { PLANS } from '../lib/platform/seed-data.js'
 import { createTenant } from '../lib/tenants/create-tenant.js'
-import { fmt, percentile, table, timed, verdict } from './stats.js'
+import { addPlainMember } from '../test/support/fixtures.js'
+import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -110,19 +111,8 @@ export const enterpriseTenant = async (name = 'enterprise') => {
 
 /** A member of a bench tenant with a password of their own, signed in: their id and access token. */
 export const benchMember = async (tenant: { tenantId: string; code: string }, identifier: string) => {
-  const password = 'Bench-member-2026'
-  const account = await prepareAccount(identifier, { password })
-  await executeTransactWrite(
-    ...account.writes,
-    putMembership({
-      realm: 'tenant',
-      ctx: tenant.tenantId,
-      ctxCode: tenant.code,
-      accountId: account.accountId,
-      roles: [],
-    }),
-  )
-  return { memberId: account.accountId, token: await signIn(identifier, password, tenant.code) }
+  const { accountId, password } = await addPlainMember(tenant, { identifier, password: 'Bench-member-2026' })
+  return { memberId: accountId, token: await signIn(identifier, password, tenant.code) }
 }
 
 /**
@@ -255,16 +245,7 @@ export const measureDirectory = async (options: { bareGetItemP50: number; n: num
       ),
       '',
       table(
-        [
-          'call',
-          'n',
-          'p50 ms',
-          'p99 ms',
-          'p50 × GetItem',
-          'DynamoDB requests/call',
-          'items read/call',
-          'target',
-        ],
+        [...LATENCY_COLUMNS, 'DynamoDB requests/call', 'items read/call', 'target'],
         [
           row(
             `GET /v1/members (page of 25, ${IMPORT_ROWS + 1} members)`,

@@ -3,7 +3,7 @@ import { applyDeliveries } from '../lib/content/delivery.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { benchMember, enterpriseTenant, event } from './directory.js'
-import { fmt, percentile, table, timed, verdict } from './stats.js'
+import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -104,11 +104,7 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
     markdown: [
       table(
         [
-          'call',
-          'n',
-          'p50 ms',
-          'p99 ms',
-          'p50 × GetItem',
+          ...LATENCY_COLUMNS,
           'requests (3 news, 1 announcement → 200 news, 30 announcements, 1,000 more members)',
           'target',
         ],

@@ -6,7 +6,7 @@ import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { identifierIndex } from '../lib/identity/accounts.js'
 import { clearThrottles } from '../lib/identity/throttle.js'
 import type { SeedSummary } from '../scripts/seed.js'
-import { fmt, percentile, table, timed, verdict } from './stats.js'
+import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -126,7 +126,7 @@ export const measureLatency = async (options: {
   return {
     bareGetItemP50: baseP50,
     markdown: table(
-      ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem', 'DynamoDB requests/call', 'target'],
+      [...LATENCY_COLUMNS, 'DynamoDB requests/call', 'target'],
       [
         row('bare GetItem', bareTimes, '1', ''),
         row(

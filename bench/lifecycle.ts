@@ -8,7 +8,7 @@ import { runLifecycle } from '../lib/lifecycle/run.js'
 import { authToken, formatCompactTime } from '../lib/marketplace/koogallery/protocol.js'
 import { createTenant } from '../lib/tenants/create-tenant.js'
 import { tenantIndexKeys } from '../lib/tenants/entities.js'
-import { fmt, percentile, table, timed, verdict } from './stats.js'
+import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
 
 /**
  * 10,000 tenants of which 20 are due: the template is a real tenant, cloned item by item so the
@@ -199,7 +199,7 @@ export const measureLifecycle = async (options: { bareGetItemP50: number; n: num
       ),
       '',
       table(
-        ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem', 'DynamoDB requests per call'],
+        [...LATENCY_COLUMNS, 'DynamoDB requests per call'],
         [
           row('KooGallery V1 newInstance', v1),
           row('KooGallery V2 newInstance (order read from the open API)', newV2),

@@ -20,3 +20,6 @@ export const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL')
 /** A GitHub-flavoured markdown table, also readable as plain text. */
 export const table = (head: string[], rows: (string | number)[][]): string =>
   [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n')
+
+/** The first columns of every latency table: what was called, how often, and its times against a bare GetItem. */
+export const LATENCY_COLUMNS = ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem'] as const
