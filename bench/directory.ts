@@ -15,7 +15,7 @@ import { putCatalog } from '../lib/platform/catalog.js'
 import type { Plan } from '../lib/platform/schemas.js'
 import { PLANS } from '../lib/platform/seed-data.js'
 import { createTenant } from '../lib/tenants/create-tenant.js'
-import { addPlainMember } from '../test/support/fixtures.js'
+import { addPlainMember } from '../test/support/bare-members.js'
 import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>

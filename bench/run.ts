@@ -102,24 +102,30 @@ spell of the machine weighs on all of them alike).
 ${bundles.markdown}
 
 sso holds the OpenID provider (oidc-provider on Koa, about 300 KB) beyond what the others hold,
-and is the one function near (or over) the 2× init limit; on a shared machine the ratios move by
-±0.1 between runs. Where its init goes (quiet spells, medians of 7–21 fresh processes, measured
-2026-11): compiling the bundle about 52 ms against the baseline's 21 (about 40 ms a MB),
-evaluating it about 84 ms against 40. A build without oidc-provider (an experiment, not a fix)
-starts in 1.83× the baseline: the provider, Koa and jose cost about 24 ms, 14 of them compiling.
-zod builds about 580 schema instances at sso's load (about 12 ms): the environment's schema about
-150, lib/platform/schemas.ts about 160 (sso needs three of its schemas), lib/branding/schemas.ts
-58, lib/core/http/schemas.ts 50, the auth API's schemas about 15 since the sign-in body got a
-module of its own. The environment is parsed without zod's compiled fast path (built for one
-parse, it cost more than it saved). Loading the provider at the first request instead would only
-move its cost, which a cold start pays all the same. Under 2× with a margin needs about 12–15 ms
-more: keeping sso's modules from importing schema modules for the sake of one schema (platform,
-branding, the access claims: about 5 ms), leaving oidc-provider's switched-off CIBA and device
-flow and zod's JSON Schema generation out of the bundles (about 35 KB, 1–2 ms), and the rest from
-compiling less code than sso runs today. oidc-provider's Intl.ListFormat is built at its first use
-rather than at load, so a container's first use of Intl pays for loading ICU's data: the portal's
-sorted app list about 8 ms, an error message that lists parameters about 7 ms; authorize, token,
-userinfo and CAS validation never do.
+and is the one function at the 2× init limit; on a shared machine the ratios move by ±0.1 between
+runs. A build without oidc-provider (an experiment, not a fix) starts in about 1.8× the baseline:
+the provider, Koa and jose cost about 24 ms (Koa alone about 9). Loading the provider at the first
+request instead would only move its cost, which a cold start pays all the same, so it is not done.
+In 2026-11 sso's load stopped building zod schemas it never uses (785 instances, checks included,
+down to 306: the tenants' API views, the editions' and skus' schemas, the administrators' branding
+shapes, the access claims and the API's shared shapes each moved apart from what a sign-in reads;
+the environment's settings of one kind share one schema), loading six dynamodb-toolbox entities,
+oidc-provider's CIBA and device-flow code and the grants of its switched-off features (8 KB;
+switching one on fails when the provider is built), depd's load-time line counting (it made V8
+count the lines of the whole bundle, about 1.5 ms) and two builtins nothing there uses. Measured
+interleaved with the build before, in fresh processes as above, the medians of the per-round
+ratios went from 2.11–2.24× to 1.96–2.08×. Uploads have a function of their own (media), the only
+one holding the S3 client: an upload's use is checked by a HEAD of its public address, so sso
+(through branding's reads), tenants and content carry no S3 code. What is left: the provider's
+24 ms, and zod's 306 instances (what an app is 104, the environment 89, branding fields 26,
+attribute values 23, addresses 21, the sign-in body 21, pagination 13). Tried and left: zod's
+JSON Schema code (about 18 KB, under 1 ms: every string and number schema reads its bounds through
+it), jose's encryption (about 17 KB: nothing checks oidc-provider's encryption switch when the
+provider is built, so a stand-in could only fail at a request), the phone metadata as a string for
+JSON.parse, and without it altogether (neither measurably faster: it is not evaluated at load).
+oidc-provider's Intl.ListFormat is built at its first use rather than at load, so a container's
+first use of Intl pays for loading ICU's data: the portal's sorted app list about 8 ms, an error
+message that lists parameters about 7 ms; authorize, token, userinfo and CAS validation never do.
 
 ## Latency (in-process, against DynamoDB Local)
 Handlers invoked in-process with API Gateway v2 events against DynamoDB Local on this machine,

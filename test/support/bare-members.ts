@@ -3,7 +3,7 @@ import { executeTransactWrite } from 'dynamodb-toolbox'
 import { config } from '../../lib/core/config.js'
 import { getDocumentClient } from '../../lib/core/db/client.js'
 import { newId } from '../../lib/core/ids.js'
-import { putMembership } from '../../lib/identity/accounts.js'
+import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
 
 /**
  * Memberships written straight to the table (no account, no login): many members, quickly; with
@@ -63,3 +63,28 @@ export const setMemberCount = (tenantId: string, count: number) =>
       ExpressionAttributeValues: { ':n': count },
     }),
   )
+
+/**
+ * An ordinary member, written with the identity use cases directly: the directory API that
+ * adds members arrives with the directory capability.
+ */
+export const addPlainMember = async (
+  tenant: { tenantId: string; code: string },
+  {
+    identifier = `member-${Date.now()}-${Math.random().toString(36).slice(2)}@tenant.test`,
+    password = 'Member-password-1',
+  } = {},
+) => {
+  const account = await prepareAccount(identifier, { password })
+  await executeTransactWrite(
+    ...account.writes,
+    putMembership({
+      realm: 'tenant',
+      ctx: tenant.tenantId,
+      ctxCode: tenant.code,
+      accountId: account.accountId,
+      roles: [],
+    }),
+  )
+  return { identifier, password, accountId: account.accountId }
+}

@@ -1,8 +1,6 @@
-import { executeTransactWrite } from 'dynamodb-toolbox'
 import { handler as appsHandler } from '../../functions/apps/handler.js'
 import { handler as authHandler } from '../../functions/auth/handler.js'
 import { handler as tenantsHandler } from '../../functions/tenants/handler.js'
-import { prepareAccount, putMembership } from '../../lib/identity/accounts.js'
 import { seedPlatform } from '../../scripts/seed.js'
 import { call } from './lambda.js'
 import { lastCode } from './outbox.js'
@@ -93,30 +91,7 @@ export const platformFixture = async () => {
   return { summary, platformToken: platform.accessToken as string, officeToken: office.accessToken as string }
 }
 
-/**
- * An ordinary member, written with the identity use cases directly: the directory API that
- * adds members arrives with the directory capability.
- */
-export const addPlainMember = async (
-  tenant: { tenantId: string; code: string },
-  {
-    identifier = `member-${Date.now()}-${Math.random().toString(36).slice(2)}@tenant.test`,
-    password = 'Member-password-1',
-  } = {},
-) => {
-  const account = await prepareAccount(identifier, { password })
-  await executeTransactWrite(
-    ...account.writes,
-    putMembership({
-      realm: 'tenant',
-      ctx: tenant.tenantId,
-      ctxCode: tenant.code,
-      accountId: account.accountId,
-      roles: [],
-    }),
-  )
-  return { identifier, password, accountId: account.accountId }
-}
+export { addPlainMember } from './bare-members.js'
 
 /** A self-built OAuth2 app the tenant admin registers (a provider's app, in the provisioning tests). */
 export const registerOAuth2App = async (token: string, name: string, requestedFields: string[] = []) => {
