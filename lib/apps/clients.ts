@@ -13,7 +13,7 @@ import { tenantPartition } from '../core/db/keys.js'
 import { queryAll } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { transaction } from '../core/db/transaction.js'
-import { randomToken } from '../core/ids.js'
+import { randomToken, secretDigest } from '../core/ids.js'
 import type { TenantScope } from '../core/tenancy.js'
 import type { PurgeProgress } from '../core/tenant-hooks.js'
 import { TenantAppEntity } from './tenant-apps.js'
@@ -39,7 +39,6 @@ export const clientOf = async (clientId: string) =>
   (await ClientEntity.build(GetItemCommand).key({ clientId }).send()).Item
 
 /** Secrets are 256 random bits: a plain SHA-256 is all their storage needs (nothing to stretch). */
-export const secretHash = (secret: string) => createHash('sha256').update(secret).digest('base64url')
 
 /** Whether a presented secret is the one whose hash is kept, in constant time. */
 export const secretMatches = (secret: string, hash: string | undefined) => {
@@ -68,7 +67,7 @@ export const issueClientWrites = (
 /** The write that replaces an app's secret (the old one stops working at once). */
 export const newSecretWrite = (scope: TenantScope, appCode: string, clientId: string, clientSecret: string) =>
   TenantAppEntity.build(UpdateTransaction)
-    .item({ tenantId: scope.tenantId, appCode, clientId, clientSecretHash: secretHash(clientSecret) })
+    .item({ tenantId: scope.tenantId, appCode, clientId, clientSecretHash: secretDigest(clientSecret) })
     .options({ condition: { attr: 'appCode', exists: true } })
 
 export const dropClientWrite = (clientId: string) => ClientEntity.build(DeleteTransaction).key({ clientId })

@@ -7,11 +7,11 @@ import { tenantPartition } from '../core/db/keys.js'
 import { queryPage } from '../core/db/pagination.js'
 import { transaction } from '../core/db/transaction.js'
 import { AppError, notFound } from '../core/errors.js'
-import { newId } from '../core/ids.js'
+import { newId, secretDigest } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { AppDefinition, type CatalogApp } from '../platform/app-schemas.js'
 import { getCatalogApp, listCatalogApps } from '../platform/catalog-apps.js'
-import { dropClientWrite, issueClientWrites, newClient, newSecretWrite, secretHash } from './clients.js'
+import { dropClientWrite, issueClientWrites, newClient, newSecretWrite } from './clients.js'
 import type { AppView, RegisterAppBody, UpdateAppInput } from './schemas.js'
 import { appGroupExists } from './shelf.js'
 import { getTenantApp, TenantAppEntity } from './tenant-apps.js'
@@ -103,7 +103,7 @@ export const registerApp = async (ctx: TenantContext, input: z.output<typeof Reg
           enabled: true,
           definition,
           clientId: client?.clientId,
-          clientSecretHash: client ? secretHash(client.clientSecret) : undefined,
+          clientSecretHash: client ? secretDigest(client.clientSecret) : undefined,
         })
         .options({ condition: { attr: 'appCode', exists: false } }),
     )

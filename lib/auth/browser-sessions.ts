@@ -15,7 +15,7 @@ import { isConditionFailure } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { AppError } from '../core/errors.js'
-import { randomToken } from '../core/ids.js'
+import { randomToken, secretDigest } from '../core/ids.js'
 import type { TenantId } from '../core/tenancy.js'
 import { revokeFamiliesUnder } from './sessions.js'
 
@@ -80,8 +80,6 @@ const HandoffCodeEntity = new Entity({
   computeKey: ({ codeHash }: { codeHash: string }) => ({ PK: `HANDOFF#${codeHash}`, SK: 'HANDOFF' }),
 })
 
-const hashOf = (code: string) => createHash('sha256').update(code).digest('base64url')
-
 const ended = () => new AppError('SESSION_ENDED', 'this sign-in has ended: sign in again')
 
 /**
@@ -114,7 +112,7 @@ export const issueHandoff = async (
   const expiresAtMs = nowMs() + HANDOFF_LIFETIME_SECONDS * 1000
   await HandoffCodeEntity.build(PutItemCommand)
     .item({
-      codeHash: hashOf(code),
+      codeHash: secretDigest(code),
       tenantId,
       accountId,
       browser: digest,
@@ -131,7 +129,7 @@ export const issueHandoff = async (
 export const consumeHandoff = async (code: string) => {
   try {
     const { Attributes } = await HandoffCodeEntity.build(DeleteItemCommand)
-      .key({ codeHash: hashOf(code) })
+      .key({ codeHash: secretDigest(code) })
       .options({ condition: { attr: 'codeHash', exists: true }, returnValues: 'ALL_OLD' })
       .send()
     return Attributes && Attributes.expiresAtMs > nowMs() ? Attributes : undefined

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import {
   BatchGetRequest,
   boolean,
@@ -17,7 +17,7 @@ import { platformCipher } from '../core/crypto/data-keys.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { AppError } from '../core/errors.js'
-import { newId, randomToken } from '../core/ids.js'
+import { newId, randomToken, secretDigest } from '../core/ids.js'
 import { type Realm, realmPartition } from '../identity/entities.js'
 
 /** How long the same client may present the refresh token it just rotated (a retried request). */
@@ -65,8 +65,7 @@ export interface ClientInfo {
   userAgent: string
 }
 
-const hash = (secret: string) => createHash('sha256').update(secret).digest('base64url')
-const fingerprint = (client: ClientInfo) => hash(`${client.ip}\n${client.userAgent}`)
+const fingerprint = (client: ClientInfo) => secretDigest(`${client.ip}\n${client.userAgent}`)
 
 /** `rt2.<realm>.<familyId>.<secret>`: the realm (`p`, `i-<code>`, `t-<id>`) locates the family. */
 const format = (key: SessionKey, secret: string) => {
@@ -110,7 +109,7 @@ export const startSession = (
       ...key,
       accountId: account.accountId,
       accountEpoch: account.sessionEpoch,
-      currentHash: hash(secret),
+      currentHash: secretDigest(secret),
       revoked: false,
       createdAt: nowIso(),
       expiresAtEpoch: Math.min(
@@ -191,7 +190,7 @@ export const rotateSession = async (refreshToken: string, client: ClientInfo) =>
   if (!key) throw invalid()
   const family = await getFamily(key)
   if (!family || family.revoked || family.expiresAtEpoch <= nowEpochSeconds()) throw invalid()
-  const presented = hash(key.secret)
+  const presented = secretDigest(key.secret)
   if (!sameHash(presented, family.currentHash)) {
     const replay = await graceReplay(family, presented, client)
     if (replay) return replay
@@ -203,7 +202,7 @@ export const rotateSession = async (refreshToken: string, client: ClientInfo) =>
     await RefreshFamilyEntity.build(UpdateItemCommand)
       .item({
         ...key,
-        currentHash: hash(next.split('.')[3] as string),
+        currentHash: secretDigest(next.split('.')[3] as string),
         previousHash: family.currentHash,
         rotatedAtMs: nowMs(),
         rotatedBy: fingerprint(client),

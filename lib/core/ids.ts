@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto'
+import { createHash, randomBytes, randomInt } from 'node:crypto'
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz' // Crockford base32, lower case
 
@@ -19,6 +19,10 @@ export const newCode = (length = 8): string =>
   randomString(1, 'abcdefghjkmnpqrstvwxyz') + randomString(length - 1, ALPHABET)
 
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url')
+
+/** How a secret we hand out (a code, a refresh token, a client secret) is kept: its SHA-256, never itself. */
+export const secretDigest = (secret: string): string =>
+  createHash('sha256').update(secret).digest('base64url')
 
 /** Crockford base32 (lower case, like the ids) of some bytes, most significant bit first. */
 export const base32 = (bytes: Uint8Array): string => {

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto'
 import { DeleteItemCommand, Entity, item, number, PutItemCommand, string } from 'dynamodb-toolbox'
 import { nowMs } from '../core/clock.js'
 import { isConditionFailure } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { AppError } from '../core/errors.js'
-import { randomToken } from '../core/ids.js'
+import { randomToken, secretDigest } from '../core/ids.js'
 import { type TenantContext, trustedTenantId } from '../core/tenancy.js'
 import { workbenchUserinfo } from './claims.js'
 import { appIdentity, refusalError } from './identity.js'
@@ -33,8 +32,6 @@ const LightAppCodeEntity = new Entity({
   computeKey: ({ codeHash }: { codeHash: string }) => ({ PK: `APPCODE#${codeHash}`, SK: 'APPCODE' }),
 })
 
-const hashOf = (code: string) => createHash('sha256').update(code).digest('base64url')
-
 /**
  * A single-use code for the calling member and a light app (or mini-program) of theirs; the app's
  * backend exchanges it for who they are. Refused, saying why, when they may not sign in to it.
@@ -55,7 +52,7 @@ export const issueCode = async (ctx: TenantContext, appId: string) => {
   const expiresAtMs = nowMs() + CODE_LIFETIME_SECONDS * 1000
   await LightAppCodeEntity.build(PutItemCommand)
     .item({
-      codeHash: hashOf(code),
+      codeHash: secretDigest(code),
       tenantId: ctx.tenantId,
       appCode: appId,
       memberId: ctx.actor.accountId,
@@ -71,7 +68,7 @@ export const issueCode = async (ctx: TenantContext, appId: string) => {
 const consume = async (code: string) => {
   try {
     const { Attributes } = await LightAppCodeEntity.build(DeleteItemCommand)
-      .key({ codeHash: hashOf(code) })
+      .key({ codeHash: secretDigest(code) })
       .options({ condition: { attr: 'codeHash', exists: true }, returnValues: 'ALL_OLD' })
       .send()
     return Attributes

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { secretHash } from '../../lib/apps/clients.js'
 import { FieldCipher } from '../../lib/core/crypto/field-cipher.js'
-import { base32 } from '../../lib/core/ids.js'
+import { base32, secretDigest } from '../../lib/core/ids.js'
 import { accountName, memberAad } from '../../lib/directory/member-record.js'
 import { casAttributes, oidcClaims, workbenchUserinfo } from '../../lib/sso/claims.js'
 import { type AppIdentity, identityFrom, type Standing } from '../../lib/sso/identity.js'
@@ -32,7 +31,7 @@ const standing = (
       addedAt: '2026-01-01T00:00:00Z',
       enabled: true,
       clientId: 'cli_x',
-      clientSecretHash: secretHash('sec_right'),
+      clientSecretHash: secretDigest('sec_right'),
       approvedFields: over.approved ?? [],
       definition: {
         name: 'Expenses',
