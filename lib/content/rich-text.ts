@@ -34,13 +34,21 @@ const Block = z.discriminatedUnion('type', [
   z.object({ type: z.literal('image'), src: ContentImage, alt: z.string().max(500).optional() }).strict(),
 ])
 
+/**
+ * How large a document may be, stored (its JSON): each part is bounded, but 500 blocks of 500 runs
+ * of 10,000 characters would not fit the item that holds it (400 KB), so the whole is bounded too.
+ */
+export const MAX_RICH_TEXT_BYTES = 100_000
+
 export const RichTextSchema = z
   .object({ blocks: z.array(Block).max(500) })
   .strict()
+  .refine((doc) => Buffer.byteLength(JSON.stringify(doc)) <= MAX_RICH_TEXT_BYTES, {
+    message: `at most ${MAX_RICH_TEXT_BYTES} bytes as JSON`,
+  })
   .meta({
     id: 'RichText',
-    description:
-      'a document of paragraphs, headings (1–3), lists and images; text may be bold, italic or a http(s) link',
+    description: `a document of paragraphs, headings (1–3), lists and images; text may be bold, italic or a http(s) link; at most ${MAX_RICH_TEXT_BYTES} bytes as JSON`,
   })
 export type RichText = z.infer<typeof RichTextSchema>
 

@@ -218,6 +218,25 @@ describe('news: three levels, categories, feed', () => {
       body: doc('x'),
     })
     expect(unknownCategory.status).toBe(400)
+    // each part within bounds, the whole past what an item holds: a 400, not the table's refusal
+    const huge = {
+      blocks: Array.from({ length: 60 }, () => ({
+        type: 'paragraph',
+        content: [{ text: 'x'.repeat(9000) }],
+      })),
+    }
+    for (const [path, body, token] of [
+      ['/v1/tenant/news', { categoryId: cat, title: 'x', body: huge }, a.accessToken],
+      ['/v1/tenant/announcements', { title: 'x', body: huge }, a.accessToken],
+    ] as const) {
+      const res = await as(token).post(path, body)
+      expect([path, res.status, res.body.error.details[0].path]).toEqual([path, 400, 'body.body'])
+    }
+    const page = await call(content, 'PUT', '/v1/platform/pages/user-guide', {
+      token: platformToken,
+      body: { title: 'x', body: huge },
+    })
+    expect([page.status, page.body.error.details[0].path]).toEqual([400, 'body.body'])
     // text is escaped when rendered
     const ok = await publishNews(a.accessToken, 'tenant', '<img src=x onerror=alert(1)>', { categoryId: cat })
     const m = await memberOf(a)

@@ -9,7 +9,7 @@ import { MAX_MEDIA_BYTES } from '../../lib/media/schemas.js'
 import { brandedPlace, forgetPageBranding } from '../../lib/sso/page-branding.js'
 import { page } from '../../lib/sso/pages.js'
 import { useTestTable } from '../support/dynamo.js'
-import { openTenant, platformFixture } from '../support/fixtures.js'
+import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
 import { useTestS3 } from '../support/s3.js'
 
@@ -242,5 +242,20 @@ describe('uploads: presigned browser posts of images, checked where they are use
       (await askUpload(a.accessToken, 'platform', { purpose: 'branding', contentType: 'image/png', size: 1 }))
         .status,
     ).toBe(403)
+  })
+
+  it('lets a member without the permission of the image upload nothing, and 50 at once get 50 refusals', async () => {
+    const m = await addPlainMember(a.tenant)
+    const { accessToken } = await login(m.identifier, m.password, { tenantCode: a.tenant.code })
+    for (const purpose of ['branding', 'portal-banner', 'news-cover']) {
+      const res = await askUpload(accessToken, 'tenant', { purpose, contentType: 'image/png', size: 10 })
+      expect([purpose, res.status, res.body.error.code]).toEqual([purpose, 403, 'FORBIDDEN'])
+    }
+    const many = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        askUpload(accessToken, 'tenant', { purpose: 'branding', contentType: 'image/png', size: 10 }),
+      ),
+    )
+    expect(many.map((r) => r.status)).toEqual(Array(50).fill(403))
   })
 })
