@@ -27,6 +27,7 @@ import {
 } from '../../lib/portal/schemas.js'
 import { findTenant } from '../../lib/tenants/queries.js'
 import { homeRoutes } from './home-routes.js'
+import { noticeRoutes } from './notice-routes.js'
 
 const tag = 'Portals'
 
@@ -179,4 +180,5 @@ export const routes = [
     },
   }),
   ...homeRoutes,
+  ...noticeRoutes,
 ]

@@ -9,10 +9,13 @@ const randomString = (length: number, alphabet: string): string => {
 }
 
 /** Time-ordered id (48-bit ms timestamp + 80 random bits), so ids sort by creation. */
-export const newId = (): string => {
-  const ts = Date.now().toString(32).padStart(10, '0')
+export const newId = (atMs = Date.now()): string => {
+  const ts = atMs.toString(32).padStart(10, '0')
   return `${ts}${randomString(16, ALPHABET)}`
 }
+
+/** The creation time of a time-ordered id, in ms. */
+export const idTime = (id: string): number => Number.parseInt(id.slice(0, 10), 32)
 
 /** A short code that forms a DNS label: starts with a letter, no ambiguous characters. */
 export const newCode = (length = 8): string =>

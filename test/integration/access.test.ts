@@ -11,10 +11,14 @@ import { handler as provisioning } from '../../functions/provisioning/handler.js
 import { handler as tenants } from '../../functions/tenants/handler.js'
 import { liveSession } from '../../lib/auth/session-check.js'
 import type { Scope } from '../../lib/core/auth/principal.js'
+import { tenantPartition } from '../../lib/core/db/keys.js'
+import { queryPage } from '../../lib/core/db/pagination.js'
 import type { Access } from '../../lib/core/http/access.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { route } from '../../lib/core/http/route.js'
+import { MemberNoticeEntity, noticePrefix } from '../../lib/notices/entities.js'
+import { notifyMembers } from '../../lib/notices/notify.js'
 import { allRoutes } from '../../scripts/api-document.js'
 import { useTestTable } from '../support/dynamo.js'
 import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
@@ -43,6 +47,7 @@ const HANDLERS: Record<string, typeof auth> = {
   'Content pages': content,
   Portals: portal,
   Uploads: media,
+  Notices: portal,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -207,7 +212,16 @@ describe('access rules on every route', () => {
         body: { title: 'B', body: doc },
       })
     ).body.announcementId
+    await notifyMembers(b2.tenant.tenantId, [member], { kind: 'test.notice', title: 'B' })
+    const [notice] = (
+      await queryPage(MemberNoticeEntity, {
+        partition: tenantPartition(b2.tenant.tenantId),
+        prefix: noticePrefix(member),
+        limit: 1,
+      })
+    ).items
     const ids: Record<string, string> = {
+      noticeId: notice?.noticeId as string,
       categoryId,
       newsId,
       announcementId,
