@@ -10,24 +10,32 @@ import { EntitlementEntity } from './records.js'
 
 type AppItem = Parameters<typeof viewOf>[0]
 
-/**
- * The apps the calling member can open, with where they start and the groups they sit in: one
- * range read of the member's own entitlements, then one batch read of those apps (the tenant's
- * item and the catalog's) and the shelf. Nothing here grows with the tenant's members or rules.
- * Apps switched off or whose licence lapsed are left out; the caller's own standing and the
- * tenant's were checked with the session.
- */
-export const myApps = async (scope: TenantScope, memberId: string, issuer: string) => {
+/** The ids of the apps the member is entitled to: one range read of their own entitlements. */
+export const myAppIds = async (scope: TenantScope, memberId: string) => {
   const entitlements = await queryAll(EntitlementEntity, {
     partition: tenantPartition(scope.tenantId),
     prefix: `ENT#${memberId}#`,
     consistent: true,
   })
-  const appIds = entitlements.filter((e) => e.state === 'entitled').map((e) => e.appId)
-  const [shelf, ...found] = await batchGetRequests([
-    shelfRequest(scope.tenantId),
-    ...appIds.flatMap((appId) => [tenantAppRequest(scope.tenantId, appId), catalogAppRequest(appId)]),
-  ])
+  return entitlements.filter((e) => e.state === 'entitled').map((e) => e.appId)
+}
+
+/** What the member's apps are read from: the shelf, and each app's tenant and catalog items. */
+export const myAppsRequests = (scope: TenantScope, appIds: string[]) => [
+  shelfRequest(scope.tenantId),
+  ...appIds.flatMap((appId) => [tenantAppRequest(scope.tenantId, appId), catalogAppRequest(appId)]),
+]
+
+/**
+ * The member's apps from what myAppsRequests read, with where they start and the groups they sit
+ * in. Apps switched off or whose licence lapsed are left out; the caller's own standing and the
+ * tenant's were checked with the session.
+ */
+export const myAppsFrom = (
+  appIds: string[],
+  [shelf, ...found]: (Record<string, unknown> | undefined)[],
+  issuer: string,
+) => {
   const items = appIds.flatMap((_, i) => {
     const app = found[2 * i] as AppItem | undefined
     if (app?.status !== 'active' || app.enabled === false) return []
@@ -60,4 +68,13 @@ export const myApps = async (scope: TenantScope, memberId: string, issuer: strin
     items: items.map((i) => (i.groupId && rank.has(i.groupId) ? i : { ...i, groupId: undefined })),
     groups: groups.filter((g) => used.has(g.groupId)),
   }
+}
+
+/**
+ * The apps the calling member can open: one range read of their entitlements, then one batch read
+ * of those apps and the shelf. Nothing here grows with the tenant's members or rules.
+ */
+export const myApps = async (scope: TenantScope, memberId: string, issuer: string) => {
+  const appIds = await myAppIds(scope, memberId)
+  return myAppsFrom(appIds, await batchGetRequests(myAppsRequests(scope, appIds)), issuer)
 }

@@ -43,6 +43,28 @@ export const batchGetRequests = async (
   return requests.map((r) => found.get(keyString(r.params())))
 }
 
+/**
+ * Several named groups of reads in one batch (one BatchGetItem per 100 distinct keys), answered
+ * group by group in the order asked: readers that each export their requests share one request.
+ */
+export const batchGetGroups = async <K extends string>(
+  groups: Record<K, BatchGetRequest[]>,
+  options: { consistent?: boolean } = {},
+): Promise<Record<K, (Record<string, unknown> | undefined)[]>> => {
+  const named = Object.entries(groups) as [K, BatchGetRequest[]][]
+  const items = await batchGetRequests(
+    named.flatMap(([, requests]) => requests),
+    options,
+  )
+  let at = 0
+  const out = {} as Record<K, (Record<string, unknown> | undefined)[]>
+  for (const [name, requests] of named) {
+    out[name] = items.slice(at, at + requests.length)
+    at += requests.length
+  }
+  return out
+}
+
 /** Items of one entity by key, in the order asked (undefined where there is none). */
 export const batchGet = async <E extends Entity>(
   entity: E,
