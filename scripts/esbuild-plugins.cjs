@@ -192,17 +192,18 @@ function lazyConstructorExports (exports, names, HttpError) {
     var code = Number(key)
     var name = names[key]
     var keys = [code, name]
-    var set = function (value) {
-      keys.forEach(function (k) { Object.defineProperty(exports, k, { value: value, writable: true, enumerable: true, configurable: true }) })
+    // what an assignment makes, as the plain module's exports are
+    var assign = function (k, value) {
+      Object.defineProperty(exports, k, { value: value, writable: true, enumerable: true, configurable: true })
     }
     keys.forEach(function (k) {
       Object.defineProperty(exports, k, {
         get: function () {
           var CodeError = code < 500 ? ${HTTP_ERRORS_CTORS[0]} : ${HTTP_ERRORS_CTORS[1]}
-          set(CodeError)
+          keys.forEach(function (each) { assign(each, CodeError) })
           return CodeError
         },
-        set: function (value) { Object.defineProperty(exports, k, { value: value, writable: true, enumerable: true, configurable: true }) },
+        set: function (value) { assign(k, value) },
         enumerable: true,
         configurable: true
       })
