@@ -126,6 +126,20 @@ JSON.parse, and without it altogether (neither measurably faster: it is not eval
 oidc-provider's Intl.ListFormat is built at its first use rather than at load, so a container's
 first use of Intl pays for loading ICU's data: the portal's sorted app list about 8 ms, an error
 message that lists parameters about 7 ms; authorize, token, userinfo and CAS validation never do.
+Where sso's excess over the baseline goes (2026-11, same bundles, fresh processes): V8 compiling the
+bundle before any of it runs takes about 49 ms against the baseline's 20 (\`vm.compileFunction\` of
+each, median of 7), so about 29 of its 65-75 ms excess is its size (about 36 µs a KB: 245 KB of
+oidc-provider, 103 of dynamodb-toolbox, 95 of zod, 84 of libphonenumber-js, 42 of jose, 28 of the
+KMS client beyond what the baseline holds); the rest is code running for the first time (zod's,
+dynamodb-toolbox's, the provider's and Koa's module bodies, about 35 entities and the schemas).
+Fewer zod instances gain little: a build that builds none of the environment's 89 (an experiment)
+starts only about 3% (4 ms) sooner, because most of what the first schemas cost is zod's own code
+compiled at its first use, which the next schema pays instead. http-errors (under Koa) now builds
+each status's error class at its first read instead of its 60-odd classes at load (about 2 ms
+alone; 0.98-0.99x of the build before in per-round medians of 31-41 interleaved rounds of CPU time,
+taken while the machine's load average was 5-16 on 2 cores, where wall-clock p50s of the baseline
+moved between 70 and 180 ms). What is left is mostly bytes and first-run code of packages a sign-in
+needs; the next steps worth measuring are whole packages leaving the load path, not schemas.
 
 ## Latency (in-process, against DynamoDB Local)
 Handlers invoked in-process with API Gateway v2 events against DynamoDB Local on this machine,

@@ -155,6 +155,67 @@ const depdFileOnly = {
 }
 
 /**
+ * http-errors (under Koa) builds, when required, an error class for each of the 60-odd 4xx and
+ * 5xx statuses (a name from its message, a class, a prototype), about 2 ms of sso's cold start for
+ * the few a request ever throws. The bundle computes the names when it is built (from the same
+ * statuses package) and builds each class at its first read, by code or by name: the same class
+ * either way, the same keys in the same order.
+ */
+const HTTP_ERRORS_POPULATE =
+  'populateConstructorExports(module.exports, statuses.codes, module.exports.HttpError)'
+const HTTP_ERRORS_CTORS = [
+  'createClientErrorConstructor(HttpError, name, code)',
+  'createServerErrorConstructor(HttpError, name, code)',
+]
+const httpErrorsLazyClasses = {
+  name: 'http-errors-lazy-classes',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]http-errors[\\/]index\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8')
+      if (
+        source.split(HTTP_ERRORS_POPULATE).length !== 2 ||
+        HTTP_ERRORS_CTORS.some((c) => !source.includes(c))
+      )
+        return { errors: [{ text: 'http-errors index.js changed: update this plugin' }] }
+      // the statuses and toidentifier that http-errors itself requires
+      const requireHere = require('node:module').createRequire(args.path)
+      const statuses = requireHere('statuses')
+      const toIdentifier = requireHere('toidentifier')
+      const names = Object.fromEntries(
+        statuses.codes
+          .filter((code) => code >= 400 && code < 600)
+          .map((code) => [code, toIdentifier(statuses.message[code])]),
+      )
+      const lazy = `lazyConstructorExports(module.exports, ${JSON.stringify(names)}, module.exports.HttpError)
+function lazyConstructorExports (exports, names, HttpError) {
+  Object.keys(names).forEach(function (key) {
+    var code = Number(key)
+    var name = names[key]
+    var keys = [code, name]
+    // what an assignment makes, as the plain module's exports are
+    var assign = function (k, value) {
+      Object.defineProperty(exports, k, { value: value, writable: true, enumerable: true, configurable: true })
+    }
+    keys.forEach(function (k) {
+      Object.defineProperty(exports, k, {
+        get: function () {
+          var CodeError = code < 500 ? ${HTTP_ERRORS_CTORS[0]} : ${HTTP_ERRORS_CTORS[1]}
+          keys.forEach(function (each) { assign(each, CodeError) })
+          return CodeError
+        },
+        set: function (value) { assign(k, value) },
+        enumerable: true,
+        configurable: true
+      })
+    })
+  })
+}`
+      return { contents: source.replace(HTTP_ERRORS_POPULATE, lazy), loader: 'js' }
+    })
+  },
+}
+
+/**
  * An AWS SDK client's CommonJS build is one file holding every command of its service (KMS: about
  * fifty; the code sends two); its ES module build lets esbuild keep only the commands imported.
  * Same package, same version.
@@ -383,6 +444,7 @@ module.exports = [
   koaLazyV8,
   oidcProviderLazyListFormat,
   depdFileOnly,
+  httpErrorsLazyClasses,
   awsSdkClientModules,
   dynamodbToolboxPure,
   phoneMetadataWithoutFormats,

@@ -243,6 +243,32 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(plainReads).toBeGreaterThan(0)
   })
 
+  it('builds http-errors’ classes at their first read, each as without the plugin', async () => {
+    const code = `import createError from 'http-errors'
+      const builtAtLoad = Object.keys(createError).filter((k) => 'value' in Object.getOwnPropertyDescriptor(createError, k)!)
+      const described = (e: any) => [e.name, e.message, e.status, e.statusCode, e.expose, e.constructor.name]
+      const notFound = createError(404, 'no such app')
+      const teapot = new createError.ImATeapot()
+      createError.Gone = class Gone extends Error {}
+      console.log(JSON.stringify({
+        builtAtLoad,
+        keys: Object.keys(createError),
+        errors: [notFound, teapot, createError(503), createError(599), createError(451, 'x', { expose: true })].map(described),
+        same: [notFound instanceof createError.NotFound, createError.NotFound === createError[404], teapot instanceof createError[418],
+          createError.isHttpError(teapot), teapot instanceof createError.HttpError],
+        replaced: createError.Gone.name,
+      }))`
+    const printed = async (withPlugins: boolean) => {
+      const file = await bundle(`http-errors-${withPlugins}`, code, withPlugins)
+      return JSON.parse((await promisify(execFile)(process.execPath, [file])).stdout)
+    }
+    const [deployed, plain] = await Promise.all([printed(true), printed(false)])
+    expect(deployed.builtAtLoad).toEqual(['HttpError', 'isHttpError'])
+    expect(plain.builtAtLoad).toContain('NotFound')
+    expect(deployed.keys).toContain('ImATeapot')
+    expect({ ...deployed, builtAtLoad: [] }).toEqual({ ...plain, builtAtLoad: [] })
+  })
+
   it('leaves out what no function reaches, and says so if it is reached', async () => {
     const file = await bundle(
       'left-out',
