@@ -46,6 +46,8 @@ export const startStreamPoller = async (options: StreamPollerOptions): Promise<S
 
   const iterators = new Map<string, string>()
   const finished = new Set<string>()
+  /** each shard's last record read, to take up again after it */
+  const lastRead = new Map<string, string>()
   const listShards = async () => {
     const shards: Shard[] = []
     let start: string | undefined
@@ -90,6 +92,33 @@ export const startStreamPoller = async (options: StreamPollerOptions): Promise<S
     }
   }
 
+  /**
+   * One read of a shard. An iterator DynamoDB Local no longer takes (expired, or pointing at a
+   * record it trimmed: seen on a loaded machine) is replaced by one after the last record read.
+   */
+  const readShard = async (id: string, iterator: string) => {
+    try {
+      return await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }),
+      )
+    } catch (err) {
+      const name = (err as Error).name
+      if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw err
+      const after = lastRead.get(id)
+      const { ShardIterator } = await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: id,
+          ...(after
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+      if (ShardIterator) iterators.set(id, ShardIterator)
+      return undefined
+    }
+  }
+
   let running = true
   let passes = 0
   let quietAt = -1
@@ -97,12 +126,13 @@ export const startStreamPoller = async (options: StreamPollerOptions): Promise<S
   const pass = async () => {
     let quiet = true
     for (const [id, iterator] of iterators) {
-      const { Records = [], NextShardIterator } = await client.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 100 }),
-      )
+      const read = await readShard(id, iterator)
+      if (!read) continue
+      const { Records = [], NextShardIterator } = read
       if (Records.length > 0) {
         quiet = false
         await deliver(Records as DynamoDBRecord[])
+        lastRead.set(id, Records.at(-1)?.dynamodb?.SequenceNumber as string)
       }
       if (NextShardIterator) iterators.set(id, NextShardIterator)
       else {
