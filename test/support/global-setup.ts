@@ -22,9 +22,10 @@ export default async function globalSetup(): Promise<void> {
   const dynamo = await startDynamoDbLocal()
   const keyDir = mkdtempSync(join(tmpdir(), 'atrium-test-'))
   const masterKeyFile = ensureMasterKeyFile(join(keyDir, 'master.key'))
-  // Each function's AWS commands, for test/iam; global teardown removes it with the key.
-  const commandLog = join(keyDir, 'aws-commands')
-  mkdirSync(commandLog)
+  // Each function's AWS commands, for test/iam: the folder npm test gives both its passes, or one
+  // beside the key that global teardown removes with it.
+  const commandLog = process.env.ATRIUM_AWS_COMMAND_LOG || join(keyDir, 'aws-commands')
+  mkdirSync(commandLog, { recursive: true })
   process.env[TEST_ENV.endpoint] = dynamo.endpoint
   process.env[TEST_ENV.masterKeyFile] = masterKeyFile
   // Handlers validate settings when imported; each test file then points them at its own table.
