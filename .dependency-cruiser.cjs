@@ -19,6 +19,7 @@ const LAYERS = [
   'access',
   'auth',
   'content',
+  'drive',
   'home',
   'sso',
   'provisioning',
