@@ -9,7 +9,7 @@ import type { TenantId } from '../core/tenancy.js'
 import { memberGroupIds } from '../directory/groups.js'
 import { getMembership } from '../identity/accounts.js'
 import { NodeEntity, TreeEntity } from './entities.js'
-import type { Share, SpaceName } from './schemas.js'
+import { isNodeId, type Share, type SpaceName } from './schemas.js'
 
 /** Who uses the drive: a member, with what the session check read (no request more). */
 export interface DriveMember {
@@ -134,6 +134,7 @@ export const locate = async (
   nodeId: string,
   options: { trashed?: boolean; uploading?: boolean } = {},
 ): Promise<Located> => {
+  if (!isNodeId(nodeId)) throw notFound('drive item')
   const space = spaceOfNode(nodeId)
   const [node, treeItem] = await batchGetRequests(
     [

@@ -2,6 +2,7 @@ import type { TenantHooks } from '../core/tenant-hooks.js'
 import { deleteTenantObjects } from './objects.js'
 import { PURGE_DUE, purgeStep } from './purge.js'
 import { releaseUpload, UPLOAD_DUE } from './uploads.js'
+import { hasUsage } from './usage.js'
 
 /**
  * The drive in a tenant's life: its items live in the tenant's partition (purged with it); its
@@ -11,7 +12,9 @@ import { releaseUpload, UPLOAD_DUE } from './uploads.js'
  */
 export const driveHooks: TenantHooks = {
   name: 'drive',
-  purge: (scope, budget) => deleteTenantObjects(scope.tenantId, budget),
+  // a tenant that never started an upload has no usage item and no object: S3 is not asked
+  purge: async ({ tenantId }, budget) =>
+    (await hasUsage(tenantId)) ? deleteTenantObjects(tenantId, budget) : { deleted: 0, done: true },
   due: {
     [UPLOAD_DUE]: ([tenantId, nodeId]) => releaseUpload(tenantId as string, nodeId as string),
     [PURGE_DUE]: ([tenantId, purgeId], run) =>

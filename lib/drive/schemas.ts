@@ -16,8 +16,12 @@ export const SPACES = ['enterprise', 'personal'] as const
 export const SpaceName = z.enum(SPACES)
 export type SpaceName = z.infer<typeof SpaceName>
 
-/** A node id: `e` + an id (the enterprise space) or `p` + the owner's member id + an id (a personal space). */
-export const NodeId = z.string().regex(/^(e[0-9a-z]{26}|p[0-9a-z]{52})$/, 'not a valid drive item id')
+/**
+ * A node id: `e` + an id (the enterprise space) or `p` + the owner's member id + an id (a personal
+ * space). Any id-like string passes validation; one of another shape is simply not found.
+ */
+export const NodeId = z.string().regex(/^[0-9a-z]{10,60}$/, 'not a valid drive item id')
+export const isNodeId = (id: string) => /^(e[0-9a-z]{26}|p[0-9a-z]{52})$/.test(id)
 
 /** A file or folder name: one path segment, no control characters, no slashes. */
 export const NodeName = z

@@ -12,13 +12,13 @@ export const quotaOf = async (caller: TenantCaller): Promise<number> => {
   return (tenant.limits as { driveBytes?: number }).driveBytes ?? DEFAULT_DRIVE_BYTES
 }
 
-export const usedBytes = async (tenantId: string): Promise<number> => {
-  const { Item } = await UsageEntity.build(GetItemCommand)
-    .key({ tenantId })
-    .options({ consistent: true })
-    .send()
-  return Item?.used ?? 0
-}
+const usage = async (tenantId: string) =>
+  (await UsageEntity.build(GetItemCommand).key({ tenantId }).options({ consistent: true }).send()).Item
+
+export const usedBytes = async (tenantId: string): Promise<number> => (await usage(tenantId))?.used ?? 0
+
+/** Whether the tenant ever reserved bytes (the counter is written by the first upload). */
+export const hasUsage = async (tenantId: string): Promise<boolean> => (await usage(tenantId)) !== undefined
 
 /**
  * Adds bytes to the usage. Growth is conditioned on still fitting the quota (`used + n <= quota`,

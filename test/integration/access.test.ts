@@ -254,6 +254,7 @@ describe('access rules on every route', () => {
       updateTenantAnnouncement: { title: 'Taken' },
       changeDriveItem: { name: 'Taken' },
       shareDriveItem: { shares: [] },
+      completeDriveUpload: {},
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(
