@@ -72,7 +72,9 @@ export class StatefulStack extends Stack {
     // presigned policy and read them straight from the bucket. Only `media/*` is public-read, by
     // bucket policy: simpler than a CloudFront distribution (no second origin, no invalidations,
     // nothing to deploy in another region), and enough for images sign-in pages and portals show;
-    // a CDN can front the same prefix later without changing a key. Everything else stays private.
+    // a CDN can front the same prefix later without changing a key. Everything else stays private:
+    // the drive's files (`drive/<tenantId>/…`) are reached only through short-lived presigned
+    // addresses the API gives after its permission check.
     const media = new Bucket(this, 'Media', {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: new BlockPublicAccess({
@@ -88,6 +90,8 @@ export class StatefulStack extends Stack {
           allowedOrigins: ['*'],
           allowedMethods: [HttpMethods.GET, HttpMethods.HEAD, HttpMethods.POST, HttpMethods.PUT],
           allowedHeaders: ['*'],
+          // a drive part's ETag, which the browser reports to complete a multipart upload
+          exposedHeaders: ['ETag'],
           maxAge: 3000,
         },
       ],

@@ -2,6 +2,7 @@ import { routes as appRoutes } from '../functions/apps/routes.js'
 import { routes as authRoutes } from '../functions/auth/routes.js'
 import { routes as contentRoutes } from '../functions/content/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
+import { routes as driveRoutes } from '../functions/drive/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as mediaRoutes } from '../functions/media/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
@@ -22,6 +23,7 @@ export const allRoutes = () => [
   ...contentRoutes,
   ...provisioningRoutes,
   ...marketplaceRoutes,
+  ...driveRoutes,
 ]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

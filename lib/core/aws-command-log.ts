@@ -14,6 +14,7 @@ export type AwsResource =
   | 'pii-key'
   | 'koogallery-key-secret'
   | 'koogallery-openapi-secret'
+  | 'media-bucket'
   | `media-bucket/${string}`
   | '*'
 

@@ -43,6 +43,8 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   SEAT_LIMIT_REACHED: 422,
   PLAN_LIMIT_EXCEEDED: 422,
+  /** the drive's usage plus what was asked would pass the edition's quota (details: used, quota, needed) */
+  DRIVE_QUOTA_EXCEEDED: 422,
   /** the edition is no longer sold: no workbench opens on it or moves to it */
   PLAN_RETIRED: 409,
   ACCOUNT_LOCKED: 429,

@@ -25,6 +25,13 @@ export const PlanSchema = z
       customPortal: z.boolean(),
       integrationFlows: z.number().int().min(0).max(100_000),
       diagnosisTool: z.boolean(),
+      /** the drive's quota in bytes (absent: 5 GiB, lib/drive DEFAULT_DRIVE_BYTES) */
+      driveBytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 50)
+        .optional(),
     }),
     /** the built-in apps every tenant of the edition gets */
     baseApps: z.array(z.string().max(40)).max(50),

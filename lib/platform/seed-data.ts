@@ -1,14 +1,23 @@
 import type { CatalogAppInput } from './app-schemas.js'
 import { editionSku, type Industry, type Plan, type Sku } from './schemas.js'
 
-const BASE = ['im', 'calendar', 'contacts', 'todos', 'news']
+const BASE = ['im', 'calendar', 'contacts', 'todos', 'news', 'drive']
 const INDUSTRIAL_BASE = [...BASE, 'approvals', 'announcements']
 
-const limits = (maxMembers: number, customPortal: boolean, integrationFlows = 0, diagnosisTool = false) => ({
+const GiB = 1024 ** 3
+
+const limits = (
+  maxMembers: number,
+  customPortal: boolean,
+  driveGiB: number,
+  integrationFlows = 0,
+  diagnosisTool = false,
+) => ({
   maxMembers,
   customPortal,
   integrationFlows,
   diagnosisTool,
+  driveBytes: driveGiB * GiB,
 })
 
 /** The seven editions of PRODUCT.md. Sku codes are ours; the marketplace catalog maps to them. */
@@ -22,7 +31,7 @@ export const PLANS: Plan[] = [
     priceModel: 'free-trial',
     trialMonths: 6,
     repeatable: false,
-    limits: limits(50, false),
+    limits: limits(50, false, 10),
     baseApps: BASE,
   },
   {
@@ -34,7 +43,7 @@ export const PLANS: Plan[] = [
     priceModel: 'yearly',
     trialMonths: 0,
     repeatable: true,
-    limits: limits(100, true),
+    limits: limits(100, true, 100),
     baseApps: BASE,
   },
   {
@@ -46,7 +55,7 @@ export const PLANS: Plan[] = [
     priceModel: 'yearly',
     trialMonths: 0,
     repeatable: true,
-    limits: limits(500, true),
+    limits: limits(500, true, 500),
     baseApps: BASE,
   },
   {
@@ -58,7 +67,7 @@ export const PLANS: Plan[] = [
     priceModel: 'free-trial',
     trialMonths: 6,
     repeatable: false,
-    limits: limits(50, false),
+    limits: limits(50, false, 10),
     baseApps: INDUSTRIAL_BASE,
   },
   {
@@ -70,7 +79,7 @@ export const PLANS: Plan[] = [
     priceModel: 'yearly',
     trialMonths: 0,
     repeatable: true,
-    limits: limits(100, true, 20, true),
+    limits: limits(100, true, 100, 20, true),
     baseApps: INDUSTRIAL_BASE,
   },
   {
@@ -82,7 +91,7 @@ export const PLANS: Plan[] = [
     priceModel: 'yearly',
     trialMonths: 0,
     repeatable: true,
-    limits: limits(500, true, 80, true),
+    limits: limits(500, true, 500, 80, true),
     baseApps: INDUSTRIAL_BASE,
   },
   {
@@ -94,7 +103,7 @@ export const PLANS: Plan[] = [
     priceModel: 'yearly',
     trialMonths: 0,
     repeatable: true,
-    limits: limits(1000, true, 200, true),
+    limits: limits(1000, true, 1024, 200, true),
     baseApps: INDUSTRIAL_BASE,
   },
 ]

@@ -30,6 +30,8 @@ export const TenantEntity = new Entity({
       customPortal: boolean(),
       integrationFlows: number(),
       diagnosisTool: boolean(),
+      /** the drive's quota in bytes (absent: opened before it was copied; the drive's default) */
+      driveBytes: number().optional(),
     }),
     /** seats in use; changed only in the transaction that adds or removes a member */
     memberCount: number(),

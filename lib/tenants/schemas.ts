@@ -49,6 +49,7 @@ export const TenantSchema = z
       customPortal: z.boolean(),
       integrationFlows: z.number(),
       diagnosisTool: z.boolean(),
+      driveBytes: z.number().optional(),
     }),
     usage: z.object({ members: z.number() }),
     status: TenantStatusSchema,

@@ -11,7 +11,8 @@ export interface RunningS3 {
 
 /**
  * Browsers post uploads straight to the bucket from the workbench's pages (another origin), then
- * read them: the same CORS the media bucket has in AWS (infra/stateful-stack.ts).
+ * read them, and read each drive part's ETag to complete a multipart upload: the same CORS the
+ * media bucket has in AWS (infra/stateful-stack.ts).
  */
 const CORS = `<CORSConfiguration>
   <CORSRule>
@@ -21,6 +22,7 @@ const CORS = `<CORSConfiguration>
     <AllowedMethod>POST</AllowedMethod>
     <AllowedMethod>PUT</AllowedMethod>
     <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
     <MaxAgeSeconds>3000</MaxAgeSeconds>
   </CORSRule>
 </CORSConfiguration>`

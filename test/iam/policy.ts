@@ -95,7 +95,7 @@ export const grantsOf = (config: ServerlessConfig, fn: string): Grant[] => {
 
 // Which setting of serverless.yml holds the ARN of each resource the code records.
 const RESOURCE_SETTINGS: Record<
-  Exclude<AwsResource, '*' | `table/index/${string}` | `media-bucket/${string}`>,
+  Exclude<AwsResource, '*' | `table/index/${string}` | 'media-bucket' | `media-bucket/${string}`>,
   string
 > = {
   table: 'TABLE_ARN',
@@ -108,7 +108,7 @@ export const arnOf = (config: ServerlessConfig, resource: AwsResource): string =
   if (resource === '*') return '*'
   const local = config.custom.settings.local
   if (resource.startsWith('table/index/')) return `${local.TABLE_ARN}${resource.slice('table'.length)}`
-  if (resource.startsWith('media-bucket/'))
+  if (resource === 'media-bucket' || resource.startsWith('media-bucket/'))
     return `${local.MEDIA_BUCKET_ARN}${resource.slice('media-bucket'.length)}`
   return local[RESOURCE_SETTINGS[resource as keyof typeof RESOURCE_SETTINGS]] as string
 }

@@ -89,7 +89,9 @@ describe('the stateful stack', () => {
         RestrictPublicBuckets: false,
       },
       CorsConfiguration: {
-        CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD', 'POST', 'PUT'] })],
+        CorsRules: [
+          Match.objectLike({ AllowedMethods: ['GET', 'HEAD', 'POST', 'PUT'], ExposedHeaders: ['ETag'] }),
+        ],
       },
       LifecycleConfiguration: {
         Rules: [
@@ -111,6 +113,8 @@ describe('the stateful stack', () => {
     expect(publicReads).toHaveLength(1)
     expect(publicReads[0]?.Action).toBe('s3:GetObject')
     expect(JSON.stringify(publicReads[0]?.Resource)).toContain('/media/*')
+    // the drive's private prefix is never public
+    expect(JSON.stringify(publicReads[0]?.Resource)).not.toContain('drive')
   })
 
   it('sends marketplace notifications that fail five times to a dead-letter queue', () => {

@@ -3,6 +3,7 @@ import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
+import { handler as drive } from '../../functions/drive/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as media } from '../../functions/media/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
@@ -48,6 +49,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Portals: portal,
   Uploads: media,
   Notices: portal,
+  Drive: drive,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -233,6 +235,18 @@ describe('access rules on every route', () => {
       inviteId: invite.inviteId,
       requestId: request,
       grantId: `member-${member}`,
+      itemId: (
+        await call(drive, 'POST', '/v1/drive/folders', {
+          token: bToken,
+          body: { space: 'enterprise', name: 'B' },
+        })
+      ).body.id,
+      uploadId: (
+        await call(drive, 'POST', '/v1/drive/uploads', {
+          token: bToken,
+          body: { space: 'personal', name: 'b.txt', size: 1 },
+        })
+      ).body.uploadId,
     }
     const bodies: Record<string, unknown> = {
       updateMember: { name: 'Taken' },
@@ -252,6 +266,9 @@ describe('access rules on every route', () => {
       updateTenantNews: { title: 'Taken' },
       updateTenantNewsCategory: { name: 'Taken' },
       updateTenantAnnouncement: { title: 'Taken' },
+      changeDriveItem: { name: 'Taken' },
+      shareDriveItem: { shares: [] },
+      completeDriveUpload: {},
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(
