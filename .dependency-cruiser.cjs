@@ -9,6 +9,7 @@
 const LAYERS = [
   'notify',
   'identity',
+  'realtime',
   'platform',
   'media',
   'branding',
@@ -19,6 +20,7 @@ const LAYERS = [
   'access',
   'auth',
   'content',
+  'messages',
   'home',
   'sso',
   'provisioning',
