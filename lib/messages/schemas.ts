@@ -12,8 +12,8 @@ export const MEMBERS_AT_ONCE = 45
 /** A sender may recall a message this long after sending it. */
 export const RECALL_WINDOW_MS = 2 * 60 * 1000
 
-/** `d` + a digest of the pair (one direct conversation per pair), or `g` + a new id. */
-export const ConversationId = z.string().regex(/^[dg][0-9a-z]{26}$/, 'not a conversation id')
+/** An id like any other: `d` + a digest of the pair (one direct conversation per pair), or `g` + a new id. */
+export const ConversationId = Id
 export const MessageId = Id
 
 const Text = z.object({

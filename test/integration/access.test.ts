@@ -5,6 +5,7 @@ import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as media } from '../../functions/media/handler.js'
+import { handler as messages } from '../../functions/messages/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
@@ -43,6 +44,7 @@ const HANDLERS: Record<string, typeof auth> = {
   'Content pages': content,
   Portals: portal,
   Uploads: media,
+  Messages: messages,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -207,7 +209,21 @@ describe('access rules on every route', () => {
         body: { title: 'B', body: doc },
       })
     ).body.announcementId
+    const conversationId = (
+      await call(messages, 'POST', '/v1/conversations', {
+        token: bToken,
+        body: { kind: 'group', name: 'B', memberIds: [member] },
+      })
+    ).body.conversationId
+    const messageId = (
+      await call(messages, 'POST', `/v1/conversations/${conversationId}/messages`, {
+        token: bToken,
+        body: { kind: 'text', text: 'B' },
+      })
+    ).body.messageId
     const ids: Record<string, string> = {
+      conversationId,
+      messageId,
       categoryId,
       newsId,
       announcementId,
@@ -238,6 +254,9 @@ describe('access rules on every route', () => {
       updateTenantNews: { title: 'Taken' },
       updateTenantNewsCategory: { name: 'Taken' },
       updateTenantAnnouncement: { title: 'Taken' },
+      renameConversation: { name: 'Taken' },
+      addConversationMembers: { memberIds: [member] },
+      sendMessage: { kind: 'text', text: 'Taken' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(
