@@ -6,7 +6,7 @@ import { registerConnection } from '../lib/realtime/connections.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { startManagementApi } from '../test/support/ws-management.js'
 import { benchMember, enterpriseTenant, event } from './directory.js'
-import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
+import { LATENCY_COLUMNS, latencyCells, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -105,11 +105,7 @@ export const measureMessages = async (options: { bareGetItemP50: number; n: numb
     const unreadTimes = await timed(options.n, reads.unread)
 
     const latency = (name: string, times: number[], requests: string, target: string) => [
-      name,
-      options.n,
-      fmt(percentile(times, 50)),
-      fmt(percentile(times, 99)),
-      fmt(percentile(times, 50) / options.bareGetItemP50),
+      ...latencyCells(name, times, options.bareGetItemP50),
       requests,
       target,
     ]
