@@ -9,6 +9,7 @@
 const LAYERS = [
   'notify',
   'identity',
+  'realtime',
   'platform',
   'media',
   'branding',
@@ -21,6 +22,7 @@ const LAYERS = [
   'content',
   'notices',
   'drive',
+  'messages',
   'home',
   'sso',
   'provisioning',

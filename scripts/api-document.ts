@@ -5,6 +5,7 @@ import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as driveRoutes } from '../functions/drive/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
 import { routes as mediaRoutes } from '../functions/media/routes.js'
+import { routes as messageRoutes } from '../functions/messages/routes.js'
 import { routes as metaRoutes } from '../functions/meta/routes.js'
 import { routes as portalRoutes } from '../functions/portal/routes.js'
 import { routes as provisioningRoutes } from '../functions/provisioning/routes.js'
@@ -24,6 +25,7 @@ export const allRoutes = () => [
   ...provisioningRoutes,
   ...marketplaceRoutes,
   ...driveRoutes,
+  ...messageRoutes,
 ]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

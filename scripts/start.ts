@@ -27,6 +27,7 @@ const USAGE = 'usage: npm start [-- --verbose]   (or ATRIUM_VERBOSE=1 npm start)
 
 const printSummary = (
   baseUrl: string,
+  wsUrl: string,
   seed: SeedSummary,
   koogalleryKey: string,
   verbose: boolean,
@@ -40,6 +41,7 @@ const printSummary = (
     ['API docs', `${baseUrl}/v1/docs`],
     ['OpenAPI', `${baseUrl}/v1/openapi.json`],
     ['JWKS', `${baseUrl}/.well-known/jwks.json`],
+    ['WebSocket', `${wsUrl}/?access_token=<a member's access token>  (messages: send, read; deliveries)`],
     ['S3 (media)', `${s3Endpoint}/  (a local stand-in: uploaded images, bucket ${LOCAL_MEDIA_BUCKET})`],
     ['', ''],
     ['system admin', `${seed.admin.identifier} / ${seed.admin.password}`],
@@ -102,6 +104,7 @@ const main = async () => {
   const verbose = verboseFrom(process.argv.slice(2))
   const ports = {
     PORT: localPort('PORT'),
+    WEBSOCKET_PORT: localPort('WEBSOCKET_PORT'),
     LAMBDA_PORT: localPort('LAMBDA_PORT'),
     DYNAMODB_PORT: localPort('DYNAMODB_PORT'),
     DEMO_APP_PORT: localPort('DEMO_APP_PORT'),
@@ -214,6 +217,7 @@ const main = async () => {
       env,
       port: apiPort,
       lambdaPort: ports.LAMBDA_PORT,
+      websocketPort: ports.WEBSOCKET_PORT,
       quiet: !verbose,
     })
     api = running
@@ -226,6 +230,7 @@ const main = async () => {
     demo.configure(`http://localhost:${api.port}/t/${seed.demoTenant.code}`, demoApps)
     printSummary(
       `http://localhost:${api.port}`,
+      running.wsUrl.replace('127.0.0.1', 'localhost'),
       seed,
       env.KOOGALLERY_KEY as string,
       verbose,

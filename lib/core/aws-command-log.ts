@@ -6,7 +6,7 @@ import { logContext } from './log.js'
 /**
  * What the resources a function's code touches are called here; test/iam maps them to the ARNs of
  * serverless.yml: the single table, one of its indexes, the KMS key wrapping data keys, the
- * KooGallery merchant-key secret, the KooGallery open API's AK/SK secret, objects of the media bucket (`media-bucket/<key prefix>`), or `*` for APIs without resource-level permissions.
+ * KooGallery merchant-key secret, the KooGallery open API's AK/SK secret, objects of the media bucket (`media-bucket/<key prefix>`), the WebSocket API's connections (`ws-connections`), or `*` for APIs without resource-level permissions.
  */
 export type AwsResource =
   | 'table'
@@ -16,6 +16,7 @@ export type AwsResource =
   | 'koogallery-openapi-secret'
   | 'media-bucket'
   | `media-bucket/${string}`
+  | 'ws-connections'
   | '*'
 
 /** One line of the log: a function was loaded, or sent a command needing `action` on `resource`. */

@@ -112,6 +112,15 @@ const ConfigSchema = z
       .url()
       .optional()
       .transform((v) => v?.replace(/\/+$/, '')),
+    /**
+     * The WebSocket API's management endpoint, where messages to connected devices are posted (its
+     * https stage URL in AWS; serverless-offline's WebSocket address locally). Unset: no WebSocket
+     * API, so nobody is connected and nothing is pushed.
+     */
+    WEBSOCKET_MANAGEMENT_URL: z
+      .url()
+      .optional()
+      .transform((v) => v?.replace(/\/+$/, '')),
     /** Tests only: a directory where each function's AWS commands are recorded (aws-command-log.ts). */
     ATRIUM_AWS_COMMAND_LOG: Setting,
   })

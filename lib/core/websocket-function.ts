@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda'
 import type { z } from 'zod'
 import type { Caller, SessionCheck } from './auth/caller.js'
+import type { Principal } from './auth/principal.js'
 import { verifyAccessToken } from './auth/tokens.js'
 import { config } from './config.js'
 import { AppError } from './errors.js'
@@ -18,7 +19,7 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 
 export interface WebSocketAction<S extends z.ZodType> {
   body: S
-  handle: (req: { connectionId: string; body: z.output<S> }) => Promise<unknown>
+  handle: (req: { connectionId: string; caller: Caller; body: z.output<S> }) => Promise<unknown>
 }
 
 export interface WebSocketFunctionOptions {
@@ -26,8 +27,14 @@ export interface WebSocketFunctionOptions {
   session: SessionCheck
   /** who may connect; the token comes as `?access_token=` (browsers cannot set headers on a WebSocket) */
   access: Exclude<Access, { kind: 'public' }>
-  connect: (req: { connectionId: string; caller: Caller }) => Promise<void>
+  /** keeps the connection, with the principal it was opened with (see principalOf) */
+  connect: (req: { connectionId: string; caller: Caller; principal: Principal }) => Promise<void>
   disconnect: (req: { connectionId: string }) => Promise<void>
+  /**
+   * The principal a connection was opened with: each message is checked live with it, as an HTTP
+   * request with its token is, so a socket outlives neither a logout nor a disabled membership
+   */
+  principalOf: (connectionId: string) => Promise<Principal | undefined>
   /** messages are JSON `{ "action": name, ... }`; API Gateway routes on `action` */
   actions: Record<string, WebSocketAction<z.ZodType>>
 }
@@ -42,25 +49,31 @@ const answer = (statusCode: number, body?: unknown): APIGatewayProxyResultV2 => 
 /**
  * A WebSocket API's function: `$connect` authenticates the token with the same live session check
  * and access rule as HTTP (a refusal closes the handshake with its status), `$disconnect` cleans
- * up, and each message is parsed, validated and routed by its action, errors answered in the API's
- * error shape. Logging and metrics as for HTTP, with the connection's ids.
+ * up, and each message is parsed, validated, checked live again with the connection's principal
+ * (a message is a write: a read-only session may not send) and routed by its action, errors
+ * answered in the API's error shape. Logging and metrics as for HTTP, with the connection's ids.
  */
 export const websocketFunction = (options: WebSocketFunctionOptions) => {
   config()
   configureMetrics(options.name)
+  const checked = async (principal: Principal, method: string) => {
+    const caller = await options.session(principal)
+    addLogContext({
+      realm: caller.realm,
+      tenantId: caller.realm === 'tenant' ? caller.tenant.tenantId : undefined,
+    })
+    authorise(options.access, caller, method)
+    return caller
+  }
   const run = async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, routeKey } = event.requestContext
     try {
       if (routeKey === '$connect') {
         const token = event.queryStringParameters?.access_token
         if (!token) throw new AppError('UNAUTHENTICATED', 'missing access_token')
-        const caller = await options.session(await verifyAccessToken(token))
-        addLogContext({
-          realm: caller.realm,
-          tenantId: caller.realm === 'tenant' ? caller.tenant.tenantId : undefined,
-        })
-        authorise(options.access, caller, 'GET')
-        await options.connect({ connectionId, caller })
+        const principal = await verifyAccessToken(token)
+        const caller = await checked(principal, 'GET')
+        await options.connect({ connectionId, caller, principal })
         return answer(200)
       }
       if (routeKey === '$disconnect') {
@@ -79,7 +92,10 @@ export const websocketFunction = (options: WebSocketFunctionOptions) => {
       addLogContext({ operation: name as string })
       const parsed = route.body.safeParse(message)
       if (!parsed.success) throw validationError('body', parsed.error.issues)
-      return answer(200, await route.handle({ connectionId, body: parsed.data }))
+      const principal = await options.principalOf(connectionId)
+      if (!principal) throw new AppError('UNAUTHENTICATED', 'this connection is not known: connect again')
+      const caller = await checked(principal, 'POST')
+      return answer(200, await route.handle({ connectionId, caller, body: parsed.data }))
     } catch (err) {
       if (err instanceof AppError) {
         log.info('message refused', { status: err.status, code: err.code })

@@ -271,6 +271,10 @@ export const membershipUnchanged = (
   unchanged: Unchanged = {},
 ) => MembershipEntity.build(ConditionCheck).key(key).condition(existsUnchanged(unchanged))
 
+/** A transaction item that only checks the membership exists and is enabled (someone may be added to something). */
+export const membershipActive = (key: { realm: Realm; ctx: string; accountId: string }) =>
+  MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'status', eq: 'active' })
+
 /** A transaction item that only checks the membership is (still) gone. */
 export const membershipAbsent = (key: { realm: Realm; ctx: string; accountId: string }) =>
   MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'accountId', exists: false })

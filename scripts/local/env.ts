@@ -32,6 +32,8 @@ export const LOCAL_TABLE_NAME = 'atrium-local'
 /** The local stack's ports, each overridden by the environment variable of its name. */
 export const DEFAULT_PORTS = {
   PORT: 3000,
+  /** serverless-offline's WebSocket API (messages) and its management API (@connections) */
+  WEBSOCKET_PORT: 3001,
   LAMBDA_PORT: 3002,
   DYNAMODB_PORT: 8000,
   DEMO_APP_PORT: 3005,

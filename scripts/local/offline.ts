@@ -8,6 +8,8 @@ const READY_TIMEOUT_MS = 180_000
 export interface RunningApi {
   baseUrl: string
   port: number
+  /** the WebSocket API (messages): `ws://…`, its management API at the same port over http */
+  wsUrl: string
   /** Settles when serverless-offline has ended, by stop() or not, saying how. */
   exited: Promise<string>
   /** Its latest output (shown or kept to ourselves), for a failure to show. */
@@ -22,6 +24,8 @@ export interface OfflineOptions {
   port?: number
   /** serverless-offline's internal Lambda invoke port (default 3002 would clash between runs). */
   lambdaPort?: number
+  /** The WebSocket API's port; unset or 0 picks a free one (the functions post to it: WEBSOCKET_MANAGEMENT_URL). */
+  websocketPort?: number
   /** Keep serverless-offline's output to ourselves unless it fails. */
   quiet?: boolean
 }
@@ -50,9 +54,11 @@ const waitForHealth = async (baseUrl: string, exited: () => string | undefined, 
 export const startOffline = async (options: OfflineOptions): Promise<RunningApi> => {
   const port = options.port || (await freePort())
   const lambdaPort = options.lambdaPort || (await freePort())
+  const websocketPort = options.websocketPort || (await freePort())
   for (const [p, what] of [
     [port, 'HTTP port (PORT)'],
     [lambdaPort, 'Lambda port (LAMBDA_PORT)'],
+    [websocketPort, 'WebSocket port (WEBSOCKET_PORT)'],
   ] as const) {
     if (!(await isPortFree(p)))
       throw new Error(`${what} ${p} is in use: stop what listens there or choose another`)
@@ -71,11 +77,19 @@ export const startOffline = async (options: OfflineOptions): Promise<RunningApi>
       String(port),
       '--lambdaPort',
       String(lambdaPort),
+      '--websocketPort',
+      String(websocketPort),
       '--noPrependStageInUrl',
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      env: {
+        ...process.env,
+        ...options.env,
+        WEBSOCKET_MANAGEMENT_URL: `http://127.0.0.1:${websocketPort}`,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -121,5 +135,5 @@ export const startOffline = async (options: OfflineOptions): Promise<RunningApi>
     await stop()
     throw err
   }
-  return { baseUrl, port, exited, output: () => output, stop }
+  return { baseUrl, port, wsUrl: `ws://127.0.0.1:${websocketPort}`, exited, output: () => output, stop }
 }

@@ -102,6 +102,7 @@ const RESOURCE_SETTINGS: Record<
   'pii-key': 'PII_KEY_ARN',
   'koogallery-key-secret': 'SECRET_ARN',
   'koogallery-openapi-secret': 'OPENAPI_SECRET_ARN',
+  'ws-connections': 'WEBSOCKET_CONNECTIONS_ARN',
 }
 
 export const arnOf = (config: ServerlessConfig, resource: AwsResource): string => {

@@ -6,6 +6,7 @@ import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as drive } from '../../functions/drive/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
 import { handler as media } from '../../functions/media/handler.js'
+import { handler as messages } from '../../functions/messages/handler.js'
 import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
@@ -50,6 +51,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Uploads: media,
   Notices: portal,
   Drive: drive,
+  Messages: messages,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -222,8 +224,22 @@ describe('access rules on every route', () => {
         limit: 1,
       })
     ).items
+    const conversationId = (
+      await call(messages, 'POST', '/v1/conversations', {
+        token: bToken,
+        body: { kind: 'group', name: 'B', memberIds: [member] },
+      })
+    ).body.conversationId
+    const messageId = (
+      await call(messages, 'POST', `/v1/conversations/${conversationId}/messages`, {
+        token: bToken,
+        body: { kind: 'text', text: 'B' },
+      })
+    ).body.messageId
     const ids: Record<string, string> = {
       noticeId: notice?.noticeId as string,
+      conversationId,
+      messageId,
       categoryId,
       newsId,
       announcementId,
@@ -269,6 +285,9 @@ describe('access rules on every route', () => {
       changeDriveItem: { name: 'Taken' },
       shareDriveItem: { shares: [] },
       completeDriveUpload: {},
+      renameConversation: { name: 'Taken' },
+      addConversationMembers: { memberIds: [member] },
+      sendMessage: { kind: 'text', text: 'Taken' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { liveSession } from '../../lib/auth/session-check.js'
 import type { Caller } from '../../lib/core/auth/caller.js'
+import type { Principal } from '../../lib/core/auth/principal.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { action, type WebSocketEvent, websocketFunction } from '../../lib/core/websocket-function.js'
 import { useTestTable } from '../support/dynamo.js'
@@ -11,13 +12,16 @@ import { call } from '../support/lambda.js'
 useTestTable()
 
 const connected = new Map<string, Caller>()
+const principals = new Map<string, Principal>()
 const ws = websocketFunction({
   name: 'ws-test',
   session: liveSession,
   access: tenantAccess('members.read'),
-  connect: async ({ connectionId, caller }) => {
+  connect: async ({ connectionId, caller, principal }) => {
     connected.set(connectionId, caller)
+    principals.set(connectionId, principal)
   },
+  principalOf: async (connectionId) => principals.get(connectionId),
   disconnect: async ({ connectionId }) => {
     connected.delete(connectionId)
   },
@@ -65,9 +69,16 @@ describe('the WebSocket adapter', () => {
     expect(ended).toMatchObject({ statusCode: 401 })
   })
 
-  it('routes messages by action, validates them and answers errors in the API shape', async () => {
-    const reply = (body: unknown) =>
-      ws(event('send', { body: typeof body === 'string' ? body : JSON.stringify(body) }))
+  it('routes messages by action, validates them, checks them live and answers errors in the API shape', async () => {
+    const t = await openTenant(platformToken)
+    const opened = event('$connect', { queryStringParameters: { access_token: t.accessToken } })
+    expect(await ws(opened)).toMatchObject({ statusCode: 200 })
+    const on = (connectionId: string, body: unknown) => {
+      const e = event('send', { body: typeof body === 'string' ? body : JSON.stringify(body) })
+      e.requestContext.connectionId = connectionId
+      return ws(e)
+    }
+    const reply = (body: unknown) => on(opened.requestContext.connectionId, body)
     const echoed = (await reply({ action: 'echo', text: 'hi' })) as { statusCode: number; body: string }
     expect(echoed.statusCode).toBe(200)
     expect(JSON.parse(echoed.body)).toMatchObject({ text: 'hi' })
@@ -83,6 +94,10 @@ describe('the WebSocket adapter', () => {
     quiet.mockRestore()
     expect(failed.statusCode).toBe(500)
     expect(failed.body).not.toContain('secret')
+    // a connection nobody opened, and one whose session ended since, send nothing
+    expect(await on('conn-unknown', { action: 'echo', text: 'hi' })).toMatchObject({ statusCode: 401 })
+    await call(auth, 'POST', '/v1/auth/logout', { token: t.accessToken })
+    expect(await reply({ action: 'echo', text: 'hi' })).toMatchObject({ statusCode: 401 })
   })
 
   it('cleans up on $disconnect', async () => {

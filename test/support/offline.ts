@@ -7,6 +7,8 @@ import { pointAt, testEndpoint, testEnv, uniqueTableName } from './dynamo.js'
 
 export interface TestApi {
   baseUrl: string
+  /** the WebSocket API (`ws://…`); this process posts to its connections too */
+  wsUrl: string
   tableName: string
   /**
    * With `stream`: resolves once every change written before the call went through the stream's
@@ -41,8 +43,10 @@ export const startOffline = async (
   await createTable(endpoint, tableName, { stream: options.stream })
   pointAt(tableName)
   const port = await freePort()
+  const websocketPort = await freePort()
   const baseUrl = `http://127.0.0.1:${port}`
   process.env.PUBLIC_API_URL = baseUrl
+  process.env.WEBSOCKET_MANAGEMENT_URL = `http://127.0.0.1:${websocketPort}`
   resetConfig()
   let poller: LocalStreams | undefined
   const failures: string[] = []
@@ -58,10 +62,12 @@ export const startOffline = async (
     const api = await startServerlessOffline({
       env: { ...testEnv(tableName), PUBLIC_API_URL: baseUrl, ...env },
       port,
+      websocketPort,
       quiet: true,
     })
     return {
       baseUrl: api.baseUrl,
+      wsUrl: api.wsUrl,
       tableName,
       drain: async () => {
         if (!poller) throw new Error('startOffline({}, { stream: true }) runs the stream consumers')

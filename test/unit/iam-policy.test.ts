@@ -82,6 +82,8 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'content-events',
       'lifecycle',
       'drive',
+      'messages',
+      'messages-ws',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })
