@@ -15,10 +15,11 @@ import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
 import { batchGet } from '../core/db/batch-get.js'
-import { listEquals } from '../core/db/conditions.js'
+import { listEquals, type WriteItem } from '../core/db/conditions.js'
 import { table } from '../core/db/table.js'
 import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { newId, newInitialPassword } from '../core/ids.js'
+import { accountNameWrite } from './account-names.js'
 import {
   AccountEntity,
   LoginIdEntity,
@@ -228,10 +229,13 @@ export const accountRequest = (accountId: string) => AccountEntity.build(BatchGe
 export const membershipRequest = (realm: Realm, ctx: string, accountId: string) =>
   MembershipEntity.build(BatchGetRequest).key({ realm, ctx, accountId })
 
-export const putMembership = (m: MembershipInput) =>
+/** A new membership; a tenant's with the way back from the member's account name (apps name members by it). */
+export const putMembership = (m: MembershipInput): WriteItem[] => [
   MembershipEntity.build(PutTransaction)
     .item({ ...m, status: 'active', ...membershipIndexKeys(m.realm, m.ctx, m.accountId) })
-    .options({ condition: { attr: 'accountId', exists: false } })
+    .options({ condition: { attr: 'accountId', exists: false } }),
+  ...(m.realm === 'tenant' ? [accountNameWrite(m.ctx, m.accountId)] : []),
+]
 
 /** Every realm an account belongs to (one Query on GSI1). */
 export const listMemberships = async (accountId: string) => {
@@ -270,6 +274,10 @@ export const membershipUnchanged = (
   key: { realm: Realm; ctx: string; accountId: string },
   unchanged: Unchanged = {},
 ) => MembershipEntity.build(ConditionCheck).key(key).condition(existsUnchanged(unchanged))
+
+/** A transaction item that only checks the membership exists and is enabled (someone may be named in it). */
+export const membershipActive = (key: { realm: Realm; ctx: string; accountId: string }) =>
+  MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'status', eq: 'active' })
 
 /** A transaction item that only checks the membership is (still) gone. */
 export const membershipAbsent = (key: { realm: Realm; ctx: string; accountId: string }) =>

@@ -9,6 +9,7 @@ import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
+import { handler as todos } from '../../functions/todos/handler.js'
 import { liveSession } from '../../lib/auth/session-check.js'
 import type { Scope } from '../../lib/core/auth/principal.js'
 import type { Access } from '../../lib/core/http/access.js'
@@ -43,6 +44,7 @@ const HANDLERS: Record<string, typeof auth> = {
   'Content pages': content,
   Portals: portal,
   Uploads: media,
+  Todos: todos,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -207,7 +209,10 @@ describe('access rules on every route', () => {
         body: { title: 'B', body: doc },
       })
     ).body.announcementId
+    const todoId = (await call(todos, 'POST', '/v1/me/todos', { token: bToken, body: { title: 'B todo' } }))
+      .body.todoId
     const ids: Record<string, string> = {
+      todoId,
       categoryId,
       newsId,
       announcementId,
@@ -238,6 +243,7 @@ describe('access rules on every route', () => {
       updateTenantNews: { title: 'Taken' },
       updateTenantNewsCategory: { name: 'Taken' },
       updateTenantAnnouncement: { title: 'Taken' },
+      updateTodo: { title: 'Taken' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

@@ -81,6 +81,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'content',
       'content-events',
       'lifecycle',
+      'todos',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })
