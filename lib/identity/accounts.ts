@@ -16,6 +16,7 @@ import { platformCipher } from '../core/crypto/data-keys.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
 import { batchGet } from '../core/db/batch-get.js'
 import { listEquals, type WriteItem } from '../core/db/conditions.js'
+import { queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { newId, newInitialPassword } from '../core/ids.js'
@@ -26,6 +27,7 @@ import {
   MembershipEntity,
   membershipIndexKeys,
   type Realm,
+  realmPartition,
 } from './entities.js'
 
 /**
@@ -254,6 +256,30 @@ export const getMembership = async (realm: Realm, ctx: string, accountId: string
     .options({ consistent: true })
     .send()
   return Item
+}
+
+/**
+ * The active members of a tenant holding a role. No index keeps a role's holders, so this reads the
+ * tenant's memberships (filtered): for rare writes only (an approval's submission), never a list.
+ */
+export const activeRoleHolderIds = async (tenantId: string, roleId: string) => {
+  const ids: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await queryPage(
+      MembershipEntity,
+      { partition: realmPartition('tenant', tenantId), prefix: 'MEMBER#', limit: 1000, cursor },
+      {
+        and: [
+          { attr: 'roles', contains: roleId },
+          { attr: 'status', eq: 'active' },
+        ],
+      },
+    )
+    ids.push(...page.items.map((m) => m.accountId))
+    cursor = page.nextCursor
+  } while (cursor)
+  return ids
 }
 
 /** Memberships of one realm by account id, in the order asked (missing ones left out). */

@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   'content.write',
   'invitations.write',
   'audit.read',
+  'approvals.write',
 ] as const
 
 export type Permission = (typeof PERMISSIONS)[number]
