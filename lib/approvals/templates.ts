@@ -62,7 +62,7 @@ export const BUILT_IN_TEMPLATES: TemplateView[] = [
 ]
 
 /** The value schema of one field type. Attachments are drive file ids (their shape only, for now). */
-const valueOf: Record<FormField['type'], z.ZodType> = {
+const VALUE_SCHEMAS: Record<FormField['type'], z.ZodType> = {
   text: z.string().trim().min(1).max(2000),
   number: z.number().finite(),
   date: z.iso.date(),
@@ -95,7 +95,7 @@ export const checkedForm = (fields: FormField[], form: Record<string, unknown>) 
       if (f.required) issues.push({ path: `body.form.${f.key}`, message: 'required' })
       continue
     }
-    const schema = f.type === 'select' ? z.enum(f.options as [string, ...string[]]) : valueOf[f.type]
+    const schema = f.type === 'select' ? z.enum(f.options as [string, ...string[]]) : VALUE_SCHEMAS[f.type]
     const r = schema.safeParse(v)
     if (!r.success)
       issues.push({ path: `body.form.${f.key}`, message: r.error.issues[0]?.message ?? 'invalid' })
