@@ -90,7 +90,13 @@ export const measureSso = async (options: { bareGetItemP50: number; n: number })
   const account = await prepareAccount(identifier, { password })
   await executeTransactWrite(
     ...account.writes,
-    putMembership({ realm: 'tenant', ctx: tenantId, ctxCode: code, accountId: account.accountId, roles: [] }),
+    ...putMembership({
+      realm: 'tenant',
+      ctx: tenantId,
+      ctxCode: code,
+      accountId: account.accountId,
+      roles: [],
+    }),
   )
   await admin('POST', `/v1/apps/${app.appId}/grants`, { members: [account.accountId] })
 

@@ -10,6 +10,7 @@ import { routes as metaRoutes } from '../functions/meta/routes.js'
 import { routes as portalRoutes } from '../functions/portal/routes.js'
 import { routes as provisioningRoutes } from '../functions/provisioning/routes.js'
 import { routes as tenantRoutes } from '../functions/tenants/routes.js'
+import { routes as todoRoutes } from '../functions/todos/routes.js'
 import { buildOpenApi } from '../lib/core/http/openapi.js'
 
 /** Every bound route of every function: the source of the OpenAPI document. */
@@ -26,6 +27,7 @@ export const allRoutes = () => [
   ...marketplaceRoutes,
   ...driveRoutes,
   ...messageRoutes,
+  ...todoRoutes,
 ]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

@@ -58,7 +58,7 @@ const ensureAdmin = async (
     ...(member
       ? []
       : [
-          putMembership({
+          ...putMembership({
             realm,
             ctx,
             ctxCode,

@@ -19,7 +19,7 @@ export const directoryHooks: TenantHooks = {
       t.phoneRegion,
     )
     return [
-      putMembership({
+      ...putMembership({
         realm: 'tenant',
         ctx: t.scope.tenantId,
         ctxCode: t.code,

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto'
 import type { FieldCipher } from '../core/crypto/field-cipher.js'
 import type { WriteItem } from '../core/db/conditions.js'
 import { tenantIndexPartition } from '../core/db/keys.js'
 import { identifierKind, type PhoneRegion } from '../core/identifiers.js'
-import { base32 } from '../core/ids.js'
 import type { TenantScope } from '../core/tenancy.js'
 import { claimContact, contactIndex, nameIndex } from './contacts.js'
 
@@ -11,14 +9,7 @@ import { claimContact, contactIndex, nameIndex } from './contacts.js'
 export const memberAad = (accountId: string, field: 'name' | 'mobile' | 'email') =>
   `member:${accountId}:${field}`
 
-/**
- * A member's account name, the id apps know them by (OIDC `sub` and `preferred_username`, the
- * workbench's `userName`, the CAS user): stable, never the mobile or e-mail, different in every
- * tenant (apps serving two tenants cannot link one person) and revealing nothing of the account.
- * 130 bits of a hash: unique with overwhelming probability.
- */
-export const accountName = (tenantId: string, accountId: string) =>
-  base32(createHash('sha256').update(`member:${tenantId}:${accountId}`).digest()).slice(0, 26)
+export { accountName } from '../identity/account-names.js'
 
 /** One personal field of a membership, decrypted (undefined when the member has none). */
 export const memberField = (

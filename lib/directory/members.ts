@@ -136,7 +136,7 @@ export const addMember = async (ctx: TenantContext, input: AddMemberInput, optio
       .add('seat', takeSeatWrite(ctx))
       .add(
         'membership',
-        putMembership({
+        ...putMembership({
           ...memberKey(ctx, accountId),
           ctxCode: ctx.code,
           ...fields,

@@ -15,16 +15,19 @@ import { nowIso } from '../core/clock.js'
 import { platformCipher } from '../core/crypto/data-keys.js'
 import { hashGeneratedSecret, hashPassword } from '../core/crypto/passwords.js'
 import { batchGet } from '../core/db/batch-get.js'
-import { listEquals } from '../core/db/conditions.js'
+import { listEquals, type WriteItem } from '../core/db/conditions.js'
+import { queryPage } from '../core/db/pagination.js'
 import { table } from '../core/db/table.js'
 import { normaliseIdentifier, platformPhoneRegion } from '../core/identifiers.js'
 import { newId, newInitialPassword } from '../core/ids.js'
+import { accountNameWrite } from './account-names.js'
 import {
   AccountEntity,
   LoginIdEntity,
   MembershipEntity,
   membershipIndexKeys,
   type Realm,
+  realmPartition,
 } from './entities.js'
 
 /**
@@ -228,10 +231,13 @@ export const accountRequest = (accountId: string) => AccountEntity.build(BatchGe
 export const membershipRequest = (realm: Realm, ctx: string, accountId: string) =>
   MembershipEntity.build(BatchGetRequest).key({ realm, ctx, accountId })
 
-export const putMembership = (m: MembershipInput) =>
+/** A new membership; a tenant's with the way back from the member's account name (apps name members by it). */
+export const putMembership = (m: MembershipInput): WriteItem[] => [
   MembershipEntity.build(PutTransaction)
     .item({ ...m, status: 'active', ...membershipIndexKeys(m.realm, m.ctx, m.accountId) })
-    .options({ condition: { attr: 'accountId', exists: false } })
+    .options({ condition: { attr: 'accountId', exists: false } }),
+  ...(m.realm === 'tenant' ? [accountNameWrite(m.ctx, m.accountId)] : []),
+]
 
 /** Every realm an account belongs to (one Query on GSI1). */
 export const listMemberships = async (accountId: string) => {
@@ -250,6 +256,30 @@ export const getMembership = async (realm: Realm, ctx: string, accountId: string
     .options({ consistent: true })
     .send()
   return Item
+}
+
+/**
+ * The active members of a tenant holding a role. No index keeps a role's holders, so this reads the
+ * tenant's memberships (filtered): for rare writes only (an approval's submission), never a list.
+ */
+export const activeRoleHolderIds = async (tenantId: string, roleId: string) => {
+  const ids: string[] = []
+  let cursor: string | undefined
+  do {
+    const page = await queryPage(
+      MembershipEntity,
+      { partition: realmPartition('tenant', tenantId), prefix: 'MEMBER#', limit: 1000, cursor },
+      {
+        and: [
+          { attr: 'roles', contains: roleId },
+          { attr: 'status', eq: 'active' },
+        ],
+      },
+    )
+    ids.push(...page.items.map((m) => m.accountId))
+    cursor = page.nextCursor
+  } while (cursor)
+  return ids
 }
 
 /** Memberships of one realm by account id, in the order asked (missing ones left out). */
@@ -271,7 +301,7 @@ export const membershipUnchanged = (
   unchanged: Unchanged = {},
 ) => MembershipEntity.build(ConditionCheck).key(key).condition(existsUnchanged(unchanged))
 
-/** A transaction item that only checks the membership exists and is enabled (someone may be added to something). */
+/** A transaction item that only checks the membership exists and is enabled (someone may be named in it). */
 export const membershipActive = (key: { realm: Realm; ctx: string; accountId: string }) =>
   MembershipEntity.build(ConditionCheck).key(key).condition({ attr: 'status', eq: 'active' })
 

@@ -21,7 +21,7 @@ export const appointIndustryAdmin = async (industryCode: string, given: string) 
   try {
     await executeTransactWrite(
       ...account.writes,
-      putMembership({
+      ...putMembership({
         realm: 'industry',
         ctx: industry.code,
         ctxCode: industry.code,

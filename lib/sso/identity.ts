@@ -2,6 +2,7 @@ import { entitlementRequest } from '../access/records.js'
 import { attributeValuesRequest } from '../apps/attribute-values.js'
 import { secretMatches } from '../apps/clients.js'
 import { viewOf } from '../apps/registry.js'
+import type { AppView } from '../apps/schemas.js'
 import { tenantAppRequest } from '../apps/tenant-apps.js'
 import { approvedFields } from '../apps/user-data.js'
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
@@ -65,6 +66,8 @@ export interface AppClient {
   clientId?: string
   /** whether a presented secret is the client's (constant time) */
   secretMatches: (secret: string) => boolean
+  /** the app as the tenant has it (its name, icon and registered addresses) */
+  view: AppView
 }
 
 export type AppIdentityResult =
@@ -97,6 +100,7 @@ export const identityFrom = (s: Standing, cipher: FieldCipher | undefined): AppI
     protocol: view.protocol,
     clientId: live.clientId,
     secretMatches: (secret) => secretMatches(secret, live.clientSecretHash),
+    view,
   }
   const refuse = (refusal: Refusal): AppIdentityResult => ({ ok: false, refusal, app })
   if (s.tenant?.status !== 'active' || !cipher) return refuse('tenant_inactive')

@@ -11,6 +11,7 @@ import { handler as meta } from '../../functions/meta/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
 import { handler as provisioning } from '../../functions/provisioning/handler.js'
 import { handler as tenants } from '../../functions/tenants/handler.js'
+import { handler as todos } from '../../functions/todos/handler.js'
 import { liveSession } from '../../lib/auth/session-check.js'
 import type { Scope } from '../../lib/core/auth/principal.js'
 import { tenantPartition } from '../../lib/core/db/keys.js'
@@ -52,6 +53,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Notices: portal,
   Drive: drive,
   Messages: messages,
+  Todos: todos,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -236,7 +238,10 @@ describe('access rules on every route', () => {
         body: { kind: 'text', text: 'B' },
       })
     ).body.messageId
+    const todoId = (await call(todos, 'POST', '/v1/me/todos', { token: bToken, body: { title: 'B todo' } }))
+      .body.todoId
     const ids: Record<string, string> = {
+      todoId,
       noticeId: notice?.noticeId as string,
       conversationId,
       messageId,
@@ -288,6 +293,7 @@ describe('access rules on every route', () => {
       renameConversation: { name: 'Taken' },
       addConversationMembers: { memberIds: [member] },
       sendMessage: { kind: 'text', text: 'Taken' },
+      updateTodo: { title: 'Taken' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

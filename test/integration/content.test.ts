@@ -282,7 +282,7 @@ describe('announcements: delivery, read tracking, counts', () => {
     const members = Array.from({ length: 200 }, () => ({ accountId: newId() }))
     await mapLimit(members, 20, (m) =>
       executeTransactWrite(
-        putMembership({
+        ...putMembership({
           realm: 'tenant',
           ctx: ind.tenant.tenantId,
           ctxCode: ind.tenant.code,

@@ -406,7 +406,7 @@ const addMember = async (t: Tenant, { departmentIds }: { departmentIds?: string[
   const account = await prepareAccount(identifier, { password })
   await executeTransactWrite(
     ...account.writes,
-    putMembership({
+    ...putMembership({
       realm: 'tenant',
       ctx: t.tenant.tenantId,
       ctxCode: t.tenant.code,

@@ -18,7 +18,7 @@ export const addBareMembers = async (
   for (let i = 0; i < ids.length; i += 25) {
     const chunk = ids.slice(i, i + 25)
     await executeTransactWrite(
-      ...chunk.map((accountId) =>
+      ...chunk.flatMap((accountId) =>
         putMembership({
           realm: 'tenant',
           ctx: tenant.tenantId,
@@ -78,7 +78,7 @@ export const addPlainMember = async (
   const account = await prepareAccount(identifier, { password })
   await executeTransactWrite(
     ...account.writes,
-    putMembership({
+    ...putMembership({
       realm: 'tenant',
       ctx: tenant.tenantId,
       ctxCode: tenant.code,

@@ -84,6 +84,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'drive',
       'messages',
       'messages-ws',
+      'todos',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })

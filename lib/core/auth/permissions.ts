@@ -18,6 +18,7 @@ export const PERMISSIONS = [
   'invitations.write',
   'audit.read',
   'drive.write',
+  'approvals.write',
 ] as const
 
 export type Permission = (typeof PERMISSIONS)[number]
