@@ -20,6 +20,7 @@ const LAYERS = [
   'auth',
   'content',
   'notices',
+  'calendar',
   'home',
   'sso',
   'provisioning',

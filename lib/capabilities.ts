@@ -1,5 +1,6 @@
 import { appHooks } from './apps/hooks.js'
 import { authHooks } from './auth/hooks.js'
+import { calendarHooks } from './calendar/hooks.js'
 import { contentHooks } from './content/hooks.js'
 import { registerTenantHooks } from './core/tenant-hooks.js'
 import { directoryHooks } from './directory/hooks.js'
@@ -9,4 +10,4 @@ import { tenantLifecycleHooks } from './tenants/hooks.js'
  * The composition: every capability's part in a tenant's life, registered once per process by the
  * functions (and scripts) that open, release or run due work for tenants. Order is purge order.
  */
-registerTenantHooks(directoryHooks, appHooks, authHooks, contentHooks, tenantLifecycleHooks)
+registerTenantHooks(directoryHooks, appHooks, authHooks, contentHooks, calendarHooks, tenantLifecycleHooks)

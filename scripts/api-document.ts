@@ -1,5 +1,6 @@
 import { routes as appRoutes } from '../functions/apps/routes.js'
 import { routes as authRoutes } from '../functions/auth/routes.js'
+import { routes as calendarRoutes } from '../functions/calendar/routes.js'
 import { routes as contentRoutes } from '../functions/content/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as marketplaceRoutes } from '../functions/marketplace/routes.js'
@@ -22,6 +23,7 @@ export const allRoutes = () => [
   ...contentRoutes,
   ...provisioningRoutes,
   ...marketplaceRoutes,
+  ...calendarRoutes,
 ]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

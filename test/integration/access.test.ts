@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as calendar } from '../../functions/calendar/handler.js'
 import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as marketplace } from '../../functions/marketplace/handler.js'
@@ -48,6 +49,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Portals: portal,
   Uploads: media,
   Notices: portal,
+  Calendar: calendar,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -220,8 +222,19 @@ describe('access rules on every route', () => {
         limit: 1,
       })
     ).items
+    const calendarEvent = {
+      title: 'B',
+      timeZone: 'UTC',
+      start: '2026-06-01T09:00',
+      end: '2026-06-01T10:00',
+      attendees: [member],
+    }
+    const eventId = (
+      await call(calendar, 'POST', '/v1/calendar/events', { token: bToken, body: calendarEvent })
+    ).body.eventId
     const ids: Record<string, string> = {
       noticeId: notice?.noticeId as string,
+      eventId,
       categoryId,
       newsId,
       announcementId,
@@ -252,6 +265,8 @@ describe('access rules on every route', () => {
       updateTenantNews: { title: 'Taken' },
       updateTenantNewsCategory: { name: 'Taken' },
       updateTenantAnnouncement: { title: 'Taken' },
+      replaceCalendarEvent: calendarEvent,
+      respondToCalendarEvent: { response: 'accepted' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

@@ -81,6 +81,8 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'content',
       'content-events',
       'lifecycle',
+      'calendar',
+      'calendar-reminders',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })
