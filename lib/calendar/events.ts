@@ -150,9 +150,13 @@ const eventItem = (
 }
 
 const editionError = () =>
-  new AppError('PLAN_LIMIT_EXCEEDED', "the workbench's edition does not include the calendar", {
-    app: CALENDAR_APP,
-  })
+  new AppError(
+    'PLAN_LIMIT_EXCEEDED',
+    "the workbench's calendar app is not active (not in its edition, or lapsed)",
+    {
+      app: CALENDAR_APP,
+    },
+  )
 
 /**
  * Creates an event: the event, the organiser's entry (accepted) and each attendee's (needs action),

@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as calendar } from '../../functions/calendar/handler.js'
 import { handler as reminders } from '../../functions/calendar-reminders/handler.js'
 import { respond } from '../../lib/calendar/events.js'
@@ -29,6 +29,7 @@ let ann: Person
 let bob: Person
 let cleo: Person
 let stranger: Person
+let tenantB: string
 
 const person = async (tenant: { tenantId: string; code: string }): Promise<Person> => {
   const m = await addPlainMember(tenant)
@@ -85,6 +86,7 @@ describe('the calendar', () => {
     ;[ann, bob, cleo] = await Promise.all([person(a.tenant), person(a.tenant), person(a.tenant)])
     const b = await openTenant(platformToken)
     stranger = await person(b.tenant)
+    tenantB = b.tenant.tenantId
   })
 
   afterEach(() => resetClock())
@@ -425,5 +427,16 @@ describe('the calendar', () => {
       title: 'Daily',
       body: `starts at ${new Date(base + 2 * HOUR).toISOString()}`,
     })
+  })
+
+  it("refuses new events once the workbench's calendar app is not bound", async () => {
+    await getDocumentClient().send(
+      new DeleteCommand({
+        TableName: config().ATRIUM_TABLE_NAME,
+        Key: { PK: `T#${tenantB}`, SK: 'APP#calendar' },
+      }),
+    )
+    const res = await api(stranger, 'POST', '/v1/calendar/events', event())
+    expect([res.status, res.body.error.code]).toEqual([422, 'PLAN_LIMIT_EXCEEDED'])
   })
 })
