@@ -5,7 +5,7 @@ import { advanceClock, nowMs, resetClock } from '../lib/core/clock.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { benchMember, enterpriseTenant, event } from './directory.js'
-import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
+import { LATENCY_COLUMNS, latencyCells, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -100,11 +100,7 @@ export const measureCalendar = async (options: { bareGetItemP50: number; n: numb
   resetClock()
 
   const row = (name: string, times: number[], s: number, l: number, target: string) => [
-    name,
-    options.n,
-    fmt(percentile(times, 50)),
-    fmt(percentile(times, 99)),
-    fmt(percentile(times, 50) / options.bareGetItemP50),
+    ...latencyCells(name, times, options.bareGetItemP50),
     `${s} → ${l}`,
     target,
   ]

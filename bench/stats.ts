@@ -23,3 +23,12 @@ export const table = (head: string[], rows: (string | number)[][]): string =>
 
 /** The first columns of every latency table: what was called, how often, and its times against a bare GetItem. */
 export const LATENCY_COLUMNS = ['call', 'n', 'p50 ms', 'p99 ms', 'p50 × GetItem'] as const
+
+/** The cells under LATENCY_COLUMNS for one call timed `times.length` times. */
+export const latencyCells = (name: string, times: number[], bareGetItemP50: number) => [
+  name,
+  times.length,
+  fmt(percentile(times, 50)),
+  fmt(percentile(times, 99)),
+  fmt(percentile(times, 50) / bareGetItemP50),
+]
