@@ -5,7 +5,7 @@ import { advanceClock, nowMs, resetClock } from '../lib/core/clock.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { benchMember, enterpriseTenant, event } from './directory.js'
-import { LATENCY_COLUMNS, latencyCells, table, timed, verdict } from './stats.js'
+import { growthRow, LATENCY_COLUMNS, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -99,11 +99,7 @@ export const measureCalendar = async (options: { bareGetItemP50: number; n: numb
   const idleRequests = dynamoRequestCount() - idleBefore
   resetClock()
 
-  const row = (name: string, times: number[], s: number, l: number, target: string) => [
-    ...latencyCells(name, times, options.bareGetItemP50),
-    `${s} → ${l}`,
-    target,
-  ]
+  const row = growthRow(options.bareGetItemP50)
   return {
     markdown: [
       table(
