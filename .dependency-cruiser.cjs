@@ -26,6 +26,7 @@ const LAYERS = [
   'sso',
   'todos',
   'approvals',
+  'calendar',
   'home',
   'provisioning',
   'marketplace',

@@ -3,7 +3,7 @@ import { applyDeliveries } from '../lib/content/delivery.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { benchMember, enterpriseTenant, event } from './directory.js'
-import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
+import { fmt, growthRow, LATENCY_COLUMNS, table, timed, verdict } from './stats.js'
 
 type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
@@ -91,15 +91,7 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
   await call(content, 'POST', `/v1/announcements/${announcements[0]}/read`, token)
   const readAgain = dynamoRequestCount() - again
 
-  const row = (name: string, times: number[], s: number, l: number, target: string) => [
-    name,
-    options.n,
-    fmt(percentile(times, 50)),
-    fmt(percentile(times, 99)),
-    fmt(percentile(times, 50) / options.bareGetItemP50),
-    `${s} → ${l}`,
-    target,
-  ]
+  const row = growthRow(options.bareGetItemP50)
   return {
     markdown: [
       table(

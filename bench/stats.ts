@@ -32,3 +32,12 @@ export const latencyCells = (name: string, times: number[], bareGetItemP50: numb
   fmt(percentile(times, 99)),
   fmt(percentile(times, 50) / bareGetItemP50),
 ]
+
+/** A latency row that also shows a call's requests before and after its data grew, and its target. */
+export const growthRow =
+  (bareGetItemP50: number) =>
+  (name: string, times: number[], small: number, large: number, target: string) => [
+    ...latencyCells(name, times, bareGetItemP50),
+    `${small} → ${large}`,
+    target,
+  ]

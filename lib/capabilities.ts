@@ -1,5 +1,6 @@
 import { appHooks } from './apps/hooks.js'
 import { authHooks } from './auth/hooks.js'
+import { calendarHooks } from './calendar/hooks.js'
 import { contentHooks } from './content/hooks.js'
 import { registerTenantHooks } from './core/tenant-hooks.js'
 import { directoryHooks } from './directory/hooks.js'
@@ -20,5 +21,6 @@ registerTenantHooks(
   driveHooks,
   messagesHooks,
   realtimeHooks,
+  calendarHooks,
   tenantLifecycleHooks,
 )

@@ -1,5 +1,6 @@
 import { routes as appRoutes } from '../functions/apps/routes.js'
 import { routes as authRoutes } from '../functions/auth/routes.js'
+import { routes as calendarRoutes } from '../functions/calendar/routes.js'
 import { routes as contentRoutes } from '../functions/content/routes.js'
 import { routes as directoryRoutes } from '../functions/directory/routes.js'
 import { routes as driveRoutes } from '../functions/drive/routes.js'
@@ -28,6 +29,7 @@ export const allRoutes = () => [
   ...driveRoutes,
   ...messageRoutes,
   ...todoRoutes,
+  ...calendarRoutes,
 ]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

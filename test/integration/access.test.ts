@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
+import { handler as calendar } from '../../functions/calendar/handler.js'
 import { handler as content } from '../../functions/content/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
 import { handler as drive } from '../../functions/drive/handler.js'
@@ -54,6 +55,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Drive: drive,
   Messages: messages,
   Todos: todos,
+  Calendar: calendar,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -240,11 +242,22 @@ describe('access rules on every route', () => {
     ).body.messageId
     const todoId = (await call(todos, 'POST', '/v1/me/todos', { token: bToken, body: { title: 'B todo' } }))
       .body.todoId
+    const calendarEvent = {
+      title: 'B',
+      timeZone: 'UTC',
+      start: '2026-06-01T09:00',
+      end: '2026-06-01T10:00',
+      attendees: [member],
+    }
+    const eventId = (
+      await call(calendar, 'POST', '/v1/calendar/events', { token: bToken, body: calendarEvent })
+    ).body.eventId
     const ids: Record<string, string> = {
       todoId,
       noticeId: notice?.noticeId as string,
       conversationId,
       messageId,
+      eventId,
       categoryId,
       newsId,
       announcementId,
@@ -294,6 +307,8 @@ describe('access rules on every route', () => {
       addConversationMembers: { memberIds: [member] },
       sendMessage: { kind: 'text', text: 'Taken' },
       updateTodo: { title: 'Taken' },
+      replaceCalendarEvent: calendarEvent,
+      respondToCalendarEvent: { response: 'accepted' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

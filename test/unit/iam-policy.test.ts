@@ -85,6 +85,8 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'messages',
       'messages-ws',
       'todos',
+      'calendar',
+      'calendar-reminders',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })

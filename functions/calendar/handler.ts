@@ -1,0 +1,5 @@
+import { liveSession } from '../../lib/auth/session-check.js'
+import { httpFunction } from '../../lib/core/http/http-function.js'
+import { routes } from './routes.js'
+
+export const handler = httpFunction({ name: 'calendar', routes, session: liveSession })
