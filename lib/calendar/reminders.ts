@@ -14,15 +14,34 @@ import { readEvent, timingOf } from './events.js'
 const CONCURRENCY = 10
 
 /**
- * One due reminder: the event's next reminder is moved on (to the one after, or off the index)
- * under the condition that it is still the one read, and only the run that moved it notifies the
- * attendees who have not declined, so an occurrence is reminded once however many runs see it.
- * A run killed between the move and the notices loses that reminder rather than sending it twice.
- * A tenant that is not active (frozen, released) has its reminders moved on unsent.
+ * One due reminder: the attendees who have not declined are told, each once per occurrence (the
+ * notice's key names the event and the reminder's time), then the event's next reminder is moved
+ * on (to the one after, or off the index) under the condition that it is still the one read. A run
+ * killed in between leaves the reminder due, and the next run tells only whom this one did not;
+ * two runs at once tell each attendee once, and one of them moves it on. A tenant that is not
+ * active (frozen, released) has its reminders moved on unsent.
  */
 const fire = async (tenantId: string, eventId: string, tenantActive: (id: string) => Promise<boolean>) => {
   const { event, entries } = await readEvent(tenantId, eventId)
   if (!event?.remindAt || !event.DUESK || event.remindAt > nowIso()) return 'stale'
+  const active = await tenantActive(tenantId)
+  if (active) {
+    const recipients = entries.filter((e) => e.response !== 'declined').map((e) => e.memberId)
+    await notifyMembers(
+      tenantId,
+      recipients,
+      {
+        kind: 'calendar.reminder',
+        title: event.title,
+        body: event.allDay
+          ? `on ${event.remindFor?.slice(0, 10) ?? event.start}`
+          : `starts at ${event.remindFor ?? event.start}`,
+        link: `/v1/calendar/events/${eventId}`,
+        ref: eventId,
+      },
+      { key: `calendar.reminder#${eventId}#${event.remindAt}` },
+    )
+  }
   const next = reminderState(tenantId, eventId, timingOf(event), event.reminders, Date.parse(event.remindAt))
   try {
     await EventEntity.build(UpdateItemCommand)
@@ -41,18 +60,7 @@ const fire = async (tenantId: string, eventId: string, tenantActive: (id: string
     if (isConditionFailure(err)) return 'raced'
     throw err
   }
-  if (!(await tenantActive(tenantId))) return 'tenant-inactive'
-  const recipients = entries.filter((e) => e.response !== 'declined').map((e) => e.memberId)
-  await notifyMembers(tenantId, recipients, {
-    kind: 'calendar.reminder',
-    title: event.title,
-    body: event.allDay
-      ? `on ${event.remindFor?.slice(0, 10) ?? event.start}`
-      : `starts at ${event.remindFor ?? event.start}`,
-    link: `/v1/calendar/events/${eventId}`,
-    ref: eventId,
-  })
-  return 'sent'
+  return active ? 'sent' : 'tenant-inactive'
 }
 
 /** The reminder job's minute: only the reminders due up to now are read, never every event. */

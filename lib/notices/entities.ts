@@ -52,6 +52,26 @@ export const MemberNoticeStateEntity = new Entity({
   }),
 })
 
+/**
+ * A notice's key once delivered to a member (a job retried after a crash does not tell them
+ * twice); it outlives any retry by far and then expires.
+ */
+export const NoticeKeyEntity = new Entity({
+  name: 'MemberNoticeKey',
+  table,
+  timestamps: false,
+  schema: item({
+    tenantId: string().key(),
+    memberId: string().key(),
+    key: string().key(),
+    expiresAtEpoch: number(),
+  }),
+  computeKey: ({ tenantId, memberId, key }: Record<'tenantId' | 'memberId' | 'key', string>) => ({
+    PK: tenantPartition(tenantId),
+    SK: `MNOTICEKEY#${memberId}#${key}`,
+  }),
+})
+
 /** The state's condition that a notice id is above one of its marks. */
 export const above = <M extends 'latest' | 'readUpTo'>(mark: M, noticeId: string) => ({
   or: [

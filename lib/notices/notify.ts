@@ -4,7 +4,10 @@ import { mapLimit } from '../core/concurrency.js'
 import { retryOnConflict } from '../core/db/conditions.js'
 import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { idTime, newId } from '../core/ids.js'
-import { above, MemberNoticeEntity, MemberNoticeStateEntity } from './entities.js'
+import { errorSite, log } from '../core/log.js'
+import { scopeOf } from '../core/tenancy.js'
+import { pushToMembers } from '../realtime/push.js'
+import { above, MemberNoticeEntity, MemberNoticeStateEntity, NoticeKeyEntity } from './entities.js'
 
 /** What a capability tells members; `kind` is `<capability>.<event>`. */
 export interface Notice {
@@ -15,14 +18,42 @@ export interface Notice {
   ref?: string
 }
 
+export interface NotifyOptions {
+  /** a member gets a notice with this key once, however often it is sent (a retried job) */
+  key?: string
+}
+
+/** How long a notice's key is remembered: far beyond any retry. */
+const KEY_DAYS = 30
+
 /** How many members' notices are written at once. */
 const NOTIFY_CONCURRENCY = 10
 
-const deliver = async (tenantId: string, memberId: string, notice: Notice, createdAt: string) => {
+const deliver = async (
+  tenantId: string,
+  memberId: string,
+  notice: Notice,
+  createdAt: string,
+  key: string | undefined,
+): Promise<boolean> => {
   let noticeId = newId()
   for (let attempt = 0; ; attempt++) {
+    const tx = transaction()
+    if (key !== undefined) {
+      tx.add(
+        'key',
+        NoticeKeyEntity.build(PutTransaction)
+          .item({
+            tenantId,
+            memberId,
+            key,
+            expiresAtEpoch: Math.floor(Date.now() / 1000) + KEY_DAYS * 86_400,
+          })
+          .options({ condition: { attr: 'key', exists: false } }),
+      )
+    }
     try {
-      await transaction()
+      await tx
         .add(
           'notice',
           MemberNoticeEntity.build(PutTransaction)
@@ -36,8 +67,9 @@ const deliver = async (tenantId: string, memberId: string, notice: Notice, creat
             .options({ condition: above('latest', noticeId) }),
         )
         .run()
-      return
+      return true
     } catch (err) {
+      if (err instanceof ConditionsFailed && err.has('key')) return false
       if (!(err instanceof ConditionsFailed && err.has('mark')) || attempt >= 8) throw err
       // a newer notice was counted meanwhile: take an id above it
       const { Item } = await MemberNoticeStateEntity.build(GetItemCommand)
@@ -51,11 +83,22 @@ const deliver = async (tenantId: string, memberId: string, notice: Notice, creat
 
 /**
  * A notice for each member: it joins their list (GET /v1/me/notices) unread, and their unread
- * count with it, in one transaction per member so the count stays exact.
+ * count with it, in one transaction per member so the count stays exact; then it goes to the
+ * devices they have connected (a push lost is no notice lost: the list has it).
  */
-export const notifyMembers = async (tenantId: string, memberIds: string[], notice: Notice): Promise<void> => {
+export const notifyMembers = async (
+  tenantId: string,
+  memberIds: string[],
+  notice: Notice,
+  options: NotifyOptions = {},
+): Promise<void> => {
   const createdAt = nowIso()
-  await mapLimit([...new Set(memberIds)], NOTIFY_CONCURRENCY, (memberId) =>
-    retryOnConflict(() => deliver(tenantId, memberId, notice, createdAt)),
+  const members = [...new Set(memberIds)]
+  const delivered = await mapLimit(members, NOTIFY_CONCURRENCY, (memberId) =>
+    retryOnConflict(() => deliver(tenantId, memberId, notice, createdAt, options.key)),
+  )
+  const told = members.filter((_, i) => delivered[i])
+  await pushToMembers(scopeOf(tenantId), told, { type: 'notice', notice: { ...notice, createdAt } }).catch(
+    (err) => log.warn('notice push failed', errorSite(err)),
   )
 }

@@ -1,8 +1,12 @@
+import { handler as ws } from '../../functions/messages-ws/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
+import { resetConfig } from '../../lib/core/config.js'
+import type { WebSocketEvent } from '../../lib/core/websocket-function.js'
 import { notifyMembers } from '../../lib/notices/notify.js'
 import { useTestTable } from '../support/dynamo.js'
 import { addPlainMember, login, openTenant, platformFixture } from '../support/fixtures.js'
 import { call } from '../support/lambda.js'
+import { startManagementApi } from '../support/ws-management.js'
 
 useTestTable()
 
@@ -118,5 +122,59 @@ describe('notices: what capabilities tell a member', () => {
     expect((await expectCountMatches(m.token)).unreadCount).toBe(0)
     await notifyMembers(a.tenant.tenantId, [m.memberId], { kind: 'x.y', title: 'after' })
     expect((await expectCountMatches(m.token)).unreadCount).toBe(1)
+  })
+
+  it('tells each member once per key, however often and however concurrently it is sent', async () => {
+    const [m, n] = await Promise.all([memberOf(a), memberOf(a)])
+    const notice = { kind: 'calendar.reminder', title: 'Once' }
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        notifyMembers(a.tenant.tenantId, i % 2 ? [m.memberId, n.memberId] : [m.memberId], notice, {
+          key: 'event-1#09:00',
+        }),
+      ),
+    )
+    // a retry after a crash: already told, nothing more
+    await notifyMembers(a.tenant.tenantId, [m.memberId, n.memberId], notice, { key: 'event-1#09:00' })
+    for (const who of [m, n]) expect((await expectCountMatches(who.token)).items).toHaveLength(1)
+    await notifyMembers(a.tenant.tenantId, [m.memberId], notice, { key: 'event-1#10:00' })
+    expect((await expectCountMatches(m.token)).unreadCount).toBe(2)
+  })
+
+  it("goes to the member's connected devices too, and to nobody else's", async () => {
+    const management = await startManagementApi()
+    process.env.WEBSOCKET_MANAGEMENT_URL = management.url
+    resetConfig()
+    try {
+      const [m, n] = await Promise.all([memberOf(a), memberOf(a)])
+      const connect = async (token: string, connectionId: string) =>
+        ws({
+          requestContext: {
+            routeKey: '$connect',
+            connectionId,
+            requestId: `n-${connectionId}`,
+            eventType: 'CONNECT',
+          },
+          queryStringParameters: { access_token: token },
+          isBase64Encoded: false,
+        } as unknown as WebSocketEvent)
+      await Promise.all([connect(m.token, 'phone'), connect(m.token, 'laptop'), connect(n.token, 'other')])
+      await notifyMembers(a.tenant.tenantId, [m.memberId], {
+        kind: 'approval.approved',
+        title: 'Leave approved',
+      })
+      for (const device of ['phone', 'laptop'])
+        expect(management.framesOf(device)).toEqual([
+          {
+            type: 'notice',
+            notice: expect.objectContaining({ kind: 'approval.approved', title: 'Leave approved' }),
+          },
+        ])
+      expect(management.framesOf('other')).toEqual([])
+    } finally {
+      delete process.env.WEBSOCKET_MANAGEMENT_URL
+      resetConfig()
+      await management.stop()
+    }
   })
 })

@@ -31,6 +31,16 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
     ])
   })
 
+  it('lets every function that notifies members push the notice to their devices', () => {
+    for (const fn of ['calendar', 'calendar-reminders'])
+      expect(
+        checkRoles(config, [
+          ...sent(fn, 'dynamodb:BatchGetItem'),
+          ...sent(fn, 'execute-api:ManageConnections', 'ws-connections'),
+        ]).denied,
+      ).toEqual([])
+  })
+
   it('tells an index from its table', () => {
     expect(checkRoles(config, sent('lifecycle', 'dynamodb:Query', 'table/index/ByDue')).denied).toEqual([])
     expect(checkRoles(config, sent('auth', 'dynamodb:BatchGetItem', 'table/index/GSI1')).denied).toHaveLength(
