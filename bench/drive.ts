@@ -1,13 +1,10 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { resetConfig } from '../lib/core/config.js'
-import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { resetS3Client } from '../lib/media/s3.js'
 import { freePort } from '../scripts/local/process.js'
 import { startS3 } from '../scripts/local/s3.js'
-import { benchMember, enterpriseTenant, event } from './directory.js'
+import { benchMember, enterpriseTenant } from './directory.js'
+import { caller, requestsOf } from './harness.js'
 import { fmt, LATENCY_COLUMNS, percentile, table, timed, verdict } from './stats.js'
-
-type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?: number; body?: string }>
 
 /**
  * The drive: DynamoDB requests of a quota check (an upload's reservation), a folder listing, an
@@ -23,19 +20,8 @@ export const measureDrive = async (options: { bareGetItemP50: number; n: number 
   resetS3Client()
   try {
     const tenant = await enterpriseTenant('drive')
-    const { handler: drive } = (await import('../functions/drive/handler.js')) as { handler: Handler }
-    const context = { awsRequestId: 'bench' } as Context
-    const call = async (
-      method: string,
-      path: string,
-      token: string,
-      body?: unknown,
-      query?: Record<string, string>,
-    ) => {
-      const res = await drive(event(method, path, token, body, query), context)
-      if ((res.statusCode ?? 500) >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`)
-      return JSON.parse(res.body ?? '{}')
-    }
+    const { handler } = await import('../functions/drive/handler.js')
+    const call = caller(handler as Parameters<typeof caller>[0])
     const admin = (method: string, path: string, body?: unknown, query?: Record<string, string>) =>
       call(method, path, tenant.adminToken, body, query)
     const { token } = await benchMember(tenant, 'bench-drive-member@bench.test')
@@ -46,12 +32,6 @@ export const measureDrive = async (options: { bareGetItemP50: number; n: number 
       call('POST', '/v1/drive/uploads', token, { space: 'personal', name: `f${files++}.txt`, size: 10 })
     const list = () => call('GET', '/v1/drive/items', token, undefined, { parentId: folder })
     const read = () => call('GET', `/v1/drive/items/${folder}`, token)
-    const requestsOf = async (fn: () => Promise<unknown>) => {
-      await timed(3, fn)
-      const before = dynamoRequestCount()
-      await fn()
-      return dynamoRequestCount() - before
-    }
     const small = {
       reserve: await requestsOf(reserve),
       list: await requestsOf(list),

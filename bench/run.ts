@@ -8,13 +8,17 @@ import { ensureMasterKeyFile } from '../scripts/local/master-key.js'
 import { REPO_ROOT } from '../scripts/local/paths.js'
 import { measureAccess } from './access.js'
 import { measureBundles } from './bundles.js'
+import { measureCalendar } from './calendar.js'
 import { measureCost } from './cost.js'
 import { measureDirectory } from './directory.js'
+import { measureDrive } from './drive.js'
 import { measureHome } from './home.js'
 import { measureLatency } from './latency.js'
 import { measureLifecycle } from './lifecycle.js'
+import { measureMessages } from './messages.js'
 import { measureProvisioning } from './provisioning.js'
 import { measureSso } from './sso.js'
+import { measureTodos } from './todos.js'
 
 /** `npm run bench -- --bundles`: only the bundles and their cold init, printed (no DynamoDB Local, no doc). */
 const bundlesOnly = async () => {
@@ -72,6 +76,22 @@ const main = async () => {
     console.log("\nhome page and news feed: a member's home, the feed, marking read …")
     const home = await measureHome({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
     console.log(home.markdown)
+
+    console.log('\nmessages: a send delivered to 50 connected members, history, unread …')
+    const messages = await measureMessages({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
+    console.log(messages.markdown)
+
+    console.log("\ncalendar: a member's day, free/busy, the reminder job …")
+    const calendar = await measureCalendar({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
+    console.log(calendar.markdown)
+
+    console.log('\ntodos: the todo centre, adding and ticking off …')
+    const todos = await measureTodos({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
+    console.log(todos.markdown)
+
+    console.log('\ndrive: a quota check, a folder listing, an item …')
+    const drive = await measureDrive({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
+    console.log(drive.markdown)
 
     console.log('\nsingle sign-on: authorize, token, userinfo …')
     const sso = await measureSso({ bareGetItemP50: latency.bareGetItemP50, n: 200 })
@@ -187,6 +207,37 @@ delivered to its members) and gains 1,000 members: the requests must not change,
 within 6. Then the member marks the 30 announcements read, and one again.
 
 ${home.markdown}
+
+## Office tools
+Each in process against DynamoDB Local, its requests counted by the application's client while the
+tenant is small and again after it grows (the targets: every read at most 3 requests, the
+session check included, whatever the tenant's size).
+
+**Messages.** A send to a group of 50 members, each with a device connected, timed until it returns,
+by when the WebSocket management API (a local stand-in answering at once) has taken the frame for
+all 50 devices: our side of delivery (the send's transaction, the presence read, 50 posts). Then a
+history page, the member's conversations and their unread total, before and after the tenant gains
+1,000 members and the conversation 300 messages.
+
+${messages.markdown}
+
+**Calendar.** A member's day (single events and recurring series), free/busy of a colleague, before
+and after a year of history, 20 series and 1,000 more members; then one run of the reminder job with
+50 reminders due.
+
+${calendar.markdown}
+
+**Todos.** The todo centre's first page (open todos first, by due date, with the open count),
+adding a todo and ticking one off, while the member has 5 todos and again after 300 (half of them
+done) and 1,000 more members in the tenant.
+
+${todos.markdown}
+
+**Drive.** An upload's quota check (its reservation), a folder listing and an item's read, with the
+drive empty and again with 300 folders and 500 files (presigning against a local S3 stand-in; no
+byte is sent).
+
+${drive.markdown}
 
 ## Single sign-on
 An app written for the cloud workbench (OAuth2 dialect) and a member signed in once through the
