@@ -87,6 +87,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'todos',
       'calendar',
       'calendar-reminders',
+      'approvals',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })
