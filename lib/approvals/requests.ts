@@ -482,12 +482,12 @@ export const MAX_COMMENTS = 100
  * a comment never undoes a decision made at the same time; the other participants reached so far
  * (the applicant, approvers of the steps up to the current one) are told.
  */
-export const addComment = (
+export const addComment = async (
   caller: TenantCaller,
   requestId: string,
   input: { text: string; attachments?: string[] },
-) =>
-  commit(caller.tenant, requestId, async (r, steps) => {
+) => {
+  await commit(caller.tenant, requestId, async (r, steps) => {
     const me = caller.tenant.actor.accountId
     if (r.status === 'draft' || !isParticipant(me, r))
       throw new AppError('FORBIDDEN', 'only the applicant and the approvers comment on a request')
@@ -523,6 +523,8 @@ export const addComment = (
       ],
     }
   })
+  return getRequest(caller.tenant, requestId)
+}
 
 /**
  * A short-lived download of a file attached to a request, for its participants and the admins who
