@@ -1,3 +1,4 @@
+import { routes as approvalRoutes } from '../functions/approvals/routes.js'
 import { routes as appRoutes } from '../functions/apps/routes.js'
 import { routes as authRoutes } from '../functions/auth/routes.js'
 import { routes as calendarRoutes } from '../functions/calendar/routes.js'
@@ -30,6 +31,7 @@ export const allRoutes = () => [
   ...messageRoutes,
   ...todoRoutes,
   ...calendarRoutes,
+  ...approvalRoutes,
 ]
 
 export const apiDocument = () => buildOpenApi(allRoutes(), { title: 'Atrium API', version: '1.0.0' })

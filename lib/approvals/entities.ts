@@ -1,4 +1,4 @@
-import { Entity, item, number, string } from 'dynamodb-toolbox'
+import { Entity, item, list, number, string } from 'dynamodb-toolbox'
 import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { APPROVAL_STATES } from './schemas.js'
@@ -26,10 +26,11 @@ export const TemplateEntity = new Entity({
 })
 
 /**
- * An approval request. Its approvers are resolved at submission and kept on it, per step; every
- * decision, withdrawal and step change is conditioned on `version`, so concurrent decisions apply
- * one at a time. GSI1 `T#<id>#APMINE#<applicant>` / `<createdAt>#<requestId>`: the applicant's
- * requests; GSI2 `T#<id>#APREQS` / the same: all of the tenant's, for its administrators.
+ * An approval request (a draft until submitted). Its approvers are resolved at submission and kept
+ * on it, per step; every decision, withdrawal, step change and comment is conditioned on `version`,
+ * so concurrent changes apply one at a time. GSI1 `T#<id>#APMINE#<applicant>` /
+ * `<createdAt>#<requestId>`: the applicant's requests and drafts; GSI2 `T#<id>#APREQS` / the same:
+ * all of the tenant's submitted requests, for its administrators.
  */
 export const RequestEntity = new Entity({
   name: 'ApprovalRequest',
@@ -45,17 +46,51 @@ export const RequestEntity = new Entity({
     status: string().enum(...APPROVAL_STATES),
     currentStep: number(),
     steps: string(),
+    /** the drive files of its form and its comments: what its participants may download through it */
+    attachments: list(string()).optional(),
+    commentCount: number().optional(),
     version: number(),
     createdAt: string(),
     updatedAt: string(),
     GSI1PK: string(),
     GSI1SK: string(),
-    GSI2PK: string(),
-    GSI2SK: string(),
+    GSI2PK: string().optional(),
+    GSI2SK: string().optional(),
   }),
   computeKey: ({ tenantId, requestId }: { tenantId: string; requestId: string }) => ({
     PK: tenantPartition(tenantId),
-    SK: `APREQ#${requestId}`,
+    SK: requestPrefix(requestId),
+  }),
+})
+
+/** A request's key, and the prefix of the request with its comments (one query reads them all). */
+export const requestPrefix = (requestId: string) => `APREQ#${requestId}`
+
+/** A comment on a request by its applicant or an approver, beside the request. */
+export const CommentEntity = new Entity({
+  name: 'ApprovalComment',
+  table,
+  timestamps: false,
+  schema: item({
+    tenantId: string().key(),
+    requestId: string().key(),
+    commentId: string().key(),
+    authorId: string(),
+    text: string(),
+    attachments: list(string()).optional(),
+    createdAt: string(),
+  }),
+  computeKey: ({
+    tenantId,
+    requestId,
+    commentId,
+  }: {
+    tenantId: string
+    requestId: string
+    commentId: string
+  }) => ({
+    PK: tenantPartition(tenantId),
+    SK: `${requestPrefix(requestId)}#C#${commentId}`,
   }),
 })
 

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import { PageQuery, page } from '../core/db/pagination.js'
 import { Id, Iso } from '../core/http/schemas.js'
 import { TextLine } from '../core/http/text-line.js'
+import { NodeId } from '../drive/schemas.js'
 
 export const FIELD_TYPES = ['text', 'number', 'date', 'dateRange', 'select', 'money', 'attachment'] as const
 
@@ -70,24 +71,38 @@ export const TemplateList = z.object({ items: z.array(TemplateSchema) }).meta({ 
 export const TemplateId = z.union([z.enum(['leave', 'trip', 'reimbursement']), Id])
 export const TemplateParams = z.object({ templateId: TemplateId })
 
+const Form = z.record(z.string(), z.unknown())
+
 export const SubmitBody = z
   .object({
     templateId: TemplateId,
-    /** the form's values by field key, checked against the template's fields */
-    form: z.record(z.string(), z.unknown()),
+    /** the form's values by field key, checked against the template's fields (a draft's required ones may wait) */
+    form: Form,
+    /** keep it as the applicant's draft (edit it, submit it later) instead of submitting it now */
+    draft: z.boolean().default(false),
   })
   .strict()
   .meta({ id: 'ApprovalSubmission' })
+
+export const DraftBody = z.object({ form: Form }).strict().meta({ id: 'ApprovalDraftChange' })
+
+/** Drive file ids; each must be a file the one who attaches it may read. */
+export const FileIds = z.array(NodeId).min(1).max(20)
+
+export const CommentBody = z
+  .object({ text: z.string().trim().min(1).max(1000), attachments: FileIds.optional() })
+  .strict()
+  .meta({ id: 'ApprovalCommentInput' })
 
 export const DecisionBody = z
   .object({ decision: z.enum(['approved', 'rejected']), comment: z.string().trim().max(1000).optional() })
   .strict()
   .meta({ id: 'ApprovalDecision' })
 
-export const RequestId = Id
-export const RequestParams = z.object({ requestId: RequestId })
+export const RequestParams = z.object({ approvalId: Id })
+export const AttachmentParams = z.object({ approvalId: Id, fileId: NodeId })
 
-export const APPROVAL_STATES = ['pending', 'approved', 'rejected', 'withdrawn'] as const
+export const APPROVAL_STATES = ['draft', 'pending', 'approved', 'rejected', 'withdrawn'] as const
 
 export const StepSchema = z.object({
   mode: z.enum(['any', 'all']),
@@ -103,6 +118,16 @@ export const StepSchema = z.object({
 })
 export type Step = z.infer<typeof StepSchema>
 
+export const CommentSchema = z
+  .object({
+    commentId: z.string(),
+    authorId: z.string(),
+    text: z.string(),
+    attachments: z.array(z.string()).optional(),
+    createdAt: Iso,
+  })
+  .meta({ id: 'ApprovalComment' })
+
 export const RequestSchema = z
   .object({
     requestId: z.string(),
@@ -114,6 +139,9 @@ export const RequestSchema = z
     /** the step waiting for decisions (while pending) */
     currentStep: z.int(),
     steps: z.array(StepSchema),
+    /** every drive file attached (form fields and comments): participants download them by the request */
+    attachments: z.array(z.string()),
+    comments: z.array(CommentSchema),
     createdAt: Iso,
     updatedAt: Iso,
   })

@@ -9,7 +9,7 @@ import { AppError, type FieldIssue, notFound } from '../core/errors.js'
 import { newId } from '../core/ids.js'
 import type { TenantContext, TenantScope } from '../core/tenancy.js'
 import { TemplateEntity } from './entities.js'
-import { FormField, StepSpec, type TemplateInput, type TemplateView } from './schemas.js'
+import { FileIds, FormField, StepSpec, type TemplateInput, type TemplateView } from './schemas.js'
 
 const headStep: StepSpec = { approvers: { type: 'departmentHead' }, mode: 'any' }
 
@@ -61,7 +61,7 @@ export const BUILT_IN_TEMPLATES: TemplateView[] = [
   },
 ]
 
-/** The value schema of one field type. Attachments are drive file ids (their shape only, for now). */
+/** The value schema of one field type. Attachments are drive file ids (read access checked on submission). */
 const VALUE_SCHEMAS: Record<FormField['type'], z.ZodType> = {
   text: z.string().trim().min(1).max(2000),
   number: z.number().finite(),
@@ -77,14 +77,14 @@ const VALUE_SCHEMAS: Record<FormField['type'], z.ZodType> = {
       currency: z.string().regex(/^[A-Z]{3}$/),
     })
     .strict(),
-  attachment: z
-    .array(z.string().regex(/^[0-9a-z]{10,40}$/, 'a drive file id'))
-    .min(1)
-    .max(20),
+  attachment: FileIds,
 }
 
-/** Checks a submitted form against a template's fields: every failing field named (`body.form.<key>`). */
-export const checkedForm = (fields: FormField[], form: Record<string, unknown>) => {
+/**
+ * Checks a form against a template's fields: every failing field named (`body.form.<key>`). A
+ * draft's required fields may still be empty; what it holds is checked all the same.
+ */
+export const checkedForm = (fields: FormField[], form: Record<string, unknown>, draft = false) => {
   const issues: FieldIssue[] = []
   const known = new Set(fields.map((f) => f.key))
   for (const key of Object.keys(form))
@@ -92,7 +92,7 @@ export const checkedForm = (fields: FormField[], form: Record<string, unknown>) 
   for (const f of fields) {
     const v = form[f.key]
     if (v === undefined || v === null) {
-      if (f.required) issues.push({ path: `body.form.${f.key}`, message: 'required' })
+      if (f.required && !draft) issues.push({ path: `body.form.${f.key}`, message: 'required' })
       continue
     }
     const schema = f.type === 'select' ? z.enum(f.options as [string, ...string[]]) : VALUE_SCHEMAS[f.type]
@@ -104,6 +104,14 @@ export const checkedForm = (fields: FormField[], form: Record<string, unknown>) 
     throw new AppError('VALIDATION_FAILED', `invalid ${issues.map((i) => i.path).join(', ')}`, issues)
   return form
 }
+
+/** The drive files a checked form attaches, by field. */
+export const formAttachments = (fields: FormField[], form: Record<string, unknown>) =>
+  fields.flatMap((f) =>
+    f.type === 'attachment' && Array.isArray(form[f.key])
+      ? [{ path: `body.form.${f.key}`, fileIds: form[f.key] as string[] }]
+      : [],
+  )
 
 type Row = NonNullable<Awaited<ReturnType<typeof readRow>>>
 const readRow = async (scope: TenantScope, templateId: string) =>

@@ -1,9 +1,11 @@
+import { GetItemCommand } from 'dynamodb-toolbox'
 import { nowMs } from '../core/clock.js'
-import { AppError } from '../core/errors.js'
-import { type DriveMember, type Located, locate } from './access.js'
+import { AppError, notFound } from '../core/errors.js'
+import { type DriveMember, type Located, locate, type Node } from './access.js'
+import { NodeEntity } from './entities.js'
 import { viewOf } from './nodes.js'
 import { objectKey, presignGet } from './objects.js'
-import type { DriveItem } from './schemas.js'
+import { type DriveItem, isNodeId } from './schemas.js'
 
 const DOWNLOAD_SECONDS = 300
 
@@ -13,17 +15,18 @@ const fileOnly = (l: Located) => {
   return l
 }
 
-/** A short-lived address of a file's bytes, served under the file's name: after the member's check. */
-export const downloadOf = async (l: Located) => {
-  fileOnly(l)
+const presignedDownload = async (node: Node) => {
   const url = await presignGet(
-    objectKey(l.node.tenantId, l.node.nodeId, l.node.version ?? 1),
-    l.node.name,
-    l.node.contentType ?? 'application/octet-stream',
+    objectKey(node.tenantId, node.nodeId, node.version ?? 1),
+    node.name,
+    node.contentType ?? 'application/octet-stream',
     DOWNLOAD_SECONDS,
   )
   return { url, expiresAt: new Date(nowMs() + DOWNLOAD_SECONDS * 1000).toISOString() }
 }
+
+/** A short-lived address of a file's bytes, served under the file's name: after the member's check. */
+export const downloadOf = async (l: Located) => presignedDownload(fileOnly(l).node)
 
 export const downloadFor = async (member: DriveMember, fileId: string) =>
   downloadOf(await locate(member, fileId))
@@ -39,3 +42,16 @@ export const fileForMember = async (member: DriveMember, fileId: string): Promis
 
 /** The download address of a file `member` may read (404 otherwise), five minutes long. */
 export const downloadUrl = (member: DriveMember, fileId: string) => downloadFor(member, fileId)
+
+/**
+ * For a capability that did its own access check (an approval's participants download the files
+ * attached to it, whoever the drive shows them to): the download address of a file of the tenant,
+ * with no member check. A trashed file still downloads (an attachment outlives its owner's tidying
+ * up until the file is deleted for good); anything else answers 404. One GetItem.
+ */
+export const attachmentDownload = async (tenantId: string, fileId: string) => {
+  if (!isNodeId(fileId)) throw notFound('drive file')
+  const { Item } = await NodeEntity.build(GetItemCommand).key({ tenantId, nodeId: fileId }).send()
+  if (Item?.kind !== 'file' || Item.state === 'uploading') throw notFound('drive file')
+  return presignedDownload(Item)
+}

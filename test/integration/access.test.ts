@@ -1,4 +1,5 @@
 import * as z from 'zod'
+import { handler as approvals } from '../../functions/approvals/handler.js'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as auth } from '../../functions/auth/handler.js'
 import { handler as calendar } from '../../functions/calendar/handler.js'
@@ -56,6 +57,7 @@ const HANDLERS: Record<string, typeof auth> = {
   Messages: messages,
   Todos: todos,
   Calendar: calendar,
+  Approvals: approvals,
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
@@ -252,7 +254,27 @@ describe('access rules on every route', () => {
     const eventId = (
       await call(calendar, 'POST', '/v1/calendar/events', { token: bToken, body: calendarEvent })
     ).body.eventId
+    // approvals need an edition with the app (b is industrial)
+    const approver = await addPlainMember(b.tenant)
+    const templateId = (
+      await call(approvals, 'POST', '/v1/approvals/templates', {
+        token: b.accessToken,
+        body: {
+          name: 'B',
+          fields: [{ key: 'what', label: 'What', type: 'text' }],
+          steps: [{ approvers: { type: 'members', memberIds: [approver.accountId] } }],
+        },
+      })
+    ).body.templateId
+    const approvalId = (
+      await call(approvals, 'POST', '/v1/approvals', {
+        token: b.accessToken,
+        body: { templateId, form: { what: 'B' } },
+      })
+    ).body.requestId
     const ids: Record<string, string> = {
+      templateId,
+      approvalId,
       todoId,
       noticeId: notice?.noticeId as string,
       conversationId,
@@ -282,6 +304,7 @@ describe('access rules on every route', () => {
         })
       ).body.uploadId,
     }
+    ids.fileId = ids.itemId as string
     const bodies: Record<string, unknown> = {
       updateMember: { name: 'Taken' },
       setMemberRoles: { roleIds: [] },
@@ -309,6 +332,9 @@ describe('access rules on every route', () => {
       updateTodo: { title: 'Taken' },
       replaceCalendarEvent: calendarEvent,
       respondToCalendarEvent: { response: 'accepted' },
+      editApprovalDraft: { form: {} },
+      decideApproval: { decision: 'approved' },
+      commentOnApproval: { text: 'Taken' },
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

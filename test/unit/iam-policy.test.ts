@@ -32,7 +32,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
   })
 
   it('lets every function that notifies members push the notice to their devices', () => {
-    for (const fn of ['calendar', 'calendar-reminders'])
+    for (const fn of ['calendar', 'calendar-reminders', 'approvals'])
       expect(
         checkRoles(config, [
           ...sent(fn, 'dynamodb:BatchGetItem'),
@@ -97,6 +97,7 @@ describe('the IAM check (test/iam) against serverless.yml', () => {
       'todos',
       'calendar',
       'calendar-reminders',
+      'approvals',
     ])
     expect(report.unexercised).toContain('auth: dynamodb:BatchGetItem on TABLE_ARN')
   })
