@@ -1,20 +1,21 @@
 import { nowMs } from '../core/clock.js'
 import { AppError } from '../core/errors.js'
-import { type DriveMember, type Located, locate } from './access.js'
+import type { TenantId } from '../core/tenancy.js'
+import { type DriveMember, locate, type Node, nodeInTenant } from './access.js'
 import { viewOf } from './nodes.js'
 import { objectKey, presignGet } from './objects.js'
 import type { DriveItem } from './schemas.js'
 
 const DOWNLOAD_SECONDS = 300
 
-const fileOnly = (l: Located) => {
+const fileOnly = <L extends { node: Node }>(l: L) => {
   if (l.node.kind !== 'file')
     throw new AppError('INVALID_STATE', 'a folder has no download; download its files')
   return l
 }
 
 /** A short-lived address of a file's bytes, served under the file's name: after the member's check. */
-export const downloadOf = async (l: Located) => {
+export const downloadOf = async (l: { node: Node }) => {
   fileOnly(l)
   const url = await presignGet(
     objectKey(l.node.tenantId, l.node.nodeId, l.node.version ?? 1),
@@ -39,3 +40,13 @@ export const fileForMember = async (member: DriveMember, fileId: string): Promis
 
 /** The download address of a file `member` may read (404 otherwise), five minutes long. */
 export const downloadUrl = (member: DriveMember, fileId: string) => downloadFor(member, fileId)
+
+/**
+ * For capabilities that did their own access check (a file message, whose conversation's members
+ * all open it whether or not the drive lets them): the download address of a file of the tenant,
+ * without a member's check. A file trashed (or under a trashed folder), purged, or replaced by
+ * nothing answers 404 like any missing file: what refers to it shows it as gone, and a restore
+ * from the trash brings it back. The current version is served.
+ */
+export const attachmentDownload = async (tenantId: TenantId, fileId: string) =>
+  downloadOf(fileOnly(await nodeInTenant(tenantId, fileId)))
