@@ -144,7 +144,8 @@ describe('messages', () => {
     for (const [body, field] of [
       [{ kind: 'text', text: '   ' }, 'body.text'],
       [{ kind: 'text', text: 'x'.repeat(4001) }, 'body.text'],
-      [{ kind: 'file', fileId: 'x' }, 'body.kind'],
+      [{ kind: 'file', fileId: 'x' }, 'body.fileId'],
+      [{ kind: 'image', url: 'x' }, 'body.kind'],
     ] as const) {
       const res = await A().post(`/v1/conversations/${g}/messages`, body)
       expect([res.status, res.body.error.details[0].path]).toEqual([400, field])
