@@ -9,7 +9,6 @@
 const LAYERS = [
   'notify',
   'identity',
-  'realtime',
   'platform',
   'media',
   'branding',
@@ -19,6 +18,7 @@ const LAYERS = [
   'portal',
   'access',
   'auth',
+  'realtime',
   'content',
   'notices',
   'drive',

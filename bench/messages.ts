@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
+import { mapLimit } from '../lib/core/concurrency.js'
 import { resetConfig } from '../lib/core/config.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
-import { trustedTenantId } from '../lib/core/tenancy.js'
-import { registerConnection } from '../lib/realtime/connections.js'
+import type { WebSocketEvent } from '../lib/core/websocket-function.js'
 import { addBareMembers } from '../test/support/bare-members.js'
 import { startManagementApi } from '../test/support/ws-management.js'
 import { benchMember, enterpriseTenant, event } from './directory.js'
@@ -16,7 +16,8 @@ const MEMBERS = 50
  * Messages, in process: a send to a group of 50 members, each with a device connected, is timed
  * until it returns, by when the management API has taken the frame for all 50 devices (delivery is
  * part of the send; the management API is a local stand-in answering at once, so the figure is our
- * side: the transaction, the presence read, 50 posts). Then the DynamoDB requests of a history
+ * side: the transaction, the presence and the sessions' reads, 50 posts). The members signed in and
+ * connected through `$connect`, so each device's session is real and checked. Then the DynamoDB requests of a history
  * page, the member's conversation list and their unread total, before and after the tenant grows by
  * 1,000 members and the conversation by 300 messages.
  */
@@ -28,6 +29,9 @@ export const measureMessages = async (options: { bareGetItemP50: number; n: numb
   try {
     const tenant = await enterpriseTenant('messages')
     const { handler } = (await import('../functions/messages/handler.js')) as { handler: Handler }
+    const { handler: ws } = (await import('../functions/messages-ws/handler.js')) as {
+      handler: (e: WebSocketEvent, c: Context) => Promise<unknown>
+    }
     const context = { awsRequestId: 'bench' } as Context
     const call = async (method: string, path: string, token: string, body?: unknown) => {
       const res = await handler(event(method, path, token, body), context)
@@ -35,7 +39,13 @@ export const measureMessages = async (options: { bareGetItemP50: number; n: numb
       return JSON.parse(res.body ?? '{}')
     }
     const me = await benchMember(tenant, 'bench-messages-member@bench.test')
-    const others = await addBareMembers(tenant, MEMBERS - 1)
+    // members who signed in: delivery reaches only connections of sessions that still stand
+    const signedIn = await mapLimit(
+      Array.from({ length: MEMBERS - 1 }, (_, k) => k),
+      8,
+      (k) => benchMember(tenant, `bench-messages-${k}@bench.test`),
+    )
+    const others = signedIn.map((m) => m.memberId)
     const { conversationId } = await call('POST', '/v1/conversations', me.token, {
       kind: 'group',
       name: 'Everyone',
@@ -44,23 +54,23 @@ export const measureMessages = async (options: { bareGetItemP50: number; n: numb
     await call('POST', `/v1/conversations/${conversationId}/members`, me.token, {
       memberIds: others.slice(45),
     })
-    const scope = { tenantId: trustedTenantId(tenant.tenantId) }
-    const devices = [me.memberId, ...others].map((memberId, i) => ({ memberId, connectionId: `bench-${i}` }))
-    for (const d of devices)
-      await registerConnection(scope, {
-        ...d,
-        principal: {
-          accountId: d.memberId,
-          scope: 'tenant',
-          tenantId: tenant.tenantId,
-          roles: [],
-          permissions: [],
-          mustChangePassword: false,
-          readOnly: false,
-          sessionId: 'bench',
-          accountEpoch: 0,
-        },
-      })
+    const devices = [me, ...signedIn].map((m, k) => ({ token: m.token, connectionId: `bench-${k}` }))
+    for (const d of devices) {
+      const res = (await ws(
+        {
+          requestContext: {
+            routeKey: '$connect',
+            connectionId: d.connectionId,
+            requestId: 'bench',
+            eventType: 'CONNECT',
+          },
+          queryStringParameters: { access_token: d.token },
+          isBase64Encoded: false,
+        } as unknown as WebSocketEvent,
+        context,
+      )) as { statusCode: number }
+      if (res.statusCode !== 200) throw new Error(`$connect: ${res.statusCode}`)
+    }
     let i = 0
     const send = () =>
       call('POST', `/v1/conversations/${conversationId}/messages`, me.token, {

@@ -1,7 +1,7 @@
 import '../../lib/capabilities.js'
 import * as z from 'zod'
 import { liveSession } from '../../lib/auth/session-check.js'
-import type { Caller } from '../../lib/core/auth/caller.js'
+import type { Caller, TenantCaller } from '../../lib/core/auth/caller.js'
 import { AppError } from '../../lib/core/errors.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { action, websocketFunction } from '../../lib/core/websocket-function.js'
@@ -10,10 +10,11 @@ import { markRead } from '../../lib/messages/reads.js'
 import { ConversationId, MessageInput } from '../../lib/messages/schemas.js'
 import { connectionPrincipal, dropConnection, registerConnection } from '../../lib/realtime/connections.js'
 
-const tenantOf = (caller: Caller) => {
+const tenantCaller = (caller: Caller): TenantCaller => {
   if (caller.realm !== 'tenant') throw new AppError('FORBIDDEN', 'not allowed for this account')
-  return caller.tenant
+  return caller
 }
+const tenantOf = (caller: Caller) => tenantCaller(caller).tenant
 
 /**
  * The WebSocket API: a member's device connects with `?access_token=`, is registered for delivery,
@@ -35,7 +36,7 @@ export const handler = websocketFunction({
       body: z.object({ action: z.literal('send'), conversationId: ConversationId, message: MessageInput }),
       handle: async ({ caller, body }) => ({
         type: 'sent',
-        message: await sendMessage(tenantOf(caller), body.conversationId, body.message),
+        message: await sendMessage(tenantCaller(caller), body.conversationId, body.message),
       }),
     }),
     read: action({

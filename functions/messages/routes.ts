@@ -3,6 +3,7 @@ import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
 import { Id, NoContent } from '../../lib/core/http/schemas.js'
+import { DownloadSchema } from '../../lib/drive/schemas.js'
 import {
   addMembers,
   createConversation,
@@ -12,7 +13,7 @@ import {
   removeMember,
   renameGroup,
 } from '../../lib/messages/conversations.js'
-import { history, recallMessage, sendMessage } from '../../lib/messages/messages.js'
+import { history, messageFile, recallMessage, sendMessage } from '../../lib/messages/messages.js'
 import { markRead, messageReads, readPositions, unreadTotal } from '../../lib/messages/reads.js'
 import {
   AddMembersBody,
@@ -163,7 +164,7 @@ export const routes = [
     status: 201,
     idempotent: true,
     errors: ['PLAN_LIMIT_EXCEEDED'],
-    handle: async (req) => sendMessage(req.tenant, req.params.conversationId, req.body),
+    handle: async (req) => sendMessage(req.caller, req.params.conversationId, req.body),
   }),
   route({
     operationId: 'recallMessage',
@@ -176,6 +177,18 @@ export const routes = [
     response: MessageSchema,
     errors: ['INVALID_STATE'],
     handle: async (req) => recallMessage(req.tenant, req.params.conversationId, req.params.messageId),
+  }),
+  route({
+    operationId: 'messageFile',
+    method: 'GET',
+    path: `${base}/messages/{messageId}/file`,
+    summary:
+      "A file message's file, for every member of the conversation: a download address valid for five minutes (404 once recalled, or while the file is out of the drive)",
+    tag,
+    access: member,
+    params: Message,
+    response: DownloadSchema,
+    handle: async (req) => messageFile(req.tenant, req.params.conversationId, req.params.messageId),
   }),
   route({
     operationId: 'messageReads',

@@ -134,13 +134,28 @@ export const locate = async (
   nodeId: string,
   options: { trashed?: boolean; uploading?: boolean } = {},
 ): Promise<Located> => {
+  const { node: n, tree, up, space } = await nodeInTenant(member.tenantId, nodeId, options)
+  const level = options.trashed
+    ? spaceLevel(member, space)
+    : await levelOn(member, tree, [sharesOf(n, tree), ...up.ids.map((id) => tree.folders[id]?.s ?? [])])
+  if (!atLeast(level, 'read')) throw notFound('drive item')
+  return { node: n, tree, level, path: up.ids }
+}
+
+/**
+ * A node of the tenant with its space's tree, in one BatchGetItem, before anyone's access is
+ * weighed: 404 for an id of another shape or tenant, a node in another state than wanted, or one
+ * hidden by a trashed folder (unless the trashed is wanted).
+ */
+export const nodeInTenant = async (
+  tenantId: string,
+  nodeId: string,
+  options: { trashed?: boolean; uploading?: boolean } = {},
+) => {
   if (!isNodeId(nodeId)) throw notFound('drive item')
   const space = spaceOfNode(nodeId)
   const [node, treeItem] = await batchGetRequests(
-    [
-      NodeEntity.build(BatchGetRequest).key({ tenantId: member.tenantId, nodeId }),
-      treeRequest(member.tenantId, space),
-    ],
+    [NodeEntity.build(BatchGetRequest).key({ tenantId, nodeId }), treeRequest(tenantId, space)],
     { consistent: true },
   )
   const wanted = options.trashed ? 'trashed' : options.uploading ? 'uploading' : 'active'
@@ -149,9 +164,5 @@ export const locate = async (
   const tree = treeOf(space, treeItem)
   const up = ancestors(tree, n.parentId)
   if (up.hidden && !options.trashed) throw notFound('drive item')
-  const level = options.trashed
-    ? spaceLevel(member, space)
-    : await levelOn(member, tree, [sharesOf(n, tree), ...up.ids.map((id) => tree.folders[id]?.s ?? [])])
-  if (!atLeast(level, 'read')) throw notFound('drive item')
-  return { node: n, tree, level, path: up.ids }
+  return { node: n, tree, up, space }
 }

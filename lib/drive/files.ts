@@ -9,7 +9,7 @@ import { type DriveItem, isNodeId } from './schemas.js'
 
 const DOWNLOAD_SECONDS = 300
 
-const fileOnly = (l: Located) => {
+const fileOnly = <L extends { node: Node }>(l: L) => {
   if (l.node.kind !== 'file')
     throw new AppError('INVALID_STATE', 'a folder has no download; download its files')
   return l

@@ -1,11 +1,22 @@
-import { $add, ConditionCheck, GetItemCommand, UpdateItemCommand, UpdateTransaction } from 'dynamodb-toolbox'
+import {
+  $add,
+  BatchGetRequest,
+  ConditionCheck,
+  GetItemCommand,
+  UpdateItemCommand,
+  UpdateTransaction,
+} from 'dynamodb-toolbox'
+import type { TenantCaller } from '../core/auth/caller.js'
 import { nowIso, nowMs } from '../core/clock.js'
+import { batchGetRequests } from '../core/db/batch-get.js'
 import { isConditionFailure, retryOnConflict, StaleRead } from '../core/db/conditions.js'
 import { tenantPartition } from '../core/db/keys.js'
 import { queryPage } from '../core/db/pagination.js'
 import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { AppError } from '../core/errors.js'
 import type { TenantContext } from '../core/tenancy.js'
+import { driveMemberOf } from '../drive/access.js'
+import { attachmentDownload, fileForMember } from '../drive/files.js'
 import { deliver } from './delivery.js'
 import {
   activityKey,
@@ -20,12 +31,14 @@ import {
   conversationOfMember,
   editionMissing,
   editionStill,
+  type MessageItem,
   memberOf,
   messageView,
   newMessage,
+  participantRequest,
   readConversation,
 } from './records.js'
-import { type MessageInput, type MessageView, RECALL_WINDOW_MS } from './schemas.js'
+import { type MessageBody, type MessageInput, type MessageView, RECALL_WINDOW_MS } from './schemas.js'
 
 /** Attempts of a send whose transaction met another on the same conversation. */
 const SEND_ATTEMPTS = 40
@@ -37,11 +50,12 @@ const SEND_ATTEMPTS = 40
  * so parallel sends count exactly; transactions that meet on a conversation are tried again). Then
  * the members' connected devices get it, the sender's other devices too.
  */
-export const sendMessage = async (ctx: TenantContext, conversationId: string, input: MessageInput) => {
-  const { tenantId, memberId: me } = memberOf(ctx)
+export const sendMessage = async (caller: TenantCaller, conversationId: string, input: MessageInput) => {
+  const { tenantId, memberId: me } = memberOf(caller.tenant)
+  const body = await bodyOf(caller, input)
   const { sent, members } = await retryOnConflict(async () => {
     const c = await conversationOfMember(tenantId, conversationId, me)
-    const sent = newMessage(tenantId, conversationId, input, me)
+    const sent = newMessage(tenantId, conversationId, body, me)
     const at = sent.item.sentAt
     const members = [...(c.memberIds ?? [])]
     const tx = transaction()
@@ -81,6 +95,43 @@ export const sendMessage = async (ctx: TenantContext, conversationId: string, in
   }, SEND_ATTEMPTS)
   await deliver({ tenantId }, members, { type: 'message', message: sent.view })
   return sent.view
+}
+
+/**
+ * What a message says as stored. A file is one the sender may read in the drive now (404
+ * otherwise), as the drive shows it: what the history shows of it is copied from there.
+ */
+const bodyOf = async (caller: TenantCaller, input: MessageInput): Promise<MessageBody> => {
+  if (input.kind !== 'file') return input
+  const file = await fileForMember(await driveMemberOf(caller), input.fileId)
+  return {
+    kind: 'file',
+    fileId: file.id,
+    name: file.name,
+    size: file.size ?? 0,
+    contentType: file.contentType ?? 'application/octet-stream',
+  }
+}
+
+/**
+ * A file message's file, for every member of its conversation whether or not the drive lets them
+ * read it (the sender could, and shared it here): the member's entry and the message in one
+ * BatchGetItem, then a five-minute download address. A recalled message has no file any more; a
+ * file trashed or purged in the drive is gone for its messages too (404), until it is restored.
+ */
+export const messageFile = async (ctx: TenantContext, conversationId: string, messageId: string) => {
+  const { tenantId, memberId } = memberOf(ctx)
+  const [entry, message] = await batchGetRequests(
+    [
+      participantRequest(tenantId, conversationId, memberId),
+      MessageEntity.build(BatchGetRequest).key({ tenantId, conversationId, messageId }),
+    ],
+    { consistent: true },
+  )
+  if (!entry) throw conversationNotFound()
+  const body = message ? messageView(message as MessageItem).body : undefined
+  if (body?.kind !== 'file') throw new AppError('NOT_FOUND', 'no file message of this conversation')
+  return attachmentDownload(ctx.tenantId, body.fileId)
 }
 
 /**

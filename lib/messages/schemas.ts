@@ -1,6 +1,7 @@
 import * as z from 'zod'
 import { Id, Iso } from '../core/http/schemas.js'
 import { TextLine } from '../core/http/text-line.js'
+import { NodeId } from '../drive/schemas.js'
 
 /**
  * A group holds at most this many members: a send is one transaction of the message, the
@@ -24,11 +25,14 @@ const Text = z.object({
     .refine((t) => t.trim().length > 0, 'a message says something'),
 })
 
+/** A file of the drive the sender may read. */
+const FileInput = z.object({ kind: z.literal('file'), fileId: NodeId })
+
 /**
- * What a member sends: a discriminated union on `kind`, so a new kind (a drive file's id) is one
- * more member here and in the stored bodies.
+ * What a member sends: a discriminated union on `kind`; the stored body of a file message says
+ * what the file was when sent.
  */
-export const MessageInput = z.discriminatedUnion('kind', [Text]).meta({ id: 'MessageInput' })
+export const MessageInput = z.discriminatedUnion('kind', [Text, FileInput]).meta({ id: 'MessageInput' })
 export type MessageInput = z.output<typeof MessageInput>
 
 export const SYSTEM_EVENTS = ['created', 'renamed', 'joined', 'removed', 'left'] as const
@@ -44,10 +48,23 @@ const System = z.object({
   /** the owner after the owner left */
   ownerId: z.string().optional(),
 })
-/** A recalled message keeps its place in the history, nothing of what it said. */
+/**
+ * A file message: the drive file's id and what it was when sent (copied, so the history reads
+ * nothing else); every member of the conversation downloads it through the message.
+ */
+const File = z.object({
+  kind: z.literal('file'),
+  fileId: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+})
+/** A recalled message keeps its place in the history, nothing of what it said (nor its file). */
 const Recalled = z.object({ kind: z.literal('recalled') })
 
-export const MessageBody = z.discriminatedUnion('kind', [Text, System, Recalled]).meta({ id: 'MessageBody' })
+export const MessageBody = z
+  .discriminatedUnion('kind', [Text, File, System, Recalled])
+  .meta({ id: 'MessageBody' })
 export type MessageBody = z.output<typeof MessageBody>
 export type SystemBody = z.output<typeof System>
 

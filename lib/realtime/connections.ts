@@ -16,6 +16,7 @@ import {
   ConnectionEntity,
   connectionsPartition,
   PresenceEntity,
+  presenceEntry,
 } from './entities.js'
 
 /** A member's device connected (its token checked by `$connect`): the connection and its member's presence, together. */
@@ -43,18 +44,18 @@ export const registerConnection = async (
       PresenceEntity.build(UpdateTransaction).item({
         tenantId,
         memberId: c.memberId,
-        connectionIds: $add(new Set([c.connectionId])),
+        connections: $add(new Set([presenceEntry(c.connectionId, c.principal)])),
         expiresAtEpoch,
       }),
     )
     .run()
 }
 
-/** Takes connections off a member's presence (closed, or found gone when posted to). */
-export const forgetConnections = async (tenantId: string, memberId: string, connectionIds: string[]) => {
-  if (connectionIds.length === 0) return
+/** Takes presence entries off a member's presence (closed, found gone when posted to, session ended). */
+export const forgetConnections = async (tenantId: string, memberId: string, entries: string[]) => {
+  if (entries.length === 0) return
   await PresenceEntity.build(UpdateItemCommand)
-    .item({ tenantId, memberId, connectionIds: $delete(new Set(connectionIds)) })
+    .item({ tenantId, memberId, connections: $delete(new Set(entries)) })
     .options({ condition: { attr: 'memberId', exists: true } })
     .send()
     .catch((err: Error) => {
@@ -69,7 +70,10 @@ export const dropConnection = async (connectionId: string): Promise<void> => {
     .key({ connectionId })
     .options({ returnValues: 'ALL_OLD' })
     .send()
-  if (gone) await forgetConnections(gone.tenantId, gone.memberId, [connectionId])
+  if (gone)
+    await forgetConnections(gone.tenantId, gone.memberId, [
+      presenceEntry(connectionId, JSON.parse(gone.principal) as Principal),
+    ])
 }
 
 /** The principal a connection was opened with (undefined: not ours, or closed). */

@@ -1,4 +1,5 @@
 import { Entity, item, number, set, string } from 'dynamodb-toolbox'
+import type { SessionOf } from '../auth/session-check.js'
 import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 
@@ -12,7 +13,8 @@ export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60
  * A member's live connections (one per device) as a string set on one item of the tenant's
  * partition: delivery to n members reads n of these (with their memberships) in one BatchGetItem
  * per 50 members, whatever the tenant's size. Sets are added to and deleted from without a read,
- * so two devices connecting at once both stay.
+ * so two devices connecting at once both stay. Each entry names the session that opened the
+ * connection (see presenceEntry), so delivery checks the sessions without reading the connections.
  */
 export const PresenceEntity = new Entity({
   name: 'Presence',
@@ -21,7 +23,8 @@ export const PresenceEntity = new Entity({
   schema: item({
     tenantId: string().key(),
     memberId: string().key(),
-    connectionIds: set(string()).optional(),
+    /** presence entries: `<connectionId> <session family> <account epoch>` */
+    connections: set(string()).optional(),
     /** two hours after the latest connection: every connection it lists is gone by then */
     expiresAtEpoch: number(),
   }),
@@ -61,3 +64,12 @@ export const ConnectionEntity = new Entity({
 })
 
 export const connectionsPartition = (tenantId: string) => tenantIndexPartition(tenantId, 'WSCONNS')
+
+/** A connection in its member's presence, with the session it was opened by. */
+export const presenceEntry = (connectionId: string, s: Omit<SessionOf, 'accountId'>) =>
+  `${connectionId} ${s.sessionId} ${s.accountEpoch}`
+
+export const parsePresenceEntry = (entry: string, accountId: string) => {
+  const [connectionId = '', sessionId = '', epoch] = entry.split(' ')
+  return { entry, connectionId, session: { accountId, sessionId, accountEpoch: Number(epoch) } }
+}

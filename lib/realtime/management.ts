@@ -1,5 +1,6 @@
 import {
   ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi'
 import { recordAwsCommand } from '../core/aws-command-log.js'
@@ -47,5 +48,15 @@ export const postToConnection = async (
   } catch (err) {
     if (isGone(err)) return 'gone'
     throw err
+  }
+}
+
+/** Closes a connection (its session ended): API Gateway then sends its `$disconnect`. */
+export const closeConnection = async (endpoint: string, connectionId: string): Promise<void> => {
+  recordAwsCommand('execute-api:ManageConnections', 'ws-connections')
+  try {
+    await managementClient(endpoint).send(new DeleteConnectionCommand({ ConnectionId: connectionId }))
+  } catch (err) {
+    if (!isGone(err)) throw err
   }
 }

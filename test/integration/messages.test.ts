@@ -144,7 +144,8 @@ describe('messages', () => {
     for (const [body, field] of [
       [{ kind: 'text', text: '   ' }, 'body.text'],
       [{ kind: 'text', text: 'x'.repeat(4001) }, 'body.text'],
-      [{ kind: 'file', fileId: 'x' }, 'body.kind'],
+      [{ kind: 'file', fileId: 'x' }, 'body.fileId'],
+      [{ kind: 'image', url: 'x' }, 'body.kind'],
     ] as const) {
       const res = await A().post(`/v1/conversations/${g}/messages`, body)
       expect([res.status, res.body.error.details[0].path]).toEqual([400, field])
@@ -301,6 +302,30 @@ describe('messages', () => {
       .key({ tenantId: admin.tenant.tenantId, memberId: id(1) })
       .options({ consistent: true })
       .send()
-    expect(presence.Item?.connectionIds).toBeUndefined()
+    expect(presence.Item?.connections).toBeUndefined()
+  })
+  it("stops delivering to a device whose session ended and closes it; the member's other sessions still receive", async () => {
+    const m = await addPlainMember(admin.tenant)
+    const [first, second] = await Promise.all(
+      [1, 2].map(
+        async () => (await login(m.identifier, m.password, { tenantCode: admin.tenant.code })).accessToken,
+      ),
+    )
+    const [phone, laptop] = await Promise.all([connect(first as string), connect(second as string)])
+    const d = (await A().post('/v1/conversations', { kind: 'direct', memberId: m.accountId })).body
+      .conversationId as string
+    await A().post(`/v1/conversations/${d}/messages`, text('before'))
+    for (const c of [phone, laptop]) expect(management.framesOf(c.id)).toHaveLength(1)
+    expect((await call(auth, 'POST', '/v1/auth/logout', { token: first })).status).toBe(204)
+    await A().post(`/v1/conversations/${d}/messages`, text('after'))
+    expect(management.framesOf(phone.id)).toHaveLength(1)
+    expect(management.framesOf(laptop.id).at(-1)).toMatchObject({ message: { body: text('after') } })
+    expect(management.closed.has(phone.id)).toBe(true)
+    expect(management.closed.has(laptop.id)).toBe(false)
+    const presence = await PresenceEntity.build(GetItemCommand)
+      .key({ tenantId: admin.tenant.tenantId, memberId: m.accountId })
+      .options({ consistent: true })
+      .send()
+    expect([...(presence.Item?.connections ?? [])].map((e) => e.split(' ')[0])).toEqual([laptop.id])
   })
 })

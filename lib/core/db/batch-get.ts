@@ -13,8 +13,8 @@ const keyString = (key: Record<string, unknown>) => `${String(key.PK)}\u0000${St
 
 /**
  * Items by key, in the order asked (undefined where there is none), whatever entities the
- * requests are for: one BatchGetItem per 100 distinct keys; keys DynamoDB leaves unprocessed are
- * asked again after a pause, so a throttled batch slows down instead of losing items.
+ * requests are for: one BatchGetItem per 100 distinct keys, all at once; keys DynamoDB leaves
+ * unprocessed are asked again after a pause, so a throttled batch slows down instead of losing items.
  */
 export const batchGetRequests = async (
   requests: BatchGetRequest[],
@@ -22,24 +22,30 @@ export const batchGetRequests = async (
 ): Promise<(Record<string, unknown> | undefined)[]> => {
   const distinct = [...new Map(requests.map((r) => [keyString(r.params()), r])).values()]
   const found = new Map<string, Record<string, unknown>>()
-  for (let i = 0; i < distinct.length; i += 100) {
-    let pending = distinct.slice(i, i + 100)
-    await retryOnConflict(async () => {
-      const { Responses, UnprocessedKeys } = await executeBatchGet(
-        table
-          .build(BatchGetCommand)
-          .requests(...(pending as [BatchGetRequest]))
-          .options(options),
-      )
-      for (const [j, item] of (Responses?.[0] ?? []).entries()) {
-        if (item)
-          found.set(keyString((pending[j] as BatchGetRequest).params()), item as Record<string, unknown>)
-      }
-      const left = new Set((UnprocessedKeys?.[table.getName()]?.Keys ?? []).map(keyString))
-      pending = pending.filter((r) => left.has(keyString(r.params())))
-      if (pending.length > 0) throw new StaleRead('unprocessed keys')
-    })
-  }
+  const chunks = Array.from({ length: Math.ceil(distinct.length / 100) }, (_, i) =>
+    distinct.slice(i * 100, i * 100 + 100),
+  )
+  // independent batches: 101 keys wait for one round trip, not two
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending = chunk
+      await retryOnConflict(async () => {
+        const { Responses, UnprocessedKeys } = await executeBatchGet(
+          table
+            .build(BatchGetCommand)
+            .requests(...(pending as [BatchGetRequest]))
+            .options(options),
+        )
+        for (const [j, item] of (Responses?.[0] ?? []).entries()) {
+          if (item)
+            found.set(keyString((pending[j] as BatchGetRequest).params()), item as Record<string, unknown>)
+        }
+        const left = new Set((UnprocessedKeys?.[table.getName()]?.Keys ?? []).map(keyString))
+        pending = pending.filter((r) => left.has(keyString(r.params())))
+        if (pending.length > 0) throw new StaleRead('unprocessed keys')
+      })
+    }),
+  )
   return requests.map((r) => found.get(keyString(r.params())))
 }
 
