@@ -10,7 +10,7 @@ import {
   ResponseBody,
   ResponseSchema,
 } from '../../lib/calendar/schemas.js'
-import { freeBusy, memberDay } from '../../lib/calendar/views.js'
+import { colleaguesRead, freeBusy, memberDay } from '../../lib/calendar/views.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
@@ -109,6 +109,7 @@ export const routes = [
     access: member,
     query: FreeBusyQuery,
     response: FreeBusySchema,
-    handle: async (req) => freeBusy(req.tenant, req.query.members, req.query.from, req.query.to),
+    readAlong: ({ query }, tenantId) => colleaguesRead(tenantId, query.members),
+    handle: async (req) => freeBusy(req.tenant, req.query.members, req.query.from, req.query.to, req.along),
   }),
 ]
