@@ -1,4 +1,11 @@
-import { cancelEvent, createEvent, getEvent, replaceEvent, respond } from '../../lib/calendar/events.js'
+import {
+  cancelEvent,
+  changeOccurrence,
+  createEvent,
+  getEvent,
+  replaceEvent,
+  respond,
+} from '../../lib/calendar/events.js'
 import {
   DayQuery,
   DaySchema,
@@ -7,6 +14,8 @@ import {
   EventSchema,
   FreeBusyQuery,
   FreeBusySchema,
+  OccurrenceBody,
+  OccurrenceParams,
   ResponseBody,
   ResponseSchema,
 } from '../../lib/calendar/schemas.js'
@@ -83,6 +92,37 @@ export const routes = [
     body: ResponseBody,
     response: ResponseSchema,
     handle: async (req) => respond(req.tenant, req.caller.accountId, req.params.eventId, req.body.response),
+  }),
+  route({
+    operationId: 'changeCalendarOccurrence',
+    method: 'PUT',
+    path: `${event}/occurrences/{recurrenceId}`,
+    summary:
+      'The organiser changes one occurrence of a series on its own (times, title, location), or brings it back to the series’',
+    tag,
+    access: member,
+    params: OccurrenceParams,
+    body: OccurrenceBody,
+    response: EventSchema,
+    errors: ['INVALID_STATE'],
+    handle: async (req) =>
+      changeOccurrence(req.tenant, req.params.eventId, req.params.recurrenceId, req.body),
+  }),
+  route({
+    operationId: 'cancelCalendarOccurrence',
+    method: 'DELETE',
+    path: `${event}/occurrences/{recurrenceId}`,
+    summary: 'The organiser cancels one occurrence of a series, the rest stays; its attendees are told',
+    tag,
+    access: member,
+    params: OccurrenceParams,
+    response: NoContent,
+    status: 204,
+    errors: ['INVALID_STATE'],
+    handle: async (req) => {
+      await changeOccurrence(req.tenant, req.params.eventId, req.params.recurrenceId, 'cancelled')
+      return undefined
+    },
   }),
   route({
     operationId: 'myCalendarDay',

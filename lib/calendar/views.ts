@@ -6,7 +6,7 @@ import { type Membership, membershipRequest } from '../identity/accounts.js'
 import { calendarPartition, EntryEntity, OPEN_END, SERIES, SINGLE } from './entities.js'
 import type { EntryItem } from './events.js'
 import { timingOf } from './events.js'
-import { DAY, dayRange, localDate, type Occurrence, occurrencesBetween } from './recurrence.js'
+import { DAY, dayRange, formatLocal, localDate, type Occurrence, occurrencesBetween } from './recurrence.js'
 import { type FreeBusy, MAX_EVENT_DAYS, type OccurrenceView } from './schemas.js'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -66,13 +66,14 @@ export const memberDay = async (
     .sort((a, b) => Number(b.e.allDay) - Number(a.e.allDay) || a.o.start - b.o.start)
     .map(({ e, o }) => ({
       eventId: e.eventId,
-      title: e.title,
-      location: e.location,
+      title: o.title ?? e.title,
+      location: o.location ?? e.location,
       allDay: e.allDay,
       start: e.allDay ? localDate(o.localStart) : iso(o.start),
       end: e.allDay ? localDate(o.localEnd) : iso(o.end),
       timeZone: e.timeZone,
       recurring: e.rrule !== undefined,
+      recurrenceId: e.rrule === undefined ? undefined : formatLocal(o.recurrenceId, e.allDay),
       organiser: e.organiserId === memberId,
       response: e.response,
     }))
