@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda'
 import { utcToLocal } from '../lib/calendar/recurrence.js'
 import { runReminders } from '../lib/calendar/reminders.js'
+import { MAX_EXCEPTIONS } from '../lib/calendar/schemas.js'
 import { advanceClock, nowMs, resetClock } from '../lib/core/clock.js'
 import { dynamoRequestCount } from '../lib/core/db/client.js'
 import { addBareMembers } from '../test/support/bare-members.js'
@@ -15,8 +16,10 @@ const wallClock = (ms: number) => new Date(utcToLocal('Europe/Berlin', ms)).toIS
 /**
  * The calendar: DynamoDB requests of a member's day and of a colleague's free/busy while the
  * member's calendar is nearly empty, and again after a year of history (365 single events, 20
- * series of which half have ended) and 1,000 more members; latency against a bare GetItem; the
- * reminder job's requests for N reminders due at once (each to the organiser and two attendees).
+ * series of which half have ended) and 1,000 more members, and with a series that has as many
+ * occurrences changed on their own as it may keep (MAX_EXCEPTIONS, today's among them); latency
+ * against a bare GetItem; the reminder job's requests for N reminders due at once (each to the
+ * organiser and two attendees).
  */
 export const measureCalendar = async (options: { bareGetItemP50: number; n: number }) => {
   const tenant = await enterpriseTenant('calendar')
@@ -31,7 +34,7 @@ export const measureCalendar = async (options: { bareGetItemP50: number; n: numb
   ) => {
     const res = await handler(event(method, path, token, body, query), context)
     if ((res.statusCode ?? 500) >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${res.body}`)
-    return JSON.parse(res.body ?? '{}')
+    return JSON.parse(res.body || '{}')
   }
   const me = await benchMember(tenant, 'bench-calendar-member@bench.test')
   const colleague = await benchMember(tenant, 'bench-calendar-colleague@bench.test')
@@ -62,7 +65,7 @@ export const measureCalendar = async (options: { bareGetItemP50: number; n: numb
   }
 
   await create({ title: 'Today', start: at(0, 10), end: at(0, 11) })
-  await create({ title: 'Weekly', start: at(-7, 9), end: at(-7, 10), rrule: 'FREQ=WEEKLY' })
+  const weekly = await create({ title: 'Weekly', start: at(-7, 9), end: at(-7, 10), rrule: 'FREQ=WEEKLY' })
   const small = { day: await requestsOf(dayView), freeBusy: await requestsOf(freeBusy) }
   for (let d = 1; d <= 365; d++) await create({ title: `Past ${d}`, start: at(-d, 14), end: at(-d, 15) })
   for (let s = 0; s < 20; s++)
@@ -77,6 +80,20 @@ export const measureCalendar = async (options: { bareGetItemP50: number; n: numb
   const answer = await dayView()
   const dayTimes = await timed(options.n, dayView)
   const freeBusyTimes = await timed(options.n, freeBusy)
+
+  // the weekly series with every occurrence it may change on its own changed: today's moved to
+  // 11:00, the next ones cancelled
+  for (let week = 1; week <= MAX_EXCEPTIONS; week++) {
+    const path = `/v1/calendar/events/${weekly.eventId}/occurrences/${at(7 * (week - 1), 9)}`
+    if (week === 1) await call(me.token, 'PUT', path, { start: at(0, 11), end: at(0, 12) })
+    else await call(me.token, 'DELETE', path)
+  }
+  const changed = { day: await requestsOf(dayView), freeBusy: await requestsOf(freeBusy) }
+  const moved = (await dayView()).events.some(
+    (e: { eventId: string; recurrenceId?: string }) =>
+      e.eventId === weekly.eventId && e.recurrenceId === at(0, 9),
+  )
+  const changedDayTimes = await timed(options.n, dayView)
 
   // N reminders due in the same minute, an hour from now
   const due = 50
@@ -121,7 +138,14 @@ export const measureCalendar = async (options: { bareGetItemP50: number; n: numb
             freeBusyTimes,
             small.freeBusy,
             large.freeBusy,
-            verdict(large.freeBusy === small.freeBusy),
+            `${verdict(large.freeBusy <= 3 && large.freeBusy === small.freeBusy && changed.freeBusy === large.freeBusy)} ≤ 3, unchanged (N colleagues: 1 + 2N)`,
+          ),
+          row(
+            `GET /v1/me/calendar/day (a series with ${MAX_EXCEPTIONS} occurrences changed on their own)`,
+            changedDayTimes,
+            large.day,
+            changed.day,
+            `${verdict(changed.day <= 3 && moved)} ≤ 3, unchanged`,
           ),
         ],
       ),

@@ -1,4 +1,11 @@
-import { cancelEvent, createEvent, getEvent, replaceEvent, respond } from '../../lib/calendar/events.js'
+import {
+  cancelEvent,
+  changeOccurrence,
+  createEvent,
+  getEvent,
+  replaceEvent,
+  respond,
+} from '../../lib/calendar/events.js'
 import {
   DayQuery,
   DaySchema,
@@ -7,10 +14,12 @@ import {
   EventSchema,
   FreeBusyQuery,
   FreeBusySchema,
+  OccurrenceBody,
+  OccurrenceParams,
   ResponseBody,
   ResponseSchema,
 } from '../../lib/calendar/schemas.js'
-import { freeBusy, memberDay } from '../../lib/calendar/views.js'
+import { colleaguesRead, freeBusy, memberDay } from '../../lib/calendar/views.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
@@ -85,6 +94,37 @@ export const routes = [
     handle: async (req) => respond(req.tenant, req.caller.accountId, req.params.eventId, req.body.response),
   }),
   route({
+    operationId: 'changeCalendarOccurrence',
+    method: 'PUT',
+    path: `${event}/occurrences/{recurrenceId}`,
+    summary:
+      'The organiser changes one occurrence of a series on its own (times, title, location), or brings it back to the series’',
+    tag,
+    access: member,
+    params: OccurrenceParams,
+    body: OccurrenceBody,
+    response: EventSchema,
+    errors: ['INVALID_STATE'],
+    handle: async (req) =>
+      changeOccurrence(req.tenant, req.params.eventId, req.params.recurrenceId, req.body),
+  }),
+  route({
+    operationId: 'cancelCalendarOccurrence',
+    method: 'DELETE',
+    path: `${event}/occurrences/{recurrenceId}`,
+    summary: 'The organiser cancels one occurrence of a series, the rest stays; its attendees are told',
+    tag,
+    access: member,
+    params: OccurrenceParams,
+    response: NoContent,
+    status: 204,
+    errors: ['INVALID_STATE'],
+    handle: async (req) => {
+      await changeOccurrence(req.tenant, req.params.eventId, req.params.recurrenceId, 'cancelled')
+      return undefined
+    },
+  }),
+  route({
     operationId: 'myCalendarDay',
     method: 'GET',
     path: '/v1/me/calendar/day',
@@ -109,6 +149,7 @@ export const routes = [
     access: member,
     query: FreeBusyQuery,
     response: FreeBusySchema,
-    handle: async (req) => freeBusy(req.tenant, req.query.members, req.query.from, req.query.to),
+    readAlong: ({ query }, tenantId) => colleaguesRead(tenantId, query.members),
+    handle: async (req) => freeBusy(req.tenant, req.query.members, req.query.from, req.query.to, req.along),
   }),
 ]

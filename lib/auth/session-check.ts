@@ -1,5 +1,5 @@
 import { BatchGetCommand, executeBatchGet } from 'dynamodb-toolbox'
-import type { Caller, SessionCheck } from '../core/auth/caller.js'
+import { type Caller, keepReadAlong, type ReadAlong, type SessionCheck } from '../core/auth/caller.js'
 import { PERMISSIONS, type Permission, TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import type { Principal } from '../core/auth/principal.js'
 import { batchGetRequests } from '../core/db/batch-get.js'
@@ -66,23 +66,39 @@ export const sessionsStanding = async (tenantId: string, sessions: readonly Sess
  * was ended (logout), the password changed or was reset (the account's epoch moved on), the
  * membership is gone or disabled, or the tenant is released; members of a frozen tenant are
  * refused and its administrator reads only. Roles that changed make the token stale: the client
- * refreshes it and gets the new permissions.
+ * refreshes it and gets the new permissions. What a route reads along (a tenant caller's) joins
+ * the same BatchGetItem and is kept for the route only once the caller is found alive.
  */
-export const liveSession: SessionCheck = async (p: Principal): Promise<Caller> => {
+export const liveSession: SessionCheck = async (
+  p: Principal,
+  along: readonly ReadAlong[] = [],
+): Promise<Caller> => {
   const realm = p.scope
   const ctx = realm === 'tenant' ? (p.tenantId ?? '') : realm === 'industry' ? (p.industry ?? '') : ''
+  const own = [
+    accountRequest(p.accountId),
+    sessionRequest({ realm, ctx, familyId: p.sessionId }),
+    membershipRequest(realm, ctx, p.accountId),
+    tenantRequest(realm === 'tenant' ? ctx : '-'),
+  ] as const
+  // BatchGetItem refuses a key asked twice (the caller's own membership among colleagues'): each once
+  const keyOf = (r: ReadAlong) => JSON.stringify(r.params())
+  const asked = [...own.map(keyOf)]
+  const extra = along.filter((r) => {
+    const key = keyOf(r)
+    if (asked.includes(key)) return false
+    asked.push(key)
+    return true
+  })
   const command = table
     .build(BatchGetCommand)
-    .requests(
-      accountRequest(p.accountId),
-      sessionRequest({ realm, ctx, familyId: p.sessionId }),
-      membershipRequest(realm, ctx, p.accountId),
-      tenantRequest(realm === 'tenant' ? ctx : '-'),
-    )
+    .requests(...own, ...extra)
     .options({ consistent: true })
   const {
-    Responses: [[account, family, membership, tenant]],
+    Responses: [items],
   } = await executeBatchGet({ maxAttempts: 5 }, command)
+  const [account, family, membership, tenant] = items
+  const alongItems = along.map((r) => items[asked.indexOf(keyOf(r))])
   if (!sessionStands(p, { account, family }) || !account || !membership) throw ended()
   if (account.status !== 'active' || membership.status !== 'active') {
     throw new AppError('ACCOUNT_DISABLED', 'this account is disabled here')
@@ -115,5 +131,6 @@ export const liveSession: SessionCheck = async (p: Principal): Promise<Caller> =
   }
   checkedTenants.set(caller, tenant)
   checkedPlaces.set(caller, { departmentIds: membership.departmentIds ?? [] })
+  keepReadAlong(caller, alongItems)
   return caller
 }

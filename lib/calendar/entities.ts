@@ -1,4 +1,4 @@
-import { boolean, Entity, item, list, number, string } from 'dynamodb-toolbox'
+import { boolean, Entity, item, list, map, number, string } from 'dynamodb-toolbox'
 import { tenantIndexPartition, tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 import { RESPONSES } from './schemas.js'
@@ -12,6 +12,17 @@ const timing = {
   start: string(),
   end: string(),
   rrule: string().optional(),
+  /** occurrences changed on their own (at most MAX_EXCEPTIONS), see recurrence.ts Exception */
+  exceptions: list(
+    map({
+      recurrenceId: string(),
+      cancelled: boolean().optional(),
+      start: string().optional(),
+      end: string().optional(),
+      title: string().optional(),
+      location: string().optional(),
+    }),
+  ).optional(),
 }
 
 /**

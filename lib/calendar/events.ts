@@ -27,8 +27,8 @@ import {
   SERIES,
   SINGLE,
 } from './entities.js'
-import { formatRule, spanOf, type Timing } from './recurrence.js'
-import type { EventInput, EventView } from './schemas.js'
+import { formatRule, isSeriesStart, parseLocal, spanOf, type Timing } from './recurrence.js'
+import { type EventInput, type EventView, MAX_EXCEPTIONS, type OccurrenceInput } from './schemas.js'
 
 export type EventItem = FormattedItem<typeof EventEntity>
 export type EntryItem = FormattedItem<typeof EntryEntity>
@@ -45,6 +45,7 @@ export const timingOf = (e: Timing): Timing => ({
   start: e.start,
   end: e.end,
   ...(e.rrule ? { rrule: e.rrule } : {}),
+  ...(e.exceptions?.length ? { exceptions: e.exceptions } : {}),
 })
 
 /** An event and its entries, in one consistent query of the event's prefix. */
@@ -81,6 +82,7 @@ const toView = (event: EventItem, entries: EntryItem[]): EventView => ({
   description: event.description,
   location: event.location,
   ...timingOf(event),
+  exceptions: event.exceptions ?? [],
   organiserId: event.organiserId,
   attendees: entries.map((e) => ({ memberId: e.memberId, response: e.response })),
   reminders: event.reminders,
@@ -127,27 +129,46 @@ const entryFields = (tenantId: string, eventId: string, memberId: string, event:
   }
 }
 
+type EventFields = Pick<EventItem, 'title' | 'description' | 'location' | 'reminders'> & Timing
+
 const eventItem = (
   scope: TenantScope,
   eventId: string,
-  input: EventInput,
+  fields: EventFields,
   base: { organiserId: string; rev: number; createdAt: string },
 ): EventItem => {
-  const timing = timingOf({ ...input, rrule: input.rrule && formatRule(input.rrule) })
+  const timing = timingOf(fields)
   return {
     tenantId: scope.tenantId,
     eventId,
-    title: input.title,
-    description: input.description,
-    location: input.location,
+    title: fields.title,
+    description: fields.description,
+    location: fields.location,
     ...timing,
-    reminders: input.reminders,
+    reminders: fields.reminders,
     ...base,
     updatedAt: nowIso(),
     // reminders whose time has already passed when an event is written are not sent
-    ...reminderState(scope.tenantId, eventId, timing, input.reminders, nowMs()),
+    ...reminderState(scope.tenantId, eventId, timing, fields.reminders, nowMs()),
   }
 }
+
+const inputFields = (input: EventInput): EventFields => ({
+  ...input,
+  rrule: input.rrule && formatRule(input.rrule),
+})
+
+/**
+ * Changes that keep the series' times keep its occurrences changed on their own (those still in the
+ * series); new times, a new zone or a new start make them meaningless, and they go.
+ */
+const keptExceptions = (before: EventItem, after: Timing) =>
+  before.timeZone === after.timeZone &&
+  before.allDay === after.allDay &&
+  before.start === after.start &&
+  before.end === after.end
+    ? (before.exceptions ?? []).filter((x) => isSeriesStart(after, parseLocal(x.recurrenceId) as number))
+    : []
 
 const editionError = () =>
   new AppError(
@@ -167,7 +188,7 @@ export const createEvent = async (tenant: TenantContext, input: EventInput): Pro
   const attendees = input.attendees.filter((a) => a !== organiserId)
   await checkAttendees(tenant, attendees, input.attendees)
   const at = nowIso()
-  const event = eventItem(tenant, newId(), input, { organiserId, rev: 1, createdAt: at })
+  const event = eventItem(tenant, newId(), inputFields(input), { organiserId, rev: 1, createdAt: at })
   const entries: EntryItem[] = [organiserId, ...attendees].map((memberId) => ({
     ...entryFields(tenant.tenantId, event.eventId, memberId, event),
     response: memberId === organiserId ? 'accepted' : 'needs-action',
@@ -195,15 +216,67 @@ export const getEvent = async (scope: TenantScope, memberId: string, eventId: st
 }
 
 /**
- * The organiser rewrites the whole series. Attendees kept keep their response; the event is written
- * only if unchanged since it was read (its rev, which a firing reminder moves on too) and each kept
- * entry only if its response is, so a concurrent response or edit makes this one read again.
+ * Writes an event the organiser changed and every attendee's entry (`members`; those gone are
+ * deleted) in one transaction: the event only if unchanged since it was read (its rev, which a
+ * firing reminder moves on too) and each kept entry only if its response is, so a concurrent
+ * response or edit makes the change read again. Kept attendees keep their response.
+ */
+const writeEvent = async (
+  tenant: TenantContext,
+  read: { event: EventItem; entries: EntryItem[] },
+  next: EventItem,
+  members: string[],
+  action: string,
+) => {
+  const had = new Map(read.entries.map((e) => [e.memberId, e]))
+  const gone = read.entries.filter((e) => !members.includes(e.memberId))
+  const kept: EntryItem[] = members.map((memberId) => ({
+    ...entryFields(tenant.tenantId, next.eventId, memberId, next),
+    response: had.get(memberId)?.response ?? 'needs-action',
+  }))
+  await transaction()
+    .add(
+      'event',
+      EventEntity.build(PutTransaction)
+        .item(next)
+        .options({ condition: { attr: 'rev', eq: read.event.rev } }),
+    )
+    .add(
+      'entries',
+      ...kept.map((e) => {
+        const before = had.get(e.memberId)
+        return EntryEntity.build(PutTransaction)
+          .item(e)
+          .options({
+            condition: before
+              ? { attr: 'response', eq: before.response }
+              : { attr: 'memberId', exists: false },
+          })
+      }),
+      ...gone.map((e) =>
+        EntryEntity.build(DeleteTransaction)
+          .key(e)
+          .options({ condition: { attr: 'response', eq: e.response } }),
+      ),
+    )
+    .add('audit', auditWrite(tenant, { actorId: tenant.actor.accountId, action, targetId: next.eventId }))
+    .run({ event: () => new StaleRead('event'), entries: () => new StaleRead('entries') })
+  return toView(next, kept)
+}
+
+/** The attendees to tell of a change: those who have not declined, the organiser aside. */
+const toTell = (event: EventItem, entries: EntryItem[]) =>
+  entries.filter((e) => e.memberId !== event.organiserId && e.response !== 'declined').map((e) => e.memberId)
+
+/**
+ * The organiser rewrites the whole series. Attendees kept keep their response, and the series its
+ * occurrences changed on their own while its times stay (keptExceptions).
  */
 export const replaceEvent = async (tenant: TenantContext, eventId: string, input: EventInput) =>
   retryOnConflict(async () => {
     const organiserId = tenant.actor.accountId
-    const { event, entries } = await organisedEvent(tenant, organiserId, eventId)
-    const had = new Map(entries.map((e) => [e.memberId, e]))
+    const read = await organisedEvent(tenant, organiserId, eventId)
+    const { event, entries } = read
     const members = [organiserId, ...input.attendees.filter((a) => a !== organiserId)]
     const gone = entries.filter((e) => !members.includes(e.memberId))
     if (members.length + gone.length + FIXED_WRITES > MAX_TRANSACTION_ACTIONS)
@@ -213,51 +286,93 @@ export const replaceEvent = async (tenant: TenantContext, eventId: string, input
           message: `attendees added and removed at once: at most ${MAX_TRANSACTION_ACTIONS - FIXED_WRITES - 1} in all; change them in two steps`,
         },
       ])
+    const had = new Set(entries.map((e) => e.memberId))
     await checkAttendees(
       tenant,
       members.filter((m) => !had.has(m)),
       input.attendees,
     )
-    const next = eventItem(tenant, eventId, input, {
-      organiserId,
-      rev: event.rev + 1,
-      createdAt: event.createdAt,
+    const fields = inputFields(input)
+    const next = eventItem(
+      tenant,
+      eventId,
+      { ...fields, exceptions: keptExceptions(event, fields) },
+      { organiserId, rev: event.rev + 1, createdAt: event.createdAt },
+    )
+    return writeEvent(tenant, read, next, members, 'calendar.event.updated')
+  })
+
+const notAnOccurrence = (event: EventItem) =>
+  new AppError('VALIDATION_FAILED', 'not an occurrence of the series', [
+    {
+      path: 'path.recurrenceId',
+      message: event.rrule
+        ? `not a start the series gives (written as its start is, e.g. ${event.start})`
+        : 'the event does not recur',
+    },
+  ])
+
+/**
+ * The organiser changes one occurrence of a series on its own (`change`), or cancels it
+ * (`'cancelled'`), leaving the rest as they are. What the occurrence has of its own is kept on the
+ * series and on each attendee's entry (at most MAX_EXCEPTIONS occurrences), in one transaction as a
+ * series edit is; its reminder follows it (none for a cancelled one, at the new time for a moved
+ * one). The attendees who have not declined are told.
+ */
+export const changeOccurrence = async (
+  tenant: TenantContext,
+  eventId: string,
+  recurrenceId: string,
+  change: OccurrenceInput | 'cancelled',
+) =>
+  retryOnConflict(async () => {
+    const read = await organisedEvent(tenant, tenant.actor.accountId, eventId)
+    const { event, entries } = read
+    const at = parseLocal(recurrenceId) as number
+    if (!event.rrule || recurrenceId.length !== event.start.length || !isSeriesStart(timingOf(event), at))
+      throw notAnOccurrence(event)
+    if (change !== 'cancelled' && change.start !== undefined && change.start.length !== event.start.length)
+      throw new AppError('VALIDATION_FAILED', "not the series' kind of time", [
+        { path: 'body.start', message: event.allDay ? 'an all-day series gives dates' : 'YYYY-MM-DDTHH:mm' },
+        { path: 'body.end', message: event.allDay ? 'an all-day series gives dates' : 'YYYY-MM-DDTHH:mm' },
+      ])
+    const own = Object.fromEntries(
+      Object.entries(change === 'cancelled' ? { cancelled: true } : change).filter(
+        ([, v]) => v !== undefined,
+      ),
+    )
+    const others = (event.exceptions ?? []).filter((x) => x.recurrenceId !== recurrenceId)
+    const changed = Object.keys(own).length > 0
+    if (changed && others.length >= MAX_EXCEPTIONS)
+      throw new AppError(
+        'INVALID_STATE',
+        `a series keeps at most ${MAX_EXCEPTIONS} occurrences changed on their own: edit the series`,
+      )
+    const exceptions = changed ? [...others, { recurrenceId, ...own }] : others
+    const next = eventItem(
+      tenant,
+      eventId,
+      { ...event, exceptions },
+      { organiserId: event.organiserId, rev: event.rev + 1, createdAt: event.createdAt },
+    )
+    const view = await writeEvent(
+      tenant,
+      read,
+      next,
+      entries.map((e) => e.memberId),
+      change === 'cancelled' ? 'calendar.occurrence.cancelled' : 'calendar.occurrence.changed',
+    )
+    await notifyMembers(tenant.tenantId, toTell(event, entries), {
+      kind: change === 'cancelled' ? 'calendar.cancelled' : 'calendar.changed',
+      title: event.title,
+      body:
+        change === 'cancelled'
+          ? `the occurrence of ${recurrenceId} is cancelled`
+          : `the occurrence of ${recurrenceId} changed`,
+      link: `/v1/calendar/events/${eventId}`,
+      ref: eventId,
     })
-    const kept: EntryItem[] = members.map((memberId) => ({
-      ...entryFields(tenant.tenantId, eventId, memberId, next),
-      response: had.get(memberId)?.response ?? 'needs-action',
-    }))
-    await transaction()
-      .add(
-        'event',
-        EventEntity.build(PutTransaction)
-          .item(next)
-          .options({ condition: { attr: 'rev', eq: event.rev } }),
-      )
-      .add(
-        'entries',
-        ...kept.map((e) => {
-          const before = had.get(e.memberId)
-          return EntryEntity.build(PutTransaction)
-            .item(e)
-            .options({
-              condition: before
-                ? { attr: 'response', eq: before.response }
-                : { attr: 'memberId', exists: false },
-            })
-        }),
-        ...gone.map((e) =>
-          EntryEntity.build(DeleteTransaction)
-            .key(e)
-            .options({ condition: { attr: 'response', eq: e.response } }),
-        ),
-      )
-      .add(
-        'audit',
-        auditWrite(tenant, { actorId: organiserId, action: 'calendar.event.updated', targetId: eventId }),
-      )
-      .run({ event: () => new StaleRead('event'), entries: () => new StaleRead('entries') })
-    return toView(next, kept)
+    return view
   })
 
 /**
@@ -284,12 +399,12 @@ export const cancelEvent = async (tenant: TenantContext, eventId: string) =>
         }),
       )
       .run({ event: () => new StaleRead('event') })
-    const told = entries.filter((e) => e.memberId !== event.organiserId && e.response !== 'declined')
-    await notifyMembers(
-      tenant.tenantId,
-      told.map((e) => e.memberId),
-      { kind: 'calendar.cancelled', title: event.title, body: 'cancelled by its organiser', ref: eventId },
-    )
+    await notifyMembers(tenant.tenantId, toTell(event, entries), {
+      kind: 'calendar.cancelled',
+      title: event.title,
+      body: 'cancelled by its organiser',
+      ref: eventId,
+    })
   })
 
 /** An attendee answers (again: the answer changes); one conditional write on their own entry. */

@@ -78,6 +78,10 @@ export const parseLocal = (text: string): number | undefined => {
 
 export const localDate = (local: number): string => new Date(local).toISOString().slice(0, 10)
 
+/** A local time written as an event's times are: a date for an all-day one, else `YYYY-MM-DDTHH:mm`. */
+export const formatLocal = (local: number, allDay: boolean): string =>
+  new Date(local).toISOString().slice(0, allDay ? 10 : 16)
+
 export const WEEKDAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const
 /** Monday 0 … Sunday 6, the week RFC 5545 starts by default (WKST=MO). */
 const weekdayOf = (local: number) => (new Date(local).getUTCDay() + 6) % 7
@@ -194,7 +198,21 @@ function* localStarts(startLocal: number, rule: Rule | undefined): Generator<num
   }
 }
 
-/** When an event happens, as stored: wall-clock start and end in its zone, and its rule. */
+/**
+ * One occurrence of a series changed on its own (RFC 5545's RECURRENCE-ID): cancelled (EXDATE), or
+ * given its own times, title or location; what it does not give is the series'.
+ */
+export interface Exception {
+  /** the occurrence's start as the series has it, on the series' wall clock (as `start` is written) */
+  recurrenceId: string
+  cancelled?: boolean
+  start?: string
+  end?: string
+  title?: string
+  location?: string
+}
+
+/** When an event happens, as stored: wall-clock start and end in its zone, its rule and its exceptions. */
 export interface Timing {
   timeZone: string
   allDay: boolean
@@ -202,6 +220,7 @@ export interface Timing {
   start: string
   end: string
   rrule?: string
+  exceptions?: Exception[]
 }
 
 export interface Occurrence {
@@ -211,56 +230,102 @@ export interface Occurrence {
   /** wall-clock times in the event's zone */
   localStart: number
   localEnd: number
+  /** the local start the series gives it (moved or not) */
+  recurrenceId: number
+  /** its own title and location, when changed on its own */
+  title?: string
+  location?: string
 }
 
-/**
- * Occurrences in order, from the first one that may end after `fromUtc` (those before are skipped
- * without converting them: cheap, so a series started years ago costs a loop, not a DynamoDB read).
- * Every occurrence lasts as long on the wall clock as the first: 09:00–10:00 stays so across DST.
- */
-export function* occurrences(t: Timing, fromUtc = Number.NEGATIVE_INFINITY): Generator<Occurrence> {
+/** The series' own local starts, COUNT and UNTIL applied, exceptions not. */
+function* seriesStarts(t: Timing): Generator<number> {
   const startLocal = parseLocal(t.start) as number
-  const length = (parseLocal(t.end) as number) - startLocal
   const rule = t.rrule ? parseRule(t.rrule, t.timeZone, startLocal) : undefined
   let n = 0
   for (const localStart of localStarts(startLocal, rule)) {
     n++
     if (rule?.count !== undefined && n > rule.count) return
     if (rule?.untilLocal !== undefined && localStart > rule.untilLocal) return
-    const localEnd = localStart + length
-    if (localEnd + MAX_OFFSET < fromUtc) continue
-    const end = localToUtc(t.timeZone, localEnd)
-    if (end <= fromUtc) continue
-    yield { start: localToUtc(t.timeZone, localStart), end, localStart, localEnd }
+    yield localStart
   }
 }
 
-/** Occurrences overlapping `[fromUtc, toUtc)`. */
+const lengthOf = (t: Timing) => (parseLocal(t.end) as number) - (parseLocal(t.start) as number)
+
+/** Whether a local start is one the series gives (a RECURRENCE-ID may name only those). */
+export const isSeriesStart = (t: Timing, local: number): boolean => {
+  for (const localStart of seriesStarts(t)) if (localStart >= local) return localStart === local
+  return false
+}
+
+/** The series' local starts that an exception took out of the plain expansion. */
+const exceptedStarts = (t: Timing) => new Set((t.exceptions ?? []).map((x) => parseLocal(x.recurrenceId)))
+
+/** Occurrences changed on their own (not cancelled), where they now are, in no order. */
+export const changedOccurrences = (t: Timing): Occurrence[] =>
+  (t.exceptions ?? [])
+    .filter((x) => !x.cancelled)
+    .map((x) => {
+      const recurrenceId = parseLocal(x.recurrenceId) as number
+      const localStart = x.start === undefined ? recurrenceId : (parseLocal(x.start) as number)
+      const localEnd = x.end === undefined ? localStart + lengthOf(t) : (parseLocal(x.end) as number)
+      return {
+        start: localToUtc(t.timeZone, localStart),
+        end: localToUtc(t.timeZone, localEnd),
+        localStart,
+        localEnd,
+        recurrenceId,
+        ...(x.title === undefined ? {} : { title: x.title }),
+        ...(x.location === undefined ? {} : { location: x.location }),
+      }
+    })
+
+/**
+ * The series' unchanged occurrences in order, from the first one that may end after `fromUtc`
+ * (those before are skipped without converting them: cheap, so a series started years ago costs a
+ * loop, not a DynamoDB read). Every occurrence lasts as long on the wall clock as the first:
+ * 09:00–10:00 stays so across DST. Exceptions are left out: see occurrencesBetween.
+ */
+export function* occurrences(t: Timing, fromUtc = Number.NEGATIVE_INFINITY): Generator<Occurrence> {
+  const length = lengthOf(t)
+  const excepted = exceptedStarts(t)
+  for (const localStart of seriesStarts(t)) {
+    const localEnd = localStart + length
+    if (localEnd + MAX_OFFSET < fromUtc || excepted.has(localStart)) continue
+    const end = localToUtc(t.timeZone, localEnd)
+    if (end <= fromUtc) continue
+    yield { start: localToUtc(t.timeZone, localStart), end, localStart, localEnd, recurrenceId: localStart }
+  }
+}
+
+/** Occurrences overlapping `[fromUtc, toUtc)`, changed ones where they now are, cancelled ones not. */
 export const occurrencesBetween = (t: Timing, fromUtc: number, toUtc: number): Occurrence[] => {
   const found: Occurrence[] = []
   for (const o of occurrences(t, fromUtc)) {
     if (o.localStart - MAX_OFFSET >= toUtc) break
     if (o.start < toUtc) found.push(o)
   }
-  return found
+  for (const o of changedOccurrences(t)) if (o.start < toUtc && o.end > fromUtc) found.push(o)
+  return found.sort((a, b) => a.start - b.start)
 }
 
-/** The first instant and the last end of an event (undefined: a series without end). */
+/**
+ * The first instant and the last end of an event (undefined: a series without end), counting the
+ * occurrences moved on their own (a cancelled last one leaves the end as it was: it only needs to be
+ * late enough for the day's query to find the series).
+ */
 export const spanOf = (t: Timing): { first: number; last?: number } => {
-  const startLocal = parseLocal(t.start) as number
-  const length = (parseLocal(t.end) as number) - startLocal
-  const rule = t.rrule ? parseRule(t.rrule, t.timeZone, startLocal) : undefined
-  const first = localToUtc(t.timeZone, startLocal)
+  const length = lengthOf(t)
+  const rule = t.rrule ? parseRule(t.rrule, t.timeZone, parseLocal(t.start) as number) : undefined
+  const changed = changedOccurrences(t)
+  const first = Math.min(
+    localToUtc(t.timeZone, parseLocal(t.start) as number),
+    ...changed.map((o) => o.start),
+  )
   if (rule && rule.count === undefined && rule.untilLocal === undefined) return { first }
-  let lastStart = startLocal
-  let n = 0
-  for (const localStart of localStarts(startLocal, rule)) {
-    if (++n > (rule?.count ?? Number.POSITIVE_INFINITY)) break
-    if (localStart > (rule?.untilLocal ?? Number.POSITIVE_INFINITY)) break
-    lastStart = localStart
-    if (!rule) break
-  }
-  return { first, last: localToUtc(t.timeZone, lastStart + length) }
+  let lastStart = parseLocal(t.start) as number
+  for (const localStart of seriesStarts(t)) lastStart = localStart
+  return { first, last: Math.max(localToUtc(t.timeZone, lastStart + length), ...changed.map((o) => o.end)) }
 }
 
 /** The instant range of a local date in a zone: `[00:00, next 00:00)`. */

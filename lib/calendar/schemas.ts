@@ -9,6 +9,11 @@ export const MAX_EVENT_DAYS = 14
 export const MAX_REMINDERS = 5
 /** Reminders up to four weeks ahead. */
 export const MAX_REMINDER_MINUTES = 40_320
+/**
+ * Occurrences of a series changed on their own: they are kept on the series and on every
+ * attendee's entry (what a day's query reads), so a bound keeps an entry small (≤ ~12 KB).
+ */
+export const MAX_EXCEPTIONS = 25
 
 export const EventId = Id
 export const EventParams = z.object({ eventId: EventId })
@@ -16,11 +21,21 @@ export const EventParams = z.object({ eventId: EventId })
 export const TimeZone = z.string().max(64).refine(isTimeZone, 'an IANA time zone, e.g. Europe/Berlin')
 const LocalTime = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/,
-    'YYYY-MM-DD (all-day) or YYYY-MM-DDTHH:mm (wall clock in timeZone)',
-  )
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/, {
+    message: 'YYYY-MM-DD (all-day) or YYYY-MM-DDTHH:mm (wall clock in timeZone)',
+    abort: true,
+  })
   .refine((v) => parseLocal(v) !== undefined, 'not a real date or time')
+
+/** An occurrence's times: after its start, and not longer than an event may be. */
+const checkSpan = (ctx: z.RefinementCtx, startText: string, endText: string) => {
+  const start = parseLocal(startText)
+  const end = parseLocal(endText)
+  if (start === undefined || end === undefined || startText.length !== endText.length) return
+  if (end <= start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'after the start' })
+  if (end - start > MAX_EVENT_DAYS * DAY)
+    ctx.addIssue({ code: 'custom', path: ['end'], message: `at most ${MAX_EVENT_DAYS} days after the start` })
+}
 
 export const RESPONSES = ['needs-action', 'accepted', 'declined', 'tentative'] as const
 export const Response = z.enum(RESPONSES)
@@ -62,17 +77,9 @@ export const EventBody = z
           path: [field],
           message: b.allDay ? 'an all-day event gives dates' : 'a timed event gives YYYY-MM-DDTHH:mm',
         })
+    checkSpan(ctx, b.start, b.end)
     const start = parseLocal(b.start)
-    const end = parseLocal(b.end)
-    if (start === undefined || end === undefined || dated(b.start) !== dated(b.end)) return
-    if (end <= start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'after the start' })
-    if (end - start > MAX_EVENT_DAYS * DAY)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['end'],
-        message: `at most ${MAX_EVENT_DAYS} days after the start`,
-      })
-    if (b.rrule !== undefined && isTimeZone(b.timeZone)) {
+    if (start !== undefined && b.rrule !== undefined && isTimeZone(b.timeZone)) {
       try {
         parseRule(b.rrule, b.timeZone, start)
       } catch (err) {
@@ -82,6 +89,44 @@ export const EventBody = z
     }
   })
 export type EventInput = z.output<typeof EventBody>
+
+/** The occurrence of a series as the series starts it: the key of an occurrence changed on its own. */
+export const OccurrenceParams = z.object({ eventId: EventId, recurrenceId: LocalTime })
+
+/**
+ * One occurrence of a series as it should be (PUT replaces what it had of its own): its times on the
+ * series' wall clock, written as the series' are, a title, a location; what is not given is the
+ * series'. Nothing given brings a changed or cancelled occurrence back to the series'.
+ */
+export const OccurrenceBody = z
+  .object({
+    title: z.string().trim().min(1).max(200).optional(),
+    location: z.string().trim().max(200).optional(),
+    start: LocalTime.optional(),
+    end: LocalTime.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.start === undefined) !== (b.end === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [b.start === undefined ? 'start' : 'end'],
+        message: 'start and end are given together',
+      })
+    if (b.start !== undefined && b.end !== undefined) checkSpan(ctx, b.start, b.end)
+  })
+export type OccurrenceInput = z.output<typeof OccurrenceBody>
+
+/** An occurrence changed on its own (RFC 5545's RECURRENCE-ID; a cancelled one is an EXDATE). */
+export const ExceptionSchema = z
+  .object({
+    recurrenceId: z.string(),
+    cancelled: z.boolean().optional(),
+    title: z.string().optional(),
+    location: z.string().optional(),
+    start: z.string().optional(),
+    end: z.string().optional(),
+  })
+  .meta({ id: 'CalendarException' })
 
 export const Attendee = z.object({ memberId: Id, response: Response })
 
@@ -96,6 +141,8 @@ export const EventSchema = z
     start: z.string(),
     end: z.string(),
     rrule: z.string().optional(),
+    /** occurrences of the series changed on their own */
+    exceptions: z.array(ExceptionSchema),
     organiserId: Id,
     attendees: z.array(Attendee),
     reminders: z.array(z.int()),
@@ -119,6 +166,8 @@ export const OccurrenceSchema = z
     end: z.string(),
     timeZone: z.string(),
     recurring: z.boolean(),
+    /** a recurring event's occurrence as the series starts it: the key to change it on its own */
+    recurrenceId: z.string().optional(),
     organiser: z.boolean(),
     response: Response,
   })

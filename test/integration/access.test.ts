@@ -61,7 +61,11 @@ const HANDLERS: Record<string, typeof auth> = {
 }
 const handlerOf = (tag: string) => HANDLERS[tag] as typeof auth
 /** Path parameters that name no one's resource, with a value they take (a channel is the caller's own). */
-const PLAIN_PARAMS: Record<string, string> = { planCode: 'aaaa.aaaa', channel: 'web' }
+const PLAIN_PARAMS: Record<string, string> = {
+  planCode: 'aaaa.aaaa',
+  channel: 'web',
+  recurrenceId: '2026-06-01T09:00',
+}
 // an id of the shape every path parameter takes (ids, app codes; an edition's code), that names nothing
 const concrete = (path: string, id?: string) =>
   path.replace(/\{(\w+)\}/g, (_, name) => id ?? PLAIN_PARAMS[name] ?? 'a1aaaaaaaaaaaaaaaaaaaaaaaa')
@@ -280,6 +284,7 @@ describe('access rules on every route', () => {
       conversationId,
       messageId,
       eventId,
+      recurrenceId: PLAIN_PARAMS.recurrenceId as string,
       categoryId,
       newsId,
       announcementId,
@@ -335,6 +340,7 @@ describe('access rules on every route', () => {
       editApprovalDraft: { form: {} },
       decideApproval: { decision: 'approved' },
       commentOnApproval: { text: 'Taken' },
+      changeCalendarOccurrence: {},
     }
     // routes that name a resource by id (a portal's channel is the caller's own: nothing of B's)
     const routes = allRoutes().filter(

@@ -429,6 +429,173 @@ describe('the calendar', () => {
     })
   })
 
+  it('cancels one occurrence and changes another on their own, seen in the day and in free/busy', async () => {
+    const { eventId } = await create(
+      organiser,
+      event({
+        start: '2026-09-07T09:00',
+        end: '2026-09-07T10:00',
+        location: 'Room 1',
+        rrule: 'FREQ=DAILY;COUNT=5',
+        attendees: [ann.memberId],
+      }),
+    )
+    const occurrence = (at: string) => `/v1/calendar/events/${eventId}/occurrences/${at}`
+    const mine = async (date: string) =>
+      (await day(ann, date)).filter((e) => e.eventId === eventId) as {
+        title: string
+        start: string
+        recurrenceId?: string
+        location?: string
+      }[]
+
+    expect((await api(organiser, 'DELETE', occurrence('2026-09-08T09:00'))).status).toBe(204)
+    const moved = await api(organiser, 'PUT', occurrence('2026-09-09T09:00'), {
+      title: 'Planning (moved)',
+      location: 'Room 2',
+      start: '2026-09-09T15:00',
+      end: '2026-09-09T16:00',
+    })
+    expect(moved.status).toBe(200)
+    expect(moved.body.exceptions).toEqual([
+      { recurrenceId: '2026-09-08T09:00', cancelled: true },
+      {
+        recurrenceId: '2026-09-09T09:00',
+        title: 'Planning (moved)',
+        location: 'Room 2',
+        start: '2026-09-09T15:00',
+        end: '2026-09-09T16:00',
+      },
+    ])
+    // the last occurrence moves past the series' end: the day's query still finds it
+    await api(organiser, 'PUT', occurrence('2026-09-11T09:00'), {
+      start: '2026-09-13T10:00',
+      end: '2026-09-13T11:00',
+    })
+
+    expect((await mine('2026-09-07')).map((e) => [e.start, e.recurrenceId])).toEqual([
+      ['2026-09-07T07:00:00.000Z', '2026-09-07T09:00'],
+    ])
+    expect(await mine('2026-09-08')).toEqual([])
+    expect(await mine('2026-09-09')).toEqual([
+      expect.objectContaining({
+        title: 'Planning (moved)',
+        location: 'Room 2',
+        start: '2026-09-09T13:00:00.000Z',
+        recurrenceId: '2026-09-09T09:00',
+      }),
+    ])
+    expect(await mine('2026-09-11')).toEqual([])
+    expect((await mine('2026-09-13')).map((e) => [e.title, e.start, e.location])).toEqual([
+      ['Planning', '2026-09-13T08:00:00.000Z', 'Room 1'],
+    ])
+    const busy = await api(bob, 'GET', '/v1/calendar/free-busy', undefined, {
+      members: ann.memberId,
+      from: '2026-09-07T00:00:00Z',
+      to: '2026-09-14T00:00:00Z',
+    })
+    expect(busy.body.members[0].busy).toEqual([
+      { start: '2026-09-07T07:00:00.000Z', end: '2026-09-07T08:00:00.000Z' },
+      { start: '2026-09-09T13:00:00.000Z', end: '2026-09-09T14:00:00.000Z' },
+      { start: '2026-09-10T07:00:00.000Z', end: '2026-09-10T08:00:00.000Z' },
+      { start: '2026-09-13T08:00:00.000Z', end: '2026-09-13T09:00:00.000Z' },
+    ])
+    expect(
+      (await noticesOf(ann.memberId))
+        .filter((n) => n.ref === eventId)
+        .map((n) => n.kind)
+        .sort(),
+    ).toEqual(['calendar.cancelled', 'calendar.changed', 'calendar.changed'])
+
+    // an edit that keeps the series' times keeps its exceptions; nothing of its own brings one back
+    await api(
+      organiser,
+      'PUT',
+      `/v1/calendar/events/${eventId}`,
+      event({
+        title: 'Planning 2',
+        start: '2026-09-07T09:00',
+        end: '2026-09-07T10:00',
+        rrule: 'FREQ=DAILY;COUNT=5',
+        attendees: [ann.memberId],
+      }),
+    )
+    expect((await mine('2026-09-09')).map((e) => e.title)).toEqual(['Planning (moved)'])
+    expect((await api(organiser, 'PUT', occurrence('2026-09-08T09:00'), {})).status).toBe(200)
+    expect((await mine('2026-09-08')).map((e) => e.title)).toEqual(['Planning 2'])
+
+    // only the organiser; nobody outside the event or the tenant learns it exists
+    expect((await api(ann, 'DELETE', occurrence('2026-09-10T09:00'))).status).toBe(403)
+    expect((await api(ann, 'PUT', occurrence('2026-09-10T09:00'), { title: 'Mine' })).status).toBe(403)
+    for (const who of [stranger, bob]) {
+      expect((await api(who, 'DELETE', occurrence('2026-09-10T09:00'))).status).toBe(404)
+      expect((await api(who, 'PUT', occurrence('2026-09-10T09:00'), { title: 'X' })).status).toBe(404)
+    }
+
+    const refused = async (method: string, at: string, body?: unknown) => {
+      const res = await api(organiser, method, occurrence(at), body)
+      expect(res.status).toBe(400)
+      return res.body.error.details.map((d: { path: string }) => d.path)
+    }
+    expect(await refused('DELETE', '2026-09-08T10:00')).toEqual(['path.recurrenceId'])
+    expect(await refused('DELETE', '2026-09-12T09:00')).toEqual(['path.recurrenceId'])
+    expect(await refused('DELETE', '2026-09-08')).toEqual(['path.recurrenceId'])
+    expect(await refused('DELETE', 'soon')).toEqual(['path.recurrenceId'])
+    expect(await refused('PUT', '2026-09-10T09:00', { start: '2026-09-10T11:00' })).toEqual(['body.end'])
+    expect(
+      await refused('PUT', '2026-09-10T09:00', { start: '2026-09-10T11:00', end: '2026-09-10T10:00' }),
+    ).toEqual(['body.end'])
+    expect(await refused('PUT', '2026-09-10T09:00', { start: '2026-09-10', end: '2026-09-11' })).toEqual([
+      'body.start',
+      'body.end',
+    ])
+    const single = await create(organiser, event())
+    const once = await api(
+      organiser,
+      'DELETE',
+      `/v1/calendar/events/${single.eventId}/occurrences/2026-06-10T09:00`,
+    )
+    expect([once.status, once.body.error.details[0].path]).toEqual([400, 'path.recurrenceId'])
+  })
+
+  it('reminds no cancelled occurrence, and a moved one at its new time', async () => {
+    const base = Math.ceil((nowMs() + 3 * HOUR) / HOUR) * HOUR
+    const { eventId } = await create(
+      organiser,
+      event({
+        title: 'Rota',
+        start: wallClock(base, BERLIN),
+        end: wallClock(base + HOUR, BERLIN),
+        rrule: 'FREQ=DAILY;COUNT=3',
+        reminders: [10],
+        attendees: [cleo.memberId],
+      }),
+    )
+    const occurrence = (at: number) => `/v1/calendar/events/${eventId}/occurrences/${wallClock(at, BERLIN)}`
+    expect((await api(organiser, 'DELETE', occurrence(base + 24 * HOUR))).status).toBe(204)
+    const moveTo = base + 50 * HOUR
+    const moved = await api(organiser, 'PUT', occurrence(base + 48 * HOUR), {
+      start: wallClock(moveTo, BERLIN),
+      end: wallClock(moveTo + HOUR, BERLIN),
+    })
+    expect(moved.status).toBe(200)
+    const reminded = async () =>
+      (await noticesOf(cleo.memberId)).filter((n) => n.ref === eventId && n.kind === 'calendar.reminder')
+    const runAt = async (at: number) => {
+      advanceClock(at - nowMs())
+      await reminders({}, undefined)
+      return (await reminded()).length
+    }
+    expect(await runAt(base - 10 * MINUTE)).toBe(1)
+    expect(await runAt(base + 24 * HOUR - 10 * MINUTE)).toBe(1)
+    expect(await runAt(base + 48 * HOUR - 10 * MINUTE)).toBe(1)
+    expect(await runAt(moveTo - 10 * MINUTE)).toBe(2)
+    expect(await runAt(moveTo + 24 * HOUR)).toBe(2)
+    expect((await reminded()).map((n) => n.body).sort()).toEqual(
+      [`starts at ${new Date(base).toISOString()}`, `starts at ${new Date(moveTo).toISOString()}`].sort(),
+    )
+  })
+
   it("refuses new events once the workbench's calendar app is not bound", async () => {
     await getDocumentClient().send(
       new DeleteCommand({

@@ -1,3 +1,4 @@
+import type { BatchGetRequest } from 'dynamodb-toolbox'
 import type { TenantContext } from '../tenancy.js'
 import type { Principal } from './principal.js'
 
@@ -28,4 +29,16 @@ export type Caller = PlatformCaller | IndustryCaller | TenantCaller
  * something (a session not ended, an account and membership still there and enabled, a tenant not
  * released). Provided by the auth capability; core knows only its shape.
  */
-export type SessionCheck = (principal: Principal) => Promise<Caller>
+export type SessionCheck = (principal: Principal, along?: readonly ReadAlong[]) => Promise<Caller>
+
+/**
+ * An item a route needs by key, read in the session check's own BatchGetItem rather than in a
+ * request of its own (see BoundRoute.readAlong).
+ */
+export type ReadAlong = BatchGetRequest
+
+const readAlong = new WeakMap<Caller, unknown[]>()
+/** The session check keeps what it read along for the caller: items in the order asked, undefined where none. */
+export const keepReadAlong = (caller: Caller, items: unknown[]) => readAlong.set(caller, items)
+export const itemsReadAlong = (caller: Caller | undefined): unknown[] =>
+  (caller && readAlong.get(caller)) ?? []

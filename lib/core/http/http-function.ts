@@ -1,6 +1,6 @@
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
-import type { SessionCheck } from '../auth/caller.js'
+import { itemsReadAlong, type SessionCheck } from '../auth/caller.js'
 import { recordFunction } from '../aws-command-log.js'
 import { config } from '../config.js'
 import { AppError } from '../errors.js'
@@ -41,6 +41,7 @@ const run = async (state: HttpState): Promise<Result> => {
     ...state.input,
     caller,
     tenant: caller?.realm === 'tenant' ? caller.tenant : undefined,
+    along: itemsReadAlong(caller),
   })
   const status = route.spec.status ?? 200
   if (isRepresentation(result)) {

@@ -1,7 +1,7 @@
 import type middy from '@middy/core'
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda'
 import type { z } from 'zod'
-import type { Caller, SessionCheck } from '../auth/caller.js'
+import type { Caller, ReadAlong, SessionCheck } from '../auth/caller.js'
 import { verifyAccessToken } from '../auth/tokens.js'
 import { AppError } from '../errors.js'
 import { addLogContext, errorSite, log } from '../log.js'
@@ -186,21 +186,47 @@ export const authorise = (access: Access, caller: Caller, method: string): void 
   }
 }
 
-/** The bearer token of an HTTP request, verified and checked live (see SessionCheck). */
-export const callerOf = async (authorization: string | undefined, session: SessionCheck): Promise<Caller> => {
+/**
+ * The bearer token of an HTTP request, verified and checked live (see SessionCheck), with the items
+ * a tenant caller's route reads along (keys in the token's tenant).
+ */
+export const callerOf = async (
+  authorization: string | undefined,
+  session: SessionCheck,
+  along?: (tenantId: string) => ReadAlong[],
+): Promise<Caller> => {
   const token = authorization && /^Bearer\s+(.+)$/i.exec(authorization)?.[1]
   if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token')
-  return session(await verifyAccessToken(token))
+  const principal = await verifyAccessToken(token)
+  const tenantId = principal.scope === 'tenant' ? principal.tenantId : undefined
+  return session(principal, along && tenantId ? along(tenantId) : undefined)
+}
+
+/** What a route reads along with the session check, when its path and query are valid (else validation answers 400). */
+const readAlongOf = (route: BoundRoute, event: Event, params: Record<string, string>) => {
+  if (!route.readAlong) return undefined
+  const path = route.spec.params ? route.spec.params.safeParse(params) : { success: true, data: undefined }
+  const query = route.spec.query
+    ? route.spec.query.safeParse(queryOf(event))
+    : { success: true, data: undefined }
+  if (!path.success || !query.success) return undefined
+  const read = route.readAlong
+  return (tenantId: string) => read({ params: path.data, query: query.data }, tenantId)
 }
 
 /** Verifies the bearer token, finds the session still alive and applies the route's access rule. */
 export const authenticate = (session: SessionCheck | undefined): HttpMiddleware => ({
   before: async (request) => {
     const state = request.context.atrium
-    const { spec } = (state.route as CompiledRoute).route
+    const { route } = state.route as CompiledRoute
+    const { spec } = route
     if (spec.access.kind === 'public') return
     if (!session) throw new Error(`${spec.operationId}: no session check for a signed-in route`)
-    const caller = await callerOf(header(request.event, 'authorization'), session)
+    const caller = await callerOf(
+      header(request.event, 'authorization'),
+      session,
+      readAlongOf(route, request.event, state.params),
+    )
     state.caller = caller
     addLogContext({
       realm: caller.realm,
