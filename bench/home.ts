@@ -9,9 +9,13 @@ type Handler = (e: APIGatewayProxyEventV2, c: Context) => Promise<{ statusCode?:
 
 const doc = (text: string) => ({ blocks: [{ type: 'paragraph', content: [{ text }] }] })
 
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10)
+
 /**
- * The home page and the news feed: DynamoDB requests per call while the tenant is small, and again
- * after it grows (200 news items, 30 announcements, 1,000 more members), latency against a bare
+ * The home page and the news feed: DynamoDB requests per call while the tenant is small (the member
+ * with an all-day event, a timed one and a daily series today, two todos), and again after it grows
+ * (200 news items, 30 announcements, 1,000 more members; 40 past events and 30 more todos of the
+ * member's), latency against a bare
  * GetItem; marking an announcement read: requests per call. Announcements are delivered by calling
  * the stream consumer's use case with the change the stream would bring (this table has no stream).
  */
@@ -19,6 +23,8 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
   const tenant = await enterpriseTenant('home')
   const { handler: content } = (await import('../functions/content/handler.js')) as { handler: Handler }
   const { handler: portal } = (await import('../functions/portal/handler.js')) as { handler: Handler }
+  const { handler: calendar } = (await import('../functions/calendar/handler.js')) as { handler: Handler }
+  const { handler: todos } = (await import('../functions/todos/handler.js')) as { handler: Handler }
   const context = { awsRequestId: 'bench' } as Context
   const call = async (fn: Handler, method: string, path: string, token: string, body?: unknown) => {
     const res = await fn(event(method, path, token, body), context)
@@ -61,6 +67,9 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
       announcements.push(announcementId)
     }
   }
+  const calendarEvent = (title: string, start: string, end: string, more: object = {}) =>
+    call(calendar, 'POST', '/v1/calendar/events', token, { title, timeZone: 'UTC', start, end, ...more })
+  const todo = (title: string) => call(todos, 'POST', '/v1/me/todos', token, { title })
   const home = () => call(portal, 'GET', '/v1/me/home', token)
   const feed = () => call(content, 'GET', '/v1/me/feed', token)
   const requestsOf = async (fn: () => Promise<unknown>) => {
@@ -72,10 +81,17 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
 
   await news(3)
   await announce(1)
+  await calendarEvent('Offsite', day(0), day(1), { allDay: true })
+  await calendarEvent('Review', `${day(0)}T15:00`, `${day(0)}T16:00`)
+  await calendarEvent('Stand-up', `${day(-3)}T09:00`, `${day(-3)}T09:15`, { rrule: 'FREQ=DAILY;COUNT=30' })
+  for (let i = 0; i < 2; i++) await todo(`Todo ${i}`)
   const small = { home: await requestsOf(home), feed: await requestsOf(feed) }
   await news(197)
   await announce(29)
   await addBareMembers(tenant, 1000)
+  for (let i = 1; i <= 40; i++)
+    await calendarEvent(`Past ${i}`, `${day(-i * 3)}T09:00`, `${day(-i * 3)}T10:00`)
+  for (let i = 0; i < 30; i++) await todo(`More ${i}`)
   const large = { home: await requestsOf(home), feed: await requestsOf(feed) }
   const answer = await home()
   const homeTimes = await timed(options.n, home)
@@ -97,7 +113,7 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
       table(
         [
           ...LATENCY_COLUMNS,
-          'requests (3 news, 1 announcement → 200 news, 30 announcements, 1,000 more members)',
+          'requests (3 news, 1 announcement, 3 events, 2 todos → 200 news, 30 announcements, 1,000 more members, 43 events, 32 todos)',
           'target',
         ],
         [
@@ -106,7 +122,13 @@ export const measureHome = async (options: { bareGetItemP50: number; n: number }
             homeTimes,
             small.home,
             large.home,
-            `${verdict(large.home <= 6 && large.home === small.home && answer.announcements.unreadCount === 30)} ≤ 6, unchanged`,
+            `${verdict(
+              large.home <= 6 &&
+                large.home === small.home &&
+                answer.announcements.unreadCount === 30 &&
+                answer.schedule.events.length === 3 &&
+                answer.todos.count === 32,
+            )} ≤ 6, unchanged`,
           ),
           row(
             'GET /v1/me/feed (first page of 20)',

@@ -13,6 +13,7 @@ import {
   MyAppsSchema,
 } from '../../lib/access/schemas.js'
 import { AppIdParams } from '../../lib/apps/schemas.js'
+import { checkedAppIdsOf } from '../../lib/auth/session-check.js'
 import { PageQuery, page } from '../../lib/core/db/pagination.js'
 import { tenantAccess } from '../../lib/core/http/access.js'
 import { tenantSite } from '../../lib/core/http/origin.js'
@@ -102,6 +103,11 @@ export const grantRoutes = [
     access: tenantAccess(),
     response: MyAppsSchema,
     handle: async (req) =>
-      myApps(req.tenant, req.tenant.actor.accountId, tenantSite(req.headers, req.tenant.code)),
+      myApps(
+        req.tenant,
+        req.tenant.actor.accountId,
+        tenantSite(req.headers, req.tenant.code),
+        checkedAppIdsOf(req.caller),
+      ),
   }),
 ]

@@ -10,8 +10,12 @@ import { EntitlementEntity } from './records.js'
 
 type AppItem = Parameters<typeof viewOf>[0]
 
-/** The ids of the apps the member is entitled to: one range read of their own entitlements. */
-export const myAppIds = async (scope: TenantScope, memberId: string) => {
+/**
+ * The ids of the apps the member is entitled to: those their membership keeps, as the session check
+ * read them (no request), else one range read of their own entitlements.
+ */
+export const myAppIds = async (scope: TenantScope, memberId: string, kept?: readonly string[]) => {
+  if (kept) return [...kept]
   const entitlements = await queryAll(EntitlementEntity, {
     partition: tenantPartition(scope.tenantId),
     prefix: `ENT#${memberId}#`,
@@ -71,10 +75,16 @@ export const myAppsFrom = (
 }
 
 /**
- * The apps the calling member can open: one range read of their entitlements, then one batch read
- * of those apps and the shelf. Nothing here grows with the tenant's members or rules.
+ * The apps the calling member can open: one batch read of those apps and the shelf, after a range
+ * read of their entitlements unless the membership keeps them (`kept`, from the session check).
+ * Nothing here grows with the tenant's members or rules.
  */
-export const myApps = async (scope: TenantScope, memberId: string, issuer: string) => {
-  const appIds = await myAppIds(scope, memberId)
+export const myApps = async (
+  scope: TenantScope,
+  memberId: string,
+  issuer: string,
+  kept?: readonly string[],
+) => {
+  const appIds = await myAppIds(scope, memberId, kept)
   return myAppsFrom(appIds, await batchGetRequests(myAppsRequests(scope, appIds)), issuer)
 }

@@ -10,7 +10,7 @@ import { ConditionsFailed, MAX_TRANSACTION_ACTIONS, transaction } from '../core/
 import type { TenantScope } from '../core/tenancy.js'
 import { departmentParents, treeUnchanged } from '../directory/departments.js'
 import { allGroupMemberIds, memberGroupIds } from '../directory/groups.js'
-import { getMemberships, membershipAbsent, membershipUnchanged } from '../identity/accounts.js'
+import { getMemberships, keptAppIds, membershipAbsent, membershipAppsWrite } from '../identity/accounts.js'
 import { evaluate, type Placement, type Rule } from './policy.js'
 import {
   EntitlementEntity,
@@ -44,6 +44,8 @@ export interface AppPolicy {
 interface MemberFacts extends Placement {
   exists: boolean
   rev: number
+  /** the entitled app ids the membership keeps (undefined: not kept) */
+  apps?: ReadonlySet<string>
 }
 
 interface Standing {
@@ -64,6 +66,8 @@ export interface Transition {
   appId: string
   from?: EntitlementState
   to?: EntitlementState
+  /** kept on a repair (from = to): the standing's own date, so nobody's place in a queue moves */
+  since?: string
 }
 
 const pairKey = (memberId: string, appId: string) => `${memberId}#${appId}`
@@ -117,6 +121,7 @@ export const loadMembers = async (scope: TenantScope, memberIds: string[], group
   return new Map(
     memberIds.map((id): [string, MemberFacts] => {
       const m = memberships.get(id)
+      const kept = keptAppIds(m)
       return [
         id,
         {
@@ -125,6 +130,7 @@ export const loadMembers = async (scope: TenantScope, memberIds: string[], group
           groupIds: groupsOf.get(id) ?? new Set(),
           exists: m !== undefined,
           rev: m?.rev ?? 0,
+          apps: kept && new Set(kept),
         },
       ]
     }),
@@ -202,8 +208,24 @@ export const plan = (inputs: Inputs, memberIds: string[]): Transition[] => {
       if (to === 'entitled') free--
       if (to !== w.from) transitions.push({ memberId: w.memberId, appId: policy.appId, from: w.from, to })
     }
+    transitions.push(...repairs(inputs, policy.appId, memberIds, transitions))
   }
   return transitions
+}
+
+/**
+ * A membership whose app map disagrees with a standing that does not change (a member removed and
+ * added again before the stream cleared their old entitlements): the standing is written again as
+ * it is, under its own condition, so the commit sets the map from it.
+ */
+const repairs = (inputs: Inputs, appId: string, memberIds: string[], planned: Transition[]) => {
+  const moving = new Set(planned.filter((t) => t.appId === appId).map((t) => t.memberId))
+  return memberIds.flatMap((memberId): Transition[] => {
+    const kept = inputs.members.get(memberId)?.apps
+    const standing = inputs.standings.get(pairKey(memberId, appId))
+    if (!kept || moving.has(memberId) || kept.has(appId) === (standing?.state === 'entitled')) return []
+    return [{ memberId, appId, from: standing?.state, to: standing?.state, since: standing?.since }]
+  })
 }
 
 /** Seats a set of transitions takes (+) or frees (-) on an app. */
@@ -216,6 +238,7 @@ export const seatDelta = (transitions: readonly Transition[], appId: string) =>
 const entitlementWrite = (tenantId: string, t: Transition, at: string): WriteItem => {
   const key = { tenantId, memberId: t.memberId, appId: t.appId }
   const was = t.from === undefined ? { attr: 'state', exists: false } : { attr: 'state', eq: t.from }
+  const since = t.since ?? at
   return t.to === undefined
     ? EntitlementEntity.build(DeleteTransaction)
         .key(key)
@@ -224,8 +247,8 @@ const entitlementWrite = (tenantId: string, t: Transition, at: string): WriteIte
         .item({
           ...key,
           state: t.to,
-          since: at,
-          ...entitlementIndexKeys(tenantId, t.appId, t.memberId, t.to, at),
+          since,
+          ...entitlementIndexKeys(tenantId, t.appId, t.memberId, t.to, since),
         })
         .options({ condition: was as never })
 }
@@ -324,7 +347,12 @@ const commit = async (scope: TenantScope, inputs: Inputs, transitions: Transitio
       'members',
       ...members.map((id) => {
         const m = inputs.members.get(id)
-        return m?.exists ? membershipUnchanged(key(id), { rev: m.rev }) : membershipAbsent(key(id))
+        if (!m?.exists) return membershipAbsent(key(id))
+        // every entitlement written sets its app on the map (absolute, not relative to the map read)
+        const apps = new Map(
+          transitions.filter((t) => t.memberId === id).map((t) => [t.appId, t.to === 'entitled'] as const),
+        )
+        return membershipAppsWrite(key(id), { rev: m.rev }, m.apps !== undefined, apps)
       }),
     )
     .add('entitlements', ...transitions.map((t) => entitlementWrite(scope.tenantId, t, at)))

@@ -6,7 +6,7 @@ import { batchGetRequests } from '../core/db/batch-get.js'
 import { table } from '../core/db/table.js'
 import { AppError } from '../core/errors.js'
 import { trustedTenantId } from '../core/tenancy.js'
-import { accountRequest, membershipRequest } from '../identity/accounts.js'
+import { accountRequest, keptAppIds, membershipRequest } from '../identity/accounts.js'
 import { tenantRequest } from '../tenants/queries.js'
 import type { TenantRecord } from '../tenants/record.js'
 import { sessionRequest } from './sessions.js'
@@ -21,6 +21,14 @@ export const checkedTenantOf = (caller: Caller): TenantRecord | undefined => che
 /** A tenant member's departments as the check read them, so content visibility needs no second read. */
 const checkedPlaces = new WeakMap<Caller, { departmentIds: readonly string[] }>()
 export const checkedPlaceOf = (caller: Caller) => checkedPlaces.get(caller)
+
+/**
+ * The ids of the apps a tenant member is entitled to, from their membership as the check read it
+ * (kept there by every entitlement change), so the member's apps need no read of the entitlements.
+ * Undefined for a membership that does not keep them yet.
+ */
+const checkedApps = new WeakMap<Caller, readonly string[]>()
+export const checkedAppIdsOf = (caller: Caller) => checkedApps.get(caller)
 
 const ended = () => new AppError('SESSION_ENDED', 'this session has ended: log in again')
 
@@ -132,5 +140,7 @@ export const liveSession: SessionCheck = async (
   checkedTenants.set(caller, tenant)
   checkedPlaces.set(caller, { departmentIds: membership.departmentIds ?? [] })
   keepReadAlong(caller, alongItems)
+  const apps = keptAppIds(membership)
+  if (apps) checkedApps.set(caller, apps)
   return caller
 }

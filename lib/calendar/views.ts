@@ -1,4 +1,5 @@
 import { QueryCommand } from 'dynamodb-toolbox'
+import { nowMs } from '../core/clock.js'
 import { table } from '../core/db/table.js'
 import { notFound } from '../core/errors.js'
 import type { TenantScope } from '../core/tenancy.js'
@@ -6,7 +7,15 @@ import { type Membership, membershipRequest } from '../identity/accounts.js'
 import { calendarPartition, EntryEntity, OPEN_END, SERIES, SINGLE } from './entities.js'
 import type { EntryItem } from './events.js'
 import { timingOf } from './events.js'
-import { DAY, dayRange, formatLocal, localDate, type Occurrence, occurrencesBetween } from './recurrence.js'
+import {
+  DAY,
+  dayRange,
+  formatLocal,
+  localDate,
+  type Occurrence,
+  occurrencesBetween,
+  utcToLocal,
+} from './recurrence.js'
 import { type FreeBusy, MAX_EVENT_DAYS, type OccurrenceView } from './schemas.js'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -92,8 +101,18 @@ export const memberSchedule = async (
   date,
   events: (await memberDay(scope, memberId, date, timeZone))
     .filter((o) => o.response !== 'declined')
-    .map(({ eventId, title, start, end }) => ({ eventId, title, start, end })),
+    .map(({ eventId, title, start, end, allDay, location }) => ({
+      eventId,
+      title,
+      start,
+      end,
+      allDay,
+      location,
+    })),
 })
+
+/** Today's date (YYYY-MM-DD) in a time zone. */
+export const todayIn = (timeZone: string) => localDate(utcToLocal(timeZone, nowMs()))
 
 /** Overlapping blocks merged, so nothing tells how many events made them. */
 const merged = (blocks: [number, number][]) => {

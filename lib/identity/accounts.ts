@@ -234,7 +234,13 @@ export const membershipRequest = (realm: Realm, ctx: string, accountId: string) 
 /** A new membership; a tenant's with the way back from the member's account name (apps name members by it). */
 export const putMembership = (m: MembershipInput): WriteItem[] => [
   MembershipEntity.build(PutTransaction)
-    .item({ ...m, status: 'active', ...membershipIndexKeys(m.realm, m.ctx, m.accountId) })
+    .item({
+      ...m,
+      status: 'active',
+      // an empty map from the start: the member's entitled apps are kept on it (see `apps`)
+      ...(m.realm === 'tenant' ? { apps: {} } : {}),
+      ...membershipIndexKeys(m.realm, m.ctx, m.accountId),
+    })
     .options({ condition: { attr: 'accountId', exists: false } }),
   ...(m.realm === 'tenant' ? [accountNameWrite(m.ctx, m.accountId)] : []),
 ]
@@ -300,6 +306,35 @@ export const membershipUnchanged = (
   key: { realm: Realm; ctx: string; accountId: string },
   unchanged: Unchanged = {},
 ) => MembershipEntity.build(ConditionCheck).key(key).condition(existsUnchanged(unchanged))
+
+/**
+ * The entitlement side of a membership, in the transaction that changes the member's entitlements:
+ * checked as membershipUnchanged checks it, plus whether its app map is kept as read; where kept, the
+ * apps given become entitled (true) or stop being (false). Each is one path of the map (set or
+ * removed), so changes to different apps of one member commute, and none moves `rev`: the member's
+ * place did not change, so reconciles of other apps computed from it stay valid.
+ */
+export const membershipAppsWrite = (
+  key: { realm: Realm; ctx: string; accountId: string },
+  unchanged: Unchanged,
+  kept: boolean,
+  apps: ReadonlyMap<string, boolean>,
+) => {
+  const condition = {
+    and: [existsUnchanged(unchanged), { attr: 'apps' as const, exists: kept }],
+  } as Condition<typeof MembershipEntity>
+  if (!kept || apps.size === 0) return MembershipEntity.build(ConditionCheck).key(key).condition(condition)
+  return MembershipEntity.build(UpdateTransaction)
+    .item({
+      ...key,
+      apps: Object.fromEntries([...apps].map(([appId, entitled]) => [appId, entitled ? true : $remove()])),
+    } as never)
+    .options({ condition })
+}
+
+/** The app ids a membership keeps (undefined: not kept, read the entitlements). */
+export const keptAppIds = (m: { apps?: Record<string, boolean> } | undefined) =>
+  m?.apps === undefined ? undefined : Object.keys(m.apps).sort()
 
 /** A transaction item that only checks the membership exists and is enabled (someone may be named in it). */
 export const membershipActive = (key: { realm: Realm; ctx: string; accountId: string }) =>

@@ -1,4 +1,4 @@
-import { boolean, Entity, item, list, number, string } from 'dynamodb-toolbox'
+import { boolean, Entity, item, list, number, record, string } from 'dynamodb-toolbox'
 import { tenantPartition } from '../core/db/keys.js'
 import { table } from '../core/db/table.js'
 
@@ -68,6 +68,12 @@ export const MembershipEntity = new Entity({
     groupCount: number().optional(),
     /** moves on at every change: whatever was computed from the membership checks it at commit */
     rev: number().optional(),
+    /**
+     * A tenant member's entitled app ids (each `true`), kept in the transaction of every entitlement
+     * change (lib/access/reconcile.ts) so the session check reads them with the membership. Absent on
+     * memberships written before it was kept: their apps are read from the entitlements.
+     */
+    apps: record(string(), boolean()).optional(),
     GSI1PK: string(),
     GSI1SK: string(),
     /** exact-name search: `T#<tenantId>#NAME#<blind index>` */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util'
 import { $delete, UpdateItemCommand } from 'dynamodb-toolbox'
 import { EntitlementEntity, holdersPartition } from '../access/records.js'
 import { isConditionFailure } from '../core/db/conditions.js'
@@ -13,6 +14,12 @@ const TENANT_PARTITION = /^T#([^#]+)$/
 export const tenantOfChange = (c: ItemChange) => TENANT_PARTITION.exec(c.pk)?.[1]
 const kindOf = (c: ItemChange) => (c.sk.includes('#') ? c.sk.slice(0, c.sk.indexOf('#')) : c.sk)
 
+/** A membership's own fields, without the app map its entitlements keep (those reach providers as ENT changes). */
+const memberFields = (image?: Record<string, unknown>) => {
+  const { apps: _, ...fields } = image ?? {}
+  return fields
+}
+
 /** Whether a change is one a provider hears of (the event source filters the same way first). */
 export const concernsProvisioning = (c: ItemChange): boolean => {
   if (!tenantOfChange(c)) return false
@@ -23,6 +30,7 @@ export const concernsProvisioning = (c: ItemChange): boolean => {
     case 'DEPT':
       return c.sk !== 'DEPT#~TREE'
     case 'MEMBER':
+      return c.event === 'MODIFY' && !isDeepStrictEqual(memberFields(c.before), memberFields(c.after))
     case 'TENANT':
       return c.event === 'MODIFY'
     case 'APP':

@@ -329,13 +329,18 @@ export const todoCentre = async (
   return { items: page.items.map(todoView), nextCursor: page.nextCursor, openCount: count }
 }
 
+/** The member's first `n` open todos, soonest due first, in the home page's shape: one range read. */
+export const firstOpenTodos = async (scope: TenantScope, memberId: string, n = HOME_TODOS) =>
+  (await centrePage(scope, memberId, 'open', n)).items.map((t) => ({
+    todoId: t.todoId,
+    title: t.title,
+    due: t.due,
+  }))
+
 /** What the home page shows: the first `n` open todos and the open count, two requests in parallel. */
 export const homeTodos = async (scope: TenantScope, memberId: string, n = HOME_TODOS) => {
-  const [page, count] = await Promise.all([
-    centrePage(scope, memberId, 'open', n),
-    openCount(scope, memberId),
-  ])
-  return { items: page.items.map((t) => ({ todoId: t.todoId, title: t.title, due: t.due })), count }
+  const [items, count] = await Promise.all([firstOpenTodos(scope, memberId, n), openCount(scope, memberId)])
+  return { items, count }
 }
 
 /** What the caller assigned to colleagues, newest first, each with its state. One range read. */

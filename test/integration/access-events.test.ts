@@ -1,12 +1,18 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { handler as accessEvents } from '../../functions/access-events/handler.js'
 import { handler as apps } from '../../functions/apps/handler.js'
 import { handler as directory } from '../../functions/directory/handler.js'
+import { reconcileMembers } from '../../lib/access/reconcile.js'
 import { EntitlementEntity } from '../../lib/access/records.js'
 import { AttributeValuesEntity } from '../../lib/apps/attribute-values.js'
 import { subscribeApp } from '../../lib/apps/subscriptions.js'
+import { config } from '../../lib/core/config.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
 import { tenantPartition } from '../../lib/core/db/keys.js'
 import { queryAll } from '../../lib/core/db/pagination.js'
 import { newId } from '../../lib/core/ids.js'
+import { scopeOf } from '../../lib/core/tenancy.js'
+import { getMembership, keptAppIds } from '../../lib/identity/accounts.js'
 import { type StreamPoller, startStreamPoller } from '../../scripts/local/stream-poller.js'
 import { testEndpoint, useTestTable } from '../support/dynamo.js'
 import { openTenant, platformFixture } from '../support/fixtures.js'
@@ -56,14 +62,24 @@ describe('directory changes reach who may use which app (the table stream)', () 
     ).body.member.memberId as string
   const department = async (t: Tenant, name: string, parentId?: string) =>
     (await as(t).post(directory, '/v1/departments', { name, parentId })).body.deptId as string
-  /** The apps a member holds and waits for, from the table (after the stream is handled). */
+  /**
+   * The apps a member holds and waits for, from the table (after the stream is handled); the app ids
+   * their membership keeps are checked to be exactly those they hold.
+   */
   const standing = async (t: Tenant, memberId: string) => {
     await poller.drain()
-    const items = await queryAll(EntitlementEntity, {
-      partition: tenantPartition(t.tenant.tenantId),
-      prefix: `ENT#${memberId}#`,
-      consistent: true,
-    })
+    const [items, membership] = await Promise.all([
+      queryAll(EntitlementEntity, {
+        partition: tenantPartition(t.tenant.tenantId),
+        prefix: `ENT#${memberId}#`,
+        consistent: true,
+      }),
+      getMembership('tenant', t.tenant.tenantId, memberId),
+    ])
+    if (membership)
+      expect(keptAppIds(membership)).toEqual(
+        items.flatMap((i) => (i.state === 'entitled' ? [i.appId] : [])).sort(),
+      )
     return Object.fromEntries(items.map((i) => [i.appId, i.state]))
   }
 
@@ -157,6 +173,24 @@ describe('directory changes reach who may use which app (the table stream)', () 
       200,
       false,
     ])
+  })
+
+  it("repairs a membership's app ids that disagree with what the member holds (a member back before the stream cleared their old standing)", async () => {
+    const t = await openTenant(platformToken)
+    const sales = await department(t, 'Sales')
+    await as(t).post(apps, '/v1/apps/drive/grants', { departments: [{ id: sales }] })
+    const m = await member(t, [sales])
+    expect(await standing(t, m)).toEqual({ drive: 'entitled' })
+    await getDocumentClient().send(
+      new UpdateCommand({
+        TableName: config().ATRIUM_TABLE_NAME,
+        Key: { PK: tenantPartition(t.tenant.tenantId), SK: `MEMBER#${m}` },
+        UpdateExpression: 'SET apps = :none',
+        ExpressionAttributeValues: { ':none': {} },
+      }),
+    )
+    await reconcileMembers(scopeOf(t.tenant.tenantId), [m])
+    expect(await standing(t, m)).toEqual({ drive: 'entitled' })
   })
 
   it("purges a removed member's attribute values, and every value of a deleted app", async () => {

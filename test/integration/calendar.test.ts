@@ -264,7 +264,13 @@ describe('the calendar', () => {
     expect(await memberSchedule(scopeOf(tenantId), bob.memberId, '2026-07-01', BERLIN)).toEqual({
       date: '2026-07-01',
       events: [
-        { eventId, title: 'Lunch', start: '2026-07-01T10:00:00.000Z', end: '2026-07-01T11:00:00.000Z' },
+        {
+          eventId,
+          title: 'Lunch',
+          start: '2026-07-01T10:00:00.000Z',
+          end: '2026-07-01T11:00:00.000Z',
+          allDay: false,
+        },
       ],
     })
   })
