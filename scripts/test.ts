@@ -22,9 +22,17 @@ const jest = (...more: string[]) =>
   }).status ?? 1
 let status = 1
 try {
-  status =
-    jest('--selectProjects', 'unit', 'integration', 'infra', '--maxWorkers=2', '--passWithNoTests') ||
-    jest('--selectProjects', 'e2e', 'iam', '--runInBand', '--passWithNoTests')
+  // both passes run, so one run shows every failure
+  const first = jest(
+    '--selectProjects',
+    'unit',
+    'integration',
+    'infra',
+    '--maxWorkers=2',
+    '--passWithNoTests',
+  )
+  const second = jest('--selectProjects', 'e2e', 'iam', '--runInBand', '--passWithNoTests')
+  status = first || second
 } finally {
   rmSync(commandLog, { recursive: true, force: true })
 }

@@ -38,6 +38,7 @@ describe('tenants and their lifecycle', () => {
     expect(enhanced.limits).toEqual({
       maxMembers: 1000,
       customPortal: true,
+      driveBytes: 1024 ** 4,
       integrationFlows: 200,
       diagnosisTool: true,
     })
