@@ -6,8 +6,12 @@ import {
   type FormattedItem,
   type KeyInputItem,
 } from 'dynamodb-toolbox'
+import { mapLimit } from '../concurrency.js'
 import { retryOnConflict, StaleRead } from './conditions.js'
 import { table } from './table.js'
+
+/** BatchGetItem requests of one read in flight at once. */
+const BATCHES_IN_FLIGHT = 2
 
 const keyString = (key: Record<string, unknown>) => `${String(key.PK)}\u0000${String(key.SK)}`
 
@@ -25,27 +29,27 @@ export const batchGetRequests = async (
   const chunks = Array.from({ length: Math.ceil(distinct.length / 100) }, (_, i) =>
     distinct.slice(i * 100, i * 100 + 100),
   )
-  // independent batches: 101 keys wait for one round trip, not two
-  await Promise.all(
-    chunks.map(async (chunk) => {
-      let pending = chunk
-      await retryOnConflict(async () => {
-        const { Responses, UnprocessedKeys } = await executeBatchGet(
-          table
-            .build(BatchGetCommand)
-            .requests(...(pending as [BatchGetRequest]))
-            .options(options),
-        )
-        for (const [j, item] of (Responses?.[0] ?? []).entries()) {
-          if (item)
-            found.set(keyString((pending[j] as BatchGetRequest).params()), item as Record<string, unknown>)
-        }
-        const left = new Set((UnprocessedKeys?.[table.getName()]?.Keys ?? []).map(keyString))
-        pending = pending.filter((r) => left.has(keyString(r.params())))
-        if (pending.length > 0) throw new StaleRead('unprocessed keys')
-      })
-    }),
-  )
+  // independent batches, a few at once: 101 keys wait for one round trip, not two, while thousands
+  // of keys do not ask for all their batches at once (DynamoDB then leaves many keys unprocessed:
+  // 50 at once made a 5,000-member provisioning run send 3.5x the requests)
+  await mapLimit(chunks, BATCHES_IN_FLIGHT, async (chunk) => {
+    let pending = chunk
+    await retryOnConflict(async () => {
+      const { Responses, UnprocessedKeys } = await executeBatchGet(
+        table
+          .build(BatchGetCommand)
+          .requests(...(pending as [BatchGetRequest]))
+          .options(options),
+      )
+      for (const [j, item] of (Responses?.[0] ?? []).entries()) {
+        if (item)
+          found.set(keyString((pending[j] as BatchGetRequest).params()), item as Record<string, unknown>)
+      }
+      const left = new Set((UnprocessedKeys?.[table.getName()]?.Keys ?? []).map(keyString))
+      pending = pending.filter((r) => left.has(keyString(r.params())))
+      if (pending.length > 0) throw new StaleRead('unprocessed keys')
+    })
+  })
   return requests.map((r) => found.get(keyString(r.params())))
 }
 
