@@ -7,6 +7,7 @@ import { localEnv } from '../scripts/local/env.js'
 import { ensureMasterKeyFile } from '../scripts/local/master-key.js'
 import { REPO_ROOT } from '../scripts/local/paths.js'
 import { measureAccess } from './access.js'
+import { measureApprovals } from './approvals.js'
 import { measureBundles } from './bundles.js'
 import { measureCalendar } from './calendar.js'
 import { measureCost } from './cost.js'
@@ -89,6 +90,10 @@ const main = async () => {
     const todos = await measureTodos({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
     console.log(todos.markdown)
 
+    console.log('\napprovals: awaiting my decision, my requests, a request, a decision …')
+    const approvals = await measureApprovals({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
+    console.log(approvals.markdown)
+
     console.log('\ndrive: a quota check, a folder listing, an item …')
     const drive = await measureDrive({ bareGetItemP50: latency.bareGetItemP50, n: 100 })
     console.log(drive.markdown)
@@ -121,9 +126,16 @@ spell of the machine weighs on all of them alike).
 
 ${bundles.markdown}
 
-sso holds the OpenID provider (oidc-provider on Koa, about 300 KB) beyond what the others hold,
-and is the one function at the 2× init limit; on a shared machine the ratios move by ±0.1 between
-runs. A build without oidc-provider (an experiment, not a fix) starts in about 1.8× the baseline:
+The drive (2026-11) brought the S3 client (about 115 KB with its middleware and XML code) into
+every function that registers the capabilities' tenant hooks (tenants, marketplace, content,
+messages, lifecycle), because the drive's hook deletes a released tenant's objects; content,
+marketplace, tenants and messages went over the 2× init limit with it (2.0-2.2×), and messages
+also presigns file downloads with it. The way back, not yet taken: the drive's S3 work (a release's
+objects, abandoned uploads, purged folders) done by a function of the drive's own from its own due
+items, so the composition carries no S3 code, and messages presigning with the SigV4 signer the
+DynamoDB client already holds. sso holds the OpenID provider (oidc-provider on Koa, about 300 KB)
+beyond what the others hold and stays at the limit; on a shared machine the ratios move by ±0.1
+between runs. A build without oidc-provider (an experiment, not a fix) starts in about 1.8× the baseline:
 the provider, Koa and jose cost about 24 ms (Koa alone about 9). Loading the provider at the first
 request instead would only move its cost, which a cold start pays all the same, so it is not done.
 In 2026-11 sso's load stopped building zod schemas it never uses (785 instances, checks included,
@@ -232,6 +244,12 @@ adding a todo and ticking one off, while the member has 5 todos and again after 
 done) and 1,000 more members in the tenant.
 
 ${todos.markdown}
+
+**Approvals.** A member's list of requests awaiting their decision, their own requests, one request
+with its comments, and a decision (the applicant told), while the tenant is small and again after
+300 more requests and 1,000 more members.
+
+${approvals.markdown}
 
 **Drive.** An upload's quota check (its reservation), a folder listing and an item's read, with the
 drive empty and again with 300 folders and 500 files (presigning against a local S3 stand-in; no
