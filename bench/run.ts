@@ -130,7 +130,8 @@ The drive (2026-11) brought the S3 client (about 115 KB with its middleware and 
 every function that registers the capabilities' tenant hooks (tenants, marketplace, content,
 messages, lifecycle), because the drive's hook deletes a released tenant's objects; content,
 marketplace, tenants and messages went over the 2× init limit with it (2.0-2.2×), and messages
-also presigns file downloads with it. The way back, not yet taken: the drive's S3 work (a release's
+also presigns file downloads with it; drive, approvals and messages-ws, which hold it for their own
+use, sit at the limit (1.93-2.05× over two runs). The way back, not yet taken: the drive's S3 work (a release's
 objects, abandoned uploads, purged folders) done by a function of the drive's own from its own due
 items, so the composition carries no S3 code, and messages presigning with the SigV4 signer the
 DynamoDB client already holds. sso holds the OpenID provider (oidc-provider on Koa, about 300 KB)
