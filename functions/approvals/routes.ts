@@ -155,10 +155,7 @@ export const routes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
-    handle: async (req) => {
-      await deleteDraft(req.tenant, req.params.approvalId)
-      return undefined
-    },
+    handle: (req) => deleteDraft(req.tenant, req.params.approvalId),
   }),
   route({
     operationId: 'submitApprovalDraft',

@@ -64,10 +64,7 @@ export const grantRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'CONFLICT'],
-    handle: async (req) => {
-      await revokeGrant(req.tenant, req.params.appId, req.params.grantId)
-      return undefined
-    },
+    handle: (req) => revokeGrant(req.tenant, req.params.appId, req.params.grantId),
   }),
   route({
     operationId: 'listEntitled',

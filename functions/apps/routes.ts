@@ -95,10 +95,7 @@ const tenantRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
-    handle: async (req) => {
-      await deleteApp(req.tenant, req.params.appId)
-      return undefined
-    },
+    handle: (req) => deleteApp(req.tenant, req.params.appId),
   }),
   route({
     operationId: 'rotateAppSecret',
@@ -162,10 +159,7 @@ const tenantRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND'],
-    handle: async (req) => {
-      await deleteAppGroup(req.tenant, req.params.groupId)
-      return undefined
-    },
+    handle: (req) => deleteAppGroup(req.tenant, req.params.groupId),
   }),
   route({
     operationId: 'tenantCatalog',

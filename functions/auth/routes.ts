@@ -90,10 +90,8 @@ export const routes = [
     access: signedInAccess({ beforePasswordChange: true, allowReadOnly: true }),
     response: NoContent,
     status: 204,
-    handle: async (req) => {
-      await revokeFamily({ ...realmOf(req.caller), familyId: req.caller.sessionId }, req.caller.accountId)
-      return undefined
-    },
+    handle: (req) =>
+      revokeFamily({ ...realmOf(req.caller), familyId: req.caller.sessionId }, req.caller.accountId),
   }),
   route({
     operationId: 'changePassword',
@@ -137,10 +135,7 @@ export const routes = [
     response: NoContent,
     status: 204,
     errors: ['CONFLICT'],
-    handle: async (req) => {
-      await resetOwnPassword(req.body)
-      return undefined
-    },
+    handle: (req) => resetOwnPassword(req.body),
   }),
   route({
     operationId: 'myLoginLog',

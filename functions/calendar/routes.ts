@@ -76,10 +76,7 @@ export const routes = [
     params: EventParams,
     response: NoContent,
     status: 204,
-    handle: async (req) => {
-      await cancelEvent(req.tenant, req.params.eventId)
-      return undefined
-    },
+    handle: (req) => cancelEvent(req.tenant, req.params.eventId),
   }),
   route({
     operationId: 'respondToCalendarEvent',
@@ -121,7 +118,6 @@ export const routes = [
     errors: ['INVALID_STATE'],
     handle: async (req) => {
       await changeOccurrence(req.tenant, req.params.eventId, req.params.recurrenceId, 'cancelled')
-      return undefined
     },
   }),
   route({

@@ -198,10 +198,7 @@ const publishableRoutes = <
       response: NoContent,
       status: 204,
       errors: errors.delete,
-      handle: async (req) => {
-        await kind.remove(publisher(req), idOf(req))
-        return undefined
-      },
+      handle: (req) => kind.remove(publisher(req), idOf(req)),
     }),
     route({
       operationId: `publish${name}${kind.one}`,
@@ -357,7 +354,6 @@ const categoryRoutes = <A extends Access>(
       status: 204,
       handle: async (req) => {
         await deleteCategory(publisher(req), req.params.categoryId)
-        return undefined
       },
     }),
   ]

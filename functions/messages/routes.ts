@@ -134,10 +134,7 @@ export const routes = [
     response: NoContent,
     status: 204,
     errors: ['INVALID_STATE'],
-    handle: async (req) => {
-      await leaveGroup(req.tenant, req.params.conversationId)
-      return undefined
-    },
+    handle: (req) => leaveGroup(req.tenant, req.params.conversationId),
   }),
   route({
     operationId: 'conversationHistory',

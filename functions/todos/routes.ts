@@ -114,10 +114,7 @@ export const routes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
-    handle: async (req) => {
-      await deleteTodo(req.tenant, req.params.todoId)
-      return undefined
-    },
+    handle: (req) => deleteTodo(req.tenant, req.params.todoId),
   }),
   route({
     operationId: 'pushAppTodo',

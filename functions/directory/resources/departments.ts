@@ -74,10 +74,7 @@ export const departmentRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'ALREADY_EXISTS'],
-    handle: async (req) => {
-      await updateDepartment(req.tenant, req.params.deptId, req.body)
-      return undefined
-    },
+    handle: (req) => updateDepartment(req.tenant, req.params.deptId, req.body),
   }),
   route({
     operationId: 'moveDepartment',
@@ -91,10 +88,7 @@ export const departmentRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'ALREADY_EXISTS'],
-    handle: async (req) => {
-      await moveDepartment(req.tenant, req.params.deptId, req.body)
-      return undefined
-    },
+    handle: (req) => moveDepartment(req.tenant, req.params.deptId, req.body),
   }),
   route({
     operationId: 'deleteDepartment',
@@ -114,10 +108,7 @@ export const departmentRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
-    handle: async (req) => {
-      await removeDepartment(req.tenant, req.params.deptId, req.query.moveTo)
-      return undefined
-    },
+    handle: (req) => removeDepartment(req.tenant, req.params.deptId, req.query.moveTo),
   }),
   route({
     operationId: 'importDepartments',

@@ -86,10 +86,7 @@ export const groupRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND'],
-    handle: async (req) => {
-      await deleteGroup(req.tenant, req.params.groupId)
-      return undefined
-    },
+    handle: (req) => deleteGroup(req.tenant, req.params.groupId),
   }),
   route({
     operationId: 'groupMembers',
@@ -129,9 +126,6 @@ export const groupRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND'],
-    handle: async (req) => {
-      await removeGroupMember(req.tenant, req.params.groupId, req.params.memberId)
-      return undefined
-    },
+    handle: (req) => removeGroupMember(req.tenant, req.params.groupId, req.params.memberId),
   }),
 ]

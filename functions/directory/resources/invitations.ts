@@ -108,10 +108,7 @@ export const invitationRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND'],
-    handle: async (req) => {
-      await revokeInvitation(req.tenant, req.params.inviteId)
-      return undefined
-    },
+    handle: (req) => revokeInvitation(req.tenant, req.params.inviteId),
   }),
   route({
     operationId: 'invitationQr',

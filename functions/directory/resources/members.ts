@@ -118,10 +118,7 @@ export const memberRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND'],
-    handle: async (req) => {
-      await removeMember(req.tenant, req.params.memberId)
-      return undefined
-    },
+    handle: (req) => removeMember(req.tenant, req.params.memberId),
   }),
   route({
     operationId: 'resetMemberPassword',
@@ -146,10 +143,7 @@ export const memberRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND'],
-    handle: async (req) => {
-      await unlockMember(req.tenant, req.params.memberId)
-      return undefined
-    },
+    handle: (req) => unlockMember(req.tenant, req.params.memberId),
   }),
   route({
     operationId: 'setMemberDepartments',

@@ -97,10 +97,7 @@ export const roleRoutes = [
     response: NoContent,
     status: 204,
     errors: ['NOT_FOUND', 'INVALID_STATE'],
-    handle: async (req) => {
-      await deleteRole(req.tenant, req.params.roleId)
-      return undefined
-    },
+    handle: (req) => deleteRole(req.tenant, req.params.roleId),
   }),
   route({
     operationId: 'setMemberRoles',

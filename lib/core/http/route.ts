@@ -99,7 +99,8 @@ export const representation = (
 export const redirect = (location: string, status = 303): Representation =>
   representation('', { location }, status)
 
-type Result<R extends Schema> = z.input<R> | Representation
+/** What a handler answers; a route without a body (NoContent) may simply finish its work. */
+type Result<R extends Schema> = z.input<R> | Representation | (undefined extends z.input<R> ? void : never)
 
 export type RouteDefinition<
   B extends Schema | undefined,
