@@ -43,8 +43,9 @@ const main = async () => {
     process.env,
     localEnv({ endpoint, tableName: LOCAL_TABLE_NAME, masterKeyFile: DEFAULT_MASTER_KEY_FILE }),
   )
-  // the capabilities' hooks handle the due kinds, as in the lifecycle function
+  // composed as in the lifecycle function
   await import('../lib/capabilities.js')
+  await import('../lib/capability-jobs.js')
   const { advanceClock } = await import('../lib/core/clock.js')
   const { runLifecycle } = await import('../lib/lifecycle/run.js')
   advanceClock(days * 86_400_000)

@@ -1,4 +1,5 @@
 import '../../lib/capabilities.js'
+import '../../lib/capability-jobs.js'
 import { scheduledFunction } from '../../lib/core/scheduled-function.js'
 import { runLifecycle } from '../../lib/lifecycle/run.js'
 

@@ -1,4 +1,3 @@
-import '../../lib/capabilities.js'
 import * as z from 'zod'
 import { liveSession } from '../../lib/auth/session-check.js'
 import type { Caller, TenantCaller } from '../../lib/core/auth/caller.js'

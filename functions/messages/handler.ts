@@ -1,4 +1,3 @@
-import '../../lib/capabilities.js'
 import { liveSession } from '../../lib/auth/session-check.js'
 import { httpFunction } from '../../lib/core/http/http-function.js'
 import { routes } from './routes.js'

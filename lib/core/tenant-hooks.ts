@@ -30,35 +30,57 @@ export interface PurgeProgress {
 }
 
 /**
- * What a capability does in a tenant's life, declared by the capability and run by the tenants
- * capability, which knows none of them: its writes when a tenant opens (they join the opening's
- * transaction), how its items outside the tenant's partition are purged at release (the partition
- * itself is purged last, by the tenants capability), and its kinds of due work.
+ * A capability's part in opening and running a tenant, declared by the capability and run by the
+ * tenants capability, which knows none of them: its writes when a tenant opens (they join the
+ * opening's transaction) and what keeps a free edition open. Registered by lib/capabilities.ts in
+ * the functions that open tenants or settle an expiry.
  */
 export interface TenantHooks {
   name: string
   onOpen?: (tenant: OpeningTenant) => WriteItem[]
-  /** deletes up to `budget` items; called again until done (a killed run resumes) */
-  purge?: (scope: TenantScope, budget: number) => Promise<PurgeProgress>
   /**
    * Until when something of the capability keeps a free edition usable past its own end (a
    * third-party app subscription still running); undefined: nothing does
    */
   keepsOpen?: (scope: TenantScope) => Promise<string | undefined>
+}
+
+/**
+ * A capability's part in a tenant's end and its scheduled work: how its items outside the tenant's
+ * partition are purged at release (the partition itself is purged last, by the tenants
+ * capability), and its kinds of due work. Registered apart from the hooks, by
+ * lib/capability-jobs.ts in the lifecycle function only, so that the functions that open tenants
+ * do not carry what the jobs need (the drive's S3 client).
+ */
+export interface TenantJobs {
+  name: string
+  /** deletes up to `budget` items; called again until done (a killed run resumes) */
+  purge?: (scope: TenantScope, budget: number) => Promise<PurgeProgress>
   /** due kinds (the KIND of a due key) and what to do when one is due; returns an outcome name */
   due?: Record<string, (ids: string[], run: DueRun) => Promise<string>>
 }
 
-const registered: TenantHooks[] = []
-
-/** Called once per process by the composition (lib/capabilities.ts). */
-export const registerTenantHooks = (...hooks: TenantHooks[]): void => {
-  for (const h of hooks) if (!registered.some((r) => r.name === h.name)) registered.push(h)
-}
-
-export const tenantHooks = (): readonly TenantHooks[] => {
-  if (registered.length === 0) {
-    throw new Error('no capability hooks registered: import lib/capabilities.js where the function starts')
+/** One process-wide list, filled once by its composition; reading it before then is a wiring bug. */
+const composition = <T extends { name: string }>(file: string) => {
+  const registered: T[] = []
+  return {
+    register: (...parts: T[]): void => {
+      for (const p of parts) if (!registered.some((r) => r.name === p.name)) registered.push(p)
+    },
+    all: (): readonly T[] => {
+      if (registered.length === 0) {
+        throw new Error(`nothing registered: import ${file} where the function starts`)
+      }
+      return registered
+    },
   }
-  return registered
 }
+
+const hooks = composition<TenantHooks>('lib/capabilities.js')
+export const registerTenantHooks = hooks.register
+export const tenantHooks = hooks.all
+
+const jobs = composition<TenantJobs>('lib/capability-jobs.js')
+/** In purge order. */
+export const registerTenantJobs = jobs.register
+export const tenantJobs = jobs.all

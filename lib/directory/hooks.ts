@@ -1,13 +1,9 @@
 import { TENANT_ADMIN_ROLE } from '../core/auth/permissions.js'
 import type { TenantHooks } from '../core/tenant-hooks.js'
 import { putMembership } from '../identity/accounts.js'
-import { purgeInvitationCodes } from './invitations.js'
 import { contactOf, memberRecord } from './member-record.js'
 
-/**
- * The directory in a tenant's life: the administrator becomes the first member (their login is
- * their directory contact); at release, the invitation codes (guards outside the partition) go.
- */
+/** The directory in a tenant's opening: the administrator becomes the first member (their login is their directory contact). */
 export const directoryHooks: TenantHooks = {
   name: 'directory',
   onOpen: (t) => {
@@ -31,5 +27,4 @@ export const directoryHooks: TenantHooks = {
       ...admin.guards,
     ]
   },
-  purge: purgeInvitationCodes,
 }

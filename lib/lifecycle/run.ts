@@ -1,7 +1,7 @@
 import { nowIso } from '../core/clock.js'
 import { dueUpTo, LIFECYCLE_DUE } from '../core/due.js'
 import { errorSite, log } from '../core/log.js'
-import { type DueRun, tenantHooks } from '../core/tenant-hooks.js'
+import { type DueRun, tenantJobs } from '../core/tenant-hooks.js'
 
 export interface LifecycleReport {
   due: number
@@ -13,8 +13,8 @@ export interface LifecycleReport {
 
 /** The handler of a due kind, from the capability that declared it. */
 const handlerOf = (kind: string) => {
-  for (const hooks of tenantHooks()) {
-    const handle = hooks.due?.[kind]
+  for (const jobs of tenantJobs()) {
+    const handle = jobs.due?.[kind]
     if (handle) return handle
   }
   throw new Error(`unknown due kind ${kind}`)

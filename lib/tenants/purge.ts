@@ -2,7 +2,7 @@ import { $remove, UpdateItemCommand } from 'dynamodb-toolbox'
 import { tenantPartition } from '../core/db/keys.js'
 import { purgePartition } from '../core/db/purge-keys.js'
 import { trustedTenantId } from '../core/tenancy.js'
-import { tenantHooks } from '../core/tenant-hooks.js'
+import { tenantJobs } from '../core/tenant-hooks.js'
 import { TenantEntity } from './entities.js'
 
 /** The tenant record and its lifecycle history outlive the release; nothing else does. */
@@ -10,7 +10,7 @@ const kept = (key: { SK: string }) => key.SK === 'TENANT' || key.SK.startsWith('
 
 /**
  * Deletes up to `budget` items of a released tenant per call: first what each capability keeps
- * outside the tenant's partition (its hooks: invitation codes, login-log entries, …), then the
+ * outside the tenant's partition (its jobs: invitation codes, login-log entries, …), then the
  * partition itself. Says whether anything is left, so a large tenant is purged across several job
  * runs; the last call takes the tenant off the due index.
  */
@@ -20,10 +20,10 @@ export const purgeReleasedTenant = async (
 ): Promise<{ deleted: number; done: boolean }> => {
   const scope = { tenantId: trustedTenantId(tenantId) }
   let deleted = 0
-  for (const hooks of tenantHooks()) {
-    if (!hooks.purge) continue
+  for (const jobs of tenantJobs()) {
+    if (!jobs.purge) continue
     if (deleted >= budget) return { deleted, done: false }
-    const step = await hooks.purge(scope, budget - deleted)
+    const step = await jobs.purge(scope, budget - deleted)
     deleted += step.deleted
     if (!step.done) return { deleted, done: false }
   }

@@ -1,8 +1,8 @@
-import type { TenantHooks } from '../core/tenant-hooks.js'
+import type { TenantJobs } from '../core/tenant-hooks.js'
 import { processDueTenant, processReminder } from './due.js'
 
 /** The tenant's own due work: expiry (freeze), end of retention (release), purge, reminders. */
-export const tenantLifecycleHooks: TenantHooks = {
+export const lifecycleJobs: TenantJobs = {
   name: 'tenants',
   due: {
     TENANT: ([tenantId], run) => processDueTenant(tenantId as string, run.purgeBudget),

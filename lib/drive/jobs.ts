@@ -1,4 +1,4 @@
-import type { TenantHooks } from '../core/tenant-hooks.js'
+import type { TenantJobs } from '../core/tenant-hooks.js'
 import { deleteTenantObjects } from './objects.js'
 import { PURGE_DUE, purgeStep } from './purge.js'
 import { releaseUpload, UPLOAD_DUE } from './uploads.js'
@@ -10,7 +10,7 @@ import { hasUsage } from './usage.js'
  * never completed release their reservation a day later, and purged folders' contents are deleted
  * in batches.
  */
-export const driveHooks: TenantHooks = {
+export const driveJobs: TenantJobs = {
   name: 'drive',
   // a tenant that never started an upload has no usage item and no object: S3 is not asked
   purge: async ({ tenantId }, budget) =>

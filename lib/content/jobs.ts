@@ -1,4 +1,4 @@
-import type { TenantHooks } from '../core/tenant-hooks.js'
+import type { TenantJobs } from '../core/tenant-hooks.js'
 
 /**
  * Content in a tenant's life: everything a tenant's content keeps (its news, categories, head,
@@ -7,4 +7,4 @@ import type { TenantHooks } from '../core/tenant-hooks.js'
  * and the capability has nothing of its own to purge. Unified announcements' read counts stay with
  * the platform (numbers, no one's data).
  */
-export const contentHooks: TenantHooks = { name: 'content' }
+export const contentJobs: TenantJobs = { name: 'content' }

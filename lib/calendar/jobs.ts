@@ -1,4 +1,4 @@
-import type { TenantHooks } from '../core/tenant-hooks.js'
+import type { TenantJobs } from '../core/tenant-hooks.js'
 
 /**
  * The calendar in a tenant's life: events and every attendee's entry live in the tenant's partition
@@ -6,4 +6,4 @@ import type { TenantHooks } from '../core/tenant-hooks.js'
  * takes it all and the capability has nothing of its own to purge. Its due work has a space of its
  * own, run by the calendar-reminders job, not by the lifecycle.
  */
-export const calendarHooks: TenantHooks = { name: 'calendar' }
+export const calendarJobs: TenantJobs = { name: 'calendar' }

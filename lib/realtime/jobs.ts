@@ -1,5 +1,5 @@
 import { purgePartition } from '../core/db/purge-keys.js'
-import type { TenantHooks } from '../core/tenant-hooks.js'
+import type { TenantJobs } from '../core/tenant-hooks.js'
 import { connectionsPartition } from './entities.js'
 
 /**
@@ -7,7 +7,7 @@ import { connectionsPartition } from './entities.js'
  * connections by id live outside it (found through the tenant's `WSCONNS` index partition) and go
  * at release, though each expires two hours after it opened anyway.
  */
-export const realtimeHooks: TenantHooks = {
+export const realtimeJobs: TenantJobs = {
   name: 'realtime',
   purge: (scope, budget) =>
     purgePartition({ partition: connectionsPartition(scope.tenantId), index: 'GSI2' }, budget),
