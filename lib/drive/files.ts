@@ -2,9 +2,9 @@ import { GetItemCommand } from 'dynamodb-toolbox'
 import { nowMs } from '../core/clock.js'
 import { AppError, notFound } from '../core/errors.js'
 import { type DriveMember, type Located, locate, type Node } from './access.js'
+import { objectKey, presignGet } from './addresses.js'
 import { NodeEntity } from './entities.js'
 import { viewOf } from './nodes.js'
-import { objectKey, presignGet } from './objects.js'
 import { type DriveItem, isNodeId } from './schemas.js'
 
 const DOWNLOAD_SECONDS = 300

@@ -4,35 +4,16 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3'
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { config } from '../core/config.js'
-import { recordS3, s3 } from '../media/s3.js'
+import { s3 } from '../media/s3.js'
+import { recordS3 } from '../media/s3-target.js'
 
-/**
- * Drive objects sit under `drive/<tenantId>/` in the media bucket, whose public read covers
- * `media/*` only: they are private, reached through short-lived presigned addresses given after a
- * permission check. The tenant is in every key, so a release deletes one prefix.
- */
-const tenantPrefix = (tenantId: string) => `drive/${tenantId}/`
-export const objectKey = (tenantId: string, nodeId: string, version: number) =>
-  `${tenantPrefix(tenantId)}${nodeId}/v${version}`
+import { tenantPrefix } from './addresses.js'
 
 const bucket = () => config().MEDIA_BUCKET
-
-export const presignPut = (key: string, contentType: string, size: number, seconds: number) => {
-  recordS3('s3:PutObject', key)
-  return getSignedUrl(
-    s3(),
-    new PutObjectCommand({ Bucket: bucket(), Key: key, ContentType: contentType, ContentLength: size }),
-    { expiresIn: seconds, signableHeaders: new Set(['content-type', 'content-length']) },
-  )
-}
 
 export const startMultipart = async (key: string, contentType: string): Promise<string> => {
   recordS3('s3:PutObject', key)
@@ -41,15 +22,6 @@ export const startMultipart = async (key: string, contentType: string): Promise<
   )
   if (!out.UploadId) throw new Error('no multipart upload id')
   return out.UploadId
-}
-
-export const presignPart = (key: string, uploadId: string, partNumber: number, seconds: number) => {
-  recordS3('s3:PutObject', key)
-  return getSignedUrl(
-    s3(),
-    new UploadPartCommand({ Bucket: bucket(), Key: key, UploadId: uploadId, PartNumber: partNumber }),
-    { expiresIn: seconds },
-  )
 }
 
 /** Joins a multipart upload's parts, as the uploader reports them (each part's ETag, from its PUT's answer). */
@@ -96,24 +68,6 @@ export const removeObject = async (key: string, multipartId?: string): Promise<v
   }
   recordS3('s3:DeleteObject', key)
   await s3().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }))
-}
-
-/** RFC 6266: an ASCII fallback and the UTF-8 name, so any name downloads under itself. */
-const disposition = (name: string) =>
-  `attachment; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`
-
-export const presignGet = (key: string, name: string, contentType: string, seconds: number) => {
-  recordS3('s3:GetObject', key)
-  return getSignedUrl(
-    s3(),
-    new GetObjectCommand({
-      Bucket: bucket(),
-      Key: key,
-      ResponseContentDisposition: disposition(name),
-      ResponseContentType: contentType,
-    }),
-    { expiresIn: seconds },
-  )
 }
 
 /** Deletes up to `budget` of a tenant's objects (its release); says whether any are left. */

@@ -17,8 +17,9 @@ import { dueKeys } from '../core/due.js'
 import { newId } from '../core/ids.js'
 import { log } from '../core/log.js'
 import type { Node } from './access.js'
+import { objectKey } from './addresses.js'
 import { folderListPartition, NodeEntity, PurgeEntity, SharedEntity, UsageEntity } from './entities.js'
-import { objectKey, removeObject } from './objects.js'
+import { removeObject } from './objects.js'
 import { MAX_SHARES } from './schemas.js'
 
 /** The due kind of a purged folder's contents still to delete. */

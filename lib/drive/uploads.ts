@@ -15,17 +15,10 @@ import { ConditionsFailed, transaction } from '../core/db/transaction.js'
 import { dueKeys } from '../core/due.js'
 import { AppError } from '../core/errors.js'
 import { type DriveMember, locate, newNodeId } from './access.js'
+import { objectKey, presignPart, presignPut } from './addresses.js'
 import { NodeEntity, UsageEntity } from './entities.js'
 import { listKeys, placeFor, toItem, treeStill } from './nodes.js'
-import {
-  finishMultipart,
-  objectKey,
-  objectSize,
-  presignPart,
-  presignPut,
-  removeObject,
-  startMultipart,
-} from './objects.js'
+import { finishMultipart, objectSize, removeObject, startMultipart } from './objects.js'
 import {
   type Completion,
   type DriveItem,

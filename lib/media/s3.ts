@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3'
-import { type AwsResource, recordAwsCommand } from '../core/aws-command-log.js'
 import { config } from '../core/config.js'
+import { LOCAL_S3_CREDENTIALS } from './s3-target.js'
 
 let client: S3Client | undefined
 
@@ -18,7 +18,7 @@ export const s3 = (): S3Client => {
       ? {
           endpoint: S3_ENDPOINT,
           forcePathStyle: true,
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          credentials: LOCAL_S3_CREDENTIALS,
           requestChecksumCalculation: 'WHEN_REQUIRED',
           responseChecksumValidation: 'WHEN_REQUIRED',
         }
@@ -31,22 +31,3 @@ export const s3 = (): S3Client => {
 export const resetS3Client = (): void => {
   client = undefined
 }
-
-export type S3Action =
-  | 's3:PutObject'
-  | 's3:GetObject'
-  | 's3:DeleteObject'
-  | 's3:AbortMultipartUpload'
-  | 's3:ListBucket'
-
-/**
- * The IAM action an S3 use needs, on the key's first two segments (`media/t`, `drive/<tenantId>`),
- * or on the bucket itself for a listing: test/iam checks the role.
- */
-export const recordS3 = (action: S3Action, key: string): void =>
-  recordAwsCommand(
-    action,
-    action === 's3:ListBucket'
-      ? 'media-bucket'
-      : (`media-bucket/${key.split('/').slice(0, 2).join('/')}` as AwsResource),
-  )

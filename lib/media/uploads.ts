@@ -1,10 +1,9 @@
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { nowMs } from '../core/clock.js'
-import { config } from '../core/config.js'
 import { newId } from '../core/ids.js'
 import type { Level } from '../core/levels.js'
 import { mediaBaseUrl, mediaPrefix } from './media-url.js'
-import { recordS3, s3 } from './s3.js'
+import { presignPost } from './presign.js'
+import { recordS3 } from './s3-target.js'
 import type { IMAGE_TYPES, Upload, UploadRequest } from './schemas.js'
 
 const UPLOAD_SECONDS = 300
@@ -24,15 +23,14 @@ const EXTENSIONS: Record<(typeof IMAGE_TYPES)[number], string> = {
 export const createUpload = async (level: Level, req: UploadRequest): Promise<Upload> => {
   const key = `${mediaPrefix(level)}${req.purpose}/${newId()}.${EXTENSIONS[req.contentType]}`
   recordS3('s3:PutObject', key)
-  const { url, fields } = await createPresignedPost(s3(), {
-    Bucket: config().MEDIA_BUCKET,
-    Key: key,
-    Conditions: [
+  const { url, fields } = await presignPost({
+    key,
+    conditions: [
       ['content-length-range', 1, req.size],
       ['eq', '$Content-Type', req.contentType],
     ],
-    Fields: { 'Content-Type': req.contentType },
-    Expires: UPLOAD_SECONDS,
+    fields: { 'Content-Type': req.contentType },
+    seconds: UPLOAD_SECONDS,
   })
   return {
     upload: { method: 'POST', url, fields },
