@@ -126,19 +126,26 @@ spell of the machine weighs on all of them alike).
 
 ${bundles.markdown}
 
-The drive (2026-11) brought the S3 client (about 115 KB with its middleware and XML code) into
-every function that registers the capabilities' tenant hooks (tenants, marketplace, content,
-messages, lifecycle), because the drive's hook deletes a released tenant's objects; content,
-marketplace, tenants and messages went over the 2× init limit with it (2.0-2.2×), and messages
-also presigns file downloads with it; drive, approvals and messages-ws, which hold it for their own
-use, sit at the limit (1.93-2.05× over two runs). The way back, not yet taken: the drive's S3 work (a release's
-objects, abandoned uploads, purged folders) done by a function of the drive's own from its own due
-items, so the composition carries no S3 code, and messages presigning with the SigV4 signer the
-DynamoDB client already holds. sso holds the OpenID provider (oidc-provider on Koa, about 300 KB)
-beyond what the others hold and stays at the limit; on a shared machine the ratios move by ±0.1
+The drive (2026-11) had brought the S3 client (about 115 KB with its middleware and XML code)
+into every function that registered the capabilities' tenant hooks, because the drive's hook
+deletes a released tenant's objects: content, marketplace, tenants and messages went to 2.0-2.2×.
+Taken back the same month: the composition is in two parts, the opening's hooks
+(lib/capabilities.ts: tenants, marketplace) and the jobs (lib/capability-jobs.ts: purge and due
+work, the lifecycle only), and content, messages and messages-ws, which used neither, import
+none; presigned addresses and POST forms are signed with the SigV4 signer the DynamoDB client
+already carries (lib/media/presign.ts), so media, messages and approvals hold no S3 client (only
+drive and lifecycle do); the xlsx import inflates with node:zlib instead of fflate, whose
+load-time tables cost directory about 6 ms. From one \`--bundles\` run before and one after, in
+init × baseline: tenants 2.11 → 1.70, content 2.19 → 1.69, marketplace 2.25 → 1.85, messages 2.09
+→ 1.62, messages-ws 2.09 → 1.57, approvals 2.01 → 1.69, media 1.97 → 1.49, directory 2.05 → 1.81.
+sso holds the OpenID provider (oidc-provider on Koa, about 300 KB)
+beyond what the others hold and is the one function over the limit; on a shared machine the ratios move by ±0.1
 between runs. A build without oidc-provider (an experiment, not a fix) starts in about 1.8× the baseline:
 the provider, Koa and jose cost about 24 ms (Koa alone about 9). Loading the provider at the first
 request instead would only move its cost, which a cold start pays all the same, so it is not done.
+Measured again after the S3 work (same method, 15 interleaved rounds): the baseline with
+oidc-provider imported starts 23.6 ms (0.38× of the baseline) later, with Koa alone 6.5 ms, with
+debug 1.6 ms and with Powertools' metrics 0.9 ms; everything else sso holds is about 1.65×.
 In 2026-11 sso's load stopped building zod schemas it never uses (785 instances, checks included,
 down to 306: the tenants' API views, the editions' and skus' schemas, the administrators' branding
 shapes, the access claims and the API's shared shapes each moved apart from what a sign-in reads;
