@@ -4,6 +4,7 @@ import { publicAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { clientCredentials } from '../../lib/core/http/client-credentials.js'
 import { route } from '../../lib/core/http/route.js'
 import { getAttributeValues, setAttributeValues } from '../../lib/sso/attributes.js'
+import { REFUSAL_ERRORS } from '../../lib/sso/identity.js'
 import { exchangeCode, issueCode } from '../../lib/sso/light-app.js'
 import {
   AppMemberParams,
@@ -82,16 +83,7 @@ export const identityRoutes = [
     params: AppIdParams,
     response: LightAppCodeSchema,
     status: 201,
-    errors: [
-      'NOT_FOUND',
-      'NOT_ENTITLED',
-      'ACCOUNT_DISABLED',
-      'TENANT_FROZEN',
-      'APP_DISABLED',
-      'APP_LAPSED',
-      'WAITING_FOR_SEAT',
-      'INVALID_STATE',
-    ],
+    errors: [...REFUSAL_ERRORS, 'INVALID_STATE'],
     handle: async (req) => issueCode(req.tenant, req.params.appId),
   }),
   route({
@@ -104,16 +96,7 @@ export const identityRoutes = [
     access: publicAccess,
     body: CodeExchangeBody,
     response: WorkbenchUserinfoSchema,
-    errors: [
-      'INVALID_CODE',
-      'INVALID_CLIENT',
-      'NOT_ENTITLED',
-      'ACCOUNT_DISABLED',
-      'TENANT_FROZEN',
-      'APP_DISABLED',
-      'APP_LAPSED',
-      'WAITING_FOR_SEAT',
-    ],
+    errors: ['INVALID_CODE', 'INVALID_CLIENT', ...REFUSAL_ERRORS],
     handle: async (req) =>
       exchangeCode(clientCredentials(req.headers.authorization, req.body), req.body.code),
   }),

@@ -3,6 +3,7 @@ import { publicAccess, tenantAccess } from '../../lib/core/http/access.js'
 import { clientCredentials } from '../../lib/core/http/client-credentials.js'
 import { route } from '../../lib/core/http/route.js'
 import { NoContent } from '../../lib/core/http/schemas.js'
+import { REFUSAL_ERRORS } from '../../lib/sso/identity.js'
 import { changeAppTodo, closeAppTodo, pushAppTodo } from '../../lib/todos/app-todos.js'
 import {
   AppTodoBody,
@@ -28,16 +29,7 @@ import {
 } from '../../lib/todos/todos.js'
 
 const member = tenantAccess()
-const APP_ERRORS = [
-  'INVALID_CLIENT',
-  'NOT_FOUND',
-  'NOT_ENTITLED',
-  'ACCOUNT_DISABLED',
-  'TENANT_FROZEN',
-  'APP_DISABLED',
-  'APP_LAPSED',
-  'WAITING_FOR_SEAT',
-] as const
+const APP_ERRORS = ['INVALID_CLIENT', ...REFUSAL_ERRORS] as const
 
 export const routes = [
   route({

@@ -199,6 +199,17 @@ export const appIdentity = async (
   return identityOfFound(found, cipher)
 }
 
+/** Every error a refusal may answer (refusalError), for the routes that list their errors. */
+export const REFUSAL_ERRORS = [
+  'NOT_FOUND',
+  'NOT_ENTITLED',
+  'ACCOUNT_DISABLED',
+  'TENANT_FROZEN',
+  'APP_DISABLED',
+  'APP_LAPSED',
+  'WAITING_FOR_SEAT',
+] as const
+
 /** A refusal as the API answers it; `details.reason` names it. */
 export const refusalError = (refusal: Refusal): AppError => {
   const details = { reason: refusal }
