@@ -18,12 +18,13 @@ type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?
 const bucketAt = () => {
   const { AWS_REGION, MEDIA_BUCKET, S3_ENDPOINT } = config()
   const dynamo = getDocumentClient().config
+  const origin = new URL(S3_ENDPOINT ?? `https://${MEDIA_BUCKET}.s3.${AWS_REGION}.amazonaws.com`)
   return {
     region: AWS_REGION,
     bucket: MEDIA_BUCKET,
-    origin: new URL(S3_ENDPOINT ?? `https://${MEDIA_BUCKET}.s3.${AWS_REGION}.amazonaws.com`),
+    origin,
     /** the path before an object's key: the bucket's, when the stand-in is addressed by path */
-    base: S3_ENDPOINT ? `${new URL(S3_ENDPOINT).pathname.replace(/\/$/, '')}/${MEDIA_BUCKET}` : '',
+    base: S3_ENDPOINT ? `${origin.pathname.replace(/\/$/, '')}/${MEDIA_BUCKET}` : '',
     // one credential chain per process: the table client's (the function's role in AWS)
     credentials: (S3_ENDPOINT
       ? async () => LOCAL_S3_CREDENTIALS
