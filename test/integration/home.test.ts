@@ -5,7 +5,7 @@ import { handler as content } from '../../functions/content/handler.js'
 import { handler as portal } from '../../functions/portal/handler.js'
 import { handler as todos } from '../../functions/todos/handler.js'
 import { config } from '../../lib/core/config.js'
-import { dynamoRequestCount, getDocumentClient } from '../../lib/core/db/client.js'
+import { getDocumentClient } from '../../lib/core/db/client.js'
 import { HOME_NEWS } from '../../lib/home/schemas.js'
 import { HOME_TODOS } from '../../lib/todos/schemas.js'
 import { addBareMembers } from '../support/bare-members.js'
@@ -49,9 +49,8 @@ const memberOf = async (t: Tenant) => {
 }
 
 const counted = async (fn: () => ReturnType<typeof call>) => {
-  const before = dynamoRequestCount()
-  const res = await fn()
-  return { ...res, requests: dynamoRequestCount() - before }
+  const { value, requests } = await streams.counted(fn)
+  return { ...value, requests }
 }
 const home = (token: string, query?: Record<string, string>) =>
   counted(() => call(portal, 'GET', '/v1/me/home', { token, query }))

@@ -1,3 +1,4 @@
+import { dynamoRequestCount } from '../../lib/core/db/client.js'
 import { type LocalStreams, startLocalStreams } from '../../scripts/local/stream-consumers.js'
 import { testEndpoint } from './dynamo.js'
 
@@ -27,6 +28,16 @@ export const useLocalStreams = (table: { tableName: string }) => {
   return {
     /** what was written has gone through every consumer, and what they wrote too */
     settle: () => running().drain(),
+    /**
+     * The DynamoDB requests `fn` sends. The consumers run in this process and share the counter,
+     * so what earlier writes set off goes through them first, or it would be counted as `fn`'s.
+     */
+    counted: async <T>(fn: () => Promise<T>) => {
+      await running().drain()
+      const before = dynamoRequestCount()
+      const value = await fn()
+      return { value, requests: dynamoRequestCount() - before }
+    },
     /** the provisioning sender's minute */
     retries: () => running().retries(),
   }
