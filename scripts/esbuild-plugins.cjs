@@ -304,6 +304,33 @@ const phoneMetadataWithoutFormats = {
   },
 }
 
+/**
+ * `debug` (oidc-provider's error traces, printed only when DEBUG names them) decides at load
+ * whether a terminal takes colours: it loads tty, os and supports-color and reads a dozen variables,
+ * about 2 ms of sso's cold start, for output a function's log never colours. The bundle gets this
+ * stand-in instead: the same switch (DEBUG's comma- or space-separated names, `*` for any run of
+ * characters, a leading `-` to leave a name out), the same formatting (util.format, so `%o`, `%O`,
+ * `%s`, `%d`, `%j`), one line on stderr after an ISO time, as debug prints without a terminal
+ * (scripts/bundle-stand-ins/debug.cjs). Only oidc-provider imports it; another importer fails the
+ * build.
+ */
+const debugStandIn = {
+  name: 'debug-stand-in',
+  setup(build) {
+    build.onResolve({ filter: /^debug$/ }, (args) => {
+      if (!/oidc-provider[\\/]lib[\\/]/.test(args.importer))
+        return {
+          errors: [
+            {
+              text: `debug imported by ${args.importer}: the bundle's debug is a stand-in for oidc-provider`,
+            },
+          ],
+        }
+      return { path: join(__dirname, 'bundle-stand-ins', 'debug.cjs') }
+    })
+  },
+}
+
 /** What initialize_app reads of each grant module: its handler and parameters, and its grant type. */
 const GRANT = ['handler', 'parameters', { read: ['grantType'] }]
 
@@ -444,6 +471,7 @@ module.exports = [
   koaLazyV8,
   oidcProviderLazyListFormat,
   depdFileOnly,
+  debugStandIn,
   httpErrorsLazyClasses,
   awsSdkClientModules,
   dynamodbToolboxPure,

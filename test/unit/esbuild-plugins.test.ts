@@ -192,6 +192,41 @@ describe('esbuild plugins (scripts/esbuild-plugins.cjs)', () => {
     expect(out).toEqual([0, "'a' or 'b'", "'a' and 'b'", 2])
   })
 
+  it('gives oidc-provider a debug that loads no terminal code, switched and printing as debug does', async () => {
+    const handler = join(REPO_ROOT, 'node_modules', 'oidc-provider', 'lib', 'shared', 'error_handler.js')
+    const file = await bundle('debug', `export { default } from ${JSON.stringify(handler)}`)
+    const terminal = await run(`
+      require(${JSON.stringify(file)})
+      console.log(JSON.stringify(process.moduleLoadList.filter((m) => /tty|os$/.test(m))))`)
+    expect(terminal).toEqual([])
+    await expect(bundle('debug-elsewhere', `import debug from 'debug'; export { debug }`)).rejects.toThrow(
+      /stand-in for oidc-provider/,
+    )
+    // the stand-in and debug itself, each in a node whose stderr is no terminal, with one DEBUG
+    const printed = async (module: string) => {
+      const script = `const debug = require(${JSON.stringify(module)})
+        const names = ['oidc-provider:error', 'oidc-provider:server_error', 'oidc-provider:server_error:trace', 'koa:x', 'other']
+        console.log(JSON.stringify(names.map((n) => debug(n).enabled)))
+        const error = debug('oidc-provider:error')
+        error('path=%s method=%s error=%o detail=%s', '/token', 'POST', { error: 'invalid_grant', list: [1, 2], deep: { a: { b: { c: { d: 1 } } } } }, 'x')
+        error({ error: 'invalid_client' })
+        error('%O and %d%% and %j', { a: [1, 2] }, 42, { b: 1 }, 'extra')
+        debug('other')('never printed')
+        debug('oidc-provider').extend('server_error')('extended %s', 'too')`
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['-e', script], {
+        env: { ...process.env, DEBUG: 'oidc-provider:*, -oidc-provider:server_error:trace,koa:*' },
+      })
+      return [JSON.parse(stdout), stderr.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /gm, '<time> ')]
+    }
+    const [standIn, real] = await Promise.all([
+      printed(join(REPO_ROOT, 'scripts', 'bundle-stand-ins', 'debug.cjs')),
+      printed(join(REPO_ROOT, 'node_modules', 'debug')),
+    ])
+    expect(standIn[0]).toEqual([true, true, false, true, false])
+    expect(String(standIn[1]).split('\n')).toHaveLength(5)
+    expect(standIn).toEqual(real)
+  })
+
   it('lets depd read no line or column at load, and warn as it does without the plugin', async () => {
     // a deprecated call (as http-errors makes) and a deprecated property (as cookies wraps at load)
     const code = `import createError from 'http-errors'
