@@ -5,7 +5,7 @@ import {
   signatureV2,
   verifySignatureV2,
 } from '../../lib/marketplace/koogallery/protocol-v2.js'
-import { signV2 } from '../support/koogallery.js'
+import { signV2 } from '../support/koogallery-signing.js'
 
 // the spec's worked example (docs/marketplace-koogallery-v2.md)
 const BODY =
