@@ -138,48 +138,42 @@ drive and lifecycle do); the xlsx import inflates with node:zlib instead of ffla
 load-time tables cost directory about 6 ms. From one \`--bundles\` run before and one after, in
 init × baseline: tenants 2.11 → 1.70, content 2.19 → 1.69, marketplace 2.25 → 1.85, messages 2.09
 → 1.62, messages-ws 2.09 → 1.57, approvals 2.01 → 1.69, media 1.97 → 1.49, directory 2.05 → 1.81.
-sso holds the OpenID provider (oidc-provider on Koa, about 300 KB)
-beyond what the others hold and is the one function over the limit; on a shared machine the ratios move by ±0.1
-between runs. A build without oidc-provider (an experiment, not a fix) starts in about 1.8× the baseline:
-the provider, Koa and jose cost about 24 ms (Koa alone about 9). Loading the provider at the first
-request instead would only move its cost, which a cold start pays all the same, so it is not done.
-Measured again after the S3 work (same method, 15 interleaved rounds): the baseline with
-oidc-provider imported starts 23.6 ms (0.38× of the baseline) later, with Koa alone 6.5 ms, with
-debug 1.6 ms and with Powertools' metrics 0.9 ms; everything else sso holds is about 1.65×.
-In 2026-11 sso's load stopped building zod schemas it never uses (785 instances, checks included,
-down to 306: the tenants' API views, the editions' and skus' schemas, the administrators' branding
-shapes, the access claims and the API's shared shapes each moved apart from what a sign-in reads;
-the environment's settings of one kind share one schema), loading six dynamodb-toolbox entities,
-oidc-provider's CIBA and device-flow code and the grants of its switched-off features (8 KB;
-switching one on fails when the provider is built), depd's load-time line counting (it made V8
-count the lines of the whole bundle, about 1.5 ms) and two builtins nothing there uses. Measured
-interleaved with the build before, in fresh processes as above, the medians of the per-round
-ratios went from 2.11–2.24× to 1.96–2.08×. Uploads have a function of their own (media), the only
-one holding the S3 client: an upload's use is checked by a HEAD of its public address, so sso
-(through branding's reads), tenants and content carry no S3 code. What is left: the provider's
-24 ms, and zod's 306 instances (what an app is 104, the environment 89, branding fields 26,
-attribute values 23, addresses 21, the sign-in body 21, pagination 13). Tried and left: zod's
-JSON Schema code (about 18 KB, under 1 ms: every string and number schema reads its bounds through
-it), jose's encryption (about 17 KB: nothing checks oidc-provider's encryption switch when the
-provider is built, so a stand-in could only fail at a request), the phone metadata as a string for
-JSON.parse, and without it altogether (neither measurably faster: it is not evaluated at load).
+sso holds the OpenID provider (oidc-provider on Koa, about 300 KB) beyond what the others hold
+and has the highest ratio; on this machine the ratios move by about ±0.05 between runs (sso
+1.90–1.94× in four runs of 2026-11-26). Its excess over the baseline, measured as the baseline
+plus one import (15–21 interleaved rounds): oidc-provider with Koa and jose 23.6 ms (0.38× of the
+baseline), Koa alone 6.5 ms; left out of sso itself (experiments), libphonenumber-js about 4 ms
+(its code more than its numbering plans: without the plans about 1 ms sooner, and loading it at
+the first number read only about 1 ms sooner, so it stays) and Powertools' metrics 0.7 ms. Loading the provider at the first request
+instead would only move its cost, which a cold OpenID request pays all the same, so it is not
+done.
+The last step (2026-11-26, sso 2.01–2.07× → 1.90–1.94×): the settings are read by small readers
+instead of a zod schema, whose hundred instances and first parse cost every function about 5 ms
+(lib/core/config.ts; media 1.54 → 1.47×); oidc-provider's \`debug\` is a stand-in with the same
+DEBUG switch and lines but none of the terminal probing (tty, os, supports-color: about 2 ms);
+the outbound resolver and its list of special-use networks are made at the first request out.
+Before it, sso's load had stopped building zod schemas it never uses (785 instances down to 306,
+224 without the settings: what an app is 104, addresses 28, attribute values 23, the sign-in body
+21, branding fields 17, pagination 13), six dynamodb-toolbox entities, oidc-provider's CIBA and
+device-flow code and the grants of its switched-off features (switching one on fails when the
+provider is built), depd's load-time line counting (it made V8 count the lines of the whole
+bundle, about 1.5 ms), http-errors' 60-odd classes (each is built at its first read) and two
+builtins nothing there uses; uploads have a function of their own (media), so sso holds no S3
+code. Tried and left: zod's JSON Schema code (about 18 KB, under 1 ms: every string and number
+schema reads its bounds through it), jose's encryption (about 17 KB: nothing checks
+oidc-provider's encryption switch when the provider is built, so a stand-in could only fail at a
+request), the phone metadata as a string for JSON.parse.
 oidc-provider's Intl.ListFormat is built at its first use rather than at load, so a container's
 first use of Intl pays for loading ICU's data: the portal's sorted app list about 8 ms, an error
 message that lists parameters about 7 ms; authorize, token, userinfo and CAS validation never do.
-Where sso's excess over the baseline goes (2026-11, same bundles, fresh processes): V8 compiling the
-bundle before any of it runs takes about 49 ms against the baseline's 20 (\`vm.compileFunction\` of
-each, median of 7), so about 29 of its 65-75 ms excess is its size (about 36 µs a KB: 245 KB of
-oidc-provider, 103 of dynamodb-toolbox, 95 of zod, 84 of libphonenumber-js, 42 of jose, 28 of the
-KMS client beyond what the baseline holds); the rest is code running for the first time (zod's,
-dynamodb-toolbox's, the provider's and Koa's module bodies, about 35 entities and the schemas).
-Fewer zod instances gain little: a build that builds none of the environment's 89 (an experiment)
-starts only about 3% (4 ms) sooner, because most of what the first schemas cost is zod's own code
-compiled at its first use, which the next schema pays instead. http-errors (under Koa) now builds
-each status's error class at its first read instead of its 60-odd classes at load (about 2 ms
-alone; 0.98-0.99x of the build before in per-round medians of 31-41 interleaved rounds of CPU time,
-taken while the machine's load average was 5-16 on 2 cores, where wall-clock p50s of the baseline
-moved between 70 and 180 ms). What is left is mostly bytes and first-run code of packages a sign-in
-needs; the next steps worth measuring are whole packages leaving the load path, not schemas.
+Where sso's excess goes: V8 compiling the bundle before any of it runs took about 49 ms against
+the baseline's 20 (\`vm.compileFunction\` of each, median of 7), so about half of the excess is
+its size (about 36 µs a KB: 250 KB of oidc-provider, 100 of dynamodb-toolbox, 98 of zod, 86 of
+libphonenumber-js, 43 of jose, 28 of the KMS client beyond what the baseline holds); the rest is
+code running for the first time: zod's own code compiled at its first use (about 4 ms in every
+function, paid by whichever schema comes first), dynamodb-toolbox's 33 entities in sso, the
+provider's and Koa's module bodies. What is left is bytes and first-run code of packages a
+sign-in needs; each further candidate measured is under 1 ms.
 
 ## Latency (in-process, against DynamoDB Local)
 Handlers invoked in-process with API Gateway v2 events against DynamoDB Local on this machine,
