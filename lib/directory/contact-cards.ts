@@ -1,6 +1,6 @@
 import { Mobile } from '../core/http/address-schemas.js'
 import type { TenantScope } from '../core/tenancy.js'
-import type { ContactFields } from '../tenants/schemas.js'
+import type { ContactFields } from '../tenants/contact-fields.js'
 import { departmentTree } from './departments.js'
 import { type ListMembersInput, listMembers } from './members.js'
 import type { Member } from './schemas.js'

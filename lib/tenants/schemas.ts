@@ -4,23 +4,11 @@ import { Identifier } from '../core/http/address-schemas.js'
 import { Iso } from '../core/http/schemas.js'
 import { PhoneRegionSchema } from '../core/identifiers.js'
 import { IndustryCode } from '../platform/schemas.js'
+import { ContactFieldsSchema } from './contact-fields.js'
 import { TENANT_STATUSES, VERIFICATION_METHODS } from './entities.js'
 
 export const TenantStatusSchema = z.enum(TENANT_STATUSES)
 export const CustomerLevel = z.string().regex(/^V[0-9]$/, 'a customer level such as V0-V5')
-
-/** How a member's contact field shows to other members: as it is, partly hidden, or not at all. */
-export const FieldVisibility = z.enum(['shown', 'masked', 'hidden'])
-
-export const ContactFieldsSchema = z
-  .object({
-    mobile: FieldVisibility.default('masked'),
-    email: FieldVisibility.default('shown'),
-    employeeNo: FieldVisibility.default('hidden'),
-  })
-  .strict()
-  .meta({ id: 'ContactFields' })
-export type ContactFields = z.output<typeof ContactFieldsSchema>
 
 export const ServicePhoneSchema = z
   .object({ name: z.string().trim().min(1).max(100), phone: z.string().trim().min(3).max(32) })

@@ -1,10 +1,11 @@
 import { queryPage } from '../core/db/pagination.js'
 import { notFound } from '../core/errors.js'
 import { tenantApiBase } from '../core/http/origin.js'
+import { ContactFieldsSchema } from './contact-fields.js'
 import { TenantEntity, type TenantStatus } from './entities.js'
 import { findTenant } from './queries.js'
 import { type TenantRecord, tenantDomain, tenantPhoneRegion } from './record.js'
-import { ContactFieldsSchema, type TenantView } from './schemas.js'
+import type { TenantView } from './schemas.js'
 
 export const toTenantView = (t: TenantRecord): TenantView => {
   const domain = tenantDomain(t.code)
