@@ -3,6 +3,7 @@ import { PERMISSIONS } from '../core/auth/permissions.js'
 import { PageQuery, page } from '../core/db/pagination.js'
 import { Mobile } from '../core/http/address-schemas.js'
 import { NewPassword, VerificationCode } from '../core/http/schemas.js'
+import { MemberIdParams } from './member-params.js'
 
 const Email = z.email().max(254)
 const Name = z.string().trim().min(1).max(100)
@@ -97,8 +98,6 @@ export const ContactCardPage = page(ContactCardSchema).meta({ id: 'ContactCardPa
 
 /** Contacts' search: a department (and those below), an exact name, mobile or e-mail address. */
 export const ContactsQuery = ListMembersQuery.omit({ status: true, groupId: true })
-
-export const MemberIdParams = z.object({ memberId: z.string().regex(/^[0-9a-z]{10,40}$/, 'not a member id') })
 
 export const AuditEntrySchema = z
   .object({

@@ -9,7 +9,8 @@ import type { TenantId } from '../core/tenancy.js'
 import { memberGroupIds } from '../directory/groups.js'
 import { getMembership } from '../identity/accounts.js'
 import { NodeEntity, TreeEntity } from './entities.js'
-import { isNodeId, type Share, type SpaceName } from './schemas.js'
+import { isNodeId } from './rules.js'
+import type { Share, SpaceName } from './schemas.js'
 
 /** Who uses the drive: a member, with what the session check read (no request more). */
 export interface DriveMember {

@@ -5,7 +5,8 @@ import { type DriveMember, type Located, locate, type Node } from './access.js'
 import { objectKey, presignGet } from './addresses.js'
 import { NodeEntity } from './entities.js'
 import { viewOf } from './nodes.js'
-import { type DriveItem, isNodeId } from './schemas.js'
+import { isNodeId } from './rules.js'
+import type { DriveItem } from './schemas.js'
 
 const DOWNLOAD_SECONDS = 300
 

@@ -20,7 +20,7 @@ import type { Node } from './access.js'
 import { objectKey } from './addresses.js'
 import { folderListPartition, NodeEntity, PurgeEntity, SharedEntity, UsageEntity } from './entities.js'
 import { removeObject } from './objects.js'
-import { MAX_SHARES } from './schemas.js'
+import { MAX_SHARES } from './rules.js'
 
 /** The due kind of a purged folder's contents still to delete. */
 export const PURGE_DUE = 'DRIVEPURGE'

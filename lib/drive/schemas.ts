@@ -1,16 +1,7 @@
 import * as z from 'zod'
 import { page } from '../core/db/pagination.js'
 import { Id, Iso } from '../core/http/schemas.js'
-
-/** 8 MiB parts (S3 wants at least 5 MiB but for the last); larger files grow the part so at most 1,000. */
-export const PART_BYTES = 8 * 1024 * 1024
-export const MAX_PARTS = 1000
-/** 5 GiB a file: a long video fits; more needs another home. */
-export const MAX_FILE_BYTES = 5 * 1024 * 1024 * 1024
-/** Tenants and editions without a drive quota of their own get this: 5 GiB. */
-export const DEFAULT_DRIVE_BYTES = 5 * 1024 * 1024 * 1024
-/** Each node shares with at most this many members, departments or groups. */
-export const MAX_SHARES = 20
+import { MAX_FILE_BYTES, MAX_PARTS, MAX_SHARES } from './rules.js'
 
 export const SPACES = ['enterprise', 'personal'] as const
 export const SpaceName = z.enum(SPACES)
@@ -21,7 +12,6 @@ export type SpaceName = z.infer<typeof SpaceName>
  * space). Any id-like string passes validation; one of another shape is simply not found.
  */
 export const NodeId = z.string().regex(/^[0-9a-z]{10,60}$/, 'not a valid drive item id')
-export const isNodeId = (id: string) => /^(e[0-9a-z]{26}|p[0-9a-z]{52})$/.test(id)
 
 /** A file or folder name: one path segment, no control characters, no slashes. */
 export const NodeName = z

@@ -19,14 +19,8 @@ import { objectKey, presignPart, presignPut } from './addresses.js'
 import { NodeEntity, UsageEntity } from './entities.js'
 import { listKeys, placeFor, toItem, treeStill } from './nodes.js'
 import { finishMultipart, objectSize, removeObject, startMultipart } from './objects.js'
-import {
-  type Completion,
-  type DriveItem,
-  MAX_PARTS,
-  PART_BYTES,
-  type Upload,
-  type UploadRequest,
-} from './schemas.js'
+import { MAX_PARTS, PART_BYTES } from './rules.js'
+import type { Completion, DriveItem, Upload, UploadRequest } from './schemas.js'
 import { quotaExceeded, usageChange } from './usage.js'
 
 /** The built-in app a tenant's edition must include for its members to upload. */

@@ -4,7 +4,7 @@ import type { TenantCaller } from '../core/auth/caller.js'
 import { AppError } from '../core/errors.js'
 import { getTenantView } from '../tenants/views.js'
 import { UsageEntity } from './entities.js'
-import { DEFAULT_DRIVE_BYTES } from './schemas.js'
+import { DEFAULT_DRIVE_BYTES } from './rules.js'
 
 /** The tenant's quota: its edition's, copied to the tenant (absent on older tenants: the default). */
 export const quotaOf = async (caller: TenantCaller): Promise<number> => {

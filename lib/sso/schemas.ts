@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import { AppIdParams } from '../apps/schemas.js'
-import { MemberIdParams } from '../directory/schemas.js'
+import { MemberIdParams } from '../directory/member-params.js'
 import { AttributeValues } from './attribute-values-schema.js'
 
 export const AttributeValuesBody = z

@@ -4,16 +4,11 @@ import { Identifier } from '../core/http/address-schemas.js'
 import { Iso } from '../core/http/schemas.js'
 import { PhoneRegionSchema } from '../core/identifiers.js'
 import { IndustryCode } from '../platform/schemas.js'
-import { ContactFieldsSchema } from './contact-fields.js'
+import { ContactFieldsSchema, ServicePhoneSchema } from './contact-fields.js'
 import { TENANT_STATUSES, VERIFICATION_METHODS } from './entities.js'
 
 export const TenantStatusSchema = z.enum(TENANT_STATUSES)
 export const CustomerLevel = z.string().regex(/^V[0-9]$/, 'a customer level such as V0-V5')
-
-export const ServicePhoneSchema = z
-  .object({ name: z.string().trim().min(1).max(100), phone: z.string().trim().min(3).max(32) })
-  .strict()
-  .meta({ id: 'ServicePhone' })
 
 /** The enterprise's contact person (personal data: kept encrypted, shown to the tenant's admins only). */
 export const TenantContactSchema = z

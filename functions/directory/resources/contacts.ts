@@ -5,8 +5,7 @@ import { tenantAccess } from '../../../lib/core/http/access.js'
 import { route } from '../../../lib/core/http/route.js'
 import { contactCards, contactsHome } from '../../../lib/directory/contact-cards.js'
 import { ContactCardPage, ContactsQuery, DepartmentSchema } from '../../../lib/directory/schemas.js'
-import { ContactFieldsSchema } from '../../../lib/tenants/contact-fields.js'
-import { ServicePhoneSchema } from '../../../lib/tenants/schemas.js'
+import { ContactFieldsSchema, ServicePhoneSchema } from '../../../lib/tenants/contact-fields.js'
 
 const tag = 'Contacts'
 const member = tenantAccess()

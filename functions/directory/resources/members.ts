@@ -7,6 +7,7 @@ import { NoContent } from '../../../lib/core/http/schemas.js'
 import { memberGroupsPage } from '../../../lib/directory/groups.js'
 import { exportMembers } from '../../../lib/directory/member-export.js'
 import { importMembers } from '../../../lib/directory/member-import.js'
+import { MemberIdParams } from '../../../lib/directory/member-params.js'
 import {
   addMember,
   getMember,
@@ -26,7 +27,6 @@ import {
   ImportBody,
   ImportReportSchema,
   ListMembersQuery,
-  MemberIdParams,
   MemberSchema,
   SetDepartmentsBody,
   UpdateMemberBody,

@@ -4,6 +4,7 @@ import { PageQuery, page } from '../../../lib/core/db/pagination.js'
 import { tenantAccess } from '../../../lib/core/http/access.js'
 import { route } from '../../../lib/core/http/route.js'
 import { NoContent } from '../../../lib/core/http/schemas.js'
+import { MemberIdParams } from '../../../lib/directory/member-params.js'
 import {
   assignRoles,
   createRole,
@@ -15,7 +16,6 @@ import {
 import {
   AssignRolesBody,
   CreateRoleBody,
-  MemberIdParams,
   MemberRolesSchema,
   RoleIdParams,
   RoleSchema,
