@@ -140,7 +140,7 @@ init × baseline: tenants 2.11 → 1.70, content 2.19 → 1.69, marketplace 2.25
 → 1.62, messages-ws 2.09 → 1.57, approvals 2.01 → 1.69, media 1.97 → 1.49, directory 2.05 → 1.81.
 sso holds the OpenID provider (oidc-provider on Koa, about 300 KB) beyond what the others hold
 and has the highest ratio; on this machine the ratios move by about ±0.05 between runs (sso
-1.90–1.94× in four runs of 2026-11-26). Its excess over the baseline, measured as the baseline
+1.90–1.94× in five runs of 2026-11-26). Its excess over the baseline, measured as the baseline
 plus one import (15–21 interleaved rounds): oidc-provider with Koa and jose 23.6 ms (0.38× of the
 baseline), Koa alone 6.5 ms; left out of sso itself (experiments), libphonenumber-js about 4 ms
 (its code more than its numbering plans: without the plans about 1 ms sooner, and loading it at
@@ -152,6 +152,13 @@ instead of a zod schema, whose hundred instances and first parse cost every func
 (lib/core/config.ts; media 1.54 → 1.47×); oidc-provider's \`debug\` is a stand-in with the same
 DEBUG switch and lines but none of the terminal probing (tty, os, supports-color: about 2 ms);
 the outbound resolver and its list of special-use networks are made at the first request out.
+The same day, shapes other code needs were moved apart from the API schemas that carried them, so
+importing one no longer builds the others (zod instances): members' contact-field visibility and
+the service numbers (lib/tenants/contact-fields.ts; a tenant's view parses them: the tenants' and
+platform's 340 out of portal, content and directory), the drive's sizes and node-id check
+(lib/drive/rules.ts: 166 out of lifecycle), a member in a path (lib/directory/member-params.ts:
+428 out of apps). Interleaved against the build before (21 rounds): portal about 9 ms sooner
+(1.88 → 1.75× in that run), apps and lifecycle about 5.5 ms, directory 3, content 2.
 Before it, sso's load had stopped building zod schemas it never uses (785 instances down to 306,
 224 without the settings: what an app is 104, addresses 28, attribute values 23, the sign-in body
 21, branding fields 17, pagination 13), six dynamodb-toolbox entities, oidc-provider's CIBA and
