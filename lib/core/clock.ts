@@ -13,5 +13,8 @@ export const resetClock = (): void => {
   offsetMs = 0
 }
 
+/** `yyyyMMdd'T'HHmmss'Z'` (ISO 8601 basic), the time request signatures carry. */
+export const basicIsoTime = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '')
+
 export const addDays = (iso: string, days: number): string =>
   new Date(Date.parse(iso) + days * 86_400_000).toISOString()

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto'
 import { createScope, getSigningKey, SignatureV4 } from '@smithy/signature-v4'
+import { basicIsoTime } from '../core/clock.js'
 import { config } from '../core/config.js'
 import { getDocumentClient } from '../core/db/client.js'
+import { uriEncode } from '../core/text.js'
 import { LOCAL_S3_CREDENTIALS } from './s3-target.js'
 
 /**
@@ -33,10 +35,6 @@ const bucketAt = () => {
   }
 }
 
-/** SigV4's URI encoding (RFC 3986 unreserved characters stay). */
-const uriEscape = (s: string) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
 export interface PresignRequest {
   method: 'GET' | 'PUT'
   key: string
@@ -65,7 +63,7 @@ export const presignS3 = async (req: PresignRequest): Promise<string> => {
       protocol: at.origin.protocol,
       hostname: at.origin.hostname,
       port: at.origin.port ? Number(at.origin.port) : undefined,
-      path: `${at.base}/${req.key.split('/').map(uriEscape).join('/')}`,
+      path: `${at.base}/${req.key.split('/').map(uriEncode).join('/')}`,
       query: req.query ?? {},
       headers: { ...req.headers, host: at.origin.host, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' },
     },
@@ -73,7 +71,7 @@ export const presignS3 = async (req: PresignRequest): Promise<string> => {
   )
   const query = Object.entries(signed.query ?? {})
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${uriEscape(k)}=${uriEscape(String(v))}`)
+    .map(([k, v]) => `${uriEncode(k)}=${uriEncode(String(v))}`)
     .join('&')
   return `${at.origin.protocol}//${at.origin.host}${signed.path}?${query}`
 }
@@ -92,7 +90,7 @@ export const presignPost = async (req: {
 }): Promise<{ url: string; fields: Record<string, string> }> => {
   const at = bucketAt()
   const now = new Date()
-  const date = iso8601(now).replace(/[-:]/g, '')
+  const date = basicIsoTime(now.getTime())
   const credentials = await at.credentials()
   const fields: Record<string, string> = {
     ...req.fields,

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto'
+import { uriEncode } from '../../core/text.js'
 
 /**
  * Huawei Cloud API Gateway's AK/SK signature (`SDK-HMAC-SHA256`), which KooGallery's open API
@@ -7,13 +8,6 @@ import { createHash, createHmac } from 'node:crypto'
  */
 
 const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex')
-
-/** RFC 3986 unreserved characters stay, everything else is %XX (upper case), as the gateway encodes. */
-const encode = (value: string) =>
-  encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-
-/** `yyyyMMdd'T'HHmmss'Z'` */
-export const sdkDate = (ms: number): string => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '')
 
 export interface ApigRequest {
   method: string
@@ -25,10 +19,10 @@ export interface ApigRequest {
 export const canonicalRequest = (r: ApigRequest, signedHeaders: string[]): string => {
   const path = r.url.pathname
     .split('/')
-    .map((s) => encode(decodeURIComponent(s)))
+    .map((s) => uriEncode(decodeURIComponent(s)))
     .join('/')
   const query = [...r.url.searchParams]
-    .map(([k, v]) => [encode(k), encode(v)] as const)
+    .map(([k, v]) => [uriEncode(k), uriEncode(v)] as const)
     .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&')

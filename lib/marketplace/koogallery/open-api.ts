@@ -1,6 +1,7 @@
 import * as z from 'zod'
+import { basicIsoTime } from '../../core/clock.js'
 import { config } from '../../core/config.js'
-import { apigAuthorization, sdkDate } from './apig-sign.js'
+import { apigAuthorization } from './apig-sign.js'
 import { openApiCredentials } from './secrets.js'
 
 /** KooGallery's open API: `queryOrder`, the only call V2 needs (spec §3). */
@@ -69,7 +70,7 @@ const once = async (base: string, orderId: string, orderLineId: string, timeoutM
   const headers = {
     Host: url.host,
     // the gateway checks the real time, not the application clock tests move
-    'X-Sdk-Date': sdkDate(Date.now()),
+    'X-Sdk-Date': basicIsoTime(Date.now()),
     'Content-Type': 'application/json',
   }
   const authorization = apigAuthorization(ak, sk, { method: 'GET', url, headers, body: '' })
